@@ -1,0 +1,359 @@
+"""Step 3 – how will we work together? The engagement, its plan, check-ins and actions."""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from vendors.models import (
+    Contact,
+    TimeStampedModel,
+    Vendor,
+    currency_field,
+    money_field,
+    validate_time_zone,
+)
+
+from .assessment import Candidate
+
+
+class EngagementQuerySet(models.QuerySet["Engagement"]):
+    def active(self) -> EngagementQuerySet:
+        return self.filter(status=Engagement.Status.ACTIVE)
+
+    def owned_by(self, user: object) -> EngagementQuerySet:
+        return self.filter(Q(owner=user) | Q(co_owners=user)).distinct()
+
+
+class Engagement(TimeStampedModel):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        ACTIVE = "active", "Active"
+        ON_HOLD = "on_hold", "On hold"
+        OFFBOARDING = "offboarding", "Offboarding"
+        COMPLETED = "completed", "Completed"
+        TERMINATED = "terminated", "Terminated"
+        IN_HOUSE = "in_house", "Brought in-house"
+
+    # Statuses in which the work goes on and check-ins, KPIs and reminders matter.
+    LIVE_STATUSES = (Status.ACTIVE, Status.ON_HOLD)
+
+    title = models.CharField(max_length=200)
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="engagements")
+    candidate = models.ForeignKey(
+        Candidate, null=True, blank=True, on_delete=models.SET_NULL, related_name="engagements"
+    )
+    selection = models.OneToOneField(
+        "engagements.Selection",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="engagement",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="engagements"
+    )
+    co_owners = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="co_owned_engagements"
+    )
+    vendor_contacts = models.ManyToManyField(Contact, blank=True, related_name="engagements")
+    scope = models.TextField(blank=True)
+    deliverables = models.TextField(blank=True)
+    budget = money_field(null=True, blank=True)
+    currency = currency_field()
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = EngagementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        indexes = [
+            # dashboard "my engagements" and the engagement list
+            models.Index(fields=["owner", "status"], name="engagement_owner_status_idx"),
+            models.Index(fields=["status"], name="engagement_status_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="engagement_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(budget__isnull=True) | Q(budget__gte=0),
+                name="engagement_budget_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:engagements_engagement_change", args=[self.pk])
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in self.LIVE_STATUSES
+
+
+class Milestone(TimeStampedModel):
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="milestones")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    due_date = models.DateField()
+    completed_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_date", "title"]
+        indexes = [
+            # dashboard and digest: milestones due and overdue
+            models.Index(fields=["due_date"], name="milestone_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def is_overdue(self, today: datetime.date | None = None) -> bool:
+        return self.completed_on is None and self.due_date < (today or timezone.localdate())
+
+
+class Cadence(models.TextChoices):
+    WEEKLY = "weekly", "Weekly"
+    FORTNIGHTLY = "fortnightly", "Every two weeks"
+    MONTHLY = "monthly", "Monthly (first such weekday of the month)"
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+def checkin_dates(
+    *, cadence: str, weekday: int, starts_on: datetime.date, after: datetime.date
+) -> Iterator[datetime.date]:
+    """Local dates of check-ins strictly after `after`, endless, following the cadence.
+
+    Weekly and fortnightly count from the first `weekday` on or after
+    `starts_on`; monthly is the first `weekday` of each month.
+    """
+    first = starts_on + datetime.timedelta(days=(weekday - starts_on.weekday()) % 7)
+    if cadence in (Cadence.WEEKLY, Cadence.FORTNIGHTLY):
+        step = 7 if cadence == Cadence.WEEKLY else 14
+        day = first
+        if after >= day:
+            day += datetime.timedelta(days=((after - day).days // step + 1) * step)
+        while True:
+            yield day
+            day += datetime.timedelta(days=step)
+    year, month = max(starts_on, after).year, max(starts_on, after).month
+    while True:
+        month_start = datetime.date(year, month, 1)
+        day = month_start + datetime.timedelta(days=(weekday - month_start.weekday()) % 7)
+        if day > after and day >= starts_on:
+            yield day
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+class CommunicationPlan(TimeStampedModel):
+    engagement = models.OneToOneField(
+        Engagement, on_delete=models.CASCADE, related_name="communication_plan"
+    )
+    channels = models.CharField(
+        max_length=250,
+        help_text="e.g. Weekly video call, shared Slack channel, email for decisions",
+    )
+    cadence = models.CharField(max_length=20, choices=Cadence.choices, default=Cadence.WEEKLY)
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, default=Weekday.TUESDAY)
+    time = models.TimeField(default=datetime.time(10, 0))
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    duration_minutes = models.PositiveSmallIntegerField(default=30)
+    starts_on = models.DateField()
+    reporting_expectations = models.TextField(
+        blank=True, help_text="What the vendor reports, and when."
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weekday__gte=0, weekday__lte=6), name="plan_weekday_0_to_6"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Communication plan for {self.engagement}"
+
+    def next_checkins(self, after: datetime.datetime, count: int = 5) -> list[datetime.datetime]:
+        """The next `count` check-in times after `after`, aware, at the plan's local time.
+
+        The wall-clock time stays put across daylight-saving changes; the UTC
+        offset moves with them.
+        """
+        tz = zoneinfo.ZoneInfo(self.time_zone)
+        local_after = after.astimezone(tz)
+        # Today's slot counts when its local time is still ahead.
+        dates = checkin_dates(
+            cadence=self.cadence,
+            weekday=self.weekday,
+            starts_on=self.starts_on,
+            after=local_after.date() - datetime.timedelta(days=1),
+        )
+        result: list[datetime.datetime] = []
+        for day in dates:
+            moment = datetime.datetime.combine(day, self.time, tzinfo=tz)
+            if moment > after:
+                result.append(moment)
+            if len(result) == count:
+                return result
+        return result  # pragma: no cover - the date iterator never ends
+
+    def schedule_checkins(self, *, now: datetime.datetime, until: datetime.datetime) -> int:
+        """Create the check-ins due between now and `until`; safe to run again.
+
+        Existing slots are left alone (the unique slot constraint makes a
+        second run a no-op), so a recorded or cancelled check-in is never reset.
+        """
+        slots: list[datetime.datetime] = []
+        after = now
+        while True:
+            upcoming = self.next_checkins(after, count=10)
+            slots.extend(moment for moment in upcoming if moment <= until)
+            if not upcoming or upcoming[-1] > until:
+                break
+            after = upcoming[-1]
+        existing = set(
+            CheckIn.objects.filter(
+                engagement_id=self.engagement_id, scheduled_for__in=slots
+            ).values_list("scheduled_for", flat=True)
+        )
+        missing = [slot for slot in slots if slot not in existing]
+        # ignore_conflicts: a run racing this one may insert the same slot first.
+        CheckIn.objects.bulk_create(
+            [CheckIn(engagement_id=self.engagement_id, scheduled_for=slot) for slot in missing],
+            ignore_conflicts=True,
+        )
+        return len(missing)
+
+
+class EscalationLevel(models.Model):
+    plan = models.ForeignKey(
+        CommunicationPlan, on_delete=models.CASCADE, related_name="escalation_levels"
+    )
+    level = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(9)]
+    )
+    who = models.CharField(max_length=150, help_text="Name and role.")
+    contact = models.CharField(max_length=150, blank=True, help_text="Email or phone.")
+    response_time_hours = models.PositiveIntegerField()
+    when_to_escalate = models.CharField(max_length=250, blank=True)
+
+    class Meta:
+        ordering = ["level"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "level"], name="one_escalation_per_level"),
+            models.CheckConstraint(condition=Q(level__gte=1), name="escalation_level_from_1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Level {self.level}: {self.who}"
+
+
+class RagStatus(models.TextChoices):
+    GREEN = "green", "Green"
+    AMBER = "amber", "Amber"
+    RED = "red", "Red"
+
+
+class CheckInQuerySet(models.QuerySet["CheckIn"]):
+    def unrecorded(self) -> CheckInQuerySet:
+        return self.filter(held_on__isnull=True, cancelled=False)
+
+    def overdue(self, now: datetime.datetime | None = None) -> CheckInQuerySet:
+        return self.unrecorded().filter(scheduled_for__lt=now or timezone.now())
+
+
+class CheckIn(TimeStampedModel):
+    """A meeting from the plan's cadence; overdue while unrecorded after its time."""
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="checkins")
+    scheduled_for = models.DateTimeField()
+    held_on = models.DateField(null=True, blank=True)
+    cancelled = models.BooleanField(default=False)
+    attendees = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=RagStatus.choices, blank=True)
+    progress_summary = models.TextField(blank=True)
+    blockers = models.TextField(blank=True)
+    decisions = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = CheckInQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-scheduled_for"]
+        verbose_name = "check-in"
+        indexes = [
+            # dashboard "due this week / overdue", digest and check-in reminders
+            models.Index(fields=["scheduled_for"], name="checkin_scheduled_idx"),
+        ]
+        constraints = [
+            # generation from the cadence may run again: one slot is one row
+            models.UniqueConstraint(
+                fields=["engagement", "scheduled_for"], name="one_checkin_per_slot"
+            ),
+            models.CheckConstraint(
+                condition=Q(held_on__isnull=True) | ~Q(status=""),
+                name="recorded_checkin_has_status",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.engagement} check-in {self.scheduled_for:%Y-%m-%d}"
+
+    def is_overdue(self, now: datetime.datetime | None = None) -> bool:
+        return (
+            self.held_on is None
+            and not self.cancelled
+            and self.scheduled_for < (now or timezone.now())
+        )
+
+
+class ActionItem(TimeStampedModel):
+    checkin = models.ForeignKey(CheckIn, on_delete=models.CASCADE, related_name="action_items")
+    description = models.CharField(max_length=300)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="action_items",
+    )
+    owner_name = models.CharField(
+        max_length=150, blank=True, help_text="For an owner on the vendor's side."
+    )
+    due_date = models.DateField()
+    done_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_date"]
+        indexes = [
+            # dashboard and digest: open action items by owner and due date
+            models.Index(fields=["owner", "due_date"], name="action_owner_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.description

@@ -1,0 +1,287 @@
+"""Step 5 – what could go wrong? Risks, data access and compliance evidence."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from outsourcing.storage import RandomName, private_storage
+from vendors.models import DataClassification, TimeStampedModel
+
+from .communication import Engagement
+
+ONE_TO_FIVE = [MinValueValidator(1), MaxValueValidator(5)]
+
+
+def risk_level(score: int) -> str:
+    """Band of a likelihood × impact score (1–25)."""
+    if score >= 15:
+        return "critical"
+    if score >= 10:
+        return "high"
+    if score >= 5:
+        return "medium"
+    return "low"
+
+
+# Days between reviews for each band: the higher the risk, the more often.
+REVIEW_INTERVAL_DAYS = {"critical": 30, "high": 60, "medium": 90, "low": 180}
+
+
+def heat_map_cell(likelihood: int, impact: int) -> tuple[int, int]:
+    """Row and column of the 5×5 heat map: row 0 is likelihood 5 (top), column 0 impact 1."""
+    if not (1 <= likelihood <= 5 and 1 <= impact <= 5):
+        raise ValueError("Likelihood and impact run from 1 to 5.")
+    return 5 - likelihood, impact - 1
+
+
+class Risk(TimeStampedModel):
+    class Category(models.TextChoices):
+        DATA_BREACH = "data_breach", "Data breach"
+        IP_THEFT = "ip_theft", "Intellectual property theft"
+        COMPLIANCE = "compliance", "Compliance violation"
+        DISRUPTION = "disruption", "Service disruption"
+        LOCK_IN = "lock_in", "Vendor lock-in"
+        FINANCIAL = "financial", "Financial"
+        REPUTATIONAL = "reputational", "Reputational"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        MITIGATING = "mitigating", "Being mitigated"
+        ACCEPTED = "accepted", "Accepted"
+        CLOSED = "closed", "Closed"
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="risks")
+    title = models.CharField(max_length=200)
+    category = models.CharField(max_length=20, choices=Category.choices)
+    description = models.TextField(blank=True)
+    likelihood = models.PositiveSmallIntegerField(validators=ONE_TO_FIVE)
+    impact = models.PositiveSmallIntegerField(validators=ONE_TO_FIVE)
+    mitigation = models.TextField(blank=True)
+    residual_likelihood = models.PositiveSmallIntegerField(validators=ONE_TO_FIVE)
+    residual_impact = models.PositiveSmallIntegerField(validators=ONE_TO_FIVE)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="risks"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    last_reviewed_on = models.DateField(null=True, blank=True)
+    next_review_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # dashboard and digest: risks due for review, by owner
+            models.Index(fields=["owner", "next_review_on"], name="risk_owner_review_idx"),
+            models.Index(fields=["status"], name="risk_status_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(likelihood__gte=1, likelihood__lte=5), name="risk_likelihood_1_to_5"
+            ),
+            models.CheckConstraint(
+                condition=Q(impact__gte=1, impact__lte=5), name="risk_impact_1_to_5"
+            ),
+            models.CheckConstraint(
+                condition=Q(residual_likelihood__gte=1, residual_likelihood__lte=5),
+                name="risk_residual_likelihood_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=Q(residual_impact__gte=1, residual_impact__lte=5),
+                name="risk_residual_impact_1_to_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def inherent_score(self) -> int:
+        return self.likelihood * self.impact
+
+    @property
+    def residual_score(self) -> int:
+        return self.residual_likelihood * self.residual_impact
+
+    @property
+    def level(self) -> str:
+        return risk_level(self.residual_score)
+
+    def heat_map_cell(self, *, residual: bool = True) -> tuple[int, int]:
+        if residual:
+            return heat_map_cell(self.residual_likelihood, self.residual_impact)
+        return heat_map_cell(self.likelihood, self.impact)
+
+    def is_above_appetite(self) -> bool:
+        return self.residual_score >= settings.RISK_APPETITE_SCORE
+
+    def review_interval(self) -> datetime.timedelta:
+        """Residual score decides how often the risk is looked at again."""
+        return datetime.timedelta(days=REVIEW_INTERVAL_DAYS[self.level])
+
+    def mark_reviewed(self, on: datetime.date | None = None) -> None:
+        on = on or timezone.localdate()
+        self.last_reviewed_on = on
+        self.next_review_on = on + self.review_interval()
+        self.save(update_fields=["last_reviewed_on", "next_review_on", "updated_at"])
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.next_review_on is None and self.status != Risk.Status.CLOSED:
+            start = self.last_reviewed_on or timezone.localdate()
+            self.next_review_on = start + self.review_interval()
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class DataAccessGrant(TimeStampedModel):
+    """What data or system the vendor can reach; revoked when the work ends."""
+
+    class AccessLevel(models.TextChoices):
+        READ = "read", "Read"
+        WRITE = "write", "Read and write"
+        ADMIN = "admin", "Administrator"
+
+    engagement = models.ForeignKey(
+        Engagement, on_delete=models.CASCADE, related_name="access_grants"
+    )
+    system = models.CharField(max_length=200, help_text="Data set or system, e.g. Zendesk")
+    description = models.TextField(blank=True)
+    classification = models.CharField(max_length=20, choices=DataClassification.choices)
+    personal_data = models.BooleanField(default=False)
+    access_level = models.CharField(
+        max_length=10, choices=AccessLevel.choices, default=AccessLevel.READ
+    )
+    granted_on = models.DateField()
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_on = models.DateField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["revoked_on", "system"]
+        indexes = [
+            # offboarding: grants still active
+            models.Index(fields=["engagement", "revoked_on"], name="grant_engagement_revoked_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(revoked_on__isnull=True) | Q(revoked_on__gte=F("granted_on")),
+                name="grant_revoked_after_granted",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.system} ({self.engagement})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_on is None
+
+
+class ComplianceRequirement(TimeStampedModel):
+    """Admin-kept catalog entry: NDA, DPA, SOC 2 report, ISO 27001 certificate…"""
+
+    name = models.CharField(max_length=150, unique=True)
+    description = models.TextField(blank=True)
+    expires = models.BooleanField(default=True, help_text="Whether the evidence goes out of date.")
+    validity_months = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Usual validity, to suggest an expiry date."
+    )
+    required_by_default = models.BooleanField(
+        default=True, help_text="Added to every new engagement."
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ComplianceStatus(models.TextChoices):
+    MISSING = "missing", "Missing"
+    PENDING = "pending", "Pending review"
+    VALID = "valid", "Valid"
+    EXPIRED = "expired", "Expired"
+
+
+def compliance_status(
+    *, has_evidence: bool, accepted: bool, expires_on: datetime.date | None, today: datetime.date
+) -> str:
+    """Missing without evidence, pending until accepted, expired after its expiry day.
+
+    Evidence is still valid on its expiry day itself.
+    """
+    if expires_on is not None and expires_on < today:
+        return ComplianceStatus.EXPIRED if has_evidence else ComplianceStatus.MISSING
+    if not has_evidence:
+        return ComplianceStatus.MISSING
+    return ComplianceStatus.VALID if accepted else ComplianceStatus.PENDING
+
+
+class ComplianceItem(TimeStampedModel):
+    engagement = models.ForeignKey(
+        Engagement, on_delete=models.CASCADE, related_name="compliance_items"
+    )
+    requirement = models.ForeignKey(
+        ComplianceRequirement, on_delete=models.PROTECT, related_name="items"
+    )
+    expires_on = models.DateField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["requirement__order", "requirement__name"]
+        indexes = [
+            # dashboard and reminders: evidence expiring or expired
+            models.Index(fields=["expires_on"], name="compliance_expiry_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["engagement", "requirement"], name="one_item_per_requirement"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.requirement} – {self.engagement}"
+
+    def status_on(
+        self, today: datetime.date | None = None, *, has_evidence: bool | None = None
+    ) -> str:
+        if has_evidence is None:
+            has_evidence = self.evidence.exists()
+        return compliance_status(
+            has_evidence=has_evidence,
+            accepted=self.accepted_at is not None,
+            expires_on=self.expires_on,
+            today=today or timezone.localdate(),
+        )
+
+
+class Evidence(models.Model):
+    item = models.ForeignKey(ComplianceItem, on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField(storage=private_storage, upload_to=RandomName("evidence"))
+    original_name = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField(default=0)
+    note = models.CharField(max_length=300, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+        verbose_name_plural = "evidence"
+
+    def __str__(self) -> str:
+        return self.original_name
