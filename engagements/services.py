@@ -20,7 +20,9 @@ def schedule_checkins(*, now: datetime.datetime | None = None) -> int:
     now = now or timezone.now()
     until = now + datetime.timedelta(days=settings.CHECKIN_HORIZON_DAYS)
     created = 0
-    plans = CommunicationPlan.objects.filter(engagement__status__in=Engagement.LIVE_STATUSES)
+    plans = CommunicationPlan.objects.filter(
+        engagement__status__in=Engagement.LIVE_STATUSES
+    ).select_related("engagement")
     for plan in plans.iterator():
         with transaction.atomic():
             created += plan.schedule_checkins(now=now, until=until)

@@ -162,6 +162,14 @@ class Vendor(TimeStampedModel):
         null=True, blank=True, validators=[MinValueValidator(1800), MaxValueValidator(2100)]
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PROSPECT)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_vendors",
+        help_text="The manager who looks after this vendor relationship.",
+    )
     tags = models.ManyToManyField(Tag, blank=True, related_name="vendors")
     notes = models.TextField(blank=True)
 
@@ -364,6 +372,7 @@ class Certification(TimeStampedModel):
     document = models.FileField(
         storage=private_storage, upload_to=RandomName("certifications"), blank=True
     )
+    document_name = models.CharField(max_length=255, blank=True, help_text="Name as uploaded.")
 
     class Meta:
         ordering = ["expires_on", "name"]

@@ -21,6 +21,7 @@ from .communication import (
 from .monitoring import (
     Aggregation,
     Direction,
+    JobRun,
     Kpi,
     KpiRollup,
     KpiStatus,
@@ -31,6 +32,7 @@ from .monitoring import (
     Scorecard,
     StandingBand,
 )
+from .notifications import OutboundEmail, ReminderPreference
 from .offboarding import OffboardingItem
 from .risk import (
     ComplianceItem,
@@ -76,6 +78,7 @@ __all__ = [
     "EscalationLevel",
     "Evaluator",
     "Evidence",
+    "JobRun",
     "Kpi",
     "KpiRollup",
     "KpiStatus",
@@ -83,6 +86,7 @@ __all__ = [
     "Measurement",
     "Milestone",
     "OffboardingItem",
+    "OutboundEmail",
     "PerformanceReview",
     "Period",
     "PricingModel",
@@ -90,6 +94,7 @@ __all__ = [
     "ProposalAttachment",
     "RagStatus",
     "Recommendation",
+    "ReminderPreference",
     "Risk",
     "Score",
     "Scorecard",

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -210,6 +211,8 @@ class Candidate(TimeStampedModel):
 
     def record_decision(self, *, decision: str, reason: str, by: object) -> None:
         """Outsource or pilot approves the candidate for sourcing; keep closes it."""
+        if not reason.strip():
+            raise ValidationError({"decision_reason": "Say why you decided this."})
         self.decision = decision
         self.decision_reason = reason
         self.decided_by = by  # type: ignore[assignment]

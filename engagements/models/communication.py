@@ -226,11 +226,20 @@ class CommunicationPlan(TimeStampedModel):
         Existing slots are left alone (the unique slot constraint makes a
         second run a no-op), so a recorded or cancelled check-in is never reset.
         """
+        end_date = self.engagement.end_date
+        if end_date is not None:
+            # No check-ins after the engagement ends: they would only show as overdue.
+            tz = zoneinfo.ZoneInfo(self.time_zone)
+            last = datetime.datetime.combine(end_date, datetime.time.max, tzinfo=tz)
+            until = min(until, last)
         slots: list[datetime.datetime] = []
         after = now
         while True:
             upcoming = self.next_checkins(after, count=10)
-            slots.extend(moment for moment in upcoming if moment <= until)
+            # Compared in UTC: Python never finds a local time in the hour daylight saving
+            # repeats or skips equal to the stored UTC value (PEP 495), so such a slot would
+            # look missing on every run.
+            slots.extend(moment.astimezone(datetime.UTC) for moment in upcoming if moment <= until)
             if not upcoming or upcoming[-1] > until:
                 break
             after = upcoming[-1]

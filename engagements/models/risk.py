@@ -272,6 +272,7 @@ class Evidence(models.Model):
     item = models.ForeignKey(ComplianceItem, on_delete=models.CASCADE, related_name="evidence")
     file = models.FileField(storage=private_storage, upload_to=RandomName("evidence"))
     original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100, blank=True)
     size = models.PositiveBigIntegerField(default=0)
     note = models.CharField(max_length=300, blank=True)
     uploaded_by = models.ForeignKey(

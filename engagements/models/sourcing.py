@@ -160,6 +160,7 @@ class ProposalAttachment(models.Model):
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(storage=private_storage, upload_to=RandomName("proposals"))
     original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100, blank=True)
     size = models.PositiveBigIntegerField(default=0)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -335,6 +336,7 @@ class Contract(TimeStampedModel):
     document = models.FileField(
         storage=private_storage, upload_to=RandomName("contracts"), blank=True
     )
+    document_name = models.CharField(max_length=255, blank=True, help_text="Name as uploaded.")
 
     class Meta:
         indexes = [

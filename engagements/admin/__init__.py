@@ -1,0 +1,21 @@
+"""Admin for the engagement domain, one module per step, the same names as in `models/`."""
+
+from . import (
+    assessment,
+    communication,
+    monitoring,
+    notifications,
+    offboarding,
+    risk,
+    sourcing,
+)
+
+__all__ = [
+    "assessment",
+    "communication",
+    "monitoring",
+    "notifications",
+    "offboarding",
+    "risk",
+    "sourcing",
+]

@@ -1,0 +1,224 @@
+"""Step 4 admin: KPI templates and KPIs, measurements, rollups, scorecards and reviews."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+from vendors.admin import JoinedAdmin
+
+from ..models import (
+    JobRun,
+    Kpi,
+    KpiRollup,
+    KpiTemplate,
+    Measurement,
+    PerformanceReview,
+    Scorecard,
+    StandingBand,
+)
+
+KPI_COLUMNS = [
+    "unit",
+    "direction",
+    "target",
+    "amber_threshold",
+    "red_threshold",
+    "aggregation",
+    "period",
+    "weight",
+]
+
+
+class ComputedAdmin(admin.ModelAdmin):
+    """Rows the rollup job writes: read here, never typed in or edited.
+
+    Deleting stays possible, so removing an engagement or a KPI can take its
+    rollups along; the next run writes a deleted open period again.
+    """
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(KpiTemplate)
+class KpiTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", *KPI_COLUMNS]
+    list_filter = ["direction", "aggregation", "period"]
+    search_fields = ["name", "description"]
+    readonly_fields = ["created_at", "updated_at"]
+
+
+@admin.register(Kpi)
+class KpiAdmin(JoinedAdmin):
+    list_display = ["name", "engagement", *KPI_COLUMNS, "is_active"]
+    list_filter = ["is_active", "direction", "aggregation", "period", "template"]
+    list_select_related = ["engagement"]
+    search_fields = ["name", "engagement__title", "engagement__vendor__legal_name"]
+    autocomplete_fields = ["engagement"]
+    readonly_fields = ["created_at", "updated_at"]
+
+
+@admin.register(Measurement)
+class MeasurementAdmin(admin.ModelAdmin):
+    list_display = ["kpi_name", "engagement", "measured_on", "value", "source", "entered_by"]
+    list_filter = ["source", "kpi__period"]
+    list_select_related = ["kpi__engagement", "entered_by"]
+    search_fields = ["kpi__name", "kpi__engagement__title", "note"]
+    date_hierarchy = "measured_on"
+    autocomplete_fields = ["kpi", "entered_by"]
+    readonly_fields = ["created_at", "updated_at"]
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        initial = super().get_changeform_initial_data(request)
+        initial.setdefault("entered_by", str(request.user.pk))
+        initial.setdefault("source", Measurement.Source.MANUAL)
+        return initial
+
+    @admin.display(description="KPI", ordering="kpi__name")
+    def kpi_name(self, obj: Measurement) -> str:
+        return obj.kpi.name
+
+    @admin.display(description="engagement", ordering="kpi__engagement__title")
+    def engagement(self, obj: Measurement) -> str:
+        return str(obj.kpi.engagement)
+
+
+@admin.register(KpiRollup)
+class KpiRollupAdmin(ComputedAdmin):
+    list_display = [
+        "kpi_name",
+        "engagement",
+        "period_start",
+        "period_end",
+        "value",
+        "status",
+        "trend",
+        "measurement_count",
+        "computed_at",
+    ]
+    list_filter = ["status", "trend", "kpi__period"]
+    list_select_related = ["kpi__engagement"]
+    search_fields = ["kpi__name", "kpi__engagement__title"]
+    date_hierarchy = "period_start"
+
+    @admin.display(description="KPI", ordering="kpi__name")
+    def kpi_name(self, obj: KpiRollup) -> str:
+        return obj.kpi.name
+
+    @admin.display(description="engagement", ordering="kpi__engagement__title")
+    def engagement(self, obj: KpiRollup) -> str:
+        return str(obj.kpi.engagement)
+
+
+@admin.register(Scorecard)
+class ScorecardAdmin(ComputedAdmin):
+    fields = [
+        "engagement",
+        ("period", "period_start", "period_end"),
+        "score",
+        ("kpis_counted", "kpis_without_data"),
+        "breakdown_table",
+        "computed_at",
+    ]
+    readonly_fields = ["breakdown_table"]
+    list_display = [
+        "engagement",
+        "vendor",
+        "period",
+        "period_start",
+        "period_end",
+        "score",
+        "kpis_counted",
+        "kpis_without_data",
+        "computed_at",
+    ]
+    list_filter = ["period", "engagement__status"]
+    list_select_related = ["engagement__vendor"]
+    search_fields = ["engagement__title", "engagement__vendor__legal_name"]
+    date_hierarchy = "period_start"
+
+    @admin.display(description="vendor", ordering="engagement__vendor__legal_name")
+    def vendor(self, obj: Scorecard) -> str:
+        return str(obj.engagement.vendor)
+
+    @admin.display(description="breakdown (as computed)")
+    def breakdown_table(self, obj: Scorecard) -> str:
+        rows = [row for row in obj.breakdown or [] if isinstance(row, dict)]
+        if not rows:
+            return "–"
+        columns = list(dict.fromkeys(key for row in rows for key in row))
+        head = format_html_join("", "<th>{}</th>", ((column,) for column in columns))
+        body = format_html_join(
+            "",
+            "<tr>{}</tr>",
+            (
+                (format_html_join("", "<td>{}</td>", ((row.get(c, ""),) for c in columns)),)
+                for row in rows
+            ),
+        )
+        return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, body)
+
+
+@admin.register(StandingBand)
+class StandingBandAdmin(admin.ModelAdmin):
+    list_display = ["standing", "min_score"]
+    list_editable = ["min_score"]
+
+
+@admin.register(PerformanceReview)
+class PerformanceReviewAdmin(admin.ModelAdmin):
+    list_display = [
+        "engagement",
+        "trigger",
+        "kpi_name",
+        "open",
+        "decision",
+        "decided_by",
+        "decided_at",
+        "created_at",
+    ]
+    list_filter = [("decided_at", admin.EmptyFieldListFilter), "trigger", "decision"]
+    list_select_related = ["engagement", "kpi", "decided_by"]
+    search_fields = ["engagement__title", "summary", "decision_notes"]
+    date_hierarchy = "created_at"
+    autocomplete_fields = ["engagement", "decided_by"]
+    raw_id_fields = ["kpi", "scorecard"]
+    readonly_fields = ["created_at", "updated_at"]
+
+    @admin.display(description="KPI", ordering="kpi__name")
+    def kpi_name(self, obj: PerformanceReview) -> str:
+        return obj.kpi.name if obj.kpi else "–"
+
+    @admin.display(description="open", boolean=True, ordering="decided_at")
+    def open(self, obj: PerformanceReview) -> bool:
+        return obj.is_open
+
+    def save_model(
+        self, request: HttpRequest, obj: PerformanceReview, form: Any, change: bool
+    ) -> None:
+        # A decision typed in without its date closes the review now, by whoever saved it.
+        if obj.decision and obj.decided_at is None:
+            obj.decided_at = timezone.now()
+            obj.decided_by = obj.decided_by or request.user  # type: ignore[assignment]
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(JobRun)
+class JobRunAdmin(admin.ModelAdmin):
+    """The jobs write these rows; moving the watermark back makes the next run redo that span."""
+
+    list_display = ["name", "last_started_at", "last_succeeded_at", "watermark", "last_result"]
+    search_fields = ["name", "last_result"]
+    fields = ["name", "last_started_at", "last_succeeded_at", "watermark", "last_result"]
+    readonly_fields = ["name", "last_started_at", "last_succeeded_at", "last_result"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

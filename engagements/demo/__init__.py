@@ -1,0 +1,77 @@
+"""Demo data for `manage.py seed_demo`: the reference document's stories, dated from today.
+
+1. Customer service outsourced, quality fell, brought back in-house (customer_service).
+2. The infographics studio kept on track by weekly check-ins and clear KPIs (content).
+3. 24/7 IT support from a critical vendor, its risks and evidence (it_support).
+4. A bookkeeping selection being scored by two colleagues (bookkeeping).
+5. A vendor on watch, a suspended one, a draft and a kept-in-house candidate (more).
+
+Every row is looked up by a natural key before it is created, so seeding again adds
+nothing twice and leaves what someone changed in the demo alone.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from engagements import services
+from vendors.models import Vendor
+
+from . import bookkeeping, content, customer_service, it_support, more
+from .helpers import moment, update_standing
+from .people import DEMO_PASSWORD, DEMO_USERS, DemoUser, ensure_people
+from .registry import BRIGHTLINE, ensure_vendors
+
+__all__ = ["DEMO_PASSWORD", "DEMO_USERS", "SeedResult", "seed_demo"]
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    rows_added: int
+    dated_from: datetime.date  # the "today" the stories are told from
+    logins: tuple[DemoUser, ...]
+
+
+def reference_day() -> datetime.date:
+    """The day the demo was first seeded, or today for a fresh database.
+
+    The stories stay dated from that day, so a run on a later day finds every row the
+    first one made instead of adding a second, shifted history next to it.
+    """
+    first = Vendor.objects.filter(legal_name=BRIGHTLINE).values_list("created_at", flat=True)
+    seeded_at = first.first()
+    return timezone.localdate(seeded_at) if seeded_at else timezone.localdate()
+
+
+def count_rows() -> int:
+    """Rows in every table of both apps plus users: what a second run must leave unchanged."""
+    models = [
+        *apps.get_app_config("vendors").get_models(),
+        *apps.get_app_config("engagements").get_models(),
+    ]
+    return User.objects.count() + sum(model._default_manager.count() for model in models)
+
+
+@transaction.atomic
+def seed_demo() -> SeedResult:
+    before = count_rows()
+    today = reference_day()
+    people = ensure_people()
+    vendors = ensure_vendors(today, people)
+    customer_service.seed(people, vendors, today)
+    content.seed(people, vendors, today)
+    it_support.seed(people, vendors, today)
+    bookkeeping.seed(people, vendors, today)
+    more.seed(people, vendors, today)
+    # Upcoming check-ins of the live engagements, as the scheduled job creates them. From
+    # midnight, so two runs on the same day look at the same horizon.
+    services.schedule_checkins(now=moment(timezone.localdate(), hour=0))
+    for vendor in vendors.values():
+        update_standing(vendor, today=today)
+    return SeedResult(rows_added=count_rows() - before, dated_from=today, logins=DEMO_USERS)

@@ -1,0 +1,197 @@
+"""Story 4 – a selection in progress: three bookkeeping vendors scored by two colleagues."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from engagements.models import (
+    Evaluator,
+    PricingModel,
+    Proposal,
+    Recommendation,
+    Selection,
+)
+from vendors.models import BusinessFunction, Vendor
+
+from .helpers import (
+    attach_proposal_file,
+    criteria_from_templates,
+    days,
+    ensure,
+    ensure_candidate,
+    moment,
+    month_start,
+    score_proposal,
+)
+from .people import People
+from .registry import CLEARBOOKS, LEDGERWISE, NUMERA
+
+TITLE = "Bookkeeping and payroll pilot – request for proposal"
+
+# Scores 1–5 in the order of the criterion templates: qualifications, experience, reputation,
+# reliability, price, service fit, cultural fit, security posture.
+SCORES = {
+    "manager2": {
+        LEDGERWISE: (4, 4, 4, 4, 4, 4, 5, 4),
+        NUMERA: (4, 5, 4, 4, 5, 3, 4, 3),
+        CLEARBOOKS: (5, 4, 5, 4, 3, 4, 4, 5),
+    },
+    "evaluator": {
+        LEDGERWISE: (4, 4, 5, 4, 4, 4, 4, 4),
+        NUMERA: (3, 4, 3, 4, 5, 3, 2, 3),
+        CLEARBOOKS: (5, 4, 4, 4, 2, 5, 4, 4),
+    },
+}
+COMMENTS = {
+    "manager2": {
+        LEDGERWISE: {
+            "Cultural fit": "Video call with the whole team: direct, asks questions, same "
+            "working hours as us.",
+            "Security posture": "ISO 27001, but the certificate runs out next month.",
+        },
+        NUMERA: {
+            "Price": "Cheapest by far at our volume.",
+            "Cultural fit": "Professional and well organised; happy with a weekly call.",
+        },
+        CLEARBOOKS: {
+            "Price": "Per-invoice pricing gets expensive in our peak months.",
+            "Qualifications": "Chartered accountants, payroll bureau accreditation.",
+        },
+    },
+    "evaluator": {
+        LEDGERWISE: {"Reputation and references": "Baltic Freight reference was glowing."},
+        NUMERA: {
+            "Cultural fit": "Every answer came through the account manager; we never spoke "
+            "to the people who would do the work. Hierarchical.",
+            "Qualifications": "No German payroll experience shown.",
+        },
+        CLEARBOOKS: {
+            "Price": "Dearest of the three.",
+            "Service fit": "Would also file our VAT returns.",
+        },
+    },
+}
+
+
+def seed(people: People, vendors: dict[str, Vendor], today: datetime.date) -> Selection:
+    candidate = ensure_candidate(
+        name="Bookkeeping and payroll",
+        business_function=BusinessFunction.ACCOUNTING,
+        owner=people.manager,
+        description="Day-to-day bookkeeping, supplier invoices and the monthly payroll run. "
+        "Month-end close stays in-house.",
+        in_house_yearly_cost=Decimal("96000"),
+        quoted_vendor_yearly_cost=Decimal("60000"),
+        currency="EUR",
+        volume="About 1,100 supplier invoices and 85 payslips a month",
+        skills_needed="Dutch and German payroll rules, our ERP, VAT",
+        data_touched="Supplier invoices, bank statements, salaries and bank details of staff",
+        data_classification="confidential",
+        answers={
+            "How core to the business": (1, "Pure back office."),
+            "In-house skills available": (3, "One bookkeeper, retiring next spring."),
+            "Saving potential": (4, "Quotes are around 40 % under our cost."),
+            "Vendor market maturity": (4, "Many providers; fewer know German payroll."),
+            "Data sensitivity": (4, "Salaries and bank details of every employee."),
+            "Volume variability": (2, "Steady, apart from year-end."),
+        },
+        decision=(
+            Recommendation.PILOT,
+            "The assessment recommends a pilot (65/100): a clear saving, but payroll data is "
+            "sensitive. Six-month pilot with one vendor before we decide for good.",
+            people.manager,
+            moment(month_start(today, -2) + days(6)),
+        ),
+    )
+    selection = ensure(
+        Selection,
+        title=TITLE,
+        defaults={
+            "candidate": candidate,
+            "requirements": "Bookkeeping in our ERP, supplier invoices within 3 working days, "
+            "monthly payroll for Dutch and German staff, ISO 27001 or SOC 2, data kept in the "
+            "EU, a named team we can talk to directly.",
+            "budget": Decimal("60000"),
+            "currency": "EUR",
+            "deadline": today - days(7),
+            "owner": people.manager,
+            "status": Selection.Status.EVALUATING,
+        },
+    )
+    offers = (
+        (
+            LEDGERWISE,
+            Decimal("21500"),
+            PricingModel.RETAINER,
+            "PLN",
+            12,
+            "Monthly retainer covering up to 1,300 invoices and 100 payslips.",
+        ),
+        (
+            NUMERA,
+            Decimal("24.00"),
+            PricingModel.HOURLY,
+            "USD",
+            9,
+            "Estimated 190 hours a month; team in Bengaluru, overlap 9:00–13:30 CET.",
+        ),
+        (
+            CLEARBOOKS,
+            Decimal("3.80"),
+            PricingModel.PER_UNIT,
+            "GBP",
+            8,
+            "Per invoice or payslip processed; VAT returns at 250 GBP each.",
+        ),
+    )
+    proposals = {}
+    for vendor_name, price, model, currency, received_days_ago, notes in offers:
+        vendor = vendors[vendor_name]
+        proposal = ensure(
+            Proposal,
+            selection=selection,
+            vendor=vendor,
+            defaults={
+                "price": price,
+                "pricing_model": model,
+                "currency": currency,
+                "proposed_start": month_start(today, 1),
+                "proposed_end": month_start(today, 7) - days(1),
+                "timeline_notes": "Two weeks of onboarding, then a parallel run for the first "
+                "month-end.",
+                "received_on": today - days(received_days_ago),
+                "notes": notes,
+            },
+        )
+        attach_proposal_file(
+            proposal,
+            f"proposal-{vendor_name.split()[0].lower()}.txt",
+            title=f"Proposal of {vendor}",
+            body=notes,
+            by=people.manager,
+        )
+        proposals[vendor_name] = proposal
+
+    criteria = criteria_from_templates(selection)
+    invited = {"manager2": people.manager2, "evaluator": people.evaluator}
+    for username, user in invited.items():
+        evaluator = ensure(
+            Evaluator,
+            selection=selection,
+            user=user,
+            # Tom has submitted his scores; Sam is still drafting.
+            defaults={
+                "invited_by": people.manager,
+                "submitted_at": moment(today - days(3)) if username == "manager2" else None,
+            },
+        )
+        for vendor_name, values in SCORES[username].items():
+            score_proposal(
+                evaluator=evaluator,
+                proposal=proposals[vendor_name],
+                criteria=criteria,
+                values=values,
+                comments=COMMENTS[username].get(vendor_name),
+            )
+    return selection

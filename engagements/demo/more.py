@@ -1,0 +1,308 @@
+"""The rest of the demo: a vendor on watch with an open review, a suspended vendor,
+a candidate still in draft and one the company keeps in-house."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from engagements.models import (
+    Candidate,
+    Contract,
+    DataAccessGrant,
+    Engagement,
+    PerformanceReview,
+    Recommendation,
+    Risk,
+    Scorecard,
+)
+from vendors.models import BusinessFunction, Vendor
+
+from .helpers import (
+    add_years,
+    backdate_created,
+    days,
+    ensure,
+    ensure_action,
+    ensure_candidate,
+    ensure_compliance,
+    ensure_plan,
+    kpi_from_template,
+    measure,
+    moment,
+    month_end,
+    month_start,
+    months_between,
+    past_slots,
+    plan_zone,
+    record_history,
+    roll_up_months,
+    story_now,
+    walk_status,
+)
+from .people import People
+from .registry import QUICKKEY, VANTAGE
+
+SOCIAL_TITLE = "Social media management"
+ON_TIME = ("94", "92", "90", "88", "87")
+REWORK = ("6", "8", "9", "10", "11")
+
+
+def seed(people: People, vendors: dict[str, Vendor], today: datetime.date) -> None:
+    social_media(people, vendors[VANTAGE], today)
+    walk_status(
+        vendors[QUICKKEY],
+        (
+            (
+                Vendor.Status.SUSPENDED,
+                "Trial batch of 2,000 catalogue records had 7 % keying errors against the 1 % "
+                "agreed; ISO 9001 certificate lapsed and not renewed.",
+                moment(today - days(38)),
+            ),
+        ),
+        by=people.admin,
+    )
+    ensure_candidate(
+        name="Supplier invoice capture",
+        business_function=BusinessFunction.DATA_ENTRY,
+        owner=people.manager2,
+        description="Typing in paper and PDF supplier invoices before they reach bookkeeping.",
+        in_house_yearly_cost=Decimal("38000"),
+        currency="EUR",
+        volume="About 250 paper invoices a week",
+        skills_needed="Accuracy; our ERP's supplier codes",
+        data_touched="Supplier names, amounts, bank details",
+        data_classification="internal",
+    )
+    ensure_candidate(
+        name="Key account support for wholesale customers",
+        business_function=BusinessFunction.CUSTOMER_SERVICE,
+        owner=people.manager,
+        description="Orders, questions and complaints of our twelve wholesale customers.",
+        in_house_yearly_cost=Decimal("74000"),
+        quoted_vendor_yearly_cost=Decimal("61000"),
+        currency="EUR",
+        volume="About 300 contacts a month",
+        skills_needed="Deep product knowledge; personal relationships with buyers",
+        data_touched="Contracts, prices and order history of wholesale customers",
+        data_classification="confidential",
+        answers={
+            "How core to the business": (5, "A third of revenue; buyers know us by name."),
+            "In-house skills available": (4, "Two experienced account managers."),
+            "Saving potential": (2, "Under 20 %."),
+            "Vendor market maturity": (2, "Few vendors do B2B account care for our trade."),
+            "Data sensitivity": (4, "Negotiated prices and contract terms."),
+            "Volume variability": (1, "Steady all year."),
+        },
+        decision=(
+            Recommendation.KEEP,
+            "The assessment says keep in-house (17/100): the work is core and the saving "
+            "small. Lesson from customer service: relationships are not a commodity.",
+            people.manager,
+            moment(today - days(25)),
+        ),
+    )
+
+
+def social_media(people: People, vantage: Vendor, today: datetime.date) -> Engagement:
+    """An active engagement going downhill: scorecard under 60, an open review, an overdue
+    check-in and the vendor put on watch."""
+    start = month_start(today, -5)
+    end = add_years(start, 1) - days(1)
+    candidate = ensure_candidate(
+        name="Social media management",
+        business_function=BusinessFunction.MARKETING,
+        owner=people.manager,
+        description="Posting on and answering our Instagram, LinkedIn and TikTok accounts.",
+        in_house_yearly_cost=Decimal("61000"),
+        quoted_vendor_yearly_cost=Decimal("35000"),
+        currency="EUR",
+        volume="Three posts a day; about 400 comments and messages a week",
+        skills_needed="Social media copywriting, short video, community management",
+        data_touched="Followers' names and direct messages",
+        data_classification="internal",
+        answers={
+            "How core to the business": (3, "Our voice in public, but not our product."),
+            "In-house skills available": (2, "One marketer, no video skills."),
+            "Saving potential": (4, "Agencies quote about half the cost of two hires."),
+            "Vendor market maturity": (5, "Many agencies."),
+            "Data sensitivity": (2, "Mostly public; direct messages are personal data."),
+            "Volume variability": (3, "Campaign peaks."),
+        },
+        decision=(
+            Recommendation.OUTSOURCE,
+            "The assessment recommends outsourcing. We keep brand guidelines and crisis "
+            "communication in-house.",
+            people.manager,
+            moment(month_start(today, -6) + days(10)),
+        ),
+        status_after=Candidate.Status.OUTSOURCED,
+    )
+    engagement = ensure(
+        Engagement,
+        title=SOCIAL_TITLE,
+        defaults={
+            "vendor": vantage,
+            "candidate": candidate,
+            "owner": people.manager,
+            "scope": "Three posts a day on Instagram, LinkedIn and TikTok; replies to comments "
+            "and messages within 4 working hours; monthly report.",
+            "deliverables": "Monthly content calendar by the 20th; monthly report.",
+            "budget": Decimal("37800"),
+            "currency": "USD",
+            "start_date": start,
+            "end_date": end,
+            "status": Engagement.Status.ACTIVE,
+        },
+    )
+    engagement.vendor_contacts.add(*vantage.contacts.all())
+    ensure(
+        Contract,
+        engagement=engagement,
+        defaults={
+            "reference": f"MKT-{start:%Y}-044",
+            "value": Decimal("37800"),
+            "currency": "USD",
+            "start_date": start,
+            "end_date": end,
+            "renewal_date": end + days(1),
+            "notice_period_days": 30,
+            "termination_terms": "30 days' notice before renewal; for cause at any time.",
+            "service_levels": "Posts published as scheduled; replies within 4 working hours.",
+            "signed_on": start - days(6),
+        },
+    )
+    walk_status(
+        vantage,
+        (
+            (Vendor.Status.ACTIVE, "Social media contract signed.", moment(start)),
+            (
+                Vendor.Status.ON_WATCH,
+                "Scorecard under 60 and still falling; performance review open.",
+                moment(month_start(today, -1) + days(5)),
+            ),
+        ),
+        by=people.manager,
+    )
+    plan = ensure_plan(
+        engagement,
+        channels="Fortnightly video call; shared content calendar",
+        cadence="fortnightly",
+        weekday=1,
+        time=datetime.time(16, 0),
+        time_zone="Europe/Amsterdam",
+        starts_on=start,
+        reporting_expectations="Content calendar for the next month by the 20th; monthly "
+        "report with reach, posts on time and posts sent back.",
+        escalation=(
+            (
+                "Jordan Blake, client partner (Vantage)",
+                "jordan@vantage-social.example.com",
+                24,
+                "A post goes out late or off-brand",
+            ),
+            (
+                "Maria Lindqvist, head of customer operations",
+                "maria.lindqvist@example.com",
+                48,
+                "Anything that could embarrass the brand",
+            ),
+        ),
+    )
+    now = story_now(today)
+    since = moment(start - days(1))
+    slots = past_slots(plan, since=since, until=now)
+    # The latest check-in before today was never written up: it shows as overdue.
+    missed = max(
+        (i for i, slot in enumerate(slots) if slot.astimezone(plan_zone(plan)).date() < today),
+        default=None,
+    )
+
+    def story(index: int, slot: datetime.datetime) -> dict[str, Any] | None:
+        if index == missed:
+            return None
+        base = {
+            "attendees": "Maria Lindqvist; Jordan Blake (Vantage)",
+            "recorded_by": people.manager,
+        }
+        if index < 4:
+            return base | {"status": "green", "progress_summary": "Calendar on track."}
+        return base | {
+            "status": "amber",
+            "progress_summary": "Several posts went out a day late; two were sent back for "
+            "wrong product names.",
+            "blockers": "Content calendar arrives after the 20th.",
+        }
+
+    checkins = record_history(plan, since=since, until=now, story=story)
+    recorded = [c for c in checkins if c.held_on]
+    if recorded:
+        ensure_action(
+            recorded[-1],
+            "Send next month's content calendar",
+            due=today - days(6),
+            owner_name="Jordan Blake (Vantage)",
+        )
+    on_time = kpi_from_template(engagement, "On-time completion")
+    rework = kpi_from_template(engagement, "Rework rate")
+    for offset, (posted, sent_back) in enumerate(zip(ON_TIME, REWORK, strict=True)):
+        day = month_end(month_start(today, -5 + offset))
+        measure(on_time, day, posted, by=people.manager, note="Posts published as scheduled")
+        measure(rework, day, sent_back, by=people.manager, note="Posts sent back")
+    roll_up_months(engagement, months_between(start, month_start(today, -1)), today=today)
+    low = Scorecard.objects.get(engagement=engagement, period_start=month_start(today, -2))
+    review = ensure(
+        PerformanceReview,
+        engagement=engagement,
+        trigger=PerformanceReview.Trigger.LOW_SCORECARD,
+        defaults={
+            "scorecard": low,
+            "summary": f"Scorecard {low.score} for {low.period_start:%B}, down from 93 in the "
+            "first month: late posts and more posts sent back.",
+        },
+    )
+    backdate_created(review, moment(month_start(today, -1) + days(1), hour=2, minute=30))
+    ensure(
+        Risk,
+        engagement=engagement,
+        title="Off-brand or late post during a product recall",
+        defaults={
+            "category": Risk.Category.REPUTATIONAL,
+            "likelihood": 3,
+            "impact": 3,
+            "mitigation": "Crisis posts written in-house; Vantage pauses the calendar on our call.",
+            "residual_likelihood": 2,
+            "residual_impact": 3,
+            "owner": people.manager,
+            "status": Risk.Status.OPEN,
+            "last_reviewed_on": today - days(30),
+        },
+    )
+    ensure(
+        DataAccessGrant,
+        engagement=engagement,
+        system="Instagram, LinkedIn and TikTok business accounts",
+        defaults={
+            "description": "Publisher role; direct messages included.",
+            "classification": "internal",
+            "personal_data": True,
+            "access_level": DataAccessGrant.AccessLevel.WRITE,
+            "granted_on": start,
+            "granted_by": people.manager,
+        },
+    )
+    ensure_compliance(
+        engagement,
+        "Non-disclosure agreement (NDA)",
+        evidence="nda-vantage.txt",
+        accepted=moment(start - days(6)),
+        accepted_by=people.manager,
+        uploaded_by=people.manager,
+    )
+    ensure_compliance(
+        engagement,
+        "Data processing agreement (DPA)",
+        notes="Vantage reads direct messages, so a DPA is needed. Asked twice.",
+    )
+    return engagement

@@ -1,0 +1,104 @@
+"""Across the steps: each person's reminder preferences and the outbox of emails to send."""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from vendors.models import TimeStampedModel, validate_time_zone
+
+from .communication import Weekday
+
+
+class ReminderPreference(TimeStampedModel):
+    """When a person gets the weekly digest, and which reminders they want at all."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_preference"
+    )
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    digest_enabled = models.BooleanField("weekly digest", default=True)
+    digest_weekday = models.PositiveSmallIntegerField(
+        choices=Weekday.choices, default=Weekday.MONDAY
+    )
+    digest_hour = models.PositiveSmallIntegerField(
+        default=8, validators=[MaxValueValidator(23)], help_text="Hour of the day, 0–23."
+    )
+    checkin_reminders = models.BooleanField("reminders the day before a check-in", default=True)
+    deadline_reminders = models.BooleanField(
+        "reminders before evidence expires and before notice deadlines", default=True
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(digest_hour__gte=0, digest_hour__lte=23), name="digest_hour_0_to_23"
+            ),
+            models.CheckConstraint(
+                condition=Q(digest_weekday__gte=0, digest_weekday__lte=6),
+                name="digest_weekday_0_to_6",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Reminder preferences of {self.user}"
+
+    def local_now(self, now: datetime.datetime | None = None) -> datetime.datetime:
+        return (now or timezone.now()).astimezone(zoneinfo.ZoneInfo(self.time_zone))
+
+    def digest_is_due(self, now: datetime.datetime | None = None) -> bool:
+        """On the chosen weekday, from the chosen local hour on (so a late run still sends)."""
+        local = self.local_now(now)
+        return (
+            self.digest_enabled
+            and local.weekday() == self.digest_weekday
+            and local.hour >= self.digest_hour
+        )
+
+
+class OutboundEmail(TimeStampedModel):
+    """One email to send, keyed so the same reminder is never queued twice.
+
+    Reminder jobs only add rows; a separate sender claims and sends them, and a
+    failed or interrupted send goes back to the queue instead of being lost.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENDING = "sending", "Being sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Gave up"
+
+    key = models.CharField(
+        max_length=200, unique=True, help_text="What this email is about, e.g. digest:12:2026-W48."
+    )
+    kind = models.CharField(max_length=30)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="outbound_emails"
+    )
+    to_address = models.EmailField()
+    subject = models.CharField(max_length=250)
+    text_body = models.TextField()
+    html_body = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "outbound email"
+        indexes = [
+            # the sender's queue: pending (and stale sending) rows, oldest first
+            models.Index(fields=["status", "created_at"], name="outbox_status_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.to_address}"

@@ -1,0 +1,828 @@
+"""The Django admin of both apps: every page opens, lists stay cheap, actions do their job."""
+
+from __future__ import annotations
+
+import datetime
+import warnings
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+import time_machine
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.admin.models import LogEntry
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.db import connection, models
+from django.db.models import Model
+from django.forms import BooleanField, FileField, MultiWidget
+from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from engagements.models import (
+    ActionItem,
+    CheckIn,
+    ComplianceItem,
+    ComplianceStatus,
+    Contract,
+    DataAccessGrant,
+    Engagement,
+    Evaluator,
+    Evidence,
+    JobRun,
+    KpiRollup,
+    Measurement,
+    Milestone,
+    OffboardingItem,
+    OutboundEmail,
+    PerformanceReview,
+    Proposal,
+    Risk,
+    Score,
+    Scorecard,
+    Selection,
+)
+from engagements.tests import factories as ef
+from vendors.admin import BULK_REASON
+from vendors.models import Contact, Vendor, VendorStatusChange, VendorTierChange
+from vendors.tests import factories as vf
+
+pytestmark = pytest.mark.django_db
+
+APPS = ("vendors", "engagements")
+
+# One way per model to make a row, for a model the demo data leaves empty.
+ROW_MAKERS: dict[str, Callable[[], Any]] = {
+    "vendors.servicecategory": vf.ServiceCategoryFactory.create,
+    "vendors.tag": vf.TagFactory.create,
+    "vendors.vendor": vf.VendorFactory.create,
+    "vendors.vendortierchange": vf.VendorTierChangeFactory.create,
+    "vendors.vendorstatuschange": vf.VendorStatusChangeFactory.create,
+    "vendors.contact": vf.ContactFactory.create,
+    "vendors.certification": vf.CertificationFactory.create,
+    "vendors.reference": vf.ReferenceFactory.create,
+    "vendors.subprocessor": vf.SubProcessorFactory.create,
+    "engagements.assessmentfactor": ef.AssessmentFactorFactory.create,
+    "engagements.candidate": ef.CandidateFactory.create,
+    "engagements.assessment": ef.AssessmentFactory.create,
+    "engagements.assessmentanswer": ef.AssessmentAnswerFactory.create,
+    "engagements.criteriontemplate": ef.CriterionTemplateFactory.create,
+    "engagements.selection": ef.SelectionFactory.create,
+    "engagements.proposal": ef.ProposalFactory.create,
+    "engagements.proposalattachment": ef.ProposalAttachmentFactory.create,
+    "engagements.criterion": ef.CriterionFactory.create,
+    "engagements.evaluator": ef.EvaluatorFactory.create,
+    "engagements.score": ef.ScoreFactory.create,
+    "engagements.engagement": ef.EngagementFactory.create,
+    "engagements.contract": ef.ContractFactory.create,
+    "engagements.milestone": ef.MilestoneFactory.create,
+    "engagements.communicationplan": ef.CommunicationPlanFactory.create,
+    "engagements.escalationlevel": ef.EscalationLevelFactory.create,
+    "engagements.checkin": ef.CheckInFactory.create,
+    "engagements.actionitem": ef.ActionItemFactory.create,
+    "engagements.kpitemplate": ef.KpiTemplateFactory.create,
+    "engagements.kpi": ef.KpiFactory.create,
+    "engagements.measurement": ef.MeasurementFactory.create,
+    "engagements.kpirollup": ef.KpiRollupFactory.create,
+    "engagements.scorecard": ef.ScorecardFactory.create,
+    "engagements.standingband": ef.StandingBandFactory.create,
+    "engagements.performancereview": ef.PerformanceReviewFactory.create,
+    "engagements.risk": ef.RiskFactory.create,
+    "engagements.dataaccessgrant": ef.DataAccessGrantFactory.create,
+    "engagements.compliancerequirement": ef.ComplianceRequirementFactory.create,
+    "engagements.complianceitem": ef.ComplianceItemFactory.create,
+    "engagements.evidence": ef.EvidenceFactory.create,
+    "engagements.offboardingitem": ef.OffboardingItemFactory.create,
+    "engagements.jobrun": lambda: JobRun.objects.create(name="rollups", last_result="3 rollups"),
+    "engagements.reminderpreference": ef.ReminderPreferenceFactory.create,
+    "engagements.outboundemail": ef.OutboundEmailFactory.create,
+}
+
+
+def registered_models() -> list[type[Model]]:
+    models = [model for model in admin.site._registry if model._meta.app_label in APPS]
+    return sorted(models, key=lambda model: model._meta.label)
+
+
+def admin_url(model: type[Model], view: str, *args: Any) -> str:
+    opts = model._meta
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=args)
+
+
+def example_row(model: type[Model]) -> Model | None:
+    """A row to open, one with a stored file where the model has files (private, no URL)."""
+    rows = model._default_manager.order_by("pk")
+    for field in model._meta.get_fields():
+        if isinstance(field, models.FileField):
+            rows = rows.exclude(**{field.name: ""})
+    return rows.first() or model._default_manager.order_by("pk").first()
+
+
+def autocomplete_urls(model_admin: Any) -> list[str]:
+    """The lookups behind every autocomplete box of an admin and of its inlines."""
+    inlines = [inline(model_admin.model, admin.site) for inline in model_admin.inlines]
+    urls = []
+    for owner in [model_admin, *inlines]:
+        opts = owner.model._meta
+        for field_name in owner.autocomplete_fields:
+            query = urlencode(
+                {
+                    "app_label": opts.app_label,
+                    "model_name": opts.model_name,
+                    "field_name": field_name,
+                    "term": "a",
+                }
+            )
+            urls.append(f"{reverse('admin:autocomplete')}?{query}")
+    return urls
+
+
+def superuser_request(user: Any) -> Any:
+    request = RequestFactory().get("/admin/")
+    request.user = user
+    return request
+
+
+def post_action(client: Client, model: type[Model], action: str, objects: list[Model]) -> Any:
+    return client.post(
+        admin_url(model, "changelist"),
+        {"action": action, "_selected_action": [obj.pk for obj in objects]},
+    )
+
+
+def form_data(response: Any) -> dict[str, Any]:
+    """The values an add or change page shows, as the browser would post them back."""
+    data: dict[str, Any] = {}
+    forms = [response.context["adminform"].form]
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        for key, value in formset.management_form.initial.items():
+            data[f"{formset.prefix}-{key}"] = value
+        forms.extend(formset.initial_forms)
+    for form in forms:
+        for name, field in form.fields.items():
+            key = form.add_prefix(name)
+            value = form[name].value()
+            if isinstance(field, FileField):
+                continue
+            if isinstance(field, BooleanField):
+                if value:
+                    data[key] = "on"
+            elif isinstance(field.widget, MultiWidget):
+                parts = field.widget.decompress(value) or []
+                for index, part in enumerate(parts):
+                    data[f"{key}_{index}"] = "" if part is None else part
+            elif isinstance(value, list | tuple):
+                data[key] = [str(item) for item in value]
+            else:
+                data[key] = "" if value is None else value
+    return data
+
+
+# --- Every page opens ---------------------------------------------------------
+
+
+def test_every_model_of_both_apps_has_an_admin() -> None:
+    unregistered = [
+        model._meta.label
+        for label in APPS
+        for model in apps.get_app_config(label).get_models()
+        if model not in admin.site._registry
+    ]
+
+    assert unregistered == []
+
+
+def test_every_model_has_a_row_maker_for_when_the_demo_data_lacks_rows() -> None:
+    assert sorted(ROW_MAKERS) == sorted(model._meta.label_lower for model in registered_models())
+
+
+def demo_rows() -> dict[type[Model], Model]:
+    """Demo data, and one row of each model: a demo row, or a factory's where the demo has none."""
+    call_command("seed_demo", verbosity=0)
+    rows: dict[type[Model], Model] = {}
+    not_seeded = []
+    for model in registered_models():
+        row = example_row(model)
+        if row is None:
+            not_seeded.append(model._meta.label)
+            row = ROW_MAKERS[model._meta.label_lower]()
+        rows[model] = row
+    if not_seeded:
+        warnings.warn(f"seed_demo made no rows for: {', '.join(not_seeded)}", stacklevel=2)
+    return rows
+
+
+def test_every_admin_page_opens_for_a_superuser_on_the_demo_data(
+    admin_client: Client, admin_user: Any
+) -> None:
+    request = superuser_request(admin_user)
+    failures = []
+    for model, row in demo_rows().items():
+        model_admin = admin.site._registry[model]
+        sortable = ".".join(str(i) for i in range(1, len(model_admin.list_display) + 1))
+        pages = {
+            admin_url(model, "changelist"): 200,
+            admin_url(model, "changelist") + f"?o={sortable}": 200,
+            admin_url(model, "change", row.pk): 200,
+            admin_url(model, "add"): 200 if model_admin.has_add_permission(request) else 403,
+        }
+        if model_admin.search_fields:
+            pages[admin_url(model, "changelist") + "?q=a"] = 200
+        for url in autocomplete_urls(model_admin):
+            pages[url] = 200
+        for url, expected in pages.items():
+            status = admin_client.get(url).status_code
+            if status != expected:
+                failures.append(f"{model._meta.label} {url}: {status}, expected {expected}")
+
+    assert failures == []
+
+
+def test_every_editable_demo_row_saves_back_unchanged(
+    admin_client: Client, admin_user: Any
+) -> None:
+    request = superuser_request(admin_user)
+    failures = []
+    for model, row in demo_rows().items():
+        if not admin.site._registry[model].has_change_permission(request, row):
+            continue
+        url = admin_url(model, "change", row.pk)
+        response = admin_client.post(url, form_data(admin_client.get(url)))
+        if response.status_code != 302:
+            failures.append(f"{model._meta.label} {url}: {response.status_code}")
+
+    assert failures == []
+
+
+def test_history_and_computed_rows_cannot_be_added_or_edited(
+    admin_client: Client, admin_user: Any
+) -> None:
+    request = superuser_request(admin_user)
+    read_only = [VendorStatusChange, VendorTierChange, KpiRollup, Scorecard, OutboundEmail]
+
+    for model in read_only:
+        model_admin = admin.site._registry[model]
+        assert not model_admin.has_add_permission(request)
+        assert not model_admin.has_change_permission(request)
+    change = vf.VendorStatusChangeFactory.create()
+    response = admin_client.post(admin_url(VendorStatusChange, "change", change.pk), {})
+    assert response.status_code == 403
+    assert admin_client.get(admin_url(VendorStatusChange, "add")).status_code == 403
+
+
+# --- Lists cost a fixed number of queries -------------------------------------
+
+
+def add_vendors(count: int) -> None:
+    vendors = vf.VendorFactory.build_batch(count, owner=vf.UserFactory.create())
+    Vendor.objects.bulk_create(vendors)
+    tag = vf.TagFactory.create()
+    for vendor in Vendor.objects.filter(tags__isnull=True)[:2]:
+        vendor.tags.add(tag)
+
+
+def add_engagements(count: int) -> None:
+    vendor, owner = vf.VendorFactory.create(), vf.UserFactory.create()
+    engagements = Engagement.objects.bulk_create(
+        ef.EngagementFactory.build_batch(count, vendor=vendor, owner=owner)
+    )
+    # Every other engagement has a contract: the column must cost nothing either way.
+    contracts = [ef.ContractFactory.build(engagement=e) for e in engagements[::2]]
+    for contract in contracts:
+        contract.notice_deadline = contract.compute_notice_deadline()
+    Contract.objects.bulk_create(contracts)
+
+
+def add_contracts(count: int) -> None:
+    add_engagements(count * 2)
+
+
+def add_risks(count: int) -> None:
+    engagement = ef.EngagementFactory.create()
+    Risk.objects.bulk_create(
+        ef.RiskFactory.build_batch(count, engagement=engagement, owner=engagement.owner)
+    )
+
+
+def add_measurements(count: int) -> None:
+    kpi = ef.KpiFactory.create()
+    Measurement.objects.bulk_create(
+        ef.MeasurementFactory.build_batch(count, kpi=kpi, entered_by=kpi.engagement.owner)
+    )
+
+
+def add_checkins(count: int) -> None:
+    engagement = ef.EngagementFactory.create()
+    CheckIn.objects.bulk_create(
+        ef.CheckInFactory.build_batch(count, engagement=engagement, recorded_by=engagement.owner)
+    )
+
+
+def add_action_items(count: int) -> None:
+    checkin = ef.CheckInFactory.create()
+    ActionItem.objects.bulk_create(
+        ef.ActionItemFactory.build_batch(count, checkin=checkin, owner=checkin.engagement.owner)
+    )
+
+
+def add_compliance_items(count: int) -> None:
+    engagement = ef.EngagementFactory.create()
+    requirements = [ef.ComplianceRequirementFactory.create() for _ in range(count)]
+    items = ComplianceItem.objects.bulk_create(
+        ComplianceItem(engagement=engagement, requirement=r, accepted_by=engagement.owner)
+        for r in requirements
+    )
+    ef.EvidenceFactory.create(item=items[0])
+
+
+def add_kpi_rollups(count: int) -> None:
+    kpi = ef.KpiFactory.create()
+    KpiRollup.objects.bulk_create(ef.KpiRollupFactory.build_batch(count, kpi=kpi))
+
+
+def add_scorecards(count: int) -> None:
+    engagement = ef.EngagementFactory.create()
+    Scorecard.objects.bulk_create(ef.ScorecardFactory.build_batch(count, engagement=engagement))
+
+
+def add_grants(count: int) -> None:
+    engagement = ef.EngagementFactory.create()
+    DataAccessGrant.objects.bulk_create(
+        ef.DataAccessGrantFactory.build_batch(
+            count, engagement=engagement, granted_by=engagement.owner
+        )
+    )
+
+
+def add_scores(count: int) -> None:
+    selection = ef.SelectionFactory.create()
+    evaluator = ef.EvaluatorFactory.create(selection=selection)
+    proposal = ef.ProposalFactory.create(selection=selection)
+    criteria = [ef.CriterionFactory.create(selection=selection) for _ in range(count)]
+    Score.objects.bulk_create(
+        Score(evaluator=evaluator, proposal=proposal, criterion=criterion, value=3)
+        for criterion in criteria
+    )
+
+
+def add_proposals(count: int) -> None:
+    selection = ef.SelectionFactory.create()
+    vendors = Vendor.objects.bulk_create(vf.VendorFactory.build_batch(count, owner=None))
+    Proposal.objects.bulk_create(
+        ef.ProposalFactory.build(selection=selection, vendor=vendor) for vendor in vendors
+    )
+
+
+def add_selections(count: int) -> None:
+    candidate = ef.CandidateFactory.create(approved=True)
+    Selection.objects.bulk_create(
+        ef.SelectionFactory.build_batch(count, candidate=candidate, owner=candidate.owner)
+    )
+
+
+def add_evaluators(count: int) -> None:
+    selection = ef.SelectionFactory.create()
+    users = [vf.UserFactory.create() for _ in range(count)]
+    Evaluator.objects.bulk_create(
+        Evaluator(selection=selection, user=user, invited_by=selection.owner) for user in users
+    )
+
+
+def add_reviews(count: int) -> None:
+    engagement = ef.EngagementFactory.create()
+    kpi = ef.KpiFactory.create(engagement=engagement)
+    PerformanceReview.objects.bulk_create(
+        ef.PerformanceReviewFactory.build_batch(count, engagement=engagement, kpi=kpi, decided=True)
+    )
+
+
+def add_offboarding_items(count: int) -> None:
+    engagement = ef.EngagementFactory.create()
+    grants = DataAccessGrant.objects.bulk_create(
+        ef.DataAccessGrantFactory.build_batch(count, engagement=engagement, granted_by=None)
+    )
+    OffboardingItem.objects.bulk_create(
+        OffboardingItem(
+            engagement=engagement,
+            kind=OffboardingItem.Kind.REVOKE_ACCESS,
+            title=f"Revoke {grant.system}",
+            grant=grant,
+            owner=engagement.owner,
+        )
+        for grant in grants
+    )
+
+
+def add_milestones(count: int) -> None:
+    engagement = ef.EngagementFactory.create()
+    Milestone.objects.bulk_create(ef.MilestoneFactory.build_batch(count, engagement=engagement))
+
+
+def add_status_changes(count: int) -> None:
+    vendor, user = vf.VendorFactory.create(), vf.UserFactory.create()
+    VendorStatusChange.objects.bulk_create(
+        vf.VendorStatusChangeFactory.build_batch(count, vendor=vendor, changed_by=user)
+    )
+
+
+def add_contacts(count: int) -> None:
+    vendor = vf.VendorFactory.create()
+    Contact.objects.bulk_create(vf.ContactFactory.build_batch(count, vendor=vendor))
+
+
+def add_evidence(count: int) -> None:
+    item = ef.ComplianceItemFactory.create()
+    for _ in range(count):
+        ef.EvidenceFactory.create(item=item, uploaded_by=None)
+
+
+@pytest.mark.parametrize(
+    ("model", "add_rows"),
+    [
+        (Vendor, add_vendors),
+        (Engagement, add_engagements),
+        (Contract, add_contracts),
+        (Risk, add_risks),
+        (Measurement, add_measurements),
+        (CheckIn, add_checkins),
+        (ActionItem, add_action_items),
+        (ComplianceItem, add_compliance_items),
+        (KpiRollup, add_kpi_rollups),
+        (Scorecard, add_scorecards),
+        (DataAccessGrant, add_grants),
+        (Score, add_scores),
+        (Proposal, add_proposals),
+        (Selection, add_selections),
+        (Evaluator, add_evaluators),
+        (PerformanceReview, add_reviews),
+        (OffboardingItem, add_offboarding_items),
+        (Milestone, add_milestones),
+        (VendorStatusChange, add_status_changes),
+        (Contact, add_contacts),
+        (Evidence, add_evidence),
+    ],
+    ids=lambda value: value.__name__ if isinstance(value, type) else None,
+)
+def test_a_changelist_costs_the_same_queries_for_5_rows_as_for_60(
+    admin_client: Client, model: type[Model], add_rows: Callable[[int], None]
+) -> None:
+    url = admin_url(model, "changelist")
+
+    def queries_to_list() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as captured:
+            response = admin_client.get(url)
+        assert response.status_code == 200
+        return len(captured), response.context["cl"].result_count
+
+    add_rows(5)
+    admin_client.get(url)  # warm caches (content types, session) before counting
+    few, shown_few = queries_to_list()
+    add_rows(55)
+    many, shown_many = queries_to_list()
+
+    assert shown_many > shown_few >= 5
+    assert many == few
+
+
+# --- Actions ------------------------------------------------------------------
+
+
+def test_mark_on_watch_changes_status_through_the_vendor_history(
+    admin_client: Client, admin_user: Any
+) -> None:
+    approved = vf.VendorFactory.create(status=Vendor.Status.APPROVED)
+    watched = vf.VendorFactory.create(status=Vendor.Status.ON_WATCH)
+
+    response = post_action(admin_client, Vendor, "mark_on_watch", [approved, watched])
+
+    assert response.status_code == 302
+    approved.refresh_from_db()
+    assert approved.status == Vendor.Status.ON_WATCH
+    change = approved.status_changes.get()
+    assert (change.old_status, change.new_status) == ("approved", "on_watch")
+    assert change.reason == BULK_REASON
+    assert change.changed_by == admin_user
+    assert not watched.status_changes.exists()
+
+
+@time_machine.travel(datetime.datetime(2025, 3, 10, 12, tzinfo=datetime.UTC), tick=False)
+def test_mark_reviewed_today_sets_the_next_review_from_the_residual_score(
+    admin_client: Client,
+) -> None:
+    medium = ef.RiskFactory.create(residual_likelihood=2, residual_impact=3)  # 6: every 90 days
+    critical = ef.RiskFactory.create(residual_likelihood=5, residual_impact=4)  # 20: every 30
+
+    post_action(admin_client, Risk, "mark_reviewed_today", [medium, critical])
+
+    medium.refresh_from_db()
+    critical.refresh_from_db()
+    assert medium.last_reviewed_on == critical.last_reviewed_on == datetime.date(2025, 3, 10)
+    assert medium.next_review_on == datetime.date(2025, 6, 8)
+    assert critical.next_review_on == datetime.date(2025, 4, 9)
+    assert LogEntry.objects.filter(object_id=str(medium.pk), change_message="Reviewed.").exists()
+
+
+@time_machine.travel(datetime.datetime(2025, 3, 10, 12, tzinfo=datetime.UTC), tick=False)
+def test_accept_evidence_accepts_only_items_that_have_evidence(
+    admin_client: Client, admin_user: Any
+) -> None:
+    with_evidence = ef.EvidenceFactory.create().item
+    without_evidence = ef.ComplianceItemFactory.create()
+
+    response = post_action(
+        admin_client, ComplianceItem, "accept_evidence", [with_evidence, without_evidence]
+    )
+
+    assert response.status_code == 302
+    with_evidence.refresh_from_db()
+    without_evidence.refresh_from_db()
+    assert with_evidence.accepted_at == datetime.datetime(2025, 3, 10, 12, tzinfo=datetime.UTC)
+    assert with_evidence.accepted_by == admin_user
+    assert with_evidence.status_on() == ComplianceStatus.VALID
+    assert without_evidence.accepted_at is None
+    page = admin_client.get(admin_url(ComplianceItem, "changelist"))
+    assert "1 item(s) have no evidence to accept yet." in page.content.decode()
+
+
+@time_machine.travel(datetime.datetime(2025, 3, 10, 12, tzinfo=datetime.UTC), tick=False)
+def test_mark_done_today_closes_open_action_items_only(admin_client: Client) -> None:
+    open_item = ef.ActionItemFactory.create()
+    done_item = ef.ActionItemFactory.create(done_on=datetime.date(2025, 2, 1))
+
+    post_action(admin_client, ActionItem, "mark_done_today", [open_item, done_item])
+
+    open_item.refresh_from_db()
+    done_item.refresh_from_db()
+    assert open_item.done_on == datetime.date(2025, 3, 10)
+    assert done_item.done_on == datetime.date(2025, 2, 1)
+
+
+@time_machine.travel(datetime.datetime(2025, 3, 10, 12, tzinfo=datetime.UTC), tick=False)
+def test_revoke_today_revokes_active_access_and_records_who(
+    admin_client: Client, admin_user: Any
+) -> None:
+    active = ef.DataAccessGrantFactory.create(granted_on=datetime.date(2025, 1, 6))
+    revoked = ef.DataAccessGrantFactory.create(
+        granted_on=datetime.date(2025, 1, 6), revoked_on=datetime.date(2025, 2, 1)
+    )
+    not_started = ef.DataAccessGrantFactory.create(granted_on=datetime.date(2025, 4, 1))
+
+    post_action(admin_client, DataAccessGrant, "revoke_today", [active, revoked, not_started])
+
+    for grant in (active, revoked, not_started):
+        grant.refresh_from_db()
+    assert active.revoked_on == datetime.date(2025, 3, 10)
+    assert active.revoked_by == admin_user
+    assert revoked.revoked_on == datetime.date(2025, 2, 1)
+    assert not_started.revoked_on is None
+
+
+# --- Forms --------------------------------------------------------------------
+
+
+def vendor_post(admin_client: Client, url: str, **changes: Any) -> Any:
+    data = form_data(admin_client.get(url))
+    data.update(changes)
+    return admin_client.post(url, data)
+
+
+def test_vendor_form_refuses_a_tier_other_than_the_suggested_one_without_a_reason(
+    admin_client: Client,
+) -> None:
+    response = vendor_post(
+        admin_client,
+        admin_url(Vendor, "add"),
+        legal_name="Overridden Ltd",
+        country="PH",
+        tier=Vendor.Tier.CRITICAL,
+        tier_override_reason="",
+    )
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "The suggested tier is Medium" in errors["tier_override_reason"][0]
+    assert not Vendor.objects.filter(legal_name="Overridden Ltd").exists()
+
+
+def test_vendor_form_keeps_a_tier_change_with_its_reason(
+    admin_client: Client, admin_user: Any
+) -> None:
+    vendor = vf.VendorFactory.create()  # suggested tier: medium
+
+    response = vendor_post(
+        admin_client,
+        admin_url(Vendor, "change", vendor.pk),
+        tier=Vendor.Tier.CRITICAL,
+        tier_override_reason="Runs our only phone line.",
+    )
+
+    assert response.status_code == 302
+    vendor.refresh_from_db()
+    assert vendor.tier == Vendor.Tier.CRITICAL
+    change = vendor.tier_changes.get()
+    assert (change.old_tier, change.new_tier, change.suggested_tier) == (
+        "medium",
+        "critical",
+        "medium",
+    )
+    assert change.reason == "Runs our only phone line."
+    assert change.changed_by == admin_user
+
+
+def test_vendor_form_asks_why_the_status_changes_and_keeps_the_answer(
+    admin_client: Client, admin_user: Any
+) -> None:
+    vendor = vf.VendorFactory.create(status=Vendor.Status.ACTIVE)
+    url = admin_url(Vendor, "change", vendor.pk)
+
+    refused = vendor_post(admin_client, url, status=Vendor.Status.SUSPENDED)
+    saved = vendor_post(
+        admin_client, url, status=Vendor.Status.SUSPENDED, change_reason="Missed three SLAs."
+    )
+
+    assert refused.status_code == 200
+    assert "change_reason" in refused.context["adminform"].form.errors
+    assert saved.status_code == 302
+    change = vendor.status_changes.get()
+    assert (change.old_status, change.new_status) == ("active", "suspended")
+    assert change.reason == "Missed three SLAs."
+    assert change.changed_by == admin_user
+
+
+def test_vendor_form_refuses_two_primary_contacts(admin_client: Client) -> None:
+    vendor = vf.VendorFactory.create()
+    url = admin_url(Vendor, "change", vendor.pk)
+    data = form_data(admin_client.get(url))
+    data["contacts-TOTAL_FORMS"] = "2"
+    for index, name in enumerate(["Ana Cruz", "Ben Reyes"]):
+        data[f"contacts-{index}-name"] = name
+        data[f"contacts-{index}-is_primary"] = "on"
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "Only one contact can be the primary contact." in response.content.decode()
+    assert not vendor.contacts.exists()
+
+
+def test_evidence_uploaded_in_the_item_keeps_its_name_size_and_uploader(
+    admin_client: Client, admin_user: Any
+) -> None:
+    item = ef.ComplianceItemFactory.create()
+    url = admin_url(ComplianceItem, "change", item.pk)
+    data = form_data(admin_client.get(url))
+    data.update(
+        {
+            "evidence-TOTAL_FORMS": "1",
+            "evidence-0-file": SimpleUploadedFile(
+                "SOC 2 report.pdf", b"%PDF-1.4 soc2", content_type="application/pdf"
+            ),
+            "evidence-0-note": "Type II, 2024",
+        }
+    )
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302
+    evidence = item.evidence.get()
+    assert (evidence.original_name, evidence.size) == ("SOC 2 report.pdf", 13)
+    assert evidence.content_type == "application/pdf"
+    assert evidence.uploaded_by == admin_user
+    page = admin_client.get(url).content.decode()
+    assert "Currently: " in page
+    assert str(evidence.file.name).rsplit("/", 1)[-1] in page
+
+
+def test_an_upload_that_is_not_what_its_name_says_is_refused(admin_client: Client) -> None:
+    contract = ef.ContractFactory.create()
+    url = admin_url(Contract, "change", contract.pk)
+    data = form_data(admin_client.get(url))
+    data["document"] = SimpleUploadedFile("Signed MSA.pdf", b"MZ\x90\x00 not a pdf")
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "does not match its PDF name" in response.content.decode()
+    contract.refresh_from_db()
+    assert not contract.document
+
+
+def test_a_contract_document_keeps_its_name_as_uploaded(admin_client: Client) -> None:
+    contract = ef.ContractFactory.create()
+    url = admin_url(Contract, "change", contract.pk)
+    data = form_data(admin_client.get(url))
+    data["document"] = SimpleUploadedFile("Signed MSA.pdf", b"%PDF-1.4 msa")
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302
+    contract.refresh_from_db()
+    assert contract.document_name == "Signed MSA.pdf"
+    assert not str(contract.document.name).endswith("Signed MSA.pdf")  # stored under a random name
+
+
+def test_an_engagement_shows_its_contracts_notice_deadline(admin_client: Client) -> None:
+    contract = ef.ContractFactory.create(
+        end_date=datetime.date(2025, 12, 31), notice_period_days=90
+    )
+
+    changelist = admin_client.get(admin_url(Engagement, "changelist"))
+    change_page = admin_client.get(admin_url(Engagement, "change", contract.engagement.pk))
+
+    assert contract.notice_deadline == datetime.date(2025, 10, 2)
+    assert "2 Oct 2025" in changelist.content.decode()
+    assert change_page.status_code == 200
+
+
+# --- Filters ------------------------------------------------------------------
+
+
+@time_machine.travel(datetime.datetime(2025, 3, 10, 12, tzinfo=datetime.UTC), tick=False)
+def test_compliance_status_filter_agrees_with_the_status_rule(admin_client: Client) -> None:
+    today = datetime.date(2025, 3, 10)
+    missing = ef.ComplianceItemFactory.create()
+    pending = ef.EvidenceFactory.create().item
+    valid = ef.EvidenceFactory.create(
+        item__accepted_at=datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
+    ).item
+    expired = ef.EvidenceFactory.create(item__expires_on=today - datetime.timedelta(days=1)).item
+    items = [missing, pending, valid, expired]
+
+    for status in ComplianceStatus:
+        response = admin_client.get(
+            admin_url(ComplianceItem, "changelist") + f"?compliance_status={status}"
+        )
+        shown = {item.pk for item in response.context["cl"].result_list}
+        expected = {item.pk for item in items if item.status_on(today) == status}
+        assert shown == expected, status
+
+
+def test_risk_level_filter_uses_the_residual_score(admin_client: Client) -> None:
+    low = ef.RiskFactory.create(residual_likelihood=1, residual_impact=2)
+    critical = ef.RiskFactory.create(residual_likelihood=5, residual_impact=3)
+
+    def shown(level: str) -> set[int]:
+        response = admin_client.get(admin_url(Risk, "changelist") + f"?level={level}")
+        return {risk.pk for risk in response.context["cl"].result_list}
+
+    assert shown("low") == {low.pk}
+    assert shown("critical") == {critical.pk}
+    assert shown("above_appetite") == {critical.pk}
+
+
+@time_machine.travel(datetime.datetime(2025, 3, 10, 12, tzinfo=datetime.UTC), tick=False)
+def test_notice_deadline_filter_sorts_contracts_by_when_the_choice_goes(
+    admin_client: Client,
+) -> None:
+    passed = ef.ContractFactory.create(end_date=datetime.date(2025, 5, 1))  # deadline 31 Jan
+    soon = ef.ContractFactory.create(end_date=datetime.date(2025, 9, 1))  # deadline 3 Jun
+    later = ef.ContractFactory.create(end_date=datetime.date(2026, 9, 1))
+
+    def shown(model: type[Model], value: str) -> set[int]:
+        response = admin_client.get(admin_url(model, "changelist") + f"?notice={value}")
+        return {obj.pk for obj in response.context["cl"].result_list}
+
+    assert shown(Contract, "passed") == {passed.pk}
+    assert shown(Contract, "soon") == {soon.pk}
+    assert shown(Contract, "later") == {later.pk}
+    assert shown(Engagement, "soon") == {soon.engagement_id}
+
+
+@time_machine.travel(datetime.datetime(2025, 3, 10, 12, tzinfo=datetime.UTC), tick=False)
+def test_overdue_filter_shows_unrecorded_past_check_ins(admin_client: Client) -> None:
+    past = datetime.datetime(2025, 3, 4, 10, tzinfo=datetime.UTC)
+    overdue = ef.CheckInFactory.create(scheduled_for=past)
+    recorded = ef.CheckInFactory.create(scheduled_for=past, recorded=True)
+    upcoming = ef.CheckInFactory.create(scheduled_for=past + datetime.timedelta(weeks=2))
+
+    def shown(value: str) -> set[int]:
+        response = admin_client.get(admin_url(CheckIn, "changelist") + f"?overdue={value}")
+        return {obj.pk for obj in response.context["cl"].result_list}
+
+    assert shown("yes") == {overdue.pk}
+    assert shown("no") == {recorded.pk, upcoming.pk}
+
+
+def test_an_assessment_answer_without_a_weight_takes_the_factors(admin_client: Client) -> None:
+    assessment = ef.AssessmentFactory.create()
+    factor = ef.AssessmentFactorFactory.create(weight=Decimal("2.5"))
+    url = admin_url(type(assessment), "change", assessment.pk)
+    data = form_data(admin_client.get(url))
+    data.update(
+        {
+            "answers-TOTAL_FORMS": "1",
+            "answers-0-factor": str(factor.pk),
+            "answers-0-score": "4",
+            "answers-0-weight": "",
+        }
+    )
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302
+    assert assessment.answers.get().weight == Decimal("2.5")

@@ -1,0 +1,184 @@
+"""`manage.py seed_demo`: the reference document's stories, and safe to run twice."""
+
+import datetime
+from io import StringIO
+
+import pytest
+import time_machine
+from django.apps import apps
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.utils import timezone
+
+from engagements.demo import DEMO_PASSWORD, DEMO_USERS
+from engagements.models import (
+    CheckIn,
+    ComplianceItem,
+    Engagement,
+    OffboardingItem,
+    PerformanceReview,
+    Risk,
+    Selection,
+)
+from vendors.models import Vendor
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def row_counts() -> dict[str, int]:
+    counts = {"auth.User": User.objects.count()}
+    for app in ("vendors", "engagements"):
+        for model in apps.get_app_config(app).get_models():
+            counts[model._meta.label] = model._default_manager.count()
+    return counts
+
+
+def test_running_it_twice_adds_nothing_twice():
+    seed()
+    first = row_counts()
+
+    output = seed()
+
+    assert row_counts() == first
+    assert "nothing added" in output
+
+
+def test_a_run_weeks_later_keeps_the_stories_and_only_schedules_new_checkins():
+    seed()
+    first = row_counts()
+
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=40), tick=False):
+        output = seed()
+
+    later = row_counts()
+    assert {label for label in first if later[label] != first[label]} <= {"engagements.CheckIn"}
+    assert "dated from" in output
+
+
+# Written only by the scheduled jobs. A demo row would pretend a job had run: a JobRun
+# watermark would make the first real rollup skip the demo's measurements, and an outbox
+# key would stop the real reminder it names from ever being queued.
+LEFT_TO_THE_JOBS = {"engagements.JobRun", "engagements.OutboundEmail"}
+
+
+def test_every_model_of_both_apps_has_rows_except_the_job_bookkeeping():
+    seed()
+
+    empty = {label for label, count in row_counts().items() if count == 0}
+    assert empty == LEFT_TO_THE_JOBS
+
+
+def test_it_prints_the_demo_logins_and_they_work():
+    output = seed()
+
+    assert DEMO_PASSWORD in output
+    for demo_user in DEMO_USERS:
+        assert demo_user.username in output
+        user = authenticate(username=demo_user.username, password=DEMO_PASSWORD)
+        assert user is not None
+        assert list(user.groups.values_list("name", flat=True)) == [demo_user.group]
+    assert User.objects.get(username="admin").is_superuser
+
+
+def test_customer_service_is_brought_back_in_house():
+    seed()
+
+    engagement = Engagement.objects.get(title__startswith="Customer service")
+    assert engagement.status == Engagement.Status.IN_HOUSE
+    review = engagement.reviews.get(decision=PerformanceReview.Decision.BRING_IN_HOUSE)
+    assert review.decided_at is not None
+    assert review.kpi is not None and review.kpi.name == "Customer satisfaction"
+    red_months = review.kpi.rollups.filter(status="red").count()
+    assert red_months >= 3
+    scores = [s.score for s in engagement.scorecards.order_by("period_start")]
+    scored = [score for score in scores if score is not None]
+    assert scored[0] > 90
+    assert scored[-1] < 20
+    # The month after the decision has no measurements: "no data", never zero.
+    assert scores[-1] is None
+    assert engagement.vendor.status == Vendor.Status.OFFBOARDED
+    assert engagement.vendor.status_changes.filter(new_status=Vendor.Status.OFFBOARDED).exists()
+    assert engagement.vendor.standing == Vendor.Standing.POOR
+    items = engagement.offboarding_items.all()
+    assert items.filter(kind=OffboardingItem.Kind.REVOKE_ACCESS).count() == (
+        engagement.access_grants.count()
+    )
+    done = items.filter(done_at__isnull=False).count()
+    assert items.count() > done > items.count() / 2
+
+
+def test_infographics_studio_got_back_on_track_with_weekly_checkins():
+    seed()
+
+    engagement = Engagement.objects.get(title="Blog content and infographics")
+    recorded = engagement.checkins.filter(held_on__isnull=False).order_by("scheduled_for")
+    assert [c.status for c in recorded[:4]] == ["amber", "amber", "amber", "red"]
+    assert "No regular updates" in recorded[0].blockers
+    latest = recorded.last()
+    assert latest is not None and latest.status == "green"
+    assert engagement.communication_plan.escalation_levels.count() == 3
+    scores = [s.score for s in engagement.scorecards.order_by("period_start")]
+    assert scores[0] is not None and scores[0] < 50
+    assert scores[-1] is not None and scores[-1] > 95
+    today = timezone.localdate()
+    expiring = ComplianceItem.objects.filter(
+        engagement=engagement, expires_on__range=(today, today + datetime.timedelta(days=30))
+    )
+    assert expiring.count() == 1
+
+
+def test_it_support_shows_risks_evidence_and_an_early_notice_deadline():
+    seed()
+
+    engagement = Engagement.objects.get(title__startswith="24/7 IT support")
+    today = timezone.localdate()
+    assert engagement.vendor.tier == Vendor.Tier.CRITICAL
+    assert today < engagement.contract.notice_deadline <= today + datetime.timedelta(days=60)
+    risks = list(engagement.risks.all())
+    assert sum(r.is_above_appetite() for r in risks) == 1
+    assert Risk.objects.filter(engagement=engagement, next_review_on__lt=today).count() == 1
+    assert engagement.access_grants.filter(classification="restricted").exists()
+    valid = {
+        item.requirement.name
+        for item in engagement.compliance_items.all()
+        if item.status_on(today) == "valid"
+    }
+    assert {"SOC 2 report", "ISO 27001 certificate"} <= valid
+    assert {r.status for r in engagement.kpis.get(name="Uptime").rollups.all()} == {"green"}
+
+
+def test_bookkeeping_selection_is_being_scored_by_two_colleagues_who_disagree():
+    seed()
+
+    selection = Selection.objects.get(status=Selection.Status.EVALUATING)
+    assert selection.proposals.count() == 3
+    assert len({p.currency for p in selection.proposals.all()}) == 3
+    assert selection.criteria_weight_total() == 100
+    assert selection.criteria.filter(category="cultural_fit").exists()
+    evaluators = selection.evaluators.all()
+    assert evaluators.count() == 2
+    assert sorted(e.submitted_at is None for e in evaluators) == [False, True]
+    ranking = selection.evaluation(submitted_only=False).ranking
+    assert len(ranking) == 3
+    assert any(row.disagreements for row in ranking)
+
+
+def test_the_registry_has_vendors_in_every_status_and_an_overdue_checkin():
+    seed()
+
+    assert set(Vendor.objects.values_list("status", flat=True)) == set(Vendor.Status.values)
+    assert Vendor.objects.filter(certifications__expires_on__lt=timezone.localdate()).exists()
+    assert CheckIn.objects.overdue().count() == 1
+    assert PerformanceReview.objects.filter(decided_at__isnull=True).count() == 1

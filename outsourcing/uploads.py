@@ -1,0 +1,106 @@
+"""Uploaded documents: checked by size, extension and content, served only after a permission check.
+
+Contracts, proposals, certificates and compliance evidence are confidential.
+They are stored privately (outsourcing.storage) and leave the app only through
+`private_file_response`, which the calling view reaches after asking
+engagements.permissions whether this person may see the owning object.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.uploadedfile import UploadedFile
+from django.http import FileResponse
+from django.template.defaultfilters import filesizeformat
+
+# Extension -> what the first bytes of such a file must look like.
+PDF = (b"%PDF-",)
+ZIP = (b"PK\x03\x04",)  # docx, xlsx, pptx, odt, ods
+OLE = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)  # legacy doc, xls, ppt
+PNG = (b"\x89PNG\r\n\x1a\n",)
+JPEG = (b"\xff\xd8\xff",)
+TEXT: tuple[bytes, ...] = ()  # checked as readable text instead
+
+ALLOWED_SIGNATURES: dict[str, tuple[bytes, ...]] = {
+    ".pdf": PDF,
+    ".docx": ZIP,
+    ".xlsx": ZIP,
+    ".pptx": ZIP,
+    ".odt": ZIP,
+    ".ods": ZIP,
+    ".doc": OLE,
+    ".xls": OLE,
+    ".ppt": OLE,
+    ".png": PNG,
+    ".jpg": JPEG,
+    ".jpeg": JPEG,
+    ".txt": TEXT,
+    ".csv": TEXT,
+}
+ALLOWED_LIST = ", ".join(sorted(ext.lstrip(".").upper() for ext in ALLOWED_SIGNATURES))
+
+
+def _looks_like_text(head: bytes) -> bool:
+    if b"\x00" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        # A multi-byte character cut off at the end of the sample is still text.
+        return error.start >= len(head) - 3
+    return True
+
+
+def validate_document(upload: UploadedFile) -> None:
+    """Refuse a file that is too large, of a type we do not take, or not what its name says."""
+    limit = settings.MAX_UPLOAD_SIZE
+    if upload.size is not None and upload.size > limit:
+        raise ValidationError(
+            "This file is %(size)s; the largest accepted is %(limit)s.",
+            code="too_large",
+            params={"size": filesizeformat(upload.size), "limit": filesizeformat(limit)},
+        )
+    extension = PurePath(upload.name or "").suffix.lower()
+    if extension not in ALLOWED_SIGNATURES:
+        raise ValidationError(
+            "Files of this type are not accepted. Upload one of: %(allowed)s.",
+            code="file_type",
+            params={"allowed": ALLOWED_LIST},
+        )
+    upload.seek(0)
+    head = upload.read(2048)
+    upload.seek(0)
+    signatures = ALLOWED_SIGNATURES[extension]
+    matches = (
+        _looks_like_text(head) if not signatures else any(head.startswith(s) for s in signatures)
+    )
+    if not head or not matches:
+        raise ValidationError(
+            "The content of this file does not match its %(extension)s name. "
+            "Upload the real document.",
+            code="file_content",
+            params={"extension": extension.lstrip(".").upper()},
+        )
+
+
+def content_type_for(name: str) -> str:
+    guessed, _ = mimetypes.guess_type(name)
+    return guessed or "application/octet-stream"
+
+
+def private_file_response(file: File, *, download_name: str) -> FileResponse:
+    """Stream a private file as a download; never rendered inline, never sniffed."""
+    response = FileResponse(
+        file.open("rb"),
+        as_attachment=True,
+        filename=download_name,
+        content_type=content_type_for(download_name),
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
