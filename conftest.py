@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import LazySettings
@@ -34,3 +35,56 @@ def postgres(settings: LazySettings) -> None:
 def redis_url(settings: LazySettings) -> str:
     require_service("Redis (REDIS_URL)", bool(settings.REDIS_URL))
     return str(settings.REDIS_URL)
+
+
+def user_with_role(role: str | None, username: str) -> Any:
+    from django.contrib.auth.models import Group
+
+    from vendors.tests.factories import UserFactory
+
+    user = UserFactory(username=username)
+    if role:
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
+    return user
+
+
+@pytest.fixture
+def manager(db: None) -> Any:
+    """A manager: owns the objects a test gives them."""
+    return user_with_role("Manager", "manager")
+
+
+@pytest.fixture
+def other_manager(db: None) -> Any:
+    """A manager who owns nothing in the test: may read, not change."""
+    return user_with_role("Manager", "other-manager")
+
+
+@pytest.fixture
+def viewer(db: None) -> Any:
+    return user_with_role("Viewer", "viewer")
+
+
+@pytest.fixture
+def evaluator_user(db: None) -> Any:
+    """A viewer a test invites to a selection as an evaluator."""
+    return user_with_role("Viewer", "evaluator")
+
+
+@pytest.fixture
+def role_admin(db: None) -> Any:
+    """An admin by role (group), not a superuser."""
+    return user_with_role("Admin", "role-admin")
+
+
+@pytest.fixture
+def client_for(client: Any) -> Any:
+    """client_for(user) signs the test client in as that user (None: anonymous)."""
+
+    def sign_in(user: Any) -> Any:
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return sign_in

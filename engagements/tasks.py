@@ -1,8 +1,8 @@
 from celery import shared_task
 
-from . import services
+from .services import communication
 
 
 @shared_task(acks_late=True)
 def schedule_checkins() -> int:
-    return services.schedule_checkins()
+    return communication.schedule_checkins()

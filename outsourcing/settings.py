@@ -184,6 +184,18 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "engagements.tasks.schedule_checkins",
         "schedule": crontab(minute=5, hour="*/6"),
     },
+    "rollup-kpis": {
+        "task": "engagements.tasks.rollup_kpis",
+        "schedule": crontab(minute=15),
+    },
+    "queue-reminders": {
+        "task": "engagements.tasks.queue_reminders",
+        "schedule": crontab(minute=0),
+    },
+    "send-outbox": {
+        "task": "engagements.tasks.send_outbox",
+        "schedule": crontab(minute="*/2"),
+    },
 }
 
 # --- Product rules kept in settings --------------------------------------

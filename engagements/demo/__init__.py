@@ -20,7 +20,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from engagements import services
+from engagements.services import communication
 from vendors.models import Vendor
 
 from . import bookkeeping, content, customer_service, it_support, more
@@ -71,7 +71,7 @@ def seed_demo() -> SeedResult:
     more.seed(people, vendors, today)
     # Upcoming check-ins of the live engagements, as the scheduled job creates them. From
     # midnight, so two runs on the same day look at the same horizon.
-    services.schedule_checkins(now=moment(timezone.localdate(), hour=0))
+    communication.schedule_checkins(now=moment(timezone.localdate(), hour=0))
     for vendor in vendors.values():
         update_standing(vendor, today=today)
     return SeedResult(rows_added=count_rows() - before, dated_from=today, logins=DEMO_USERS)

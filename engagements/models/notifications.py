@@ -75,12 +75,14 @@ class OutboundEmail(TimeStampedModel):
         SENT = "sent", "Sent"
         FAILED = "failed", "Gave up"
 
-    key = models.CharField(
-        max_length=200, unique=True, help_text="What this email is about, e.g. digest:12:2026-W48."
-    )
-    kind = models.CharField(max_length=30)
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="outbound_emails"
+    )
+    kind = models.CharField(max_length=30, help_text="e.g. digest, checkin, compliance, notice")
+    key = models.CharField(
+        max_length=200,
+        help_text="The natural key of what it is about, e.g. 2026-W48 for a digest, "
+        "the check-in id for a check-in reminder.",
     )
     to_address = models.EmailField()
     subject = models.CharField(max_length=250)
@@ -89,6 +91,9 @@ class OutboundEmail(TimeStampedModel):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(
+        default=timezone.now, help_text="Not tried again before this (backoff after a failure)."
+    )
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
@@ -96,8 +101,14 @@ class OutboundEmail(TimeStampedModel):
         ordering = ["-created_at"]
         verbose_name = "outbound email"
         indexes = [
-            # the sender's queue: pending (and stale sending) rows, oldest first
-            models.Index(fields=["status", "created_at"], name="outbox_status_created_idx"),
+            # the sender's queue: pending (and stale sending) rows whose time has come
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_status_next_idx"),
+        ]
+        constraints = [
+            # The same reminder about the same thing is queued once, however often jobs run.
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "key"], name="one_email_per_recipient_kind_key"
+            ),
         ]
 
     def __str__(self) -> str:

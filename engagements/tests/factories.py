@@ -543,7 +543,7 @@ class OutboundEmailFactory(ModelFactory[OutboundEmail]):
 
     recipient = factory.SubFactory(UserFactory)
     kind = "digest"
-    key = factory.Sequence(lambda n: f"digest:{n}:2025-W06")
+    key = factory.Sequence(lambda n: f"2025-W{n % 52 + 1:02d}")
     to_address = factory.SelfAttribute("recipient.email")
     subject = "Your week in outsourcing"
     text_body = "Two check-ins are due this week."

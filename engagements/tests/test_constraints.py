@@ -722,7 +722,15 @@ def test_the_same_email_is_never_queued_twice():
     first = f.OutboundEmailFactory()
 
     with refused_by_database():
-        f.OutboundEmailFactory(key=first.key)
+        f.OutboundEmailFactory(recipient=first.recipient, kind=first.kind, key=first.key)
+
+
+@pytest.mark.django_db
+def test_the_same_key_may_be_queued_for_another_recipient_or_kind():
+    first = f.OutboundEmailFactory()
+
+    f.OutboundEmailFactory(kind=first.kind, key=first.key)
+    f.OutboundEmailFactory(recipient=first.recipient, kind="checkin", key=first.key)
 
 
 @pytest.mark.django_db

@@ -6,8 +6,8 @@ import zoneinfo
 import pytest
 import time_machine
 
-from engagements import services
 from engagements.models import Cadence, CheckIn, CommunicationPlan, Engagement, Weekday
+from engagements.services import communication as services
 from engagements.tests.factories import (
     CheckInFactory,
     CommunicationPlanFactory,

@@ -2,12 +2,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from engagements import services
+from engagements.services import communication
 
 
 class Command(BaseCommand):
     help = "Create upcoming check-ins from every live engagement's communication plan."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        created = services.schedule_checkins()
+        created = communication.schedule_checkins()
         self.stdout.write(f"Scheduled {created} new check-in(s).")

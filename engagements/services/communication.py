@@ -1,4 +1,4 @@
-"""Workflows that touch several models; views, tasks and commands call these."""
+"""Step 3 workflows: check-ins generated from each plan's cadence."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from .models import CommunicationPlan, Engagement
+from engagements.models import CommunicationPlan, Engagement
 
 
 def schedule_checkins(*, now: datetime.datetime | None = None) -> int:

@@ -1,0 +1,1 @@
+"""Browser pages, one module per step (assessment, sourcing, communication, …)."""
