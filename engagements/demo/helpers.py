@@ -157,6 +157,8 @@ def ensure_candidate(
                 factor=factor,
                 defaults={"score": score, "weight": factor.weight, "comment": comment},
             )
+        if assessment.recommendation == "":
+            assessment.store_result()
     if decision and not candidate.decision:
         choice, reason, by, at = decision
         candidate.record_decision(decision=choice, reason=reason, by=by)

@@ -240,9 +240,26 @@ class Assessment(TimeStampedModel):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     notes = models.TextField(blank=True)
+    # Kept from result() whenever the answers are saved, so lists can filter and sort on it.
+    score = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    recommendation = models.CharField(max_length=20, choices=Recommendation.choices, blank=True)
+
+    class Meta:
+        indexes = [
+            # candidate list filtered by recommendation
+            models.Index(fields=["recommendation"], name="assessment_recommendation_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Assessment of {self.candidate}"
+
+    def store_result(self) -> AssessmentResult:
+        """Recompute from the saved answers and keep score and recommendation on the row."""
+        result = self.result()
+        self.score = result.score
+        self.recommendation = result.recommendation or ""
+        self.save(update_fields=["score", "recommendation", "updated_at"])
+        return result
 
     def result(self) -> AssessmentResult:
         return assess(

@@ -281,7 +281,7 @@ class KpiRollup(models.Model):
         BETTER = "better", "Better"
         WORSE = "worse", "Worse"
         SAME = "same", "Unchanged"
-        UNKNOWN = "unknown", "No earlier period"
+        UNKNOWN = "unknown", "Not comparable"
 
     kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="rollups")
     period_start = models.DateField()

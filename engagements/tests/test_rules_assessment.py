@@ -288,3 +288,16 @@ def test_assessment_result_keeps_the_weight_copied_at_answer_time():
 @pytest.mark.django_db
 def test_assessment_without_answers_has_no_recommendation():
     assert AssessmentFactory().result().score is None
+
+
+@pytest.mark.django_db
+def test_storing_the_result_keeps_score_and_recommendation_for_the_candidate_list():
+    assessment = AssessmentFactory()
+    saving = AssessmentFactorFactory(name="Saving potential (kept)", weight=Decimal("1"))
+    AssessmentAnswerFactory(assessment=assessment, factor=saving, score=3)
+
+    assessment.store_result()
+
+    assessment.refresh_from_db()
+    assert assessment.score == Decimal("50.0")
+    assert assessment.recommendation == Recommendation.PILOT
