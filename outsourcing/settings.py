@@ -145,6 +145,9 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Outsourcing <outsourcing@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Seconds before an SMTP connection attempt or reply gives up; keeps one send well
+# inside OUTBOX_CLAIM_TIMEOUT so a slow server never looks like a crashed sender.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -208,6 +211,13 @@ REVIEW_BELOW_SCORECARD = env.int("REVIEW_BELOW_SCORECARD", default=60)
 # How far ahead check-ins are generated from each plan's cadence.
 CHECKIN_HORIZON_DAYS = env.int("CHECKIN_HORIZON_DAYS", default=42)
 DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="EUR")
+
+# --- Outbox (reminder emails) ----------------------------------------------
+# Tries per email before it is marked "failed" (the admin can send it again).
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
+# Seconds after which an email still "sending" counts as abandoned by a crashed
+# worker and is claimed again. Must stay well above EMAIL_TIMEOUT.
+OUTBOX_CLAIM_TIMEOUT = env.int("OUTBOX_CLAIM_TIMEOUT", default=10 * 60)
 
 LOGGING = {
     "version": 1,

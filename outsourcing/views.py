@@ -1,9 +1,12 @@
 """Project-level views: the health check (no login) and the landing page."""
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+
+from engagements import permissions
 
 
 def health(request: HttpRequest) -> JsonResponse:
@@ -18,5 +21,10 @@ def health(request: HttpRequest) -> JsonResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    # Until the manager's dashboard exists, signed-in people land in the admin.
-    return redirect("admin:index")
+    """Where signing in lands: the candidate list until the manager's dashboard exists."""
+    if permissions.can_read(request.user):
+        return redirect("engagements:candidate_list")
+    if request.user.is_staff:
+        # Staff without a role run the Django admin only (users, catalogs, bulk fixes).
+        return redirect("admin:index")
+    raise PermissionDenied

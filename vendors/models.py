@@ -217,7 +217,7 @@ class Vendor(TimeStampedModel):
         return self.legal_name
 
     def get_absolute_url(self) -> str:
-        return reverse("admin:vendors_vendor_change", args=[self.pk])
+        return reverse("vendors:vendor_detail", args=[self.pk])
 
     def suggested_tier(self) -> str:
         return suggest_tier(

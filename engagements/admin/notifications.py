@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from vendors.admin import JoinedAdmin
+from vendors.admin import JoinedAdmin, log_bulk_change
 
 from ..models import OutboundEmail, ReminderPreference
+from ..services import reminders
 
 
 @admin.register(ReminderPreference)
@@ -32,7 +35,10 @@ class ReminderPreferenceAdmin(JoinedAdmin):
 
 @admin.register(OutboundEmail)
 class OutboundEmailAdmin(admin.ModelAdmin):
-    """The outbox, to read: reminder jobs add rows and the sender alone moves them on."""
+    """The outbox, to read: reminder jobs add rows and the sender alone moves them on.
+
+    The one change by hand is "send again" for emails the sender gave up on.
+    """
 
     list_display = [
         "subject",
@@ -40,12 +46,33 @@ class OutboundEmailAdmin(admin.ModelAdmin):
         "kind",
         "status",
         "attempts",
+        "next_attempt_at",
         "created_at",
         "sent_at",
     ]
     list_filter = ["status", "kind"]
     search_fields = ["subject", "to_address", "key", "recipient__username"]
     date_hierarchy = "created_at"
+    actions = ["send_again"]
+
+    def has_resend_permission(self, request: HttpRequest) -> bool:
+        # Rows are never edited in a form, but putting them back in the queue is a change.
+        return request.user.has_perm("engagements.change_outboundemail")
+
+    @admin.action(description="Send selected failed emails again", permissions=["resend"])
+    def send_again(self, request: HttpRequest, queryset: QuerySet[OutboundEmail]) -> None:
+        pks = list(queryset.filter(status=OutboundEmail.Status.FAILED).values_list("pk", flat=True))
+        with transaction.atomic():
+            count = reminders.send_again(OutboundEmail.objects.filter(pk__in=pks))
+            log_bulk_change(request, OutboundEmail.objects.filter(pk__in=pks), "Sent again.")
+        self.message_user(request, f"{count} email(s) queued to be sent again.", messages.SUCCESS)
+        skipped = queryset.count() - len(pks)
+        if skipped:
+            self.message_user(
+                request,
+                f"{skipped} email(s) left alone: only failed ones are sent again.",
+                messages.WARNING,
+            )
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -18,13 +18,15 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import Min
 from django.utils import timezone
 
-from engagements.services import communication
+from engagements.models import Engagement
+from engagements.services import communication, monitoring
 from vendors.models import Vendor
 
 from . import bookkeeping, content, customer_service, it_support, more
-from .helpers import moment, update_standing
+from .helpers import moment, story_now
 from .people import DEMO_PASSWORD, DEMO_USERS, DemoUser, ensure_people
 from .registry import BRIGHTLINE, ensure_vendors
 
@@ -72,6 +74,9 @@ def seed_demo() -> SeedResult:
     # Upcoming check-ins of the live engagements, as the scheduled job creates them. From
     # midnight, so two runs on the same day look at the same horizon.
     communication.schedule_checkins(now=moment(timezone.localdate(), hour=0))
-    for vendor in vendors.values():
-        update_standing(vendor, today=today)
+    # Rollups, scorecards, standings and review flags as the scheduled job writes them: a
+    # backfill from the first engagement's start, standing at the demo's day, so a run on a
+    # later day finds the same periods.
+    first_day = Engagement.objects.aggregate(first=Min("start_date"))["first"]
+    monitoring.rollup_kpis(since=first_day, now=story_now(today))
     return SeedResult(rows_added=count_rows() - before, dated_from=today, logins=DEMO_USERS)

@@ -33,9 +33,7 @@ from .helpers import (
     measure,
     moment,
     month_start,
-    months_between,
     record_history,
-    roll_up_months,
     story_now,
     walk_status,
 )
@@ -276,7 +274,6 @@ def seed(people: People, vendors: dict[str, Vendor], today: datetime.date) -> En
         )
         friday += days(7)
         week += 1
-    roll_up_months(engagement, months_between(start, today), today=today)
 
     review = ensure(
         PerformanceReview,

@@ -19,7 +19,6 @@ from engagements.models import (
     Proposal,
     Recommendation,
     Risk,
-    Scorecard,
     Selection,
 )
 from vendors.models import BusinessFunction, Vendor
@@ -27,9 +26,9 @@ from vendors.models import BusinessFunction, Vendor
 from .helpers import (
     add_years,
     attach_proposal_file,
-    backdate_created,
     criteria_from_templates,
     days,
+    decide_review,
     document,
     ensure,
     ensure_action,
@@ -42,9 +41,8 @@ from .helpers import (
     moment,
     month_end,
     month_start,
-    months_between,
     record_history,
-    roll_up_months,
+    replay_rollup_night,
     score_proposal,
     walk_status,
 )
@@ -57,6 +55,47 @@ TITLE = "Customer service – phone, email and chat"
 SATISFACTION = ("89", "87", "84", "81", "78", "74", "73", "71")
 FIRST_CONTACT_RESOLUTION = ("79", "78", "76", "74", "73", "71", "70", "68")
 RESPONSE_MINUTES = ("13", "14", "16", "19", "22", "24", "26", "27")
+
+
+def replay_the_rollup(
+    engagement: Engagement,
+    people: People,
+    today: datetime.date,
+    *,
+    improvement_plan: datetime.datetime,
+    in_house: datetime.datetime,
+) -> None:
+    """Two nights of the rollup job while BrightLine ran the service, and the decisions.
+
+    The first night flags the scorecard under 60 and an improvement plan is agreed. The
+    second, once satisfaction has been red three months in a row, flags that and the
+    scorecard again, and the work comes back in-house. The transition month has no
+    measurements: its rollups and scorecard show "no data".
+    """
+    first_night = moment(month_start(today, -6) + days(1), hour=2, minute=15)
+    for review in replay_rollup_night(engagement, first_night):
+        decide_review(
+            review,
+            PerformanceReview.Decision.IMPROVEMENT_PLAN,
+            "Complaints are slow and first-contact resolution is slipping. Three-month "
+            "improvement plan: retraining on complaint handling, a weekly joint review of 20 "
+            "calls, agents may refund up to 50 EUR, every complaint escalated to a named team "
+            "lead within 4 hours.",
+            by=people.manager,
+            at=improvement_plan,
+        )
+    last_night = moment(month_start(today, -2) + days(1), hour=2, minute=15)
+    for review in replay_rollup_night(engagement, last_night):
+        decide_review(
+            review,
+            PerformanceReview.Decision.BRING_IN_HOUSE,
+            "Customer satisfaction red three months in a row despite the improvement plan; "
+            "negative reviews and fewer repeat orders. Bring customer service back in-house: "
+            "hire four agents, invest in training, keep the Christmas peak with temporary "
+            "staff. BrightLine gets 60 days' notice.",
+            by=people.manager,
+            at=in_house,
+        )
 
 
 def seed(people: People, vendors: dict[str, Vendor], today: datetime.date) -> Engagement:
@@ -212,8 +251,8 @@ def seed(people: People, vendors: dict[str, Vendor], today: datetime.date) -> En
             "currency": "USD",
             "start_date": start,
             "end_date": end_day,
-            "status": Engagement.Status.IN_HOUSE,
-            "closed_at": moment(end_day, hour=18),
+            # Live while the vendor ran it; brought in-house once the rollup job has seen it.
+            "status": Engagement.Status.ACTIVE,
         },
     )
     engagement.co_owners.add(people.manager2)
@@ -382,48 +421,18 @@ def seed(people: People, vendors: dict[str, Vendor], today: datetime.date) -> En
                 by=people.manager,
                 source=source,
             )
-    # The transition month has no measurements: its rollups and scorecard show "no data".
-    months = months_between(start, month_start(today, -2))
-    roll_up_months(engagement, months, today=today)
-
-    low = Scorecard.objects.get(engagement=engagement, period_start=month_start(today, -7))
-    first_review = ensure(
-        PerformanceReview,
-        engagement=engagement,
-        trigger=PerformanceReview.Trigger.LOW_SCORECARD,
-        defaults={
-            "scorecard": low,
-            "summary": f"Scorecard {low.score} for {low.period_start:%B}: complaints are slow "
-            "and first-contact resolution is slipping.",
-            "decision": PerformanceReview.Decision.IMPROVEMENT_PLAN,
-            "decision_notes": "Three-month improvement plan: retraining on complaint handling, "
-            "a weekly joint review of 20 calls, agents may refund up to 50 EUR, every complaint "
-            "escalated to a named team lead within 4 hours.",
-            "decided_by": people.manager,
-            "decided_at": moment(improvement_from),
-        },
-    )
-    backdate_created(first_review, moment(month_start(today, -6) + days(2), hour=6))
-    satisfaction = kpis[0]
-    last = Scorecard.objects.get(engagement=engagement, period_start=month_start(today, -3))
-    final_review = ensure(
-        PerformanceReview,
-        engagement=engagement,
-        trigger=PerformanceReview.Trigger.KPI_RED_STREAK,
-        defaults={
-            "kpi": satisfaction,
-            "scorecard": last,
-            "summary": "Customer satisfaction red three months in a row despite the "
-            "improvement plan; negative reviews and fewer repeat orders.",
-            "decision": PerformanceReview.Decision.BRING_IN_HOUSE,
-            "decision_notes": "Bring customer service back in-house: hire four agents, invest "
-            "in training, keep the Christmas peak with temporary staff. BrightLine gets 60 "
-            "days' notice.",
-            "decided_by": people.manager,
-            "decided_at": moment(brought_in_house),
-        },
-    )
-    backdate_created(final_review, moment(month_start(today, -2) + days(2), hour=6))
+    if engagement.is_live:  # seeded for the first time: the job's nights, then the end
+        replay_the_rollup(
+            engagement,
+            people,
+            today,
+            improvement_plan=moment(improvement_from),
+            in_house=moment(brought_in_house),
+        )
+        Engagement.objects.filter(pk=engagement.pk).update(
+            status=Engagement.Status.IN_HOUSE, closed_at=moment(end_day, hour=18)
+        )
+        engagement.refresh_from_db()
 
     walk_status(
         brightline,

@@ -1,5 +1,5 @@
 """Building blocks the demo stories share: dates relative to today, idempotent lookups,
-KPI history with its rollups and scorecards, check-in history, files."""
+KPI history, nights of the rollup job replayed, check-in history, files."""
 
 from __future__ import annotations
 
@@ -31,19 +31,18 @@ from engagements.models import (
     Evaluator,
     Evidence,
     Kpi,
-    KpiRollup,
     KpiTemplate,
     Measurement,
     Milestone,
+    PerformanceReview,
     Period,
     Proposal,
     ProposalAttachment,
     Score,
-    Scorecard,
     Selection,
-    StandingBand,
 )
-from engagements.models.monitoring import period_bounds, roll_up, scorecard, standing_for
+from engagements.models.monitoring import period_bounds
+from engagements.services.monitoring import rollup_kpis
 from vendors.models import Vendor, VendorStatusChange, VendorTierChange
 
 M = TypeVar("M", bound=models.Model)
@@ -266,23 +265,6 @@ def change_tier_once(
     VendorTierChange.objects.filter(pk=change.pk).update(changed_at=at)
 
 
-def update_standing(vendor: Vendor, *, today: datetime.date) -> None:
-    """Standing from the mean of the vendor's three latest closed, scored monthly scorecards."""
-    latest = Scorecard.objects.filter(
-        engagement__vendor=vendor,
-        period=Period.MONTH,
-        period_end__lt=today,
-        score__isnull=False,
-    ).order_by("-period_start")[:3]
-    scores = [card.score for card in latest if card.score is not None]
-    mean = (sum(scores, Decimal("0")) / len(scores)).quantize(Decimal("0.01")) if scores else None
-    bands = StandingBand.objects.values_list("standing", "min_score")
-    vendor.standing = standing_for(mean, bands)
-    vendor.standing_score = mean
-    vendor.standing_updated_at = timezone.now()
-    vendor.save(update_fields=["standing", "standing_score", "standing_updated_at", "updated_at"])
-
-
 # --- step 3: plans, check-ins, milestones -----------------------------------
 
 
@@ -380,7 +362,7 @@ def ensure_milestones(
         )
 
 
-# --- step 4: KPIs, rollups, scorecards ----------------------------------------
+# --- step 4: KPIs, measurements and the rollup job --------------------------------
 
 
 def kpi_from_template(engagement: Engagement, template_name: str) -> Kpi:
@@ -409,91 +391,31 @@ def measure(
     )
 
 
-def _trend(direction: str, previous: Decimal | None, value: Decimal | None) -> str:
-    if previous is None or value is None:
-        return KpiRollup.Trend.UNKNOWN
-    if value == previous:
-        return KpiRollup.Trend.SAME
-    better = value > previous if direction == "higher" else value < previous
-    return KpiRollup.Trend.BETTER if better else KpiRollup.Trend.WORSE
+def replay_rollup_night(
+    engagement: Engagement, night: datetime.datetime
+) -> list[PerformanceReview]:
+    """Run the real rollup job for one engagement as it ran on a night of the story.
 
-
-def computed_at(period_end: datetime.date, *, today: datetime.date) -> datetime.datetime:
-    """Closed periods were rolled up the night after they ended; the open one just now."""
-    if period_end < today:
-        return moment(period_end + days(1), hour=2, minute=15)
-    return timezone.now()
-
-
-def roll_up_months(
-    engagement: Engagement, months: Sequence[datetime.date], *, today: datetime.date
-) -> None:
-    """Monthly KpiRollups and Scorecards from the measurements, as the rollup job would.
-
-    Uses the model's own rules (roll_up, status_for, attainment_for, scorecard) and
-    upserts on the natural key, so running it again overwrites rather than appends.
-    A month without measurements is "no data", never zero.
+    Rollups, scorecards, the vendor's standing and review flags come out as the job
+    wrote them then; the flags it opens are dated to that night and returned, for the
+    story to decide.
     """
-    kpis = list(engagement.kpis.filter(is_active=True))
-    values: dict[tuple[int, datetime.date], Decimal | None] = {}
-    for kpi in kpis:
-        previous: Decimal | None = None
-        for month in months:
-            start, end = period_bounds(kpi.period, month)
-            rows = list(
-                kpi.measurements.filter(measured_on__range=(start, end)).values_list(
-                    "measured_on", "value"
-                )
-            )
-            value = roll_up(kpi.aggregation, rows)
-            if value is not None:
-                value = value.quantize(Decimal("0.0001"))
-            KpiRollup.objects.update_or_create(
-                kpi=kpi,
-                period_start=start,
-                defaults={
-                    "period_end": end,
-                    "value": value,
-                    "status": kpi.status_for(value),
-                    "trend": _trend(kpi.direction, previous, value),
-                    "measurement_count": len(rows),
-                    "computed_at": computed_at(end, today=today),
-                },
-            )
-            values[(kpi.pk, start)] = value
-            if value is not None:
-                previous = value
-    for month in months:
-        start, end = period_bounds(Period.MONTH, month)
-        breakdown = []
-        items = []
-        for kpi in kpis:
-            value = values.get((kpi.pk, start))
-            share = kpi.attainment_for(value)
-            items.append((kpi.weight, share))
-            breakdown.append(
-                {
-                    "kpi": kpi.name,
-                    "weight": str(kpi.weight),
-                    "value": None if value is None else str(value.normalize()),
-                    "status": kpi.status_for(value),
-                    "attainment": None if share is None else str(share.quantize(Decimal("0.001"))),
-                }
-            )
-        result = scorecard(items)
-        Scorecard.objects.update_or_create(
-            engagement=engagement,
-            period=Period.MONTH,
-            period_start=start,
-            defaults={
-                "period_end": end,
-                "score": result.score,
-                "kpis_counted": result.counted,
-                "kpis_without_data": result.without_data,
-                "breakdown": breakdown,
-                "computed_at": computed_at(end, today=today),
-            },
-        )
+    before = set(engagement.reviews.values_list("pk", flat=True))
+    rollup_kpis(engagement_id=engagement.pk, since=engagement.start_date, now=night)
+    opened = list(engagement.reviews.exclude(pk__in=before).order_by("pk"))
+    for review in opened:
+        backdate_created(review, night)
+    return opened
+
+
+def decide_review(
+    review: PerformanceReview, decision: str, notes: str, *, by: User, at: datetime.datetime
+) -> None:
+    review.decision = decision
+    review.decision_notes = notes
+    review.decided_by = by
+    review.decided_at = at
+    review.save(update_fields=["decision", "decision_notes", "decided_by", "decided_at"])
 
 
 # --- step 5: compliance --------------------------------------------------------

@@ -34,7 +34,6 @@ from .helpers import (
     month_start,
     months_between,
     record_history,
-    roll_up_months,
     story_now,
     walk_status,
 )
@@ -227,8 +226,11 @@ def seed(people: People, vendors: dict[str, Vendor], today: datetime.date) -> En
 
     uptime = kpi_from_template(engagement, "Uptime")
     response = kpi_from_template(engagement, "Response time")
-    for offset, (up, minutes) in enumerate(zip(UPTIME, RESPONSE_MINUTES, strict=True)):
-        day = month_end(month_start(today, -8 + offset))
+    # Monthly figures from the start of the contract; the current month is not in yet.
+    for offset, month in enumerate(months_between(start, month_start(today, -1))):
+        day = month_end(month)
+        up = UPTIME[offset % len(UPTIME)]
+        minutes = RESPONSE_MINUTES[offset % len(RESPONSE_MINUTES)]
         measure(
             uptime,
             day,
@@ -238,9 +240,6 @@ def seed(people: People, vendors: dict[str, Vendor], today: datetime.date) -> En
             note="From the monitoring system",
         )
         measure(response, day, minutes, by=people.manager2, source=Measurement.Source.VENDOR)
-    roll_up_months(
-        engagement, months_between(month_start(today, -8), month_start(today, -1)), today=today
-    )
 
     for title, category, inherent, mitigation, residual, owner, status, reviewed in (
         (

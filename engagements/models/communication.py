@@ -98,7 +98,7 @@ class Engagement(TimeStampedModel):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("admin:engagements_engagement_change", args=[self.pk])
+        return reverse("engagements:engagement_detail", args=[self.pk])
 
     @property
     def is_live(self) -> bool:

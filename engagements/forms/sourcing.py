@@ -1,0 +1,451 @@
+"""Step 2 forms: selections, shortlists, proposals, criteria, evaluators, scores and the award."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q, QuerySet
+from django.forms import BaseInlineFormSet, inlineformset_factory
+
+from engagements import permissions
+from engagements.models import (
+    Criterion,
+    Evaluator,
+    Proposal,
+    ProposalAttachment,
+    Score,
+    Selection,
+)
+from outsourcing.uploads import content_type_for, validate_document
+from vendors.models import Vendor
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+WEIGHT_TOTAL = Decimal("100")
+
+
+def plain_number(value: Decimal) -> str:
+    """95.00 -> "95", 92.50 -> "92.5": how people write a weight."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+class SelectionFilterForm(forms.Form):
+    SORTS = {
+        "-created": ("-created_at", "Newest first"),
+        "deadline": ("deadline", "Deadline"),
+        "title": ("title", "Title"),
+        "status": ("status", "Status"),
+    }
+
+    q = forms.CharField(required=False, label="Search", max_length=100)
+    status = forms.ChoiceField(
+        required=False, choices=[("", "Any status"), *Selection.Status.choices]
+    )
+    owner = forms.ModelChoiceField(
+        required=False, queryset=get_user_model().objects.none(), empty_label="Any owner"
+    )
+    sort = forms.ChoiceField(
+        required=False, choices=[(key, label) for key, (_, label) in SORTS.items()]
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = (  # type: ignore[attr-defined]
+            get_user_model()
+            .objects.filter(selections__isnull=False)
+            .distinct()
+            .order_by("first_name", "last_name", "username")
+        )
+        self.fields["owner"].label_from_instance = person_name  # type: ignore[attr-defined]
+        for name, field in self.fields.items():
+            field.widget.attrs["class"] = "form-select" if name != "q" else "form-control"
+
+    def filter(self, selections: QuerySet[Selection]) -> QuerySet[Selection]:
+        if not self.is_valid():
+            return selections.order_by(self.SORTS["-created"][0], "-pk")
+        data = self.cleaned_data
+        if data["q"]:
+            selections = selections.filter(
+                Q(title__icontains=data["q"])
+                | Q(candidate__name__icontains=data["q"])
+                | Q(requirements__icontains=data["q"])
+            )
+        if data["status"]:
+            selections = selections.filter(status=data["status"])
+        if data["owner"]:
+            selections = selections.filter(owner=data["owner"])
+        order = self.SORTS.get(data["sort"] or "-created", self.SORTS["-created"])[0]
+        return selections.order_by(order, "-pk")
+
+
+def person_name(user: AbstractBaseUser) -> str:
+    full_name = user.get_full_name()  # type: ignore[attr-defined]
+    return f"{full_name} ({user.get_username()})" if full_name else user.get_username()
+
+
+class SelectionForm(forms.ModelForm):
+    # A selection is awarded only through the award page.
+    STATUSES = [
+        (value, label)
+        for value, label in Selection.Status.choices
+        if value != Selection.Status.AWARDED
+    ]
+
+    status = forms.ChoiceField(choices=STATUSES)
+
+    class Meta:
+        model = Selection
+        fields = [
+            "title",
+            "requirements",
+            "budget",
+            "currency",
+            "deadline",
+            "status",
+            "negotiation_notes",
+        ]
+        widgets = {
+            "deadline": DATE_INPUT,
+            "requirements": forms.Textarea(attrs={"rows": 5}),
+            "negotiation_notes": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "requirements": "What the vendor must deliver; it becomes the engagement's scope.",
+            "status": "Evaluators can score while the selection collects proposals or is "
+            "being evaluated.",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            del self.fields["negotiation_notes"]
+        elif self.instance.status == Selection.Status.AWARDED:
+            self.fields["status"].choices = Selection.Status.choices  # type: ignore[attr-defined]
+            self.fields["status"].disabled = True
+
+
+class ShortlistForm(forms.Form):
+    vendors = forms.ModelMultipleChoiceField(
+        queryset=Vendor.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        label="Vendors to add",
+        error_messages={"required": "Choose at least one vendor to shortlist."},
+    )
+
+    def __init__(self, *args: Any, selection: Selection, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.selection = selection
+        self.fields["vendors"].queryset = (  # type: ignore[attr-defined]
+            Vendor.objects.awardable()
+            .exclude(proposals__selection=selection)
+            .order_by("legal_name")
+        )
+
+    def vendor_choices(self) -> list[tuple[Vendor, Any]]:
+        """Each vendor beside its checkbox, so the template can show standing and warnings."""
+        vendors = {v.pk: v for v in self.fields["vendors"].queryset}  # type: ignore[attr-defined]
+        return [
+            (vendors[widget.data["value"].value], widget)
+            for widget in self["vendors"]  # type: ignore[attr-defined]
+        ]
+
+    def save(self) -> list[Proposal]:
+        return Proposal.objects.bulk_create(
+            Proposal(selection=self.selection, vendor=vendor, currency=self.selection.currency)
+            for vendor in self.cleaned_data["vendors"]
+        )
+
+
+class ProposalForm(forms.ModelForm):
+    class Meta:
+        model = Proposal
+        fields = [
+            "price",
+            "pricing_model",
+            "currency",
+            "proposed_start",
+            "proposed_end",
+            "timeline_notes",
+            "received_on",
+            "notes",
+        ]
+        widgets = {
+            "proposed_start": DATE_INPUT,
+            "proposed_end": DATE_INPUT,
+            "received_on": DATE_INPUT,
+            "timeline_notes": forms.Textarea(attrs={"rows": 3}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+        labels = {"received_on": "Received on"}
+        help_texts = {
+            "price": "Per the pricing model: the total, the hourly rate, the unit price or "
+            "the monthly fee.",
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("proposed_start"), data.get("proposed_end")
+        if start and end and end < start:
+            self.add_error("proposed_end", "The proposed end is before the proposed start.")
+        return data
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(validators=[validate_document], label="Attach a document")
+
+    def save(self, *, proposal: Proposal, by: Any) -> ProposalAttachment:
+        upload = self.cleaned_data["file"]
+        name = upload.name or "document"
+        return ProposalAttachment.objects.create(
+            proposal=proposal,
+            file=upload,
+            original_name=name,
+            size=upload.size or 0,
+            # The type follows the checked extension, not what the browser claimed.
+            content_type=content_type_for(name),
+            uploaded_by=by,
+        )
+
+
+class CriterionForm(forms.ModelForm):
+    class Meta:
+        model = Criterion
+        fields = ["name", "category", "guidance", "weight", "order"]
+        widgets = {
+            "guidance": forms.Textarea(attrs={"rows": 2}),
+            "weight": forms.NumberInput(attrs={"step": "0.5", "min": "0", "max": "100"}),
+            "order": forms.NumberInput(attrs={"min": "0"}),
+        }
+
+
+class BaseCriterionFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        total = Decimal("0")
+        for form in self.forms:
+            if not form.has_changed() and form.instance.pk is None:
+                continue
+            if self.can_delete and self._should_delete_form(form):  # type: ignore[attr-defined]
+                continue
+            total += form.cleaned_data.get("weight") or Decimal("0")
+        if total != WEIGHT_TOTAL:
+            raise forms.ValidationError(
+                f"Weights add up to {plain_number(total)}; they must add up to 100.",
+                code="weights_not_100",
+            )
+
+    @property
+    def weight_total(self) -> Decimal:
+        """The total as the page stands, for showing beside the weights."""
+        if self.is_bound:
+            total = Decimal("0")
+            for form in self.forms:
+                if self.can_delete and form.data.get(form.add_prefix("DELETE")):
+                    continue
+                try:
+                    total += Decimal(form.data.get(form.add_prefix("weight")) or "0")
+                except ArithmeticError:
+                    continue
+            return total
+        return sum((c.weight for c in self.get_queryset()), Decimal("0"))
+
+
+CriterionFormSet = inlineformset_factory(
+    Selection,
+    Criterion,
+    form=CriterionForm,
+    formset=BaseCriterionFormSet,
+    extra=1,
+    can_delete=True,
+)
+
+
+class InviteEvaluatorForm(forms.Form):
+    user = forms.ModelChoiceField(
+        queryset=get_user_model().objects.none(),
+        label="Colleague",
+        help_text="Managers and viewers can be invited to score.",
+        error_messages={"invalid_choice": "Choose a manager or viewer who is not invited yet."},
+    )
+
+    def __init__(self, *args: Any, selection: Selection, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.selection = selection
+        self.fields["user"].queryset = (  # type: ignore[attr-defined]
+            get_user_model()
+            .objects.filter(
+                is_active=True,
+                groups__name__in=[permissions.MANAGER, permissions.VIEWER],
+            )
+            .exclude(evaluations__selection=selection)
+            .distinct()
+            .order_by("first_name", "last_name", "username")
+        )
+        self.fields["user"].label_from_instance = person_name  # type: ignore[attr-defined]
+
+    def save(self, *, by: Any) -> Evaluator:
+        return Evaluator.objects.create(
+            selection=self.selection, user=self.cleaned_data["user"], invited_by=by
+        )
+
+
+SCORE_CHOICES = [("", "–"), *((n, str(n)) for n in range(1, 6))]
+SCORE_MESSAGE = "Score 1 to 5."
+
+
+class ScoringForm(forms.Form):
+    """The evaluator's whole matrix: a 1–5 score and a comment per criterion and vendor."""
+
+    def __init__(
+        self,
+        *args: Any,
+        evaluator: Evaluator,
+        criteria: list[Criterion],
+        proposals: list[Proposal],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.evaluator = evaluator
+        self.criteria = criteria
+        self.proposals = proposals
+        self.existing: dict[tuple[int, int], Score] = {
+            (s.proposal_id, s.criterion_id): s for s in evaluator.scores.all()
+        }
+        read_only = evaluator.submitted_at is not None
+        for criterion in criteria:
+            for proposal in proposals:
+                score = self.existing.get((proposal.pk, criterion.pk))
+                label = f"{criterion.name} for {proposal.vendor}"
+                self.fields[self.value_name(proposal, criterion)] = forms.IntegerField(
+                    label=label,
+                    required=False,
+                    min_value=1,
+                    max_value=5,
+                    widget=forms.Select(
+                        choices=SCORE_CHOICES, attrs={"class": "form-select form-select-sm"}
+                    ),
+                    error_messages={
+                        "invalid": SCORE_MESSAGE,
+                        "min_value": SCORE_MESSAGE,
+                        "max_value": SCORE_MESSAGE,
+                    },
+                    initial=score.value if score else None,
+                    disabled=read_only,
+                )
+                # Shown above the cell when a phone stacks the matrix (see outsourcing.css).
+                self.fields[self.value_name(proposal, criterion)].vendor_name = str(  # type: ignore[attr-defined]
+                    proposal.vendor
+                )
+                self.fields[self.comment_name(proposal, criterion)] = forms.CharField(
+                    label=f"Comment on {label}",
+                    required=False,
+                    max_length=2000,
+                    widget=forms.Textarea(
+                        attrs={"rows": 2, "class": "form-control form-control-sm"}
+                    ),
+                    initial=score.comment if score else "",
+                    disabled=read_only,
+                )
+
+    @staticmethod
+    def value_name(proposal: Proposal, criterion: Criterion) -> str:
+        return f"score-{proposal.pk}-{criterion.pk}"
+
+    @staticmethod
+    def comment_name(proposal: Proposal, criterion: Criterion) -> str:
+        return f"comment-{proposal.pk}-{criterion.pk}"
+
+    def rows(self) -> list[tuple[Criterion, list[tuple[forms.BoundField, forms.BoundField]]]]:
+        """Criteria down, vendors across, as bound fields for the template."""
+        return [
+            (
+                criterion,
+                [
+                    (
+                        self[self.value_name(proposal, criterion)],
+                        self[self.comment_name(proposal, criterion)],
+                    )
+                    for proposal in self.proposals
+                ],
+            )
+            for criterion in self.criteria
+        ]
+
+    def check_complete(self) -> bool:
+        """For submitting: every cell needs a score. Adds the errors; True when complete."""
+        if not self.criteria or not self.proposals:
+            self.add_error(None, "There is nothing to score yet.")
+            return False
+        complete = True
+        for criterion in self.criteria:
+            for proposal in self.proposals:
+                name = self.value_name(proposal, criterion)
+                if self.cleaned_data.get(name) is None and name not in self.errors:
+                    self.add_error(name, "Score this before submitting.")
+                    complete = False
+        if not complete:
+            self.add_error(None, "Score every vendor on every criterion before submitting.")
+        return complete
+
+    def save(self) -> None:
+        """Write the scored cells and drop the ones cleared; the caller holds the transaction."""
+        keep: list[Score] = []
+        cleared: list[int] = []
+        for criterion in self.criteria:
+            for proposal in self.proposals:
+                value = self.cleaned_data.get(self.value_name(proposal, criterion))
+                comment = self.cleaned_data.get(self.comment_name(proposal, criterion), "")
+                existing = self.existing.get((proposal.pk, criterion.pk))
+                if value is None:
+                    if existing is not None:
+                        cleared.append(existing.pk)
+                    continue
+                keep.append(
+                    Score(
+                        evaluator=self.evaluator,
+                        proposal=proposal,
+                        criterion=criterion,
+                        value=value,
+                        comment=comment,
+                    )
+                )
+        if cleared:
+            Score.objects.filter(pk__in=cleared, evaluator=self.evaluator).delete()
+        Score.objects.bulk_create(
+            keep,
+            update_conflicts=True,
+            unique_fields=["evaluator", "proposal", "criterion"],
+            update_fields=["value", "comment", "updated_at"],
+        )
+
+
+class AwardForm(forms.Form):
+    proposal = forms.ModelChoiceField(
+        queryset=Proposal.objects.none(),
+        widget=forms.RadioSelect,
+        empty_label=None,
+        label="Award to",
+        error_messages={"required": "Choose the vendor to award."},
+    )
+    override_reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Reason for overriding a poor standing",
+        help_text="Admins only; needed when the chosen vendor's standing is poor. It is kept "
+        "in the selection's negotiation notes.",
+    )
+
+    def __init__(self, *args: Any, selection: Selection, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["proposal"].queryset = selection.proposals.select_related(  # type: ignore[attr-defined]
+            "vendor"
+        )
+        self.fields["proposal"].label_from_instance = lambda p: str(p.vendor)  # type: ignore[attr-defined]
+        if not permissions.is_admin(user):
+            del self.fields["override_reason"]

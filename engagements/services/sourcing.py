@@ -1,0 +1,165 @@
+"""Step 2 workflows: starting a selection and awarding it to one vendor."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from engagements import permissions
+from engagements.models import (
+    Candidate,
+    Contract,
+    Criterion,
+    CriterionTemplate,
+    Engagement,
+    Proposal,
+    Selection,
+)
+from vendors.models import Vendor
+
+# An award without proposed dates runs for a year from the day it is made.
+DEFAULT_TERM = datetime.timedelta(days=364)
+
+CLOSED_STATUSES = (Selection.Status.AWARDED, Selection.Status.CANCELLED)
+
+
+def selection_in_progress(candidate: Candidate) -> Selection | None:
+    return candidate.selections.exclude(status__in=CLOSED_STATUSES).first()
+
+
+@transaction.atomic
+def start_selection(*, candidate: Candidate, by: Any, **fields: Any) -> Selection:
+    """A selection for an approved candidate, its criteria copied from the active templates.
+
+    One selection at a time per candidate: another may start once it is awarded or cancelled.
+    """
+    if not candidate.may_go_to_sourcing:
+        raise ValidationError(
+            f"“{candidate}” is {candidate.get_status_display().lower()}; only a candidate "
+            "approved for sourcing can go to vendor selection."
+        )
+    # Locked so a double-clicked "Start" cannot open two selections for the same work.
+    Candidate.objects.select_for_update().filter(pk=candidate.pk).first()
+    running = selection_in_progress(candidate)
+    if running is not None:
+        raise ValidationError(
+            f"“{candidate}” already has a selection in progress: “{running}”. "
+            "Award or cancel it before starting another."
+        )
+    selection = Selection.objects.create(candidate=candidate, owner=by, **fields)
+    Criterion.objects.bulk_create(
+        Criterion(
+            selection=selection,
+            name=template.name,
+            category=template.category,
+            guidance=template.guidance,
+            weight=template.default_weight,
+            order=template.order,
+        )
+        for template in CriterionTemplate.objects.filter(is_active=True)
+    )
+    return selection
+
+
+def award_blocker(*, proposal: Proposal, by: Any) -> str:
+    """Why `by` may not award this proposal as things stand; empty when nothing blocks.
+
+    For an admin a poor standing is no blocker, but the confirmation asks for a reason.
+    """
+    vendor = proposal.vendor
+    if vendor.status in (Vendor.Status.SUSPENDED, Vendor.Status.OFFBOARDED):
+        return f"{vendor} is {vendor.get_status_display().lower()} and cannot be awarded work."
+    if proposal.price is None:
+        return f"Record {vendor}'s price before awarding: the contract value comes from it."
+    if vendor.standing == Vendor.Standing.POOR and not permissions.is_admin(by):
+        return (
+            f"{vendor}'s standing is poor across its engagements. Only an admin can award "
+            "it a new selection, with a written reason."
+        )
+    return ""
+
+
+@transaction.atomic
+def award_selection(
+    *, selection: Selection, proposal: Proposal, by: Any, override_reason: str = ""
+) -> Engagement:
+    """Award the selection to one proposal: the engagement and its contract start from it.
+
+    The engagement carries the requirements over as scope, the proposal's price
+    as budget and contract value, and its proposed dates (a year from today
+    when none were proposed). The candidate becomes outsourced and the vendor
+    active. A vendor whose standing is poor is awarded only by an admin who
+    writes down why; the reason is kept in the selection's negotiation notes.
+    """
+    # Locked so two people pressing "Award" at once cannot create two engagements.
+    selection = Selection.objects.select_for_update().get(pk=selection.pk)
+    if selection.status in CLOSED_STATUSES:
+        raise ValidationError(
+            f"This selection is already {selection.get_status_display().lower()}; "
+            "it cannot be awarded again."
+        )
+    if proposal.selection_id != selection.pk:
+        raise ValidationError("This proposal belongs to another selection.")
+    blocker = award_blocker(proposal=proposal, by=by)
+    if blocker:
+        raise ValidationError(blocker)
+    vendor = proposal.vendor
+    override_reason = override_reason.strip()
+    if vendor.standing == Vendor.Standing.POOR and not override_reason:
+        raise ValidationError(
+            {
+                "override_reason": f"{vendor}'s standing is poor: say why it should be "
+                "awarded anyway."
+            }
+        )
+
+    today = timezone.localdate()
+    start = proposal.proposed_start or today
+    end = proposal.proposed_end or start + DEFAULT_TERM
+    end = max(end, start)
+    candidate = selection.candidate
+    engagement = Engagement.objects.create(
+        title=f"{candidate.name} – {vendor.legal_name}",
+        vendor=vendor,
+        candidate=candidate,
+        selection=selection,
+        owner=selection.owner,
+        scope=selection.requirements,
+        budget=proposal.price,
+        currency=proposal.currency,
+        start_date=start,
+        end_date=end,
+        status=Engagement.Status.ACTIVE,
+    )
+    Contract.objects.create(
+        engagement=engagement,
+        value=proposal.price,
+        currency=proposal.currency,
+        start_date=start,
+        end_date=end,
+    )
+
+    now = timezone.now()
+    selection.status = Selection.Status.AWARDED
+    selection.awarded_proposal = proposal
+    selection.awarded_at = now
+    update_fields = ["status", "awarded_proposal", "awarded_at", "updated_at"]
+    if vendor.standing == Vendor.Standing.POOR:
+        note = (
+            f"{now:%Y-%m-%d}: awarded to {vendor} despite its poor standing by "
+            f"{by.get_full_name() or by.get_username()}: {override_reason}"
+        )
+        selection.negotiation_notes = "\n\n".join(filter(None, [selection.negotiation_notes, note]))
+        update_fields.append("negotiation_notes")
+    selection.save(update_fields=update_fields)
+
+    candidate.status = Candidate.Status.OUTSOURCED
+    candidate.save(update_fields=["status", "updated_at"])
+
+    if vendor.status != Vendor.Status.ACTIVE:
+        vendor.change_status(status=Vendor.Status.ACTIVE, reason=f"Awarded {selection}", by=by)
+    return engagement

@@ -1,0 +1,841 @@
+"""Step 2 pages: who may open and change each one, and what bad input leaves behind."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from engagements.forms.sourcing import CriterionFormSet
+from engagements.models import (
+    Candidate,
+    Criterion,
+    CriterionTemplate,
+    Engagement,
+    Evaluator,
+    Proposal,
+    ProposalAttachment,
+    Score,
+    Selection,
+)
+from engagements.services.sourcing import start_selection
+from engagements.tests.factories import (
+    CandidateFactory,
+    CriterionFactory,
+    CriterionTemplateFactory,
+    EvaluatorFactory,
+    ProposalAttachmentFactory,
+    ProposalFactory,
+    ScoreFactory,
+    SelectionFactory,
+)
+from vendors.models import Vendor
+from vendors.tests.factories import UserFactory, VendorFactory
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.7\n% a proposal\n"
+
+
+# --- the world every access test runs in ---------------------------------------
+
+
+class World:
+    """A selection owned by `manager`: two proposals, two criteria, one attachment."""
+
+    def __init__(self, owner: Any) -> None:
+        self.selection = SelectionFactory(
+            candidate__owner=owner, status=Selection.Status.EVALUATING
+        )
+        self.proposals = [
+            ProposalFactory(selection=self.selection, vendor__legal_name="Alpha Services Ltd"),
+            ProposalFactory(selection=self.selection, vendor__legal_name="Beta Partners LLP"),
+        ]
+        self.criteria = [
+            CriterionFactory(selection=self.selection, name="Experience", weight=Decimal("60")),
+            CriterionFactory(selection=self.selection, name="Price", weight=Decimal("40")),
+        ]
+        self.attachment = ProposalAttachmentFactory(proposal=self.proposals[0])
+        self.new_vendor = VendorFactory(legal_name="Gamma Outsourcing Inc.")
+        self.approved_candidate = CandidateFactory(approved=True, owner=owner)
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything a forbidden request might have changed."""
+        self.selection.refresh_from_db()
+        return {
+            "selections": Selection.objects.count(),
+            "title": self.selection.title,
+            "status": self.selection.status,
+            "proposals": list(Proposal.objects.order_by("pk").values_list("pk", "price")),
+            "attachments": ProposalAttachment.objects.count(),
+            "criteria": list(Criterion.objects.order_by("pk").values_list("pk", "weight")),
+            "evaluators": list(Evaluator.objects.values_list("pk", "submitted_at")),
+            "scores": list(Score.objects.order_by("pk").values_list("pk", "value")),
+            "engagements": Engagement.objects.count(),
+        }
+
+
+@pytest.fixture
+def world(manager: Any) -> World:
+    return World(manager)
+
+
+ROLES = [
+    "anonymous",
+    "no_role",
+    "viewer",
+    "owner",
+    "other_manager",
+    "invited_evaluator",
+    "uninvited_evaluator",
+    "role_admin",
+    "superuser",
+]
+
+
+def user_for(role: str, world: World, request: pytest.FixtureRequest) -> Any:
+    if role == "anonymous":
+        return None
+    if role == "no_role":
+        return UserFactory(username="no-role")
+    if role == "owner":
+        return request.getfixturevalue("manager")
+    if role == "superuser":
+        return request.getfixturevalue("admin_user")
+    if role in ("invited_evaluator", "uninvited_evaluator"):
+        user = request.getfixturevalue("evaluator_user")
+        if role == "invited_evaluator":
+            EvaluatorFactory(selection=world.selection, user=user)
+        return user
+    return request.getfixturevalue(role)
+
+
+# Expected status of a GET by role.
+READ = {
+    "anonymous": 302,
+    "no_role": 403,
+    "viewer": 200,
+    "owner": 200,
+    "other_manager": 200,
+    "invited_evaluator": 200,
+    "uninvited_evaluator": 200,
+    "role_admin": 200,
+    "superuser": 200,
+}
+CHANGE = {
+    **READ,
+    "viewer": 403,
+    "other_manager": 403,
+    "invited_evaluator": 403,
+    "uninvited_evaluator": 403,
+}
+CREATE = {**CHANGE, "other_manager": 200}
+SCORE = {role: 403 for role in READ} | {"anonymous": 302, "invited_evaluator": 200}
+
+
+def url_of(route: str, world: World) -> str:
+    s = world.selection
+    args: dict[str, list[int]] = {
+        "selection_list": [],
+        "selection_create": [world.approved_candidate.pk],
+        "selection_detail": [s.pk],
+        "selection_update": [s.pk],
+        "shortlist": [s.pk],
+        "proposal_update": [s.pk, world.proposals[0].pk],
+        "attachment_create": [s.pk, world.proposals[0].pk],
+        "attachment_download": [s.pk, world.attachment.pk],
+        "criteria": [s.pk],
+        "evaluators": [s.pk],
+        "scoring": [s.pk],
+        "results": [s.pk],
+        "award": [s.pk],
+    }
+    return reverse(f"engagements:{route}", args=args[route])
+
+
+GET_ROUTES = {
+    "selection_list": READ,
+    "selection_create": CREATE,
+    "selection_detail": READ,
+    "selection_update": CHANGE,
+    "shortlist": CHANGE,
+    "proposal_update": CHANGE,
+    "attachment_download": READ,
+    "criteria": CHANGE,
+    "evaluators": CHANGE,
+    "scoring": SCORE,
+    "results": READ,
+    "award": CHANGE,
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("route", GET_ROUTES)
+def test_each_page_opens_only_for_the_roles_allowed_to_see_it(
+    route: str, role: str, world: World, client_for: Callable[[Any], Any], request: Any
+) -> None:
+    client = client_for(user_for(role, world, request))
+
+    response = client.get(url_of(route, world))
+
+    assert response.status_code == GET_ROUTES[route][role]
+    if role == "anonymous":
+        assert response["Location"].startswith(reverse("login"))
+
+
+def formset_data(world: World, weights: list[str]) -> dict[str, str]:
+    prefix = CriterionFormSet.get_default_prefix()
+    data = {
+        f"{prefix}-TOTAL_FORMS": str(len(world.criteria)),
+        f"{prefix}-INITIAL_FORMS": str(len(world.criteria)),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+    for i, (criterion, weight) in enumerate(zip(world.criteria, weights, strict=True)):
+        data |= {
+            f"{prefix}-{i}-id": str(criterion.pk),
+            f"{prefix}-{i}-selection": str(world.selection.pk),
+            f"{prefix}-{i}-name": criterion.name,
+            f"{prefix}-{i}-category": criterion.category,
+            f"{prefix}-{i}-guidance": criterion.guidance,
+            f"{prefix}-{i}-weight": weight,
+            f"{prefix}-{i}-order": str(criterion.order),
+        }
+    return data
+
+
+def scores_data(world: World, value: int, *, submit: bool = False) -> dict[str, str]:
+    data = {f"score-{p.pk}-{c.pk}": str(value) for p in world.proposals for c in world.criteria}
+    data |= {f"comment-{p.pk}-{c.pk}": "Seen it." for p in world.proposals for c in world.criteria}
+    data["submit" if submit else "save"] = "1"
+    return data
+
+
+def post_payload(route: str, world: World) -> dict[str, Any]:
+    """A valid POST to each changing route."""
+    if route == "selection_create":
+        return {"title": "New RFP", "currency": "EUR", "status": "open"}
+    if route == "selection_update":
+        return {"title": "Renamed", "currency": "EUR", "status": "evaluating"}
+    if route == "shortlist":
+        return {"vendors": [world.new_vendor.pk], "add": "1"}
+    if route == "proposal_update":
+        return {"price": "1.00", "pricing_model": "fixed", "currency": "EUR"}
+    if route == "attachment_create":
+        return {"file": SimpleUploadedFile("offer.pdf", PDF)}
+    if route == "criteria":
+        return formset_data(world, ["50", "50"])
+    if route == "evaluators":
+        invitee = UserFactory(username="invitee")
+        invitee.groups.add(viewer_group())
+        return {"user": invitee.pk, "invite": "1"}
+    if route == "scoring":
+        return scores_data(world, 4)
+    if route == "award":
+        return {"proposal": world.proposals[0].pk}
+    raise AssertionError(route)
+
+
+def viewer_group() -> Group:
+    return Group.objects.get_or_create(name="Viewer")[0]
+
+
+POST_ROUTES = {
+    "selection_create": CREATE,
+    "selection_update": CHANGE,
+    "shortlist": CHANGE,
+    "proposal_update": CHANGE,
+    "attachment_create": CHANGE,
+    "criteria": CHANGE,
+    "evaluators": CHANGE,
+    "scoring": SCORE,
+    "award": CHANGE,
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("route", POST_ROUTES)
+def test_a_post_changes_things_only_for_the_roles_allowed_to(
+    route: str, role: str, world: World, client_for: Callable[[Any], Any], request: Any
+) -> None:
+    client = client_for(user_for(role, world, request))
+    payload = post_payload(route, world)
+    before = world.snapshot()
+
+    response = client.post(url_of(route, world), payload)
+
+    allowed = POST_ROUTES[route][role] == 200
+    if allowed:
+        assert response.status_code == 302, response.content.decode()[:2000]
+        assert world.snapshot() != before
+    else:
+        assert response.status_code == (302 if role == "anonymous" else 403)
+        assert world.snapshot() == before
+
+
+# --- lists ------------------------------------------------------------------------
+
+
+def queries_for(client: Any, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def add_selections(count: int, owner: Any) -> None:
+    for _ in range(count):
+        selection = SelectionFactory(candidate__owner=owner)
+        ProposalFactory(selection=selection)
+        EvaluatorFactory(selection=selection, submitted=True)
+        CandidateFactory(approved=True, owner=owner)
+
+
+def test_the_selection_list_runs_the_same_queries_for_5_and_50_rows(
+    manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    client = client_for(manager)
+    url = reverse("engagements:selection_list")
+    add_selections(5, manager)
+    EvaluatorFactory(user=manager, selection=Selection.objects.first())
+    few = queries_for(client, url)
+
+    add_selections(45, manager)
+    EvaluatorFactory(user=manager, selection=Selection.objects.last())
+
+    assert queries_for(client, url) == few
+    assert queries_for(client, url + "?page=2&sort=title") == few
+
+
+def test_the_selection_list_filters_by_status_owner_and_search(
+    manager: Any, other_manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    SelectionFactory(title="Payroll RFP", candidate__owner=manager, status="open")
+    SelectionFactory(title="Helpdesk RFP", candidate__owner=other_manager, status="awarded")
+    client = client_for(manager)
+    url = reverse("engagements:selection_list")
+
+    assert "Helpdesk RFP" not in client.get(url, {"status": "open"}).content.decode()
+    by_owner = client.get(url, {"owner": other_manager.pk}).content.decode()
+    assert "Helpdesk RFP" in by_owner and "Payroll RFP" not in by_owner
+    found = client.get(url, {"q": "payroll"}).content.decode()
+    assert "Payroll RFP" in found and "Helpdesk RFP" not in found
+
+
+def test_an_evaluator_sees_the_selections_waiting_for_their_scores(
+    evaluator_user: Any, client_for: Callable[[Any], Any]
+) -> None:
+    waiting = EvaluatorFactory(user=evaluator_user, selection__title="Bookkeeping RFP")
+
+    page = client_for(evaluator_user).get(reverse("engagements:selection_list")).content.decode()
+
+    assert "Waiting for your scores" in page
+    assert reverse("engagements:scoring", args=[waiting.selection.pk]) in page
+
+
+# --- starting a selection -----------------------------------------------------------
+
+
+def test_a_selection_starts_from_an_approved_candidate_with_the_active_criteria(
+    manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    candidate = CandidateFactory(approved=True, owner=manager, name="Payroll")
+    CriterionTemplateFactory(name="Retired criterion", is_active=False)
+    active = list(CriterionTemplate.objects.filter(is_active=True))
+
+    response = client_for(manager).post(
+        reverse("engagements:selection_create", args=[candidate.pk]),
+        {"title": "Payroll RFP", "currency": "EUR", "status": "open", "budget": "50000"},
+        follow=True,
+    )
+
+    selection = Selection.objects.get(title="Payroll RFP")
+    assert selection.owner == manager and selection.candidate == candidate
+    assert sorted(selection.criteria.values_list("name", "weight")) == sorted(
+        (t.name, t.default_weight) for t in active
+    )
+    assert not selection.criteria.filter(name="Retired criterion").exists()
+    assert "Selection started with" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "status", [Candidate.Status.DRAFT, Candidate.Status.ASSESSED, Candidate.Status.KEPT_IN_HOUSE]
+)
+def test_a_candidate_not_approved_cannot_go_to_sourcing(
+    status: str, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    candidate = CandidateFactory(status=status, owner=manager)
+    url = reverse("engagements:selection_create", args=[candidate.pk])
+
+    response = client_for(manager).post(
+        url, {"title": "Too early", "currency": "EUR", "status": "open"}, follow=True
+    )
+
+    assert not Selection.objects.exists()
+    assert "Only a candidate approved for sourcing" in response.content.decode()
+
+
+def test_a_candidate_gets_one_selection_at_a_time(
+    manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    running = SelectionFactory(candidate__owner=manager, status=Selection.Status.OPEN)
+    url = reverse("engagements:selection_create", args=[running.candidate.pk])
+    client = client_for(manager)
+    payload = {"title": "Second go", "currency": "EUR", "status": "open"}
+
+    assert client.get(url)["Location"] == url_of_selection(running)
+    client.post(url, payload)
+    assert Selection.objects.count() == 1
+
+    Selection.objects.filter(pk=running.pk).update(status=Selection.Status.CANCELLED)
+    client.post(url, payload)
+    assert Selection.objects.filter(title="Second go").exists()
+
+
+def test_starting_a_selection_twice_at_once_opens_only_one(manager: Any) -> None:
+    candidate = CandidateFactory(approved=True, owner=manager)
+    start_selection(candidate=candidate, by=manager, title="First")
+
+    with pytest.raises(ValidationError, match="already has a selection in progress"):
+        start_selection(candidate=candidate, by=manager, title="Double click")
+
+    assert Selection.objects.count() == 1
+
+
+def url_of_selection(selection: Selection) -> str:
+    return reverse("engagements:selection_detail", args=[selection.pk])
+
+
+# --- shortlist and proposals ----------------------------------------------------------
+
+
+def test_shortlisting_creates_one_proposal_per_vendor(
+    world: World, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    response = client_for(manager).post(
+        url_of("shortlist", world), {"vendors": [world.new_vendor.pk], "add": "1"}, follow=True
+    )
+
+    assert world.selection.proposals.filter(vendor=world.new_vendor).count() == 1
+    assert "Shortlisted Gamma Outsourcing Inc." in response.content.decode()
+
+
+@pytest.mark.parametrize("status", [Vendor.Status.SUSPENDED, Vendor.Status.OFFBOARDED])
+def test_a_suspended_or_offboarded_vendor_cannot_be_shortlisted(
+    status: str, world: World, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    barred = VendorFactory(legal_name="Barred Ltd", status=status)
+    client = client_for(manager)
+
+    assert "Barred Ltd" not in client.get(url_of("shortlist", world)).content.decode()
+    response = client.post(url_of("shortlist", world), {"vendors": [barred.pk], "add": "1"})
+
+    assert response.status_code == 200
+    assert not Proposal.objects.filter(vendor=barred).exists()
+
+
+def test_a_vendor_on_watch_shows_a_warning_where_it_is_chosen(
+    world: World, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    VendorFactory(legal_name="Wobbly Ltd", standing=Vendor.Standing.WATCH)
+    Vendor.objects.filter(pk=world.proposals[1].vendor_id).update(standing="watch")
+    client = client_for(manager)
+
+    for route in ("shortlist", "selection_detail", "award", "results"):
+        assert "On watch" in client.get(url_of(route, world)).content.decode(), route
+
+
+def test_a_proposal_with_an_end_before_its_start_is_refused_at_the_field(
+    world: World, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    proposal = world.proposals[0]
+    before = world.snapshot()
+
+    response = client_for(manager).post(
+        url_of("proposal_update", world),
+        {
+            "price": "5000",
+            "pricing_model": "fixed",
+            "currency": "EUR",
+            "proposed_start": "2025-06-01",
+            "proposed_end": "2025-05-01",
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["proposed_end"] == [
+        "The proposed end is before the proposed start."
+    ]
+    assert world.snapshot() == before
+    proposal.refresh_from_db()
+    assert proposal.price == Decimal("85000.00")
+
+
+def test_a_proposal_is_recorded(world: World, manager: Any, client_for: Callable[[Any], Any]):
+    response = client_for(manager).post(
+        url_of("proposal_update", world),
+        {
+            "price": "4200.50",
+            "pricing_model": "hourly",
+            "currency": "USD",
+            "proposed_start": "2025-06-01",
+            "proposed_end": "2025-12-31",
+            "timeline_notes": "Two weeks onboarding.",
+            "received_on": "2025-05-10",
+        },
+        follow=True,
+    )
+
+    proposal = Proposal.objects.get(pk=world.proposals[0].pk)
+    assert (proposal.price, proposal.pricing_model, proposal.currency) == (
+        Decimal("4200.50"),
+        "hourly",
+        "USD",
+    )
+    assert proposal.received_on == datetime.date(2025, 5, 10)
+    assert "Proposal of Alpha Services Ltd saved." in response.content.decode()
+
+
+def test_an_attachment_keeps_its_name_size_and_type_and_downloads_after_a_check(
+    world: World, manager: Any, viewer: Any, client_for: Callable[[Any], Any]
+) -> None:
+    client_for(manager).post(
+        url_of("attachment_create", world), {"file": SimpleUploadedFile("Offer 2025.pdf", PDF)}
+    )
+    attachment = ProposalAttachment.objects.get(original_name="Offer 2025.pdf")
+    assert (attachment.size, attachment.content_type) == (len(PDF), "application/pdf")
+    assert attachment.uploaded_by == manager
+    assert "Offer" not in str(attachment.file.name)  # stored under a random name
+
+    response = client_for(viewer).get(
+        reverse("engagements:attachment_download", args=[world.selection.pk, attachment.pk])
+    )
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert b"".join(response.streaming_content) == PDF
+
+
+def test_an_attachment_is_not_found_through_another_selection(
+    world: World, viewer: Any, client_for: Callable[[Any], Any]
+) -> None:
+    other = SelectionFactory()
+
+    response = client_for(viewer).get(
+        reverse("engagements:attachment_download", args=[other.pk, world.attachment.pk])
+    )
+
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("invoice.pdf", b"MZ\x90\x00\x03\x00 a program", "does not match its PDF name"),
+        ("setup.exe", b"MZ\x90\x00", "Files of this type are not accepted"),
+        ("huge.pdf", PDF + b"x" * 4096, "the largest accepted is"),
+    ],
+)
+def test_a_bad_upload_is_refused_at_the_field_and_nothing_is_stored(
+    name: str,
+    content: bytes,
+    message: str,
+    world: World,
+    manager: Any,
+    client_for: Callable[[Any], Any],
+    settings: Any,
+) -> None:
+    # Stands in for a 50 MB upload: the limit is what is checked, not the bytes.
+    settings.MAX_UPLOAD_SIZE = 2048
+    before = world.snapshot()
+
+    response = client_for(manager).post(
+        url_of("attachment_create", world), {"file": SimpleUploadedFile(name, content)}
+    )
+
+    assert response.status_code == 200
+    assert message in " ".join(response.context["attachment_form"].errors["file"])
+    assert world.snapshot() == before
+    # Only the attachment the world started with is on disk.
+    assert len(list((settings.PRIVATE_MEDIA_ROOT / "proposals").iterdir())) == 1
+
+
+# --- criteria ----------------------------------------------------------------------------
+
+
+def test_weights_that_do_not_add_up_to_100_are_refused_with_the_sum(
+    world: World, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    before = world.snapshot()
+
+    response = client_for(manager).post(
+        url_of("criteria", world), formset_data(world, ["60", "35"])
+    )
+
+    assert response.status_code == 200
+    assert "Weights add up to 95; they must add up to 100." in response.content.decode()
+    assert world.snapshot() == before
+
+
+def test_criteria_and_weights_are_saved_together(
+    world: World, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    data = formset_data(world, ["70", "30"])
+    prefix = CriterionFormSet.get_default_prefix()
+    data[f"{prefix}-1-DELETE"] = "on"
+    data[f"{prefix}-0-weight"] = "100"
+
+    response = client_for(manager).post(url_of("criteria", world), data, follow=True)
+
+    assert list(world.selection.criteria.values_list("name", "weight")) == [
+        ("Experience", Decimal("100.00"))
+    ]
+    assert "weights add up to 100" in response.content.decode()
+
+
+# --- evaluators ------------------------------------------------------------------------------
+
+
+def test_only_managers_and_viewers_can_be_invited(
+    world: World, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    outsider = UserFactory(username="outsider")
+
+    response = client_for(manager).post(
+        url_of("evaluators", world), {"user": outsider.pk, "invite": "1"}
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["user"]
+    assert not Evaluator.objects.exists()
+
+
+def test_an_evaluator_who_has_not_submitted_can_be_removed_but_not_one_who_has(
+    world: World, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    drafting = EvaluatorFactory(selection=world.selection)
+    done = EvaluatorFactory(selection=world.selection, submitted=True)
+    client = client_for(manager)
+
+    client.post(url_of("evaluators", world), {"remove": drafting.pk})
+    response = client.post(url_of("evaluators", world), {"remove": done.pk}, follow=True)
+
+    assert list(Evaluator.objects.all()) == [done]
+    assert "they stay in the evaluation" in response.content.decode()
+
+
+# --- scoring ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def invited(world: World, evaluator_user: Any) -> Evaluator:
+    return EvaluatorFactory(selection=world.selection, user=evaluator_user)
+
+
+def test_a_draft_is_saved_and_stays_editable(
+    world: World, invited: Evaluator, evaluator_user: Any, client_for: Callable[[Any], Any]
+) -> None:
+    client = client_for(evaluator_user)
+    client.post(url_of("scoring", world), scores_data(world, 3))
+
+    response = client.post(url_of("scoring", world), scores_data(world, 4), follow=True)
+
+    invited.refresh_from_db()
+    assert invited.submitted_at is None
+    assert set(invited.scores.values_list("value", flat=True)) == {4}
+    assert invited.scores.count() == 4
+    assert "Draft saved: 4 of 4 scores." in response.content.decode()
+
+
+def test_submitting_locks_the_scores(
+    world: World, invited: Evaluator, evaluator_user: Any, client_for: Callable[[Any], Any]
+) -> None:
+    client = client_for(evaluator_user)
+    client.post(url_of("scoring", world), scores_data(world, 5, submit=True))
+    invited.refresh_from_db()
+    assert invited.submitted_at is not None
+
+    response = client.post(url_of("scoring", world), scores_data(world, 1), follow=True)
+
+    assert set(invited.scores.values_list("value", flat=True)) == {5}
+    assert "can no longer be changed" in response.content.decode()
+    page = client.get(url_of("scoring", world)).content.decode()
+    assert "You submitted these scores" in page
+    assert "Save draft" not in page
+
+
+def test_submitting_needs_every_cell_scored(
+    world: World, invited: Evaluator, evaluator_user: Any, client_for: Callable[[Any], Any]
+) -> None:
+    data = scores_data(world, 4, submit=True)
+    data[f"score-{world.proposals[0].pk}-{world.criteria[0].pk}"] = ""
+
+    response = client_for(evaluator_user).post(url_of("scoring", world), data)
+
+    invited.refresh_from_db()
+    assert invited.submitted_at is None
+    assert not invited.scores.exists()
+    assert "Score every vendor on every criterion before submitting." in response.content.decode()
+
+
+@pytest.mark.parametrize("value", [0, 6])
+def test_a_score_outside_1_to_5_is_refused_at_the_field_and_nothing_is_written(
+    value: int,
+    world: World,
+    invited: Evaluator,
+    evaluator_user: Any,
+    client_for: Callable[[Any], Any],
+) -> None:
+    data = scores_data(world, 3)
+    bad = f"score-{world.proposals[1].pk}-{world.criteria[1].pk}"
+    data[bad] = str(value)
+
+    response = client_for(evaluator_user).post(url_of("scoring", world), data)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors[bad] == ["Score 1 to 5."]
+    assert not Score.objects.exists()
+
+
+def test_an_evaluator_writes_only_their_own_scores(
+    world: World, invited: Evaluator, evaluator_user: Any, client_for: Callable[[Any], Any]
+) -> None:
+    colleague = ScoreFactory(
+        selection=world.selection,
+        proposal=world.proposals[0],
+        criterion=world.criteria[0],
+        value=2,
+    )
+
+    client_for(evaluator_user).post(url_of("scoring", world), scores_data(world, 5))
+
+    colleague.refresh_from_db()
+    assert colleague.value == 2
+    assert invited.scores.count() == 4
+
+
+def test_scoring_is_closed_once_the_selection_is_awarded(
+    world: World, invited: Evaluator, evaluator_user: Any, client_for: Callable[[Any], Any]
+) -> None:
+    Selection.objects.filter(pk=world.selection.pk).update(status=Selection.Status.AWARDED)
+
+    response = client_for(evaluator_user).post(url_of("scoring", world), scores_data(world, 5))
+
+    assert response.status_code == 403
+    assert not Score.objects.exists()
+
+
+# --- results ---------------------------------------------------------------------------------
+
+
+def score_all(evaluator: Evaluator, world: World, values: dict[int, int]) -> None:
+    """values: proposal index -> the same score on every criterion."""
+    for index, value in values.items():
+        for criterion in world.criteria:
+            ScoreFactory(
+                evaluator=evaluator,
+                proposal=world.proposals[index],
+                criterion=criterion,
+                value=value,
+                selection=world.selection,
+            )
+
+
+def test_results_rank_by_weighted_total_and_flag_disagreements(
+    world: World, manager: Any, viewer: Any, client_for: Callable[[Any], Any]
+) -> None:
+    alice = EvaluatorFactory(selection=world.selection, submitted=True, user__first_name="Alice")
+    bob = EvaluatorFactory(selection=world.selection, submitted=True, user__first_name="Bob")
+    carol = EvaluatorFactory(selection=world.selection, user__first_name="Carol")
+    score_all(alice, world, {0: 5, 1: 2})
+    score_all(bob, world, {0: 5, 1: 4})
+    score_all(carol, world, {0: 1, 1: 1})
+
+    response = client_for(viewer).get(url_of("results", world), {"drafts": "1"})
+
+    rows = response.context["rows"]
+    assert [(r.proposal.vendor.legal_name, r.ranked.total, r.ranked.rank) for r in rows] == [
+        ("Alpha Services Ltd", Decimal("100.0"), 1),
+        ("Beta Partners LLP", Decimal("60.0"), 2),
+    ]
+    assert [cell.disagreement for cell in rows[1].cells] == [True, True]
+    page = response.content.decode()
+    assert "Not submitted yet:" in page and "Carol" in page
+    assert "scores 2, 4" in page
+    assert "Include drafts" not in page  # the toggle is the owner's
+
+
+def test_the_owner_can_include_drafts(
+    world: World, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    drafting = EvaluatorFactory(selection=world.selection)
+    score_all(drafting, world, {0: 5})
+    client = client_for(manager)
+
+    assert client.get(url_of("results", world)).context["rows"][0].ranked is None
+    with_drafts = client.get(url_of("results", world), {"drafts": "1"})
+
+    assert with_drafts.context["rows"][0].ranked.total == Decimal("100.0")
+    assert "including drafts" in with_drafts.content.decode()
+
+
+def test_results_show_prices_side_by_side_with_currency_and_pricing_model(
+    world: World, viewer: Any, client_for: Callable[[Any], Any]
+) -> None:
+    Proposal.objects.filter(pk=world.proposals[1].pk).update(
+        price=Decimal("24.00"), currency="USD", pricing_model="hourly"
+    )
+
+    page = client_for(viewer).get(url_of("results", world)).content.decode()
+
+    assert "85,000.00 EUR" in page and "Monthly retainer" in page
+    assert "24.00 USD" in page and "Hourly rate" in page
+
+
+def test_the_selection_page_shows_weights_evaluators_and_who_submitted(
+    world: World, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    EvaluatorFactory(selection=world.selection, submitted=True, user__first_name="Alice")
+    EvaluatorFactory(selection=world.selection, user__first_name="Bob")
+
+    page = client_for(manager).get(url_of("selection_detail", world)).content.decode()
+
+    assert "1 of 2 submitted" in page
+    assert ">100<" in page.replace(" ", "")
+    assert world.selection.requirements in page
+    assert reverse("engagements:award", args=[world.selection.pk]) in page
+
+
+def test_a_selection_with_nothing_to_score_cannot_be_submitted(
+    evaluator_user: Any, client_for: Callable[[Any], Any]
+) -> None:
+    invitation = EvaluatorFactory(user=evaluator_user, selection__status=Selection.Status.OPEN)
+
+    response = client_for(evaluator_user).post(
+        reverse("engagements:scoring", args=[invitation.selection_id]), {"submit": "1"}
+    )
+
+    invitation.refresh_from_db()
+    assert invitation.submitted_at is None
+    assert "There is nothing to score yet." in response.content.decode()
+
+
+@pytest.mark.parametrize("route", ["shortlist", "evaluators"])
+def test_a_garbled_remove_button_is_not_found(
+    route: str, world: World, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    before = world.snapshot()
+
+    response = client_for(manager).post(url_of(route, world), {"remove": "1 OR 1=1"})
+
+    assert response.status_code == 404
+    assert world.snapshot() == before

@@ -1,0 +1,33 @@
+"""Across the steps: each person's reminder settings."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from engagements.forms.notifications import ReminderPreferenceForm
+from engagements.models import ReminderPreference
+
+
+@login_required
+def reminder_preferences(request: HttpRequest) -> HttpResponse:
+    """The signed-in person's own settings; there is no way to reach anyone else's."""
+    user_id = cast(int, request.user.pk)  # signed in: login_required
+    preference = ReminderPreference.objects.filter(user_id=user_id).first()
+    if preference is None:
+        preference = ReminderPreference(user_id=user_id, time_zone=settings.TIME_ZONE)
+    form = ReminderPreferenceForm(request.POST or None, instance=preference)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Your reminder settings are saved.")
+        return redirect("engagements:reminder_preferences")
+    return render(
+        request,
+        "engagements/notifications/preferences.html",
+        {"form": form, "time_zones": form.time_zone_names()},
+    )

@@ -1,0 +1,630 @@
+"""Step 2 pages: selections, shortlist and proposals, criteria, evaluators, scores, award."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST, require_safe
+
+from engagements.forms.sourcing import (
+    AttachmentForm,
+    AwardForm,
+    CriterionFormSet,
+    InviteEvaluatorForm,
+    ProposalForm,
+    ScoringForm,
+    SelectionFilterForm,
+    SelectionForm,
+    ShortlistForm,
+    plain_number,
+)
+from engagements.models import (
+    Candidate,
+    Engagement,
+    Evaluator,
+    Proposal,
+    ProposalAttachment,
+    Score,
+    Selection,
+)
+from engagements.models.sourcing import Ranked
+from engagements.permissions import (
+    can_change,
+    can_change_score,
+    can_create,
+    can_read,
+    can_score,
+    evaluator_for,
+    require,
+)
+from engagements.services.sourcing import (
+    CLOSED_STATUSES,
+    award_blocker,
+    award_selection,
+    selection_in_progress,
+    start_selection,
+)
+from outsourcing.uploads import private_file_response
+from vendors.models import Vendor
+
+PAGE_SIZE = 25
+IN_PROGRESS = (Selection.Status.DRAFT, Selection.Status.OPEN, Selection.Status.EVALUATING)
+
+
+def signed_in(request: HttpRequest) -> Any:
+    """The signed-in user; login_required has ruled out the anonymous one."""
+    return request.user
+
+
+def _selection(pk: int) -> Selection:
+    return get_object_or_404(
+        Selection.objects.select_related("candidate", "owner", "awarded_proposal__vendor"), pk=pk
+    )
+
+
+def _detail(selection: Selection, anchor: str = "") -> HttpResponse:
+    url = reverse("engagements:selection_detail", args=[selection.pk])
+    return redirect(f"{url}#{anchor}" if anchor else url)
+
+
+def _refuse_if_closed(request: HttpRequest, selection: Selection, what: str) -> bool:
+    """Tell the user and return True when an awarded or cancelled selection cannot change."""
+    if selection.status not in CLOSED_STATUSES:
+        return False
+    messages.error(
+        request,
+        f"This selection is {selection.get_status_display().lower()}; "
+        f"its {what} can no longer change.",
+    )
+    return True
+
+
+def _posted_pk(request: HttpRequest, name: str) -> int:
+    """The id a button posted (e.g. remove=12); anything else is a 404, not a crash."""
+    value = request.POST.get(name, "")
+    if not value.isdigit():
+        raise Http404
+    return int(value)
+
+
+def _candidate_url(candidate: Candidate) -> str:
+    return reverse("engagements:candidate_detail", args=[candidate.pk])
+
+
+# --- list and detail ------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def selection_list(request: HttpRequest) -> HttpResponse:
+    require(can_read(request.user))
+    selections = Selection.objects.select_related("candidate", "owner").annotate(
+        proposal_count=Count("proposals", distinct=True),
+        evaluator_count=Count("evaluators", distinct=True),
+        submitted_count=Count(
+            "evaluators", filter=Q(evaluators__submitted_at__isnull=False), distinct=True
+        ),
+    )
+    filters = SelectionFilterForm(request.GET or None)
+    page = Paginator(filters.filter(selections), PAGE_SIZE).get_page(request.GET.get("page"))
+    waiting_for_me = (
+        Evaluator.objects.filter(
+            user=signed_in(request),
+            submitted_at__isnull=True,
+            selection__status__in=[Selection.Status.OPEN, Selection.Status.EVALUATING],
+        )
+        .select_related("selection")
+        .order_by("selection__deadline")
+    )
+    ready: QuerySet[Candidate] = Candidate.objects.none()
+    if can_create(request.user):
+        ready = (
+            Candidate.objects.ready_for_sourcing()
+            .exclude(selections__status__in=IN_PROGRESS)
+            .select_related("owner")
+            .order_by("name")
+        )
+    return render(
+        request,
+        "engagements/sourcing/selection_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "waiting_for_me": list(waiting_for_me),
+            "ready_candidates": list(ready[:10]),
+        },
+    )
+
+
+@login_required
+@require_safe
+def selection_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    require(can_read(request.user))
+    selection = _selection(pk)
+    proposals = list(
+        selection.proposals.select_related("vendor").prefetch_related(
+            Prefetch("attachments", queryset=ProposalAttachment.objects.order_by("uploaded_at"))
+        )
+    )
+    criteria = list(selection.criteria.all())
+    weight_total = sum((c.weight for c in criteria), Decimal("0"))
+    evaluators = list(selection.evaluators.select_related("user"))
+    engagement = Engagement.objects.filter(selection=selection).first()
+    return render(
+        request,
+        "engagements/sourcing/selection_detail.html",
+        {
+            "selection": selection,
+            "proposals": proposals,
+            "criteria": criteria,
+            "weight_total": plain_number(weight_total),
+            "weights_complete": weight_total == 100,
+            "evaluators": evaluators,
+            "submitted_count": sum(1 for e in evaluators if e.submitted_at),
+            "my_invitation": next((e for e in evaluators if e.user_id == request.user.pk), None),
+            "may_change": can_change(request.user, selection),
+            "may_score": can_score(request.user, selection),
+            "is_closed": selection.status in CLOSED_STATUSES,
+            "engagement": engagement,
+        },
+    )
+
+
+# --- starting and editing -------------------------------------------------------
+
+
+@login_required
+def selection_create(request: HttpRequest, candidate_pk: int) -> HttpResponse:
+    require(can_create(request.user))
+    candidate = get_object_or_404(Candidate, pk=candidate_pk)
+    if not candidate.may_go_to_sourcing:
+        messages.error(
+            request,
+            f"“{candidate}” is {candidate.get_status_display().lower()}. Only a candidate "
+            "approved for sourcing can go to vendor selection.",
+        )
+        return redirect(_candidate_url(candidate))
+    running = selection_in_progress(candidate)
+    if running is not None:
+        messages.info(request, f"“{candidate}” already has this selection in progress.")
+        return _detail(running)
+    form = SelectionForm(
+        request.POST or None,
+        initial={
+            "title": f"{candidate.name} – request for proposal",
+            "requirements": candidate.description,
+            "budget": candidate.quoted_vendor_yearly_cost,
+            "currency": candidate.currency,
+            "status": Selection.Status.OPEN,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            selection = start_selection(candidate=candidate, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(_candidate_url(candidate))
+        messages.success(
+            request,
+            f"Selection started with {selection.criteria.count()} criteria from the templates. "
+            "Next: shortlist vendors.",
+        )
+        return _detail(selection)
+    return render(
+        request,
+        "engagements/sourcing/selection_form.html",
+        {"form": form, "candidate": candidate, "selection": None},
+    )
+
+
+@login_required
+def selection_update(request: HttpRequest, pk: int) -> HttpResponse:
+    selection = _selection(pk)
+    require(can_change(request.user, selection))
+    form = SelectionForm(request.POST or None, instance=selection)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Selection “{selection}” saved.")
+        return _detail(selection)
+    return render(
+        request,
+        "engagements/sourcing/selection_form.html",
+        {"form": form, "candidate": selection.candidate, "selection": selection},
+    )
+
+
+# --- shortlist and proposals ----------------------------------------------------
+
+
+@login_required
+def shortlist(request: HttpRequest, pk: int) -> HttpResponse:
+    selection = _selection(pk)
+    require(can_change(request.user, selection))
+    if _refuse_if_closed(request, selection, "shortlist"):
+        return _detail(selection, "proposals")
+    adding = request.method == "POST" and "remove" not in request.POST
+    form = ShortlistForm(request.POST if adding else None, selection=selection)
+    if request.method == "POST" and "remove" in request.POST:
+        proposal = get_object_or_404(selection.proposals, pk=_posted_pk(request, "remove"))
+        if proposal.scores.exists():
+            messages.error(
+                request,
+                f"{proposal.vendor} already has scores; it stays on the shortlist so the "
+                "evaluation remains complete.",
+            )
+        else:
+            proposal.delete()
+            messages.success(request, f"{proposal.vendor} removed from the shortlist.")
+        return redirect("engagements:shortlist", pk=selection.pk)
+    if request.method == "POST" and form.is_valid():
+        added = form.save()
+        names = ", ".join(str(p.vendor) for p in added)
+        messages.success(request, f"Shortlisted {names}. Record each proposal when it arrives.")
+        watched = [p.vendor for p in added if p.vendor.standing == Vendor.Standing.WATCH]
+        for vendor in watched:
+            messages.warning(
+                request, f"{vendor} is on watch: its performance across its engagements is weak."
+            )
+        return redirect("engagements:shortlist", pk=selection.pk)
+    proposals = list(selection.proposals.select_related("vendor").annotate(Count("scores")))
+    return render(
+        request,
+        "engagements/sourcing/shortlist.html",
+        {"selection": selection, "form": form, "proposals": proposals},
+    )
+
+
+def _proposal(selection: Selection, proposal_pk: int) -> Proposal:
+    return get_object_or_404(
+        Proposal.objects.select_related("vendor", "selection"),
+        pk=proposal_pk,
+        selection=selection,
+    )
+
+
+def _render_proposal(
+    request: HttpRequest,
+    proposal: Proposal,
+    form: ProposalForm,
+    attachment_form: AttachmentForm,
+) -> HttpResponse:
+    return render(
+        request,
+        "engagements/sourcing/proposal_form.html",
+        {
+            "selection": proposal.selection,
+            "proposal": proposal,
+            "form": form,
+            "attachment_form": attachment_form,
+            "attachments": proposal.attachments.select_related("uploaded_by").order_by(
+                "uploaded_at"
+            ),
+        },
+    )
+
+
+@login_required
+def proposal_update(request: HttpRequest, pk: int, proposal_pk: int) -> HttpResponse:
+    selection = _selection(pk)
+    proposal = _proposal(selection, proposal_pk)
+    require(can_change(request.user, proposal))
+    form = ProposalForm(request.POST or None, instance=proposal)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Proposal of {proposal.vendor} saved.")
+        return _detail(selection, "proposals")
+    return _render_proposal(request, proposal, form, AttachmentForm())
+
+
+@login_required
+@require_POST
+def attachment_create(request: HttpRequest, pk: int, proposal_pk: int) -> HttpResponse:
+    selection = _selection(pk)
+    proposal = _proposal(selection, proposal_pk)
+    require(can_change(request.user, proposal))
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        attachment = form.save(proposal=proposal, by=request.user)
+        messages.success(request, f"{attachment.original_name} attached to {proposal.vendor}.")
+        return redirect("engagements:proposal_update", pk=selection.pk, proposal_pk=proposal.pk)
+    return _render_proposal(request, proposal, ProposalForm(instance=proposal), form)
+
+
+@login_required
+@require_safe
+def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
+    require(can_read(request.user))
+    attachment = get_object_or_404(ProposalAttachment, pk=attachment_pk, proposal__selection_id=pk)
+    return private_file_response(attachment.file, download_name=attachment.original_name)
+
+
+# --- criteria and evaluators ----------------------------------------------------
+
+
+@login_required
+def criteria(request: HttpRequest, pk: int) -> HttpResponse:
+    selection = _selection(pk)
+    require(can_change(request.user, selection))
+    if _refuse_if_closed(request, selection, "criteria"):
+        return _detail(selection, "criteria")
+    formset = CriterionFormSet(
+        request.POST or None, instance=selection, queryset=selection.criteria.all()
+    )
+    if request.method == "POST" and formset.is_valid():
+        with transaction.atomic():
+            formset.save()
+        messages.success(
+            request,
+            f"Criteria saved: {selection.criteria.count()} criteria, weights add up to 100.",
+        )
+        return _detail(selection, "criteria")
+    return render(
+        request,
+        "engagements/sourcing/criteria_form.html",
+        {
+            "selection": selection,
+            "formset": formset,
+            "weight_total": plain_number(formset.weight_total),  # type: ignore[attr-defined]
+            "score_count": Score.objects.filter(criterion__selection=selection).count(),
+        },
+    )
+
+
+@login_required
+def evaluators(request: HttpRequest, pk: int) -> HttpResponse:
+    selection = _selection(pk)
+    require(can_change(request.user, selection))
+    inviting = request.method == "POST" and "remove" not in request.POST
+    form = InviteEvaluatorForm(request.POST if inviting else None, selection=selection)
+    if request.method == "POST":
+        if _refuse_if_closed(request, selection, "evaluators"):
+            return _detail(selection, "evaluators")
+        if "remove" in request.POST:
+            evaluator = get_object_or_404(
+                selection.evaluators.select_related("user"), pk=_posted_pk(request, "remove")
+            )
+            name = evaluator.user.get_full_name() or evaluator.user.get_username()
+            if evaluator.submitted_at:
+                messages.error(
+                    request, f"{name} has submitted their scores; they stay in the evaluation."
+                )
+            else:
+                evaluator.delete()
+                messages.success(request, f"{name} is no longer invited; their draft is gone.")
+            return redirect("engagements:evaluators", pk=selection.pk)
+        if form.is_valid():
+            invited = form.save(by=request.user)
+            name = invited.user.get_full_name() or invited.user.get_username()
+            messages.success(request, f"{name} is invited to score this selection.")
+            return redirect("engagements:evaluators", pk=selection.pk)
+    return render(
+        request,
+        "engagements/sourcing/evaluators.html",
+        {
+            "selection": selection,
+            "form": form,
+            "evaluators": selection.evaluators.select_related("user", "invited_by").annotate(
+                Count("scores")
+            ),
+            "cell_count": selection.criteria.count() * selection.proposals.count(),
+            "is_closed": selection.status in CLOSED_STATUSES,
+        },
+    )
+
+
+# --- scoring, results and award -------------------------------------------------
+
+
+@login_required
+def scoring(request: HttpRequest, pk: int) -> HttpResponse:
+    selection = _selection(pk)
+    evaluator = evaluator_for(request.user, selection)
+    require(evaluator is not None)
+    assert evaluator is not None  # for mypy: require() raised otherwise
+    may_score = can_score(request.user, selection)
+    if request.method == "POST":
+        require(may_score)
+        if evaluator.submitted_at is not None:
+            messages.error(
+                request, "You have submitted your scores; they can no longer be changed."
+            )
+            return redirect("engagements:scoring", pk=selection.pk)
+    criteria = list(selection.criteria.all())
+    proposals = list(selection.proposals.select_related("vendor"))
+    form = ScoringForm(
+        request.POST or None, evaluator=evaluator, criteria=criteria, proposals=proposals
+    )
+    if request.method == "POST" and form.is_valid():
+        submitting = "submit" in request.POST
+        require(all(can_change_score(request.user, s) for s in form.existing.values()))
+        if not submitting or form.check_complete():
+            with transaction.atomic():
+                # Locked and checked again: a submit from another tab may have just landed.
+                locked = Evaluator.objects.select_for_update().get(pk=evaluator.pk)
+                already_submitted = locked.submitted_at is not None
+                if not already_submitted:
+                    form.save()
+                    if submitting:
+                        locked.submitted_at = timezone.now()
+                        locked.save(update_fields=["submitted_at"])
+            if already_submitted:
+                messages.error(
+                    request, "You have submitted your scores; they can no longer be changed."
+                )
+                return redirect("engagements:scoring", pk=selection.pk)
+            if submitting:
+                messages.success(
+                    request, f"Your scores for “{selection}” are submitted. Thank you."
+                )
+                return _detail(selection, "evaluators")
+            scored = sum(
+                1
+                for name, value in form.cleaned_data.items()
+                if name.startswith("score-") and value
+            )
+            messages.success(
+                request,
+                f"Draft saved: {scored} of {len(criteria) * len(proposals)} scores. "
+                "You can change them until you submit.",
+            )
+            return redirect("engagements:scoring", pk=selection.pk)
+    return render(
+        request,
+        "engagements/sourcing/scoring.html",
+        {
+            "selection": selection,
+            "evaluator": evaluator,
+            "form": form,
+            "proposals": proposals,
+            "may_score": may_score and evaluator.submitted_at is None,
+        },
+    )
+
+
+@dataclass
+class ResultCell:
+    mean: Decimal | None
+    disagreement: bool
+    values: list[int] = field(default_factory=list)
+
+
+@dataclass
+class ResultRow:
+    proposal: Proposal
+    ranked: Ranked | None
+    cells: list[ResultCell] = field(default_factory=list)
+
+
+@login_required
+@require_safe
+def results(request: HttpRequest, pk: int) -> HttpResponse:
+    require(can_read(request.user))
+    selection = _selection(pk)
+    may_change = can_change(request.user, selection)
+    include_drafts = may_change and request.GET.get("drafts") == "1"
+    evaluation = selection.evaluation(submitted_only=not include_drafts)
+    criteria = list(selection.criteria.all())
+    proposals = {p.pk: p for p in selection.proposals.select_related("vendor")}
+    scores = Score.objects.filter(evaluator__selection=selection).select_related(
+        "evaluator__user", "criterion"
+    )
+    if not include_drafts:
+        scores = scores.filter(evaluator__submitted_at__isnull=False)
+    values: dict[tuple[int, int], list[int]] = {}
+    comments: dict[int, list[Score]] = {}
+    for score in scores.order_by("criterion__order", "evaluator__invited_at"):
+        values.setdefault((score.proposal_id, score.criterion_id), []).append(score.value)
+        if score.comment:
+            comments.setdefault(score.proposal_id, []).append(score)
+
+    ranked_ids = [r.proposal_id for r in evaluation.ranking]
+    order = ranked_ids + [pk for pk in proposals if pk not in ranked_ids]
+    rows = []
+    for proposal_id in order:
+        ranked = evaluation.for_proposal(proposal_id)
+        rows.append(
+            ResultRow(
+                proposal=proposals[proposal_id],
+                ranked=ranked,
+                cells=[
+                    ResultCell(
+                        mean=ranked.by_criterion.get(c.pk) if ranked else None,
+                        disagreement=bool(ranked and c.pk in ranked.disagreements),
+                        values=sorted(values.get((proposal_id, c.pk), [])),
+                    )
+                    for c in criteria
+                ],
+            )
+        )
+    breakdown = [(c, [row.cells[i] for row in rows]) for i, c in enumerate(criteria)]
+    evaluators = list(selection.evaluators.select_related("user"))
+    return render(
+        request,
+        "engagements/sourcing/results.html",
+        {
+            "selection": selection,
+            "rows": rows,
+            "breakdown": breakdown,
+            "comments": [(proposals[pk], comments.get(pk, [])) for pk in order] if comments else [],
+            "pending": [e for e in evaluators if e.submitted_at is None],
+            "evaluator_count": len(evaluators),
+            "include_drafts": include_drafts,
+            "may_change": may_change,
+            "may_award": may_change and selection.status not in CLOSED_STATUSES,
+            "disagreement_count": sum(len(r.ranked.disagreements) for r in rows if r.ranked),
+        },
+    )
+
+
+@login_required
+def award(request: HttpRequest, pk: int) -> HttpResponse:
+    selection = _selection(pk)
+    require(can_change(request.user, selection))
+    if selection.status in CLOSED_STATUSES:
+        messages.error(
+            request,
+            f"This selection is already {selection.get_status_display().lower()}; "
+            "it cannot be awarded again.",
+        )
+        return _detail(selection)
+    form = AwardForm(
+        request.POST or None,
+        selection=selection,
+        user=request.user,
+        initial={"proposal": request.GET.get("proposal")},
+    )
+    if request.method == "POST" and form.is_valid():
+        proposal = form.cleaned_data["proposal"]
+        try:
+            engagement = award_selection(
+                selection=selection,
+                proposal=proposal,
+                by=request.user,
+                override_reason=form.cleaned_data.get("override_reason", ""),
+            )
+        except ValidationError as error:
+            on_fields = hasattr(error, "error_dict") and set(error.error_dict) <= set(form.fields)
+            form.add_error(None, error if on_fields else error.messages)
+        else:
+            messages.success(
+                request,
+                f"Awarded to {proposal.vendor}. The engagement and its contract are set up "
+                "from the proposal; check the contract terms.",
+            )
+            return redirect("engagements:engagement_detail", pk=engagement.pk)
+    evaluation = selection.evaluation()
+    radios = {int(radio.data["value"].value): radio for radio in form["proposal"]}
+    options = [
+        {
+            "proposal": proposal,
+            "radio": radios[proposal.pk],
+            "ranked": evaluation.for_proposal(proposal.pk),
+            "blocker": award_blocker(proposal=proposal, by=request.user),
+        }
+        for proposal in form.fields["proposal"].queryset  # type: ignore[attr-defined]
+    ]
+    options.sort(key=lambda o: (o["ranked"] is None, o["ranked"].rank if o["ranked"] else 0))
+    return render(
+        request,
+        "engagements/sourcing/award_confirm.html",
+        {
+            "selection": selection,
+            "form": form,
+            "options": options,
+            "pending": selection.evaluators.filter(submitted_at__isnull=True).select_related(
+                "user"
+            ),
+        },
+    )
