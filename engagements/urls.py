@@ -75,3 +75,192 @@ urlpatterns += [
         name="reminder_preferences",
     ),
 ]
+
+# --- dashboard and worklists --------------------------------------------------
+from .views import dashboard as dashboard_views  # noqa: E402
+
+urlpatterns += [
+    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
+    path("work/checkins/", dashboard_views.worklist_checkins, name="worklist_checkins"),
+    path("work/kpis/", dashboard_views.worklist_kpis, name="worklist_kpis"),
+    path("work/reviews/", dashboard_views.worklist_reviews, name="worklist_reviews"),
+    path("work/risks/", dashboard_views.worklist_risks, name="worklist_risks"),
+    path("work/evidence/", dashboard_views.worklist_evidence, name="worklist_evidence"),
+]
+
+# --- step 3: communication tab, milestones and reviews -----------------------
+from .views import communication as step3_views  # noqa: E402
+
+urlpatterns += [
+    path(
+        "engagements/<int:pk>/communication/",
+        step3_views.engagement_communication,
+        name="engagement_communication",
+    ),
+    path(
+        "engagements/<int:pk>/communication/plan/",
+        step3_views.communication_plan_edit,
+        name="communication_plan_edit",
+    ),
+    path(
+        "engagements/<int:pk>/checkins/new/",
+        step3_views.checkin_create,
+        name="checkin_create",
+    ),
+    path(
+        "engagements/<int:pk>/checkins/<int:checkin_pk>/",
+        step3_views.checkin_record,
+        name="checkin_record",
+    ),
+    path(
+        "engagements/<int:pk>/action-items/<int:item_pk>/done/",
+        step3_views.action_item_done,
+        name="action_item_done",
+    ),
+    path(
+        "engagements/<int:pk>/milestones/new/",
+        step3_views.milestone_create,
+        name="milestone_create",
+    ),
+    path(
+        "engagements/<int:pk>/milestones/<int:milestone_pk>/",
+        step3_views.milestone_update,
+        name="milestone_update",
+    ),
+    path(
+        "engagements/<int:pk>/milestones/<int:milestone_pk>/complete/",
+        step3_views.milestone_complete,
+        name="milestone_complete",
+    ),
+    path(
+        "engagements/<int:pk>/reviews/",
+        step3_views.engagement_reviews,
+        name="engagement_reviews",
+    ),
+    path("engagements/<int:pk>/reviews/new/", step3_views.review_create, name="review_create"),
+    path(
+        "engagements/<int:pk>/reviews/<int:review_pk>/decide/",
+        step3_views.review_decide,
+        name="review_decide",
+    ),
+]
+# --- step 4: monitoring (KPIs, measurements, charts) -------------------------
+from .views import monitoring as monitoring_views  # noqa: E402
+
+urlpatterns += [
+    path("engagements/<int:pk>/kpis/", monitoring_views.engagement_kpis, name="engagement_kpis"),
+    path(
+        "engagements/<int:pk>/kpis/from-templates/",
+        monitoring_views.kpi_from_templates,
+        name="kpi_from_templates",
+    ),
+    path("engagements/<int:pk>/kpis/new/", monitoring_views.kpi_create, name="kpi_create"),
+    path(
+        "engagements/<int:pk>/kpis/<int:kpi_pk>/",
+        monitoring_views.kpi_detail,
+        name="kpi_detail",
+    ),
+    path(
+        "engagements/<int:pk>/kpis/<int:kpi_pk>/edit/",
+        monitoring_views.kpi_update,
+        name="kpi_update",
+    ),
+    path(
+        "engagements/<int:pk>/measurements/new/",
+        monitoring_views.measurement_create,
+        name="measurement_create",
+    ),
+    path(
+        "engagements/<int:pk>/measurements/period/",
+        monitoring_views.measurement_period,
+        name="measurement_period",
+    ),
+]
+# --- step 5: risk, data access, risk overview ---------------------------------
+from .views import risk as risk_views  # noqa: E402
+
+urlpatterns += [
+    path("engagements/<int:pk>/risks/", risk_views.engagement_risks, name="engagement_risks"),
+    path("engagements/<int:pk>/risks/new/", risk_views.risk_create, name="risk_create"),
+    path(
+        "engagements/<int:pk>/risks/<int:risk_pk>/edit/",
+        risk_views.risk_update,
+        name="risk_update",
+    ),
+    path(
+        "engagements/<int:pk>/risks/<int:risk_pk>/review/",
+        risk_views.risk_review,
+        name="risk_review",
+    ),
+    path(
+        "engagements/<int:pk>/risks/<int:risk_pk>/close/",
+        risk_views.risk_close,
+        name="risk_close",
+    ),
+    path("engagements/<int:pk>/access/", risk_views.engagement_access, name="engagement_access"),
+    path(
+        "engagements/<int:pk>/access/<int:grant_pk>/revoke/",
+        risk_views.grant_revoke,
+        name="grant_revoke",
+    ),
+    path("risks/", risk_views.risk_overview, name="risk_overview"),
+    path("risks/export.csv", risk_views.risk_export, name="risk_export"),
+]
+# --- step 5: compliance, compliance matrix; leaving: offboarding --------------
+from .views import compliance as compliance_views  # noqa: E402
+from .views import offboarding as offboarding_views  # noqa: E402
+
+urlpatterns += [
+    path(
+        "engagements/<int:pk>/compliance/",
+        compliance_views.engagement_compliance,
+        name="engagement_compliance",
+    ),
+    path(
+        "engagements/<int:pk>/compliance/add/",
+        compliance_views.compliance_add,
+        name="compliance_add",
+    ),
+    path(
+        "engagements/<int:pk>/compliance/<int:item_pk>/evidence/",
+        compliance_views.compliance_evidence_upload,
+        name="compliance_evidence_upload",
+    ),
+    path(
+        "engagements/<int:pk>/compliance/<int:item_pk>/accept/",
+        compliance_views.compliance_accept,
+        name="compliance_accept",
+    ),
+    path(
+        "engagements/<int:pk>/compliance/<int:item_pk>/expiry/",
+        compliance_views.compliance_expiry,
+        name="compliance_expiry",
+    ),
+    path(
+        "engagements/<int:pk>/compliance/evidence/<int:evidence_pk>/",
+        compliance_views.compliance_evidence_download,
+        name="compliance_evidence_download",
+    ),
+    path("compliance/", compliance_views.compliance_matrix, name="compliance_matrix"),
+    path("compliance/export.csv", compliance_views.compliance_export, name="compliance_export"),
+    path(
+        "engagements/<int:pk>/offboarding/",
+        offboarding_views.engagement_offboarding,
+        name="engagement_offboarding",
+    ),
+    path(
+        "engagements/<int:pk>/offboarding/start/",
+        offboarding_views.offboarding_start,
+        name="offboarding_start",
+    ),
+    path(
+        "engagements/<int:pk>/offboarding/<int:item_pk>/done/",
+        offboarding_views.offboarding_item_done,
+        name="offboarding_item_done",
+    ),
+    path(
+        "engagements/<int:pk>/offboarding/close/",
+        offboarding_views.offboarding_close,
+        name="offboarding_close",
+    ),
+]

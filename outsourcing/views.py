@@ -21,9 +21,9 @@ def health(request: HttpRequest) -> JsonResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Where signing in lands: the candidate list until the manager's dashboard exists."""
+    """Where signing in lands: the dashboard for a person with a role."""
     if permissions.can_read(request.user):
-        return redirect("engagements:candidate_list")
+        return redirect("engagements:dashboard")
     if request.user.is_staff:
         # Staff without a role run the Django admin only (users, catalogs, bulk fixes).
         return redirect("admin:index")

@@ -5,6 +5,10 @@ Who may do what is asked of engagements.permissions, never decided here.
 
 from __future__ import annotations
 
+import datetime
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import PurePath
 from typing import Any
 
@@ -13,14 +17,27 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import Case, IntegerField, Prefetch, Value, When
+from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_http_methods
 
-from engagements.models import Engagement, Proposal
+from engagements.charts import svg
+from engagements.models import (
+    ComplianceItem,
+    ComplianceStatus,
+    Engagement,
+    Evidence,
+    Period,
+    Proposal,
+    Risk,
+    Scorecard,
+)
 from engagements.permissions import can_change, can_create, can_read, is_admin, require
+from engagements.views.dashboard import red_kpis, risks_above_appetite, with_residual_score
 from outsourcing.uploads import private_file_response
 
 from .forms import (
@@ -144,6 +161,7 @@ def vendor_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "vendors/vendor_detail.html",
         {
+            "performance": vendor_performance(vendor, list(vendor.engagements.all())),
             "vendor": vendor,
             "suggested_tier": Vendor.Tier(vendor.suggested_tier()),
             "may_change": can_change(request.user, vendor),
@@ -152,6 +170,135 @@ def vendor_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "languages": [lang.strip() for lang in vendor.languages.split(",") if lang.strip()],
         },
     )
+
+
+# --- vendor performance ------------------------------------------------------------
+
+# Months of scorecards the performance section looks back over (sparkline), and shows as columns.
+SPARKLINE_MONTHS = 12
+TABLE_MONTHS = 6
+SPARK_WIDTH, SPARK_HEIGHT = 120, 32
+
+
+def _month_starts(today: datetime.date, count: int) -> list[datetime.date]:
+    """First days of the last `count` months, oldest first, ending with this month."""
+    months: list[datetime.date] = []
+    year, month = today.year, today.month
+    for _ in range(count):
+        months.append(datetime.date(year, month, 1))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return months[::-1]
+
+
+def score_sparkline(
+    *, chart_id: str, title: str, months: list[datetime.date], scores: list[Decimal | None]
+) -> SafeString:
+    """A small line of monthly scores on a 0–100 scale; months without a score leave a gap."""
+    if all(score is None for score in scores):
+        return svg.empty(
+            chart_id=chart_id,
+            width=SPARK_WIDTH,
+            height=SPARK_HEIGHT,
+            title=title,
+            message="No scores",
+        )
+    step = (SPARK_WIDTH - 8) / max(len(months) - 1, 1)
+
+    def point(i: int, score: Decimal) -> tuple[str, str]:
+        y = SPARK_HEIGHT - 4 - float(score) / 100 * (SPARK_HEIGHT - 8)
+        return svg.fmt(4 + i * step), svg.fmt(y)
+
+    runs: list[list[tuple[str, str]]] = [[]]
+    for i, score in enumerate(scores):
+        if score is None:
+            runs.append([])
+        else:
+            runs[-1].append(point(i, score))
+    body = "".join(
+        f'<polyline fill="none" stroke="#0d6efd" stroke-width="2" '
+        f'points="{" ".join(f"{x},{y}" for x, y in run)}"/>'
+        for run in runs
+        if len(run) > 1
+    )
+    body += "".join(
+        f'<circle cx="{x}" cy="{y}" r="2" fill="#0d6efd"/>' for run in runs for x, y in run
+    )
+    described = "; ".join(
+        f"{month:%b %Y}: {score}"
+        for month, score in zip(months, scores, strict=True)
+        if score is not None
+    )
+    return svg.document(
+        chart_id=chart_id,
+        width=SPARK_WIDTH,
+        height=SPARK_HEIGHT,
+        title=title,
+        description=f"Monthly scores out of 100. {described}.",
+        body=body,
+    )
+
+
+@dataclass
+class ScoreHistory:
+    """One engagement's monthly scores, for a row of the performance table."""
+
+    engagement: Engagement
+    url: str | None
+    scores: list[Decimal | None]
+    sparkline: SafeString
+
+
+def vendor_performance(vendor: Vendor, engagements: list[Engagement]) -> dict[str, Any]:
+    """Scorecards by month, red KPIs, open risks and compliance of the vendor's work.
+
+    A fixed number of queries whatever the number of engagements: one per kind of row.
+    KPIs, risks and compliance count live engagements only; scorecards every engagement.
+    """
+    today = timezone.localdate()
+    months = _month_starts(today, SPARKLINE_MONTHS)
+    by_engagement: dict[int, dict[datetime.date, Decimal | None]] = {}
+    for engagement_id, period_start, score in Scorecard.objects.filter(
+        engagement__vendor=vendor, period=Period.MONTH, period_start__gte=months[0]
+    ).values_list("engagement_id", "period_start", "score"):
+        by_engagement.setdefault(engagement_id, {})[period_start] = score
+    history = []
+    for engagement in engagements:
+        if engagement.pk not in by_engagement:
+            continue
+        scores = [by_engagement[engagement.pk].get(month) for month in months]
+        history.append(
+            ScoreHistory(
+                engagement=engagement,
+                url=_url_if_routed("engagements:engagement_detail", engagement.pk),
+                scores=scores[-TABLE_MONTHS:],
+                sparkline=score_sparkline(
+                    chart_id=f"score-{engagement.pk}",
+                    title=f"Monthly score of {engagement.title}, last {SPARKLINE_MONTHS} months",
+                    months=months,
+                    scores=scores,
+                ),
+            )
+        )
+
+    live: QuerySet[Any] = Engagement.objects.filter(
+        vendor=vendor, status__in=Engagement.LIVE_STATUSES
+    ).values("pk")
+    open_risks = with_residual_score(
+        Risk.objects.filter(engagement__in=live).exclude(status=Risk.Status.CLOSED)
+    )
+    items = ComplianceItem.objects.filter(engagement__in=live).prefetch_related(
+        Prefetch("evidence", queryset=Evidence.objects.only("pk", "item_id"))
+    )
+    statuses = Counter(item.status_on(today) for item in items)
+    return {
+        "months": months[-TABLE_MONTHS:],
+        "history": history,
+        "red_kpis": list(red_kpis(live)),
+        "open_risk_count": open_risks.count(),
+        "risks_above_appetite": list(risks_above_appetite(live)),
+        "compliance": [(status, statuses.get(status.value, 0)) for status in ComplianceStatus],
+        "compliance_total": sum(statuses.values()),
+    }
 
 
 # --- create, edit, status ----------------------------------------------------------

@@ -1,15 +1,26 @@
-"""Step 3 forms: the engagement list's filters."""
+"""Step 3 forms: the engagement list's filters, the plan, check-ins, milestones, reviews."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
+from django.forms import BaseInlineFormSet, inlineformset_factory
 
+from engagements import permissions
 from engagements.forms.sourcing import person_name
-from engagements.models import Engagement
+from engagements.models import (
+    ActionItem,
+    CheckIn,
+    CommunicationPlan,
+    Engagement,
+    EscalationLevel,
+    Milestone,
+    PerformanceReview,
+)
 from vendors.models import Vendor
 
 
@@ -71,3 +82,210 @@ class EngagementFilterForm(forms.Form):
             engagements = engagements.filter(vendor=data["vendor"])
         order = self.SORTS.get(data["sort"] or "title", self.SORTS["title"])[0]
         return engagements.order_by(order, "pk")
+
+
+# --- the communication tab: plan, check-ins, action items ----------------------
+
+
+def _people() -> QuerySet[Any]:
+    """Colleagues who may own an action item: anyone active with a role."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(groups__name__in=permissions.ROLES) | Q(is_superuser=True))
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+class CommunicationPlanForm(forms.ModelForm):
+    class Meta:
+        model = CommunicationPlan
+        fields = [
+            "channels",
+            "cadence",
+            "weekday",
+            "time",
+            "time_zone",
+            "duration_minutes",
+            "starts_on",
+            "reporting_expectations",
+        ]
+        widgets = {
+            "time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "reporting_expectations": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {"time_zone": "The time zone the meeting time is in, e.g. Europe/Berlin."}
+
+
+class EscalationLevelForm(forms.ModelForm):
+    class Meta:
+        model = EscalationLevel
+        fields = ["level", "who", "contact", "response_time_hours", "when_to_escalate"]
+        labels = {"response_time_hours": "Responds within (hours)"}
+        widgets = {
+            "level": forms.NumberInput(attrs={"min": "1", "max": "9"}),
+            "response_time_hours": forms.NumberInput(attrs={"min": "0"}),
+        }
+
+
+class BaseEscalationLevelFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        """A level appears once; the message goes to the repeated level's field."""
+        seen: set[int] = set()
+        duplicated = False
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or not form.cleaned_data:
+                continue
+            if self.can_delete and self._should_delete_form(form):  # type: ignore[attr-defined]
+                continue
+            level = form.cleaned_data.get("level")
+            if level is None:
+                continue
+            if level in seen:
+                form.add_error("level", f"Level {level} is listed twice; each level once.")
+                duplicated = True
+            seen.add(level)
+        if duplicated:
+            raise forms.ValidationError("Each escalation level may appear once.", code="duplicate")
+        super().clean()
+
+
+EscalationLevelFormSet = inlineformset_factory(
+    CommunicationPlan,
+    EscalationLevel,
+    form=EscalationLevelForm,
+    formset=BaseEscalationLevelFormSet,
+    extra=1,
+    can_delete=True,
+)
+
+
+class CheckInRecordForm(forms.ModelForm):
+    """What happened at a check-in: when, who, how it stands, what was decided."""
+
+    class Meta:
+        model = CheckIn
+        fields = ["held_on", "status", "attendees", "progress_summary", "blockers", "decisions"]
+        labels = {"held_on": "Held on", "status": "Overall status"}
+        widgets = {
+            "held_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "attendees": forms.Textarea(attrs={"rows": 2}),
+            "progress_summary": forms.Textarea(attrs={"rows": 3}),
+            "blockers": forms.Textarea(attrs={"rows": 2}),
+            "decisions": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: Any, today: datetime.date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["held_on"].required = True
+        self.fields["status"].required = True
+        self.fields["status"].error_messages["required"] = (
+            "Choose green, amber or red: how the work stands after this check-in."
+        )
+        if not self.instance.held_on and not self.is_bound:
+            self.initial["held_on"] = min(self.instance.scheduled_for.date(), today)
+
+    def clean_held_on(self) -> datetime.date:
+        held_on: datetime.date = self.cleaned_data["held_on"]
+        if held_on > self.today:
+            raise forms.ValidationError(
+                "A check-in cannot be recorded before it happens; pick today or an earlier day.",
+                code="future",
+            )
+        return held_on
+
+
+class ActionItemForm(forms.ModelForm):
+    class Meta:
+        model = ActionItem
+        fields = ["description", "owner", "owner_name", "due_date"]
+        labels = {"owner": "Owner (colleague)", "owner_name": "Or at the vendor"}
+        help_texts = {"owner_name": ""}
+        widgets = {"due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = _people()  # type: ignore[attr-defined]
+        self.fields["owner"].label_from_instance = person_name  # type: ignore[attr-defined]
+        self.fields["due_date"].error_messages["required"] = "Give the action item a due date."
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("owner") and not data.get("owner_name"):
+            self.add_error("owner_name", "Name who does it: a colleague or someone at the vendor.")
+        return data
+
+
+ActionItemFormSet = inlineformset_factory(
+    CheckIn, ActionItem, form=ActionItemForm, extra=2, can_delete=True
+)
+
+
+class UnscheduledCheckInForm(forms.Form):
+    scheduled_for = forms.DateTimeField(
+        label="When",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="Date and time of the extra meeting.",
+    )
+
+    def __init__(self, *args: Any, engagement: Engagement, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.engagement = engagement
+
+    def clean_scheduled_for(self) -> datetime.datetime:
+        moment: datetime.datetime = self.cleaned_data["scheduled_for"]
+        if CheckIn.objects.filter(engagement=self.engagement, scheduled_for=moment).exists():
+            raise forms.ValidationError("There is a check-in at that time already.")
+        return moment
+
+
+# --- milestones (on the overview tab) ------------------------------------------
+
+
+class MilestoneForm(forms.ModelForm):
+    class Meta:
+        model = Milestone
+        fields = ["title", "due_date", "description", "completed_on"]
+        labels = {"completed_on": "Completed on"}
+        help_texts = {"completed_on": "Leave empty while the milestone is open."}
+        widgets = {
+            "due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "completed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args: Any, today: datetime.date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def clean_completed_on(self) -> datetime.date | None:
+        done: datetime.date | None = self.cleaned_data.get("completed_on")
+        if done is not None and done > self.today:
+            raise forms.ValidationError("A milestone cannot be completed in the future.")
+        return done
+
+
+# --- performance reviews ---------------------------------------------------------
+
+
+class ReviewDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=PerformanceReview.Decision.choices, widget=forms.RadioSelect
+    )
+    decision_notes = forms.CharField(
+        label="Why",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What the decision rests on and what happens next.",
+        error_messages={"required": "Write down why: a decision needs notes."},
+    )
+
+
+class ManualReviewForm(forms.Form):
+    summary = forms.CharField(
+        label="What prompted the review",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Say what prompted the review."},
+    )

@@ -51,7 +51,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db.models import Exists, F, Model, OuterRef, Q, QuerySet, Subquery
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from engagements.models import (
@@ -101,21 +101,22 @@ def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-# The section of the engagement page each kind of item lives in.
+# Where each kind of item is handled: the engagement tab's URL name and the section on it.
+# A tab that does not exist yet falls back to the engagement page.
 SECTION_OF = {
-    "checkin": "checkins",
-    "actionitem": "checkins",
-    "kpi": "kpis",
-    "performancereview": "reviews",
-    "risk": "risks",
-    "complianceitem": "compliance",
-    "contract": "contract",
-    "engagement": "overview",
+    "checkin": ("engagements:engagement_communication", "scheduled"),
+    "actionitem": ("engagements:engagement_communication", "actions"),
+    "kpi": ("engagements:engagement_kpis", ""),
+    "performancereview": ("engagements:engagement_reviews", "open"),
+    "risk": ("engagements:engagement_risks", "risk-register"),
+    "complianceitem": ("engagements:engagement_compliance", ""),
+    "contract": ("engagements:engagement_detail", "contract"),
+    "engagement": ("engagements:engagement_detail", "overview"),
 }
 
 
 def page_url(obj: Model) -> str:
-    """The engagement page the item belongs to, at the item's section.
+    """The engagement tab the item belongs to, at the item's section.
 
     Links go to the browser app every manager can open, never to the Django
     admin (which only admins may use).
@@ -126,8 +127,12 @@ def page_url(obj: Model) -> str:
         engagement_id = obj.checkin.engagement_id
     else:
         engagement_id = obj.engagement_id  # type: ignore[attr-defined]
-    path = reverse("engagements:engagement_detail", args=[engagement_id])
-    return absolute_url(f"{path}#{SECTION_OF[str(obj._meta.model_name)]}")
+    url_name, section = SECTION_OF[str(obj._meta.model_name)]
+    try:
+        path = reverse(url_name, args=[engagement_id])
+    except NoReverseMatch:
+        path = reverse("engagements:engagement_detail", args=[engagement_id])
+    return absolute_url(f"{path}#{section}" if section else path)
 
 
 def preferences_url() -> str:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
@@ -40,6 +41,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# Every request the browser made and every response it got, to prove the app asks no
+# other host for anything and every page and asset it asks for is there.
+REQUESTS: list[str] = []
+RESPONSES: list[tuple[str, int]] = []
 # Screenshots to look at after a run; the folder is git-ignored.
 OUTPUT = Path(settings.BASE_DIR) / "test-output" / "browser"
 
@@ -100,6 +105,8 @@ def organisation() -> dict[str, Any]:
 
 def sign_in(browser: Any, base_url: str, username: str) -> Any:
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.on("response", lambda response: RESPONSES.append((response.url, response.status)))
+    page.on("request", lambda request: REQUESTS.append(request.url))
     page.set_default_timeout(15_000)
     page.goto(f"{base_url}/accounts/login/")
     page.fill("input[name=username]", username)
@@ -133,6 +140,8 @@ def test_a_manager_takes_work_from_candidate_to_an_awarded_engagement(
     from playwright.sync_api import expect
 
     base = live_server.url
+    REQUESTS.clear()
+    RESPONSES.clear()
     page = sign_in(browser, base, "maria")
 
     # Step 1: name the work, assess it and approve it for outsourcing.
@@ -226,3 +235,9 @@ def test_a_manager_takes_work_from_candidate_to_an_awarded_engagement(
     assert engagement.budget == Decimal("5200.00")
     assert engagement.vendor.status == Vendor.Status.ACTIVE
     assert Candidate.objects.get(pk=candidate.pk).status == Candidate.Status.OUTSOURCED
+    # Styled by the app's own Bootstrap and scripts, and nothing asked of any other host.
+    assert {urlsplit(url).netloc for url in REQUESTS} == {urlsplit(base).netloc}
+    assert [(url, status) for url, status in RESPONSES if status >= 400] == []
+    loaded = {urlsplit(url).path for url, _ in RESPONSES}
+    assert "/static/bootstrap/css/bootstrap.min.css" in loaded
+    assert "/static/bootstrap/js/bootstrap.bundle.min.js" in loaded

@@ -198,7 +198,7 @@ def test_reminders_arrive_over_smtp_with_text_and_html_and_absolute_links(
             f"compliance:{data['item'].pk}:{data['item'].expires_on}:7",
         ]
     )
-    checkin_link = f"{SITE}/engagements/{data['upcoming'].engagement_id}/#checkins"
+    checkin_link = f"{SITE}/engagements/{data['upcoming'].engagement_id}/communication/#scheduled"
     for message in inbox.messages:
         assert message.get_content_type() == "multipart/alternative"
         body = parts(message)
@@ -417,7 +417,7 @@ def test_a_worker_runs_the_rollup_and_reminder_jobs_through_redis_postgres_and_s
     digest = next(m for m in smtp.inbox.messages if m[KEY_HEADER].startswith("digest:"))
     # The rollup made the KPI red before the digest was put together.
     assert "Customer satisfaction (Helpdesk)" in parts(digest)["text/plain"]
-    assert f"{SITE}/engagements/{kpi.engagement_id}/#kpis" in parts(digest)["text/html"]
+    assert f"{SITE}/engagements/{kpi.engagement_id}/kpis/" in parts(digest)["text/html"]
     assert Engagement.objects.count() == 1
 
 

@@ -296,10 +296,10 @@ def test_the_digest_lists_every_kind_of_item_for_owner_and_co_owner() -> None:
     assert "Acme &amp; Sons &lt;Support&gt;" in html
     assert "<Support>" not in html
     # Absolute links into the engagement page's sections, and to the settings page.
-    checkin_link = f"{SITE}/engagements/{items['upcoming'].engagement_id}/#checkins"
+    checkin_link = f"{SITE}/engagements/{items['upcoming'].engagement_id}/communication/#scheduled"
     assert checkin_link in text
     assert f'href="{checkin_link}"' in html
-    assert f"{SITE}/engagements/{items['risk'].engagement_id}/#risks" in text
+    assert f"{SITE}/engagements/{items['risk'].engagement_id}/risks/#risk-register" in text
     assert f"{SITE}/account/reminders/" in text
     assert f'href="{SITE}/account/reminders/"' in html
     # The co-owner sees the engagement's items, but not the owner's action item.
@@ -409,7 +409,10 @@ def test_a_check_in_reminder_goes_out_the_day_before_in_the_plans_time_zone(
             (str(checkin.pk), f"Check-in with Globex {subject}")
         ]
         assert "Wed 9 Dec 2026, 10:00 (Europe/London)" in rows[0].text_body
-        assert f"{SITE}/engagements/{checkin.engagement_id}/#checkins" in rows[0].html_body
+        assert (
+            f"{SITE}/engagements/{checkin.engagement_id}/communication/#scheduled"
+            in rows[0].html_body
+        )
 
 
 def test_recorded_and_cancelled_check_ins_get_no_reminder() -> None:
@@ -464,7 +467,7 @@ def test_evidence_expiry_reminders_at_30_and_7_days(
         assert [(r.key, r.subject) for r in rows] == [
             (f"{item.pk}:{item.expires_on}:{threshold}", f"NDA for Helpdesk expires {when}")
         ]
-        assert f"{SITE}/engagements/{item.engagement_id}/#compliance" in rows[0].text_body
+        assert f"{SITE}/engagements/{item.engagement_id}/compliance/" in rows[0].text_body
 
 
 @pytest.mark.parametrize(

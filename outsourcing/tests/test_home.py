@@ -1,4 +1,4 @@
-"""Where signing in lands: the candidate list for a role, the admin for staff, 403 for no role."""
+"""Where signing in lands: the dashboard for a role, the admin for staff, 403 for no role."""
 
 from typing import Any
 
@@ -10,13 +10,13 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("role", ["manager", "viewer", "role_admin", "admin_user"])
-def test_home_sends_a_person_with_a_role_to_the_candidates(
+def test_home_sends_a_person_with_a_role_to_the_dashboard(
     request: pytest.FixtureRequest, client_for: Any, role: str
 ) -> None:
     response = client_for(request.getfixturevalue(role)).get("/")
 
     assert response.status_code == 302
-    assert response["Location"] == "/candidates/"
+    assert response["Location"] == "/dashboard/"
 
 
 def test_home_sends_staff_without_a_role_to_the_admin(client_for: Any) -> None:

@@ -927,3 +927,125 @@ def test_removing_a_document_keeps_the_certification(
     assert not registry.certification.document
     assert registry.certification.document_name == ""
     assert not storage.exists(name)
+
+
+# --- the performance section --------------------------------------------------
+
+
+def _vendor_with_busy_engagements(vendor: Vendor, owner: Any, count: int) -> None:
+    """Engagements of `vendor` with scorecards, a red KPI, risks and compliance items."""
+    from decimal import Decimal
+
+    from engagements.tests.factories import (
+        CheckInFactory,
+        ComplianceItemFactory,
+        EvidenceFactory,
+        KpiFactory,
+        KpiRollupFactory,
+        MeasurementFactory,
+        RiskFactory,
+        ScorecardFactory,
+    )
+
+    today = timezone.localdate()
+    this_month = today.replace(day=1)
+    last_month = (this_month - datetime.timedelta(days=1)).replace(day=1)
+    for n in range(count):
+        engagement = EngagementFactory(vendor=vendor, owner=owner, title=f"Vendor work {n}")
+        ScorecardFactory(engagement=engagement, period_start=last_month, score=Decimal("64.5"))
+        ScorecardFactory(engagement=engagement, period_start=this_month, score=Decimal("81.0"))
+        red = KpiFactory(engagement=engagement, name=f"Uptime {n}")
+        KpiRollupFactory(kpi=red, period_start=this_month, value=Decimal("80"))
+        MeasurementFactory(kpi=red, measured_on=today, value=Decimal("80"))
+        green = KpiFactory(engagement=engagement, name=f"Quality {n}")
+        KpiRollupFactory(kpi=green, period_start=this_month, value=Decimal("97"))
+        RiskFactory(
+            engagement=engagement,
+            title=f"Data leak {n}",
+            residual_likelihood=4,
+            residual_impact=4,
+        )
+        RiskFactory(engagement=engagement, title=f"Minor delay {n}")
+        CheckInFactory(engagement=engagement)
+        EvidenceFactory(item__engagement=engagement, item__accepted_at=timezone.now())
+        ComplianceItemFactory(engagement=engagement)
+
+
+def _vendor_page_queries(client: Any, vendor: Vendor) -> int:
+    url = reverse("vendors:vendor_detail", args=[vendor.pk])
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured)
+
+
+def test_the_vendor_page_runs_the_same_number_of_queries_with_2_and_10_engagements(
+    manager: Any, client_for: Any, settings: Any
+) -> None:
+    settings.RISK_APPETITE_SCORE = 12
+    vendor = VendorFactory(status=Vendor.Status.ACTIVE)
+    client = client_for(manager)
+    _vendor_with_busy_engagements(vendor, manager, 2)
+    client.get(reverse("vendors:vendor_detail", args=[vendor.pk]))
+    with_2 = _vendor_page_queries(client, vendor)
+
+    _vendor_with_busy_engagements(vendor, manager, 8)
+    with_10 = _vendor_page_queries(client, vendor)
+
+    assert with_2 == with_10
+
+
+def test_the_vendor_page_shows_scores_red_kpis_risks_and_compliance(
+    manager: Any, viewer: Any, client_for: Any, settings: Any
+) -> None:
+    from decimal import Decimal
+
+    from engagements.tests.factories import RiskFactory
+
+    settings.RISK_APPETITE_SCORE = 12
+    vendor = VendorFactory(status=Vendor.Status.ACTIVE, standing=Vendor.Standing.WATCH)
+    _vendor_with_busy_engagements(vendor, manager, 1)
+    engagement = vendor.engagements.get()
+    RiskFactory(
+        engagement=engagement,
+        title="Closed outage",
+        residual_likelihood=5,
+        residual_impact=5,
+        status="closed",
+    )
+
+    response = client_for(viewer).get(reverse("vendors:vendor_detail", args=[vendor.pk]))
+
+    page = response.content.decode()
+    performance = response.context["performance"]
+    assert 'id="performance"' in page
+    assert [row.scores[-2:] for row in performance["history"]] == [
+        [Decimal("64.5"), Decimal("81.0")]
+    ]
+    assert "<svg" in page and "Monthly score of Vendor work 0" in page
+    assert [kpi.name for kpi in performance["red_kpis"]] == ["Uptime 0"]
+    assert performance["open_risk_count"] == 2
+    assert [risk.title for risk in performance["risks_above_appetite"]] == ["Data leak 0"]
+    assert "Closed outage" not in page
+    assert dict((status.value, n) for status, n in performance["compliance"]) == {
+        "missing": 1,
+        "pending": 0,
+        "valid": 1,
+        "expired": 0,
+    }
+    assert reverse("engagements:engagement_detail", args=[engagement.pk]) in page
+
+
+def test_the_performance_section_of_a_vendor_without_work_says_so(
+    viewer: Any, client_for: Any
+) -> None:
+    vendor = VendorFactory()
+
+    page = (
+        client_for(viewer).get(reverse("vendors:vendor_detail", args=[vendor.pk])).content.decode()
+    )
+
+    assert "No scorecards in the last 12 months." in page
+    assert "No KPI of its live engagements is red." in page
+    assert "No open risks on its live engagements." in page
+    assert "No compliance items on its live engagements yet." in page

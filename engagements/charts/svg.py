@@ -1,0 +1,52 @@
+"""Small building blocks shared by the charts."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+Number = int | float | Decimal
+
+
+def text(value: object) -> str:
+    """Escape anything shown inside the SVG (labels, titles, tooltips)."""
+    return str(escape(str(value)))
+
+
+def fmt(value: Number) -> str:
+    """A coordinate with at most two decimals, no exponent."""
+    return f"{float(value):.2f}".rstrip("0").rstrip(".")
+
+
+def document(
+    *, chart_id: str, width: int, height: int, title: str, description: str, body: str
+) -> SafeString:
+    """The outer <svg> with an accessible name and description.
+
+    `chart_id` makes the title and description ids unique when a page shows
+    several charts. `body` must already be built from escaped pieces (see `text`).
+    """
+    ident = text(chart_id)
+    return mark_safe(  # noqa: S308 - every piece of user text went through text()
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="100%" role="img" aria-labelledby="{ident}-title {ident}-desc" '
+        f'class="outsourcing-chart" preserveAspectRatio="xMidYMid meet">'
+        f'<title id="{ident}-title">{text(title)}</title>'
+        f'<desc id="{ident}-desc">{text(description)}</desc>'
+        f"{body}</svg>"
+    )
+
+
+def empty(*, chart_id: str, width: int, height: int, title: str, message: str) -> SafeString:
+    """The empty state: the frame with a sentence saying why there is nothing to draw."""
+    body = (
+        f'<rect x="0.5" y="0.5" width="{width - 1}" height="{height - 1}" fill="none" '
+        f'stroke="#ced4da" stroke-dasharray="4 4"/>'
+        f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" '
+        f'dominant-baseline="middle" fill="#6c757d" font-size="14">{text(message)}</text>'
+    )
+    return document(
+        chart_id=chart_id, width=width, height=height, title=title, description=message, body=body
+    )

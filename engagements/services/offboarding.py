@@ -1,0 +1,188 @@
+"""Leaving: start the offboarding checklist, tick its items, close the engagement.
+
+The chosen outcome (completed, terminated, brought in-house) is remembered
+without a model change: it is the first line of the notes of the checklist's
+"final review" item (``outcome: terminated``), followed by the reason. That
+item exists exactly once per engagement (one_offboarding_item_per_kind), it
+is the natural place for the closing decision, and the reason stays visible on
+the checklist next to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from engagements.models import DataAccessGrant, Engagement, OffboardingItem
+from vendors.models import Vendor
+
+Status = Engagement.Status
+Kind = OffboardingItem.Kind
+
+OUTCOMES = (Status.COMPLETED, Status.TERMINATED, Status.IN_HOUSE)
+OUTCOME_PREFIX = "outcome: "
+
+# The fixed items of every checklist, in the order people work through them.
+STANDARD_ITEMS = (
+    Kind.RECOVER_DATA,
+    Kind.RECOVER_IP,
+    Kind.KNOWLEDGE_HANDOVER,
+    Kind.FINAL_SCORECARD,
+    Kind.FINAL_REVIEW,
+)
+
+
+def outcome_notes(outcome: str, reason: str) -> str:
+    return f"{OUTCOME_PREFIX}{outcome}\n{reason.strip()}".rstrip()
+
+
+def offboarding_outcome(items: list[OffboardingItem]) -> str | None:
+    """The outcome chosen when offboarding started, read from the final review item."""
+    for item in items:
+        if item.kind == Kind.FINAL_REVIEW and item.notes.startswith(OUTCOME_PREFIX):
+            value = item.notes.splitlines()[0].removeprefix(OUTCOME_PREFIX).strip()
+            if value in OUTCOMES:
+                return value
+    return None
+
+
+def offboarding_reason(items: list[OffboardingItem]) -> str:
+    for item in items:
+        if item.kind == Kind.FINAL_REVIEW and item.notes.startswith(OUTCOME_PREFIX):
+            return "\n".join(item.notes.splitlines()[1:]).strip()
+    return ""
+
+
+@transaction.atomic
+def start_offboarding(
+    *, engagement: Engagement, outcome: str, by: Any, reason: str = ""
+) -> list[OffboardingItem]:
+    """Open the checklist; running it again adds only what is missing (e.g. a new grant)."""
+    if outcome not in OUTCOMES:
+        raise ValidationError({"outcome": "Choose completed, terminated or brought in-house."})
+    engagement = Engagement.objects.select_for_update().get(pk=engagement.pk)
+    if engagement.status not in (*Engagement.LIVE_STATUSES, Status.OFFBOARDING):
+        raise ValidationError(
+            f"This engagement is {engagement.get_status_display().lower()}; "
+            "only active or on-hold work can be offboarded."
+        )
+    for grant in DataAccessGrant.objects.filter(engagement=engagement, revoked_on__isnull=True):
+        OffboardingItem.objects.get_or_create(
+            engagement=engagement,
+            grant=grant,
+            defaults={
+                "kind": Kind.REVOKE_ACCESS,
+                "title": f"Revoke access to {grant.system}",
+                "owner": engagement.owner,
+            },
+        )
+    for kind in STANDARD_ITEMS:
+        item, created = OffboardingItem.objects.get_or_create(
+            engagement=engagement,
+            kind=kind,
+            grant=None,
+            defaults={"title": Kind(kind).label, "owner": engagement.owner},
+        )
+        if kind == Kind.FINAL_REVIEW and not item.is_done:
+            item.notes = outcome_notes(outcome, reason)
+            item.save(update_fields=["notes", "updated_at"])
+    if engagement.status != Status.OFFBOARDING:
+        engagement.status = Status.OFFBOARDING
+        engagement.save(update_fields=["status", "updated_at"])
+    return list(OffboardingItem.objects.filter(engagement=engagement))
+
+
+@transaction.atomic
+def complete_item(*, item: OffboardingItem, by: Any) -> OffboardingItem:
+    """Tick an item; a revoke-access item revokes its grant in the same transaction."""
+    # Lock the item only: the grant is a nullable (outer) join PostgreSQL cannot lock.
+    item = (
+        OffboardingItem.objects.select_for_update(of=("self",))
+        .select_related("grant")
+        .get(pk=item.pk)
+    )
+    if item.is_done:
+        return item
+    now = timezone.now()
+    if item.grant is not None and item.grant.revoked_on is None:
+        grant = item.grant
+        grant.revoked_on = max(timezone.localdate(), grant.granted_on)
+        grant.revoked_by = by
+        grant.save(update_fields=["revoked_on", "revoked_by", "updated_at"])
+    item.done_at = now
+    item.done_by = by
+    item.save(update_fields=["done_at", "done_by", "updated_at"])
+    return item
+
+
+@dataclass(frozen=True)
+class CloseBlockers:
+    open_items: list[str]
+    active_grants: list[str]
+
+    def __bool__(self) -> bool:
+        return bool(self.open_items or self.active_grants)
+
+    def message(self) -> str:
+        parts = []
+        if self.open_items:
+            parts.append("items still open: " + ", ".join(self.open_items))
+        if self.active_grants:
+            parts.append("access still active: " + ", ".join(self.active_grants))
+        return "Cannot close yet — " + "; ".join(parts) + "."
+
+
+def close_blockers(
+    *, items: list[OffboardingItem], grants: list[DataAccessGrant], outcome: str | None
+) -> CloseBlockers:
+    open_items = [item.title for item in items if not item.is_done]
+    if not items:
+        open_items = ["start offboarding first"]
+    elif outcome is None:
+        open_items.append("choose the outcome (start offboarding again)")
+    return CloseBlockers(
+        open_items=open_items,
+        active_grants=[grant.system for grant in grants if grant.revoked_on is None],
+    )
+
+
+@transaction.atomic
+def close_engagement(*, engagement: Engagement, by: Any) -> Engagement:
+    """Close once every item is done and no access remains; the vendor follows when idle."""
+    engagement = (
+        Engagement.objects.select_for_update(of=("self",))
+        .select_related("vendor")
+        .get(pk=engagement.pk)
+    )
+    if engagement.status != Status.OFFBOARDING:
+        raise ValidationError("Start offboarding before closing this engagement.")
+    items = list(OffboardingItem.objects.filter(engagement=engagement))
+    grants = list(DataAccessGrant.objects.filter(engagement=engagement))
+    outcome = offboarding_outcome(items)
+    blockers = close_blockers(items=items, grants=grants, outcome=outcome)
+    if blockers or outcome is None:
+        raise ValidationError(blockers.message())
+    engagement.status = outcome
+    engagement.closed_at = timezone.now()
+    engagement.save(update_fields=["status", "closed_at", "updated_at"])
+    vendor = engagement.vendor
+    # An engagement still being offboarded counts too: the vendor is not gone yet.
+    still_engaged = (
+        Engagement.objects.filter(
+            vendor=vendor, status__in=[*Engagement.LIVE_STATUSES, Status.OFFBOARDING]
+        )
+        .exclude(pk=engagement.pk)
+        .exists()
+    )
+    if not still_engaged and vendor.status != Vendor.Status.OFFBOARDED:
+        vendor.change_status(
+            status=Vendor.Status.OFFBOARDED,
+            reason=f"Last engagement closed: {engagement.title} "
+            f"({engagement.get_status_display().lower()}).",
+            by=by,
+        )
+    return engagement

@@ -1,0 +1,337 @@
+"""Leaving: the offboarding checklist, its tab, and closing an engagement."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from engagements.models import DataAccessGrant, Engagement, OffboardingItem
+from engagements.services.offboarding import (
+    close_engagement,
+    complete_item,
+    offboarding_outcome,
+    start_offboarding,
+)
+from engagements.tests.factories import DataAccessGrantFactory, EngagementFactory
+from vendors.models import Vendor, VendorStatusChange
+from vendors.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+Status = Engagement.Status
+Kind = OffboardingItem.Kind
+
+
+def start(engagement: Engagement, outcome: str = Status.TERMINATED) -> list[OffboardingItem]:
+    return start_offboarding(
+        engagement=engagement, outcome=outcome, by=engagement.owner, reason="Quality fell."
+    )
+
+
+def finish_everything(engagement: Engagement) -> None:
+    for item in OffboardingItem.objects.filter(engagement=engagement):
+        complete_item(item=item, by=engagement.owner)
+
+
+# --- the service -----------------------------------------------------------------
+
+
+def test_starting_offboarding_opens_one_item_per_active_grant_and_the_standard_steps() -> None:
+    engagement = EngagementFactory()
+    DataAccessGrantFactory(engagement=engagement, system="Zendesk")
+    DataAccessGrantFactory(
+        engagement=engagement, system="Old CRM", revoked_on=engagement.start_date
+    )
+
+    items = start(engagement)
+
+    engagement.refresh_from_db()
+    assert engagement.status == Status.OFFBOARDING
+    assert sorted(item.kind for item in items) == sorted(
+        [
+            Kind.REVOKE_ACCESS,
+            Kind.RECOVER_DATA,
+            Kind.RECOVER_IP,
+            Kind.KNOWLEDGE_HANDOVER,
+            Kind.FINAL_SCORECARD,
+            Kind.FINAL_REVIEW,
+        ]
+    )
+    assert [i.title for i in items if i.grant] == ["Revoke access to Zendesk"]
+    assert offboarding_outcome(items) == Status.TERMINATED
+
+
+def test_starting_twice_does_not_double_the_checklist_but_picks_up_a_new_grant() -> None:
+    engagement = EngagementFactory()
+    DataAccessGrantFactory(engagement=engagement)
+    start(engagement)
+    DataAccessGrantFactory(engagement=engagement)
+
+    items = start(engagement, outcome=Status.IN_HOUSE)
+
+    assert len(items) == 7
+    assert OffboardingItem.objects.filter(engagement=engagement).count() == 7
+    assert offboarding_outcome(items) == Status.IN_HOUSE
+
+
+def test_an_ended_engagement_cannot_start_offboarding() -> None:
+    engagement = EngagementFactory(status=Status.COMPLETED)
+
+    with pytest.raises(ValidationError):
+        start(engagement)
+
+    assert not OffboardingItem.objects.exists()
+
+
+def test_ticking_a_revoke_item_revokes_its_grant_in_the_same_step() -> None:
+    engagement = EngagementFactory()
+    grant = DataAccessGrantFactory(engagement=engagement)
+    start(engagement)
+    item = OffboardingItem.objects.get(grant=grant)
+    by = UserFactory()
+
+    complete_item(item=item, by=by)
+
+    grant.refresh_from_db()
+    item.refresh_from_db()
+    assert grant.revoked_on is not None and grant.revoked_by == by
+    assert item.done_at is not None and item.done_by == by
+
+
+def test_closing_is_refused_while_items_are_open_and_says_what_is_left() -> None:
+    engagement = EngagementFactory()
+    DataAccessGrantFactory(engagement=engagement, system="Zendesk")
+    start(engagement)
+
+    with pytest.raises(ValidationError) as error:
+        close_engagement(engagement=engagement, by=engagement.owner)
+
+    assert "Recover data" in str(error.value)
+    assert "Zendesk" in str(error.value)
+    engagement.refresh_from_db()
+    assert engagement.status == Status.OFFBOARDING
+
+
+def test_closing_is_refused_while_a_grant_is_active_even_with_every_item_done() -> None:
+    engagement = EngagementFactory()
+    start(engagement)
+    finish_everything(engagement)
+    DataAccessGrantFactory(engagement=engagement, system="Added late")
+
+    with pytest.raises(ValidationError, match="Added late"):
+        close_engagement(engagement=engagement, by=engagement.owner)
+
+
+def test_closing_sets_the_chosen_outcome_and_offboards_a_vendor_with_nothing_else_live() -> None:
+    engagement = EngagementFactory()
+    DataAccessGrantFactory(engagement=engagement)
+    start(engagement, outcome=Status.IN_HOUSE)
+    finish_everything(engagement)
+
+    close_engagement(engagement=engagement, by=engagement.owner)
+
+    engagement.refresh_from_db()
+    engagement.vendor.refresh_from_db()
+    assert engagement.status == Status.IN_HOUSE
+    assert engagement.closed_at is not None
+    assert engagement.vendor.status == Vendor.Status.OFFBOARDED
+    change = VendorStatusChange.objects.get(vendor=engagement.vendor)
+    assert engagement.title in change.reason
+
+
+def test_the_vendor_stays_when_it_has_another_live_engagement() -> None:
+    engagement = EngagementFactory()
+    EngagementFactory(vendor=engagement.vendor, status=Status.ON_HOLD)
+    start(engagement)
+    finish_everything(engagement)
+
+    close_engagement(engagement=engagement, by=engagement.owner)
+
+    engagement.vendor.refresh_from_db()
+    assert engagement.vendor.status == Vendor.Status.ACTIVE
+    assert not VendorStatusChange.objects.exists()
+
+
+# --- the tab ---------------------------------------------------------------------
+
+
+class World:
+    """An engagement owned by `manager`, being offboarded, with one active grant."""
+
+    def __init__(self, owner: Any) -> None:
+        self.engagement = EngagementFactory(owner=owner)
+        self.grant = DataAccessGrantFactory(engagement=self.engagement, system="Zendesk")
+        start(self.engagement)
+        self.revoke_item = OffboardingItem.objects.get(grant=self.grant)
+        self.fresh = EngagementFactory(owner=owner, title="Fresh engagement")
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "items": list(
+                OffboardingItem.objects.order_by("pk").values_list("pk", "done_at", "notes")
+            ),
+            "grants": list(DataAccessGrant.objects.order_by("pk").values_list("pk", "revoked_on")),
+            "engagements": list(
+                Engagement.objects.order_by("pk").values_list("pk", "status", "closed_at")
+            ),
+            "vendors": list(Vendor.objects.order_by("pk").values_list("pk", "status")),
+        }
+
+
+@pytest.fixture
+def world(manager: Any) -> World:
+    return World(manager)
+
+
+ROLES = [
+    "anonymous",
+    "no_role",
+    "viewer",
+    "owner",
+    "other_manager",
+    "evaluator_user",
+    "role_admin",
+    "superuser",
+]
+READ = {
+    "anonymous": 302,
+    "no_role": 403,
+    "viewer": 200,
+    "owner": 200,
+    "other_manager": 200,
+    "evaluator_user": 200,
+    "role_admin": 200,
+    "superuser": 200,
+}
+CHANGE = {**READ, "viewer": 403, "other_manager": 403, "evaluator_user": 403}
+
+
+def user_for(role: str, request: pytest.FixtureRequest) -> Any:
+    if role == "anonymous":
+        return None
+    if role == "no_role":
+        return UserFactory(username="no-role")
+    if role == "owner":
+        return request.getfixturevalue("manager")
+    if role == "superuser":
+        return request.getfixturevalue("admin_user")
+    return request.getfixturevalue(role)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_offboarding_tab_opens_for_every_role_that_may_read(
+    role: str, world: World, client_for: Callable[[Any], Any], request: Any
+) -> None:
+    url = reverse("engagements:engagement_offboarding", args=[world.engagement.pk])
+
+    response = client_for(user_for(role, request)).get(url)
+
+    assert response.status_code == READ[role]
+    if role == "anonymous":
+        assert response["Location"].startswith(reverse("login"))
+
+
+def post_of(route: str, world: World) -> tuple[str, dict[str, str]]:
+    if route == "offboarding_start":
+        url = reverse("engagements:offboarding_start", args=[world.fresh.pk])
+        return url, {"outcome": Status.COMPLETED, "reason": "Work delivered."}
+    if route == "offboarding_item_done":
+        args = [world.engagement.pk, world.revoke_item.pk]
+        return reverse("engagements:offboarding_item_done", args=args), {}
+    finish_everything(world.engagement)
+    return reverse("engagements:offboarding_close", args=[world.engagement.pk]), {}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(
+    "route", ["offboarding_start", "offboarding_item_done", "offboarding_close"]
+)
+def test_an_offboarding_post_changes_things_only_for_the_owner_and_admins(
+    route: str, role: str, world: World, client_for: Callable[[Any], Any], request: Any
+) -> None:
+    client = client_for(user_for(role, request))
+    url, data = post_of(route, world)
+    before = world.snapshot()
+
+    response = client.post(url, data)
+
+    if CHANGE[role] == 200:
+        assert response.status_code == 302
+        assert world.snapshot() != before
+    else:
+        assert response.status_code == CHANGE[role]
+        assert world.snapshot() == before
+
+
+def test_the_tab_shows_progress_and_what_blocks_closing(
+    world: World, client_for: Callable[[Any], Any], manager: Any
+) -> None:
+    complete_item(item=world.revoke_item, by=manager)
+
+    page = (
+        client_for(manager)
+        .get(reverse("engagements:engagement_offboarding", args=[world.engagement.pk]))
+        .content.decode()
+    )
+
+    assert "1 of 6 done" in page
+    assert "Closing waits for" in page
+    assert "Hand over knowledge" in page
+    assert "Terminated" in page
+
+
+def test_starting_without_a_reason_gets_a_field_message_and_writes_nothing(
+    world: World, client_for: Callable[[Any], Any], manager: Any
+) -> None:
+    before = world.snapshot()
+
+    response = client_for(manager).post(
+        reverse("engagements:offboarding_start", args=[world.fresh.pk]), {"outcome": "completed"}
+    )
+
+    assert response.status_code == 400
+    assert "This field is required" in response.content.decode()
+    assert world.snapshot() == before
+
+
+def test_closing_from_the_tab_while_items_are_open_shows_what_is_left(
+    world: World, client_for: Callable[[Any], Any], manager: Any
+) -> None:
+    before = world.snapshot()
+
+    response = client_for(manager).post(
+        reverse("engagements:offboarding_close", args=[world.engagement.pk]), follow=True
+    )
+
+    assert "Cannot close yet" in response.content.decode()
+    assert world.snapshot() == before
+
+
+def test_the_offboarding_tab_runs_the_same_queries_for_3_and_30_grants(
+    client_for: Callable[[Any], Any], manager: Any
+) -> None:
+    def engagement_with(grants: int) -> Engagement:
+        engagement = EngagementFactory(owner=manager)
+        for _ in range(grants):
+            DataAccessGrantFactory(engagement=engagement)
+        start(engagement)
+        finish_everything(engagement)
+        return engagement
+
+    small, large = engagement_with(3), engagement_with(30)
+    client = client_for(manager)
+
+    def count(engagement: Engagement) -> int:
+        url = reverse("engagements:engagement_offboarding", args=[engagement.pk])
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    count(small)
+    assert count(small) == count(large)

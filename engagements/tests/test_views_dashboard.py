@@ -1,0 +1,433 @@
+"""The dashboard and its worklists: who sees them, what each panel lists, and their query cost."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import time_machine
+from django.conf import LazySettings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from engagements.models import Engagement, Risk
+from engagements.tests.factories import (
+    CheckInFactory,
+    ComplianceItemFactory,
+    EngagementFactory,
+    EvidenceFactory,
+    KpiFactory,
+    KpiRollupFactory,
+    MeasurementFactory,
+    PerformanceReviewFactory,
+    RiskFactory,
+    ScorecardFactory,
+)
+from vendors.models import Vendor
+from vendors.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+# A Wednesday: "this week" runs until Monday 9 March, midnight UTC.
+NOW = datetime.datetime(2026, 3, 4, 12, tzinfo=datetime.UTC)
+TODAY = NOW.date()
+DAY = datetime.timedelta(days=1)
+
+
+@pytest.fixture(autouse=True)
+def _frozen_time_and_appetite(settings: LazySettings) -> Iterator[None]:
+    settings.RISK_APPETITE_SCORE = 12
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def busy_engagement(owner: Any, **fields: Any) -> Engagement:
+    """A live engagement with one of everything the dashboard lists, and some it must not."""
+    engagement = EngagementFactory(owner=owner, **fields)
+    red = KpiFactory(engagement=engagement, name=f"Red KPI of {engagement.title}")
+    KpiRollupFactory(kpi=red, period_start=datetime.date(2026, 1, 1), value=Decimal("96"))
+    KpiRollupFactory(kpi=red, period_start=datetime.date(2026, 2, 1), value=Decimal("80"))
+    MeasurementFactory(kpi=red, measured_on=datetime.date(2026, 2, 10), value=Decimal("80"))
+    recovered = KpiFactory(engagement=engagement, name=f"Recovered KPI of {engagement.title}")
+    KpiRollupFactory(kpi=recovered, period_start=datetime.date(2026, 1, 1), value=Decimal("80"))
+    KpiRollupFactory(kpi=recovered, period_start=datetime.date(2026, 2, 1), value=Decimal("97"))
+    CheckInFactory(engagement=engagement, scheduled_for=NOW - DAY)
+    CheckInFactory(engagement=engagement, scheduled_for=NOW + 2 * DAY)
+    CheckInFactory(engagement=engagement, scheduled_for=NOW - 8 * DAY, recorded=True)
+    RiskFactory(
+        engagement=engagement,
+        title=f"Risk at appetite of {engagement.title}",
+        residual_likelihood=3,
+        residual_impact=4,
+    )
+    RiskFactory(engagement=engagement, title=f"Small risk of {engagement.title}")
+    item = ComplianceItemFactory(engagement=engagement, expires_on=TODAY + 10 * DAY)
+    EvidenceFactory(item=item)
+    PerformanceReviewFactory(engagement=engagement)
+    ScorecardFactory(engagement=engagement, period_start=datetime.date(2026, 1, 1))
+    ScorecardFactory(
+        engagement=engagement, period_start=datetime.date(2026, 2, 1), score=Decimal("71.5")
+    )
+    return engagement
+
+
+# --- who may open each page ------------------------------------------------------------
+
+ROUTES = {
+    "dashboard": "",
+    "worklist_checkins": "?when=week",
+    "worklist_checkins_overdue": "?when=overdue",
+    "worklist_kpis": "",
+    "worklist_reviews": "",
+    "worklist_risks": "",
+    "worklist_evidence": "",
+}
+READ = {
+    "anonymous": 302,
+    "no_role": 403,
+    "viewer": 200,
+    "owner": 200,
+    "other_manager": 200,
+    "evaluator_user": 200,
+    "role_admin": 200,
+    "admin_user": 200,
+}
+
+
+def url_of(route: str) -> str:
+    name = route.removesuffix("_overdue")
+    return reverse(f"engagements:{name}") + ROUTES[route]
+
+
+def user_for(role: str, request: pytest.FixtureRequest) -> Any:
+    if role == "anonymous":
+        return None
+    if role == "no_role":
+        return UserFactory(username="no-role")
+    if role == "owner":
+        return request.getfixturevalue("manager")
+    return request.getfixturevalue(role)
+
+
+@pytest.mark.parametrize("role", READ)
+@pytest.mark.parametrize("route", ROUTES)
+def test_each_page_opens_for_every_role_and_not_for_strangers(
+    route: str,
+    role: str,
+    manager: Any,
+    client_for: Callable[[Any], Any],
+    request: pytest.FixtureRequest,
+) -> None:
+    busy_engagement(manager)
+
+    response = client_for(user_for(role, request)).get(url_of(route))
+
+    assert response.status_code == READ[role]
+    if role == "anonymous":
+        assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_a_post_is_refused(route: str, manager: Any, client_for: Callable[[Any], Any]) -> None:
+    assert client_for(manager).post(url_of(route)).status_code == 405
+
+
+# --- query cost ----------------------------------------------------------------------------
+
+
+def queries_for(client: Any, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize("scope", ["mine", "all"])
+def test_the_dashboard_runs_the_same_number_of_queries_with_3_and_30_engagements(
+    scope: str, manager: Any, other_manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    client = client_for(manager)
+    url = reverse("engagements:dashboard") + f"?scope={scope}"
+    for n in range(3):
+        busy_engagement(manager if n % 2 else other_manager).co_owners.add(manager)
+    client.get(url)  # warm up the session and caches
+    with_3 = queries_for(client, url)
+
+    for n in range(27):
+        busy_engagement(manager if n % 2 else other_manager).co_owners.add(manager)
+    with_30 = queries_for(client, url)
+
+    assert with_3 == with_30
+    assert with_3 <= 20
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if r != "dashboard"])
+def test_each_worklist_runs_the_same_number_of_queries_with_3_and_30_engagements(
+    route: str, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    client = client_for(manager)
+    url = url_of(route)
+    for _ in range(3):
+        busy_engagement(manager)
+    client.get(url)
+    with_3 = queries_for(client, url)
+
+    for _ in range(27):
+        busy_engagement(manager)
+    with_30 = queries_for(client, url)
+
+    assert with_3 == with_30
+
+
+# --- what each panel shows ---------------------------------------------------------------
+
+
+def test_each_panel_lists_exactly_the_items_that_need_attention(
+    manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    engagement = busy_engagement(manager, title="Support desk")
+    RiskFactory(
+        engagement=engagement,
+        title="Closed big risk",
+        residual_likelihood=5,
+        residual_impact=5,
+        status=Risk.Status.CLOSED,
+    )
+    ComplianceItemFactory(engagement=engagement, expires_on=TODAY + 31 * DAY)
+    ComplianceItemFactory(engagement=engagement, expires_on=TODAY + 30 * DAY)
+    CheckInFactory(engagement=engagement, scheduled_for=NOW - 2 * DAY, cancelled=True)
+    CheckInFactory(engagement=engagement, scheduled_for=NOW + 6 * DAY)  # next Tuesday
+    PerformanceReviewFactory(engagement=engagement, decided=True)
+
+    response = client_for(manager).get(reverse("engagements:dashboard"))
+
+    context = response.context
+    assert [kpi.name for kpi in context["red_kpis"].rows] == ["Red KPI of Support desk"]
+    assert [c.scheduled_for for c in context["checkins_overdue"].rows] == [NOW - DAY]
+    assert [c.scheduled_for for c in context["checkins_week"].rows] == [NOW + 2 * DAY]
+    assert [r.title for r in context["risks"].rows] == ["Risk at appetite of Support desk"]
+    assert [i.expires_on for i in context["evidence"].rows] == [
+        TODAY + 10 * DAY,
+        TODAY + 30 * DAY,
+    ]
+    assert context["reviews"].count == 1
+    assert [v.pk for v in context["vendors"].rows] == [engagement.vendor_id]
+    row = context["engagements"].rows[0]
+    assert row.latest_score == Decimal("71.5")
+    page = response.content.decode()
+    assert "Red KPI of Support desk" in page
+    assert "Recovered KPI" not in page
+    assert "Closed big risk" not in page
+    assert "71.5" in page
+    assert reverse("engagements:engagement_detail", args=[engagement.pk]) in page
+    assert reverse("vendors:vendor_detail", args=[engagement.vendor_id]) in page
+
+
+def test_expired_evidence_is_listed_with_the_expiring(
+    manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    engagement = EngagementFactory(owner=manager)
+    ComplianceItemFactory(engagement=engagement, expires_on=TODAY - DAY)
+
+    response = client_for(manager).get(reverse("engagements:dashboard"))
+
+    assert response.context["evidence"].count == 1
+    assert "Expired" in response.content.decode()
+
+
+def test_every_count_links_to_the_worklist_behind_it(
+    manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    busy_engagement(manager)
+
+    page = client_for(manager).get(reverse("engagements:dashboard")).content.decode()
+
+    for name in ("worklist_kpis", "worklist_reviews", "worklist_risks", "worklist_evidence"):
+        assert f"{reverse(f'engagements:{name}')}?scope=mine" in page
+    checkins = reverse("engagements:worklist_checkins")
+    assert f"{checkins}?when=overdue&amp;scope=mine" in page
+    assert f"{checkins}?when=week&amp;scope=mine" in page
+
+
+# --- mine or everyone's --------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_owners(manager: Any, other_manager: Any) -> dict[str, Engagement]:
+    co_owned = busy_engagement(other_manager, title="Co-owned billing")
+    co_owned.co_owners.add(manager)
+    return {
+        "mine": busy_engagement(manager, title="My support desk"),
+        "co_owned": co_owned,
+        "theirs": busy_engagement(other_manager, title="Their payroll"),
+        "finished": busy_engagement(
+            manager, title="Finished archive", status=Engagement.Status.COMPLETED
+        ),
+    }
+
+
+def red_kpi_titles(response: Any) -> set[str]:
+    return {kpi.engagement.title for kpi in response.context["red_kpis"].rows}
+
+
+def test_a_manager_sees_their_own_live_work_first(
+    two_owners: dict[str, Engagement], manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    response = client_for(manager).get(reverse("engagements:dashboard"))
+
+    assert response.context["scope"] == "mine"
+    assert red_kpi_titles(response) == {"My support desk", "Co-owned billing"}
+    assert {e.title for e in response.context["engagements"].rows} == {
+        "My support desk",
+        "Co-owned billing",
+    }
+    assert "My engagements" in response.content.decode()
+
+
+def test_a_manager_can_switch_to_everyones_work(
+    two_owners: dict[str, Engagement], manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    response = client_for(manager).get(reverse("engagements:dashboard") + "?scope=all")
+
+    assert red_kpi_titles(response) == {"My support desk", "Co-owned billing", "Their payroll"}
+    assert response.context["checkins_overdue"].count == 3
+
+
+@pytest.mark.parametrize("role", ["viewer", "role_admin", "admin_user"])
+def test_viewers_and_admins_start_with_everyones_work(
+    role: str,
+    two_owners: dict[str, Engagement],
+    client_for: Callable[[Any], Any],
+    request: pytest.FixtureRequest,
+) -> None:
+    response = client_for(request.getfixturevalue(role)).get(reverse("engagements:dashboard"))
+
+    assert response.context["scope"] == "all"
+    assert red_kpi_titles(response) == {"My support desk", "Co-owned billing", "Their payroll"}
+
+
+def test_a_worklist_follows_the_scope(
+    two_owners: dict[str, Engagement], manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    client = client_for(manager)
+    url = reverse("engagements:worklist_risks")
+
+    mine = client.get(url).content.decode()
+    everyone = client.get(url + "?scope=all").content.decode()
+
+    assert "Risk at appetite of My support desk" in mine
+    assert "Their payroll" not in mine
+    assert "Risk at appetite of Their payroll" in everyone
+    assert "Finished archive" not in everyone
+
+
+# --- worklists -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("route", "expected"),
+    [
+        ("worklist_kpis", "Red KPI of Support desk"),
+        ("worklist_reviews", "Opened by hand"),
+        ("worklist_risks", "Risk at appetite of Support desk"),
+        ("worklist_evidence", "Expiring"),
+        ("worklist_checkins", "Tue 3 Mar 2026"),  # the overdue check-in, a day ago
+    ],
+)
+def test_each_worklist_lists_its_items_with_links_to_the_engagement(
+    route: str, expected: str, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    engagement = busy_engagement(manager, title="Support desk")
+    query = "?when=overdue" if route == "worklist_checkins" else ""
+
+    page = client_for(manager).get(reverse(f"engagements:{route}") + query).content.decode()
+
+    assert expected in page
+    assert reverse("engagements:engagement_detail", args=[engagement.pk]) in page
+    assert reverse("vendors:vendor_detail", args=[engagement.vendor_id]) in page
+
+
+def test_the_checkin_worklist_tells_this_week_from_overdue(
+    manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    busy_engagement(manager)
+    client = client_for(manager)
+    url = reverse("engagements:worklist_checkins")
+
+    week = client.get(url + "?when=week")
+    overdue = client.get(url + "?when=overdue")
+
+    assert [c.scheduled_for for c in week.context["page"]] == [NOW + 2 * DAY]
+    assert [c.scheduled_for for c in overdue.context["page"]] == [NOW - DAY]
+    assert "Check-ins due this week" in week.content.decode()
+    assert "Overdue check-ins" in overdue.content.decode()
+
+
+def test_a_worklist_pages_through_long_lists(
+    manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    engagement = EngagementFactory(owner=manager)
+    for hours in range(1, 28):
+        CheckInFactory(
+            engagement=engagement, scheduled_for=NOW - hours * datetime.timedelta(hours=1)
+        )
+    url = reverse("engagements:worklist_checkins") + "?when=overdue"
+
+    first = client_for(manager).get(url)
+    second = client_for(manager).get(url + "&page=2")
+
+    assert len(first.context["page"]) == 25
+    assert len(second.context["page"]) == 2
+    assert "26–27 of 27 check-ins" in second.content.decode()
+
+
+# --- empty states --------------------------------------------------------------------------
+
+
+def test_an_empty_dashboard_says_what_to_do_next(
+    manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    page = client_for(manager).get(reverse("engagements:dashboard")).content.decode()
+
+    assert "You own no live engagement." in page
+    assert "No check-ins due this week." in page
+    assert "No overdue check-ins." in page
+    assert "No KPIs in red." in page
+    assert "No open review flags." in page
+    assert "No risk is above the appetite score of 12." in page
+    assert "No evidence expires in the next 30 days." in page
+    assert "No vendor does live work for you yet." in page
+
+
+@pytest.mark.parametrize(
+    ("route", "message"),
+    [
+        ("worklist_checkins", "No check-ins due this week."),
+        ("worklist_checkins_overdue", "No overdue check-ins."),
+        ("worklist_kpis", "No KPIs in red."),
+        ("worklist_reviews", "No open review flags."),
+        ("worklist_risks", "No risk is above appetite."),
+        ("worklist_evidence", "No evidence expires in the next 30 days."),
+    ],
+)
+def test_an_empty_worklist_says_so(
+    route: str, message: str, viewer: Any, client_for: Callable[[Any], Any]
+) -> None:
+    page = client_for(viewer).get(url_of(route)).content.decode()
+
+    assert message in page
+
+
+def test_the_dashboard_lists_the_vendors_worst_standing_first(
+    manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    EngagementFactory(owner=manager, vendor__standing=Vendor.Standing.EXCELLENT)
+    EngagementFactory(owner=manager, vendor__standing=Vendor.Standing.POOR)
+
+    response = client_for(manager).get(reverse("engagements:dashboard"))
+
+    assert [v.standing for v in response.context["vendors"].rows] == ["poor", "excellent"]

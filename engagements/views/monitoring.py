@@ -1,0 +1,265 @@
+"""Step 4 pages: the KPIs tab, KPI forms, measurements and a KPI's own page with its trend."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import IntegrityError
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_safe
+
+from engagements.charts.trend import kpi_trend, scorecard_trend
+from engagements.forms.monitoring import (
+    KpiForm,
+    KpiFromTemplatesForm,
+    MeasurementForm,
+    PeriodEntryForm,
+)
+from engagements.models import Engagement, Kpi, KpiRollup, KpiStatus, Measurement, Period
+from engagements.permissions import can_change, can_read, require
+
+MEASUREMENTS_PER_PAGE = 25
+CHART_PERIODS = 12
+SCORECARD_MONTHS = 12
+TREND_ARROWS = {
+    KpiRollup.Trend.BETTER: ("▲", "better than the period before"),
+    KpiRollup.Trend.WORSE: ("▼", "worse than the period before"),
+    KpiRollup.Trend.SAME: ("▶", "unchanged from the period before"),
+}
+
+
+def _engagement(pk: int) -> Engagement:
+    return get_object_or_404(Engagement.objects.select_related("vendor", "owner"), pk=pk)
+
+
+def _kpi(engagement: Engagement, kpi_pk: int) -> Kpi:
+    kpi = get_object_or_404(Kpi, pk=kpi_pk, engagement=engagement)
+    kpi.engagement = engagement
+    return kpi
+
+
+def _tab(engagement: Engagement) -> HttpResponseRedirect:
+    return redirect("engagements:engagement_kpis", pk=engagement.pk)
+
+
+@dataclass(frozen=True)
+class KpiRow:
+    kpi: Kpi
+    value: Decimal | None
+    status: str
+    period_start: Any
+    trend: str
+    last_measured_on: Any
+    last_measured_value: Decimal | None
+
+    @property
+    def status_label(self) -> str:
+        return str(KpiStatus(self.status).label)
+
+    @property
+    def trend_arrow(self) -> tuple[str, str] | None:
+        return TREND_ARROWS.get(self.trend)  # type: ignore[call-overload]
+
+
+def kpis_with_latest(engagement: Engagement) -> QuerySet[Kpi]:
+    """The engagement's KPIs, each with its latest rolled-up value and last entry: one query."""
+    rollups = KpiRollup.objects.filter(kpi=OuterRef("pk"), value__isnull=False).order_by(
+        "-period_start"
+    )
+    entries = Measurement.objects.filter(kpi=OuterRef("pk")).order_by("-measured_on")
+    return engagement.kpis.annotate(
+        latest_value=Subquery(rollups.values("value")[:1]),
+        latest_status=Subquery(rollups.values("status")[:1]),
+        latest_period=Subquery(rollups.values("period_start")[:1]),
+        latest_trend=Subquery(rollups.values("trend")[:1]),
+        last_measured_on=Subquery(entries.values("measured_on")[:1]),
+        last_measured_value=Subquery(entries.values("value")[:1]),
+    ).order_by("-is_active", "name")
+
+
+def _row(kpi: Any) -> KpiRow:
+    return KpiRow(
+        kpi=kpi,
+        value=kpi.latest_value,
+        status=kpi.latest_status or KpiStatus.NO_DATA,
+        period_start=kpi.latest_period,
+        trend=kpi.latest_trend or KpiRollup.Trend.UNKNOWN,
+        last_measured_on=kpi.last_measured_on,
+        last_measured_value=kpi.last_measured_value,
+    )
+
+
+@login_required
+@require_safe
+def engagement_kpis(request: HttpRequest, pk: int) -> HttpResponse:
+    require(can_read(request.user))
+    engagement = _engagement(pk)
+    rows = [_row(kpi) for kpi in kpis_with_latest(engagement)]
+    scorecards = list(
+        engagement.scorecards.filter(period=Period.MONTH).order_by("-period_start")[
+            :SCORECARD_MONTHS
+        ]
+    )
+    return render(
+        request,
+        "engagements/monitoring/kpi_tab.html",
+        {
+            "engagement": engagement,
+            "rows": rows,
+            "has_active": any(r.kpi.is_active for r in rows),
+            "may_edit": can_change(request.user, engagement),
+            "scorecard_chart": scorecard_trend(
+                reversed(scorecards), chart_id=f"scorecards-{engagement.pk}"
+            ),
+            "active_tab": "kpis",
+        },
+    )
+
+
+@login_required
+def kpi_from_templates(request: HttpRequest, pk: int) -> HttpResponse:
+    engagement = _engagement(pk)
+    require(can_change(request.user, engagement))
+    form = KpiFromTemplatesForm(request.POST or None, engagement=engagement)
+    if request.method == "POST" and form.is_valid():
+        added = form.save()
+        names = ", ".join(k.name for k in added)
+        messages.success(
+            request, f"Added {len(added)} KPI{'s' if len(added) != 1 else ''}: {names}."
+        )
+        return _tab(engagement)
+    return render(
+        request,
+        "engagements/monitoring/kpi_templates.html",
+        {"engagement": engagement, "form": form, "active_tab": "kpis"},
+    )
+
+
+@login_required
+def kpi_create(request: HttpRequest, pk: int) -> HttpResponse:
+    engagement = _engagement(pk)
+    require(can_change(request.user, engagement))
+    form = KpiForm(request.POST or None, engagement=engagement)
+    if request.method == "POST" and form.is_valid():
+        kpi = form.save()
+        messages.success(request, f"KPI “{kpi.name}” added.")
+        return _tab(engagement)
+    return render(
+        request,
+        "engagements/monitoring/kpi_form.html",
+        {"engagement": engagement, "form": form, "kpi": None, "active_tab": "kpis"},
+    )
+
+
+@login_required
+def kpi_update(request: HttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
+    engagement = _engagement(pk)
+    kpi = _kpi(engagement, kpi_pk)
+    require(can_change(request.user, kpi))
+    was_active = kpi.is_active
+    form = KpiForm(request.POST or None, instance=kpi, engagement=engagement)
+    if request.method == "POST" and form.is_valid():
+        kpi = form.save()
+        if was_active and not kpi.is_active:
+            messages.success(
+                request,
+                f"KPI “{kpi.name}” deactivated: it keeps its history but is no longer "
+                "measured or scored.",
+            )
+        else:
+            messages.success(request, f"KPI “{kpi.name}” saved.")
+        return redirect("engagements:kpi_detail", pk=engagement.pk, kpi_pk=kpi.pk)
+    return render(
+        request,
+        "engagements/monitoring/kpi_form.html",
+        {"engagement": engagement, "form": form, "kpi": kpi, "active_tab": "kpis"},
+    )
+
+
+@login_required
+@require_safe
+def kpi_detail(request: HttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
+    require(can_read(request.user))
+    engagement = _engagement(pk)
+    kpi = _kpi(engagement, kpi_pk)
+    rollups = list(kpi.rollups.order_by("-period_start")[:CHART_PERIODS])
+    rollups.reverse()
+    page = Paginator(
+        kpi.measurements.select_related("entered_by").order_by("-measured_on"),
+        MEASUREMENTS_PER_PAGE,
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "engagements/monitoring/kpi_detail.html",
+        {
+            "engagement": engagement,
+            "kpi": kpi,
+            "rollups": list(reversed(rollups)),
+            "chart": kpi_trend(kpi, rollups, chart_id=f"kpi-{kpi.pk}"),
+            "page": page,
+            "may_edit": can_change(request.user, kpi),
+            "active_tab": "kpis",
+        },
+    )
+
+
+@login_required
+def measurement_create(request: HttpRequest, pk: int) -> HttpResponse:
+    engagement = _engagement(pk)
+    require(can_change(request.user, engagement))
+    initial = {"kpi": request.GET.get("kpi")} if request.GET.get("kpi") else None
+    form = MeasurementForm(
+        request.POST or None, initial=initial, engagement=engagement, user=request.user
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            measurement = form.save()
+        except IntegrityError:
+            pass  # the form carries the message
+        else:
+            kpi = measurement.kpi
+            messages.success(
+                request,
+                f"Recorded {kpi.name}: {measurement.value.normalize():f} {kpi.unit} "
+                f"on {measurement.measured_on:%-d %b %Y}.",
+            )
+            return redirect("engagements:kpi_detail", pk=engagement.pk, kpi_pk=kpi.pk)
+    return render(
+        request,
+        "engagements/monitoring/measurement_form.html",
+        {"engagement": engagement, "form": form, "active_tab": "kpis"},
+    )
+
+
+@login_required
+def measurement_period(request: HttpRequest, pk: int) -> HttpResponse:
+    engagement = _engagement(pk)
+    require(can_change(request.user, engagement))
+    kpis = list(engagement.kpis.filter(is_active=True).order_by("name"))
+    form = PeriodEntryForm(request.POST or None, kpis=kpis, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = form.save()
+        except IntegrityError:
+            pass  # the form carries the message; nothing was written
+        else:
+            day = form.cleaned_data["measured_on"]
+            messages.success(
+                request,
+                f"Recorded {len(saved)} value{'s' if len(saved) != 1 else ''} for {day:%-d %b %Y}.",
+            )
+            return _tab(engagement)
+    elif request.method == "POST":
+        messages.error(request, "Nothing was saved: fix the rows marked below and send again.")
+    return render(
+        request,
+        "engagements/monitoring/measurement_period.html",
+        {"engagement": engagement, "form": form, "kpis": kpis, "active_tab": "kpis"},
+    )

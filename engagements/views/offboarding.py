@@ -1,0 +1,135 @@
+"""Leaving: the offboarding tab — start the checklist, tick items, close the engagement."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST, require_safe
+
+from engagements.forms.offboarding import StartOffboardingForm
+from engagements.models import DataAccessGrant, Engagement, OffboardingItem
+from engagements.permissions import can_change, can_read, require
+from engagements.services.offboarding import (
+    STANDARD_ITEMS,
+    close_blockers,
+    close_engagement,
+    complete_item,
+    offboarding_outcome,
+    offboarding_reason,
+    start_offboarding,
+)
+
+CHECKLIST_ORDER: dict[str, int] = {
+    kind: n for n, kind in enumerate((OffboardingItem.Kind.REVOKE_ACCESS, *STANDARD_ITEMS))
+}
+
+
+def _engagement(pk: int) -> Engagement:
+    return get_object_or_404(Engagement.objects.select_related("vendor", "owner"), pk=pk)
+
+
+def _render_tab(
+    request: HttpRequest,
+    engagement: Engagement,
+    *,
+    form: StartOffboardingForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    items = list(
+        OffboardingItem.objects.filter(engagement=engagement).select_related(
+            "grant", "done_by", "owner"
+        )
+    )
+    # Revoke-access items first, then the standard steps in the order people work through them.
+    items.sort(key=lambda item: (CHECKLIST_ORDER.get(item.kind, len(CHECKLIST_ORDER)), item.title))
+    grants = list(DataAccessGrant.objects.filter(engagement=engagement))
+    outcome = offboarding_outcome(items)
+    blockers = close_blockers(items=items, grants=grants, outcome=outcome)
+    may_start = engagement.status in (*Engagement.LIVE_STATUSES, Engagement.Status.OFFBOARDING)
+    initial = {"outcome": outcome, "reason": offboarding_reason(items)} if outcome else None
+    return render(
+        request,
+        "engagements/offboarding/engagement_offboarding.html",
+        {
+            "engagement": engagement,
+            "active_tab": "offboarding",
+            "items": items,
+            "done_count": sum(1 for item in items if item.is_done),
+            "active_grants": [g for g in grants if g.revoked_on is None],
+            "reason": offboarding_reason(items),
+            "outcome_label": Engagement.Status(outcome).label if outcome else "",
+            "blockers": blockers,
+            "may_change": can_change(request.user, engagement),
+            "may_start": may_start,
+            "form": form or StartOffboardingForm(initial=initial),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_safe
+def engagement_offboarding(request: HttpRequest, pk: int) -> HttpResponse:
+    require(can_read(request.user))
+    return _render_tab(request, _engagement(pk))
+
+
+@login_required
+@require_POST
+def offboarding_start(request: HttpRequest, pk: int) -> HttpResponse:
+    engagement = _engagement(pk)
+    require(can_change(request.user, engagement))
+    form = StartOffboardingForm(request.POST)
+    if not form.is_valid():
+        return _render_tab(request, engagement, form=form, status=400)
+    try:
+        items = start_offboarding(
+            engagement=engagement,
+            outcome=form.cleaned_data["outcome"],
+            reason=form.cleaned_data["reason"],
+            by=request.user,
+        )
+    except ValidationError as error:
+        form.add_error(None, error)
+        return _render_tab(request, engagement, form=form, status=400)
+    messages.success(
+        request, f"Offboarding started: the checklist has {len(items)} items to work through."
+    )
+    return redirect("engagements:engagement_offboarding", pk=engagement.pk)
+
+
+@login_required
+@require_POST
+def offboarding_item_done(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    engagement = _engagement(pk)
+    item = get_object_or_404(OffboardingItem, pk=item_pk, engagement=engagement)
+    require(can_change(request.user, item))
+    if engagement.status != Engagement.Status.OFFBOARDING:
+        messages.error(request, "This engagement is not being offboarded; nothing to tick.")
+    elif item.is_done:
+        messages.info(request, f"“{item.title}” was already done.")
+    else:
+        complete_item(item=item, by=request.user)
+        extra = f" Access to {item.grant.system} is revoked." if item.grant_id else ""  # type: ignore[union-attr]
+        messages.success(request, f"“{item.title}” done.{extra}")
+    return redirect("engagements:engagement_offboarding", pk=engagement.pk)
+
+
+@login_required
+@require_POST
+def offboarding_close(request: HttpRequest, pk: int) -> HttpResponse:
+    engagement = _engagement(pk)
+    require(can_change(request.user, engagement))
+    try:
+        engagement = close_engagement(engagement=engagement, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            f"{engagement.title} is closed: {engagement.get_status_display().lower()}.",
+        )
+    return redirect("engagements:engagement_offboarding", pk=engagement.pk)

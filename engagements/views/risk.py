@@ -1,0 +1,446 @@
+"""Step 5 pages: an engagement's risk register and data access, and the organisation-wide
+risk overview with its heat map and CSV export."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, F, QuerySet
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST, require_safe
+
+from engagements.charts.heatmap import Cell, heat_map
+from engagements.forms.risk import GrantForm, RevokeForm, RiskForm, RiskOverviewFilterForm
+from engagements.models import DataAccessGrant, Engagement, Risk
+from engagements.models.risk import risk_level
+from engagements.permissions import can_change, can_read, require
+
+OVERVIEW_PAGE_SIZE = 50
+
+
+# --- shared helpers -------------------------------------------------------------
+
+
+def _engagement(pk: int) -> Engagement:
+    return get_object_or_404(Engagement.objects.select_related("vendor", "owner"), pk=pk)
+
+
+def _risk(engagement: Engagement, risk_pk: int) -> Risk:
+    risk = get_object_or_404(
+        Risk.objects.select_related("owner"), pk=risk_pk, engagement=engagement
+    )
+    risk.engagement = engagement  # permissions and templates reuse the loaded engagement
+    return risk
+
+
+def _basis(request: HttpRequest) -> str:
+    """Which scores the heat map places: residual (after mitigation, the default) or inherent."""
+    return "inherent" if request.GET.get("basis") == "inherent" else "residual"
+
+
+def _selected_cell(request: HttpRequest) -> Cell | None:
+    """The heat map cell picked with ?l=<likelihood>&i=<impact>; anything else picks none."""
+    try:
+        cell = (int(request.GET["l"]), int(request.GET["i"]))
+    except (KeyError, ValueError):
+        return None
+    return cell if all(1 <= n <= 5 for n in cell) else None
+
+
+def _cell_of(risk: Risk, basis: str) -> Cell:
+    if basis == "inherent":
+        return risk.likelihood, risk.impact
+    return risk.residual_likelihood, risk.residual_impact
+
+
+def _cell_fields(basis: str) -> tuple[str, str]:
+    if basis == "inherent":
+        return "likelihood", "impact"
+    return "residual_likelihood", "residual_impact"
+
+
+def _query(params: QueryDict, **changes: object) -> str:
+    """The current query string with some parameters set (or dropped when None)."""
+    query = params.copy()
+    for key, value in changes.items():
+        if value is None:
+            query.pop(key, None)
+        else:
+            query[key] = str(value)
+    return query.urlencode()
+
+
+def _heat_map_context(
+    request: HttpRequest, counts: Counter[Cell] | dict[Cell, int], *, chart_id: str, anchor: str
+) -> dict[str, Any]:
+    basis = _basis(request)
+    selected = _selected_cell(request)
+
+    def link_for(likelihood: int, impact: int) -> str:
+        return f"?{_query(request.GET, l=likelihood, i=impact, page=None)}#{anchor}"
+
+    chart = heat_map(
+        counts,
+        link_for=link_for,
+        chart_id=chart_id,
+        title=f"Open risks by {basis} likelihood and impact",
+        selected=selected,
+        empty_message="No open risks to place on the map.",
+    )
+    return {
+        "chart": chart,
+        "basis": basis,
+        "selected": selected,
+        "selected_level": risk_level(selected[0] * selected[1]) if selected else None,
+        "residual_query": _query(request.GET, basis=None, page=None),
+        "inherent_query": _query(request.GET, basis="inherent", page=None),
+        "clear_cell_query": _query(request.GET, l=None, i=None, page=None),
+    }
+
+
+# --- the risks tab --------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def engagement_risks(request: HttpRequest, pk: int) -> HttpResponse:
+    require(can_read(request.user))
+    engagement = _engagement(pk)
+    risks = list(engagement.risks.select_related("owner"))
+    for risk in risks:
+        risk.engagement = engagement
+    risks.sort(key=lambda r: (r.status == Risk.Status.CLOSED, -r.residual_score, r.title))
+    basis = _basis(request)
+    open_risks = [r for r in risks if r.status != Risk.Status.CLOSED]
+    context = _heat_map_context(
+        request,
+        Counter(_cell_of(r, basis) for r in open_risks),
+        chart_id="risk-heat-map",
+        anchor="risk-register",
+    )
+    selected = context["selected"]
+    shown = [r for r in open_risks if _cell_of(r, basis) == selected] if selected else risks
+    today = timezone.localdate()
+    return render(
+        request,
+        "engagements/risk/engagement_risks.html",
+        {
+            **context,
+            "engagement": engagement,
+            "active_tab": "risks",
+            "may_change": can_change(request.user, engagement),
+            "rows": [
+                {
+                    "risk": r,
+                    "inherent_level": risk_level(r.inherent_score),
+                    "overdue": r.status != Risk.Status.CLOSED
+                    and r.next_review_on is not None
+                    and r.next_review_on < today,
+                }
+                for r in shown
+            ],
+            "risk_count": len(risks),
+            "open_count": len(open_risks),
+        },
+    )
+
+
+def _risks_tab(engagement: Engagement) -> HttpResponse:
+    return redirect(
+        reverse("engagements:engagement_risks", args=[engagement.pk]) + "#risk-register"
+    )
+
+
+def _render_risk_form(
+    request: HttpRequest, engagement: Engagement, form: RiskForm, risk: Risk | None
+) -> HttpResponse:
+    return render(
+        request,
+        "engagements/risk/risk_form.html",
+        {"engagement": engagement, "form": form, "risk": risk, "active_tab": "risks"},
+    )
+
+
+@login_required
+def risk_create(request: HttpRequest, pk: int) -> HttpResponse:
+    require(can_read(request.user))
+    engagement = _engagement(pk)
+    require(can_change(request.user, engagement))
+    form = RiskForm(request.POST or None, initial={"owner": request.user.pk})
+    if request.method == "POST" and form.is_valid():
+        form.instance.engagement = engagement
+        risk = form.save()
+        messages.success(
+            request,
+            f"Risk “{risk}” added ({risk.level}, next review {risk.next_review_on:%-d %b %Y}).",
+        )
+        return _risks_tab(engagement)
+    return _render_risk_form(request, engagement, form, None)
+
+
+@login_required
+def risk_update(request: HttpRequest, pk: int, risk_pk: int) -> HttpResponse:
+    require(can_read(request.user))
+    engagement = _engagement(pk)
+    risk = _risk(engagement, risk_pk)
+    require(can_change(request.user, risk))
+    form = RiskForm(request.POST or None, instance=risk)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Risk “{risk}” saved.")
+        return _risks_tab(engagement)
+    return _render_risk_form(request, engagement, form, risk)
+
+
+@login_required
+@require_POST
+def risk_review(request: HttpRequest, pk: int, risk_pk: int) -> HttpResponse:
+    require(can_read(request.user))
+    engagement = _engagement(pk)
+    risk = _risk(engagement, risk_pk)
+    require(can_change(request.user, risk))
+    if risk.status == Risk.Status.CLOSED:
+        messages.error(request, f"“{risk}” is closed; reopen it by editing its status first.")
+    else:
+        risk.mark_reviewed()
+        messages.success(
+            request,
+            f"“{risk}” reviewed today; next review on {risk.next_review_on:%-d %b %Y}.",
+        )
+    return _risks_tab(engagement)
+
+
+@login_required
+@require_POST
+def risk_close(request: HttpRequest, pk: int, risk_pk: int) -> HttpResponse:
+    require(can_read(request.user))
+    engagement = _engagement(pk)
+    risk = _risk(engagement, risk_pk)
+    require(can_change(request.user, risk))
+    if risk.status == Risk.Status.CLOSED:
+        messages.info(request, f"“{risk}” was already closed.")
+    else:
+        risk.status = Risk.Status.CLOSED
+        risk.next_review_on = None  # a closed risk is no longer due for review
+        risk.save(update_fields=["status", "next_review_on", "updated_at"])
+        messages.success(request, f"“{risk}” closed. It stays in the register, off the heat map.")
+    return _risks_tab(engagement)
+
+
+# --- the data access tab ----------------------------------------------------------
+
+
+def _render_access(
+    request: HttpRequest,
+    engagement: Engagement,
+    *,
+    grant_form: GrantForm,
+    bound_revoke: RevokeForm | None = None,
+) -> HttpResponse:
+    grants = list(
+        engagement.access_grants.select_related("granted_by", "revoked_by").order_by(
+            F("revoked_on").desc(nulls_first=True), "system"
+        )
+    )
+    may_change = can_change(request.user, engagement)
+    rows = []
+    for grant in grants:
+        revoke_form = None
+        if may_change and grant.is_active:
+            if bound_revoke is not None and bound_revoke.grant.pk == grant.pk:
+                revoke_form = bound_revoke
+            else:
+                revoke_form = RevokeForm(grant=grant)
+        rows.append({"grant": grant, "revoke_form": revoke_form})
+    return render(
+        request,
+        "engagements/risk/engagement_access.html",
+        {
+            "engagement": engagement,
+            "active_tab": "access",
+            "may_change": may_change,
+            "rows": rows,
+            "active_count": sum(1 for g in grants if g.is_active),
+            "grant_form": grant_form,
+        },
+    )
+
+
+@login_required
+def engagement_access(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the register of what the vendor can reach. POST: record a new grant."""
+    require(can_read(request.user))
+    engagement = _engagement(pk)
+    if request.method != "POST":
+        return _render_access(request, engagement, grant_form=GrantForm())
+    require(can_change(request.user, engagement))
+    form = GrantForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The access was not recorded; see the messages below.")
+        return _render_access(request, engagement, grant_form=form)
+    form.instance.engagement = engagement
+    form.instance.granted_by = request.user
+    if form.instance.revoked_on:
+        form.instance.revoked_by = request.user
+    grant = form.save()
+    messages.success(request, f"Access to {grant.system} recorded.")
+    return redirect("engagements:engagement_access", pk=engagement.pk)
+
+
+@login_required
+@require_POST
+def grant_revoke(request: HttpRequest, pk: int, grant_pk: int) -> HttpResponse:
+    require(can_read(request.user))
+    engagement = _engagement(pk)
+    grant = get_object_or_404(DataAccessGrant, pk=grant_pk, engagement=engagement)
+    grant.engagement = engagement
+    require(can_change(request.user, grant))
+    if not grant.is_active:
+        messages.info(request, f"Access to {grant.system} was already revoked.")
+        return redirect("engagements:engagement_access", pk=engagement.pk)
+    form = RevokeForm(request.POST, grant=grant)
+    if not form.is_valid():
+        messages.error(request, f"Access to {grant.system} was not revoked; check the date.")
+        return _render_access(request, engagement, grant_form=GrantForm(), bound_revoke=form)
+    grant.revoked_on = form.cleaned_data["revoked_on"]
+    grant.revoked_by = request.user  # type: ignore[assignment]
+    grant.save(update_fields=["revoked_on", "revoked_by", "updated_at"])
+    messages.success(request, f"Access to {grant.system} revoked on {grant.revoked_on:%-d %b %Y}.")
+    return redirect("engagements:engagement_access", pk=engagement.pk)
+
+
+# --- organisation-wide overview and export ------------------------------------------
+
+
+def _overview_risks(filters: RiskOverviewFilterForm) -> QuerySet[Risk]:
+    """The filtered open risks, before the heat map cell is applied."""
+    return filters.filter(Risk.objects.all())
+
+
+def _in_cell(risks: QuerySet[Risk], request: HttpRequest) -> QuerySet[Risk]:
+    selected = _selected_cell(request)
+    if selected is None:
+        return risks
+    likelihood_field, impact_field = _cell_fields(_basis(request))
+    return risks.filter(**{likelihood_field: selected[0], impact_field: selected[1]})
+
+
+def _register(risks: QuerySet[Risk]) -> QuerySet[Risk]:
+    return risks.select_related("engagement__vendor", "owner").order_by(
+        F("residual").desc(), "engagement__title", "title", "pk"
+    )
+
+
+@login_required
+@require_safe
+def risk_overview(request: HttpRequest) -> HttpResponse:
+    require(can_read(request.user))
+    filters = RiskOverviewFilterForm(request.GET or None)
+    risks = _overview_risks(filters)
+    likelihood_field, impact_field = _cell_fields(_basis(request))
+    counts = {
+        (row[likelihood_field], row[impact_field]): row["n"]
+        for row in risks.order_by().values(likelihood_field, impact_field).annotate(n=Count("pk"))
+    }
+    context = _heat_map_context(request, counts, chart_id="risk-overview-map", anchor="risk-list")
+    page = Paginator(_register(_in_cell(risks, request)), OVERVIEW_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    today = timezone.localdate()
+    return render(
+        request,
+        "engagements/risk/risk_overview.html",
+        {
+            **context,
+            "filters": filters,
+            "page": page,
+            "rows": [
+                {
+                    "risk": r,
+                    "inherent_level": risk_level(r.inherent_score),
+                    "overdue": r.next_review_on is not None and r.next_review_on < today,
+                }
+                for r in page
+            ],
+            "total": sum(counts.values()),
+            "appetite": filters.appetite,
+            "export_query": _query(request.GET, page=None),
+            "page_query": _query(request.GET, page=None),
+        },
+    )
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """Text a spreadsheet would run as a formula gets a leading quote (CSV injection)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+EXPORT_HEADER = [
+    "Engagement",
+    "Vendor",
+    "Risk",
+    "Category",
+    "Likelihood",
+    "Impact",
+    "Inherent score",
+    "Residual likelihood",
+    "Residual impact",
+    "Residual score",
+    "Level",
+    "Owner",
+    "Status",
+    "Next review",
+]
+
+
+def _export_rows(risks: Iterable[Risk]) -> Iterable[list[object]]:
+    for r in risks:
+        owner = r.owner.get_full_name() or r.owner.get_username()
+        yield [
+            r.engagement.title,
+            r.engagement.vendor.legal_name,
+            r.title,
+            r.get_category_display(),
+            r.likelihood,
+            r.impact,
+            r.inherent_score,
+            r.residual_likelihood,
+            r.residual_impact,
+            r.residual_score,
+            r.level,
+            owner,
+            r.get_status_display(),
+            r.next_review_on.isoformat() if r.next_review_on else "",
+        ]
+
+
+@login_required
+@require_safe
+def risk_export(request: HttpRequest) -> HttpResponse:
+    """The filtered register as CSV, with a byte order mark so spreadsheets read it as UTF-8."""
+    require(can_read(request.user))
+    filters = RiskOverviewFilterForm(request.GET or None)
+    risks = _register(_in_cell(_overview_risks(filters), request))
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="risk-register-{stamp}.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(EXPORT_HEADER)
+    for row in _export_rows(risks.iterator(chunk_size=500)):
+        writer.writerow([spreadsheet_safe(cell) for cell in row])
+    return response
