@@ -52,15 +52,6 @@ class ReminderPreference(TimeStampedModel):
     def local_now(self, now: datetime.datetime | None = None) -> datetime.datetime:
         return (now or timezone.now()).astimezone(zoneinfo.ZoneInfo(self.time_zone))
 
-    def digest_is_due(self, now: datetime.datetime | None = None) -> bool:
-        """On the chosen weekday, from the chosen local hour on (so a late run still sends)."""
-        local = self.local_now(now)
-        return (
-            self.digest_enabled
-            and local.weekday() == self.digest_weekday
-            and local.hour >= self.digest_hour
-        )
-
 
 class OutboundEmail(TimeStampedModel):
     """One email to send, keyed so the same reminder is never queued twice.

@@ -149,3 +149,44 @@ def test_the_engagement_page_shows_the_overview_contract_and_milestones(
         engagement.vendor.legal_name,
     ):
         assert text in page, text
+
+
+def build_engagement_world(owner: Any, engagements: int) -> Engagement:
+    """Engagements each with KPIs and measurements, risks, check-ins and milestones."""
+    from engagements.tests.factories import (
+        CheckInFactory,
+        KpiFactory,
+        MeasurementFactory,
+        RiskFactory,
+    )
+
+    first = None
+    for index in range(engagements):
+        engagement = EngagementFactory(owner=owner)
+        engagement.co_owners.add(UserFactory())
+        ContractFactory(engagement=engagement)
+        kpi = KpiFactory(engagement=engagement)
+        MeasurementFactory(kpi=kpi, measured_on=datetime.date(2026, 1, 1 + index % 28))
+        RiskFactory(engagement=engagement)
+        CheckInFactory(engagement=engagement)
+        for day in (1, 2):
+            MilestoneFactory(engagement=engagement, due_date=datetime.date(2026, 3, day))
+        first = first or engagement
+    assert first is not None
+    return first
+
+
+def test_the_engagement_page_runs_the_same_queries_with_3_and_30_engagements(
+    manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    client = client_for(manager)
+    engagement = build_engagement_world(manager, 3)
+    url = reverse("engagements:engagement_detail", args=[engagement.pk])
+    few = queries_for(client, url)
+
+    build_engagement_world(manager, 27)
+    for day in range(3, 25):
+        MilestoneFactory(engagement=engagement, due_date=datetime.date(2026, 3, day))
+    engagement.co_owners.add(*UserFactory.create_batch(5))
+
+    assert queries_for(client, url) == few
