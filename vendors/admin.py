@@ -17,6 +17,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from simple_history.admin import SimpleHistoryAdmin
 
 from outsourcing.uploads import content_type_for, validate_document
 
@@ -263,7 +264,7 @@ class VendorAdminForm(forms.ModelForm):
 
 
 @admin.register(Vendor)
-class VendorAdmin(admin.ModelAdmin):
+class VendorAdmin(SimpleHistoryAdmin):
     form = VendorAdminForm
     list_display = [
         "legal_name",

@@ -132,7 +132,7 @@ class VendorForm(forms.ModelForm):
     def __init__(self, *args: Any, may_assign_owner: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["country"].widget.attrs.update(
-            {"maxlength": 2, "style": "text-transform: uppercase", "autocomplete": "off"}
+            {"maxlength": 2, "class": "text-uppercase", "autocomplete": "off"}
         )
         if self.instance.pk:
             # Later status changes need a reason and go through the status page.

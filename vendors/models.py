@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from outsourcing.storage import RandomName, private_storage
 
@@ -194,6 +195,11 @@ class Vendor(TimeStampedModel):
     standing_updated_at = models.DateTimeField(null=True, blank=True)
 
     objects = VendorQuerySet.as_manager()
+
+    history = HistoricalRecords(
+        # Written by the rollup job, not by people; kept off the change history.
+        excluded_fields=["standing", "standing_score", "standing_updated_at"]
+    )
 
     class Meta:
         ordering = ["legal_name"]

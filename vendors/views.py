@@ -38,6 +38,7 @@ from engagements.models import (
 )
 from engagements.permissions import can_change, can_create, can_read, is_admin, require
 from engagements.views.dashboard import red_kpis, risks_above_appetite, with_residual_score
+from engagements.views.history import vendor_history
 from outsourcing.uploads import private_file_response
 
 from .forms import (
@@ -163,6 +164,7 @@ def vendor_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "performance": vendor_performance(vendor, list(vendor.engagements.all())),
             "vendor": vendor,
+            "history": vendor_history(vendor),
             "suggested_tier": Vendor.Tier(vendor.suggested_tier()),
             "may_change": can_change(request.user, vendor),
             "engagements": engagements,

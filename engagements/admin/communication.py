@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html_join
+from simple_history.admin import SimpleHistoryAdmin
 
 from vendors.admin import JoinedAdmin, log_bulk_change
 
@@ -54,7 +55,7 @@ class KpiInline(admin.TabularInline):
 
 
 @admin.register(Engagement)
-class EngagementAdmin(admin.ModelAdmin):
+class EngagementAdmin(SimpleHistoryAdmin):
     list_display = [
         "title",
         "vendor",

@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from simple_history.admin import SimpleHistoryAdmin
 
 from vendors.admin import JoinedAdmin
 
@@ -57,7 +58,7 @@ class KpiTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Kpi)
-class KpiAdmin(JoinedAdmin):
+class KpiAdmin(SimpleHistoryAdmin, JoinedAdmin):
     list_display = ["name", "engagement", *KPI_COLUMNS, "is_active"]
     list_filter = ["is_active", "direction", "aggregation", "period", "template"]
     list_select_related = ["engagement"]
@@ -67,7 +68,7 @@ class KpiAdmin(JoinedAdmin):
 
 
 @admin.register(Measurement)
-class MeasurementAdmin(admin.ModelAdmin):
+class MeasurementAdmin(SimpleHistoryAdmin):
     list_display = ["kpi_name", "engagement", "measured_on", "value", "source", "entered_by"]
     list_filter = ["source", "kpi__period"]
     list_select_related = ["kpi__engagement", "entered_by"]
@@ -119,7 +120,7 @@ class KpiRollupAdmin(ComputedAdmin):
 
 
 @admin.register(Scorecard)
-class ScorecardAdmin(ComputedAdmin):
+class ScorecardAdmin(SimpleHistoryAdmin, ComputedAdmin):
     fields = [
         "engagement",
         ("period", "period_start", "period_end"),

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from simple_history.admin import SimpleHistoryAdmin
 
 from vendors.admin import JoinedAdmin, UploadForm, log_bulk_change
 
@@ -52,7 +53,7 @@ class RiskLevelFilter(admin.SimpleListFilter):
 
 
 @admin.register(Risk)
-class RiskAdmin(admin.ModelAdmin):
+class RiskAdmin(SimpleHistoryAdmin):
     list_display = [
         "title",
         "engagement",
@@ -121,7 +122,7 @@ class RiskAdmin(admin.ModelAdmin):
 
 
 @admin.register(DataAccessGrant)
-class DataAccessGrantAdmin(admin.ModelAdmin):
+class DataAccessGrantAdmin(SimpleHistoryAdmin):
     list_display = [
         "system",
         "engagement",
@@ -163,6 +164,10 @@ class DataAccessGrantAdmin(admin.ModelAdmin):
         with transaction.atomic():
             DataAccessGrant.objects.filter(pk__in=pks).update(
                 revoked_on=today, revoked_by=request.user, updated_at=timezone.now()
+            )
+            # update() skips save(), so the change history is written here.
+            DataAccessGrant.history.bulk_history_create(
+                DataAccessGrant.objects.filter(pk__in=pks), update=True, default_user=request.user
             )
             log_bulk_change(
                 request,
@@ -221,7 +226,7 @@ class EvidenceInline(UploadInline):
 
 
 @admin.register(ComplianceItem)
-class ComplianceItemAdmin(JoinedAdmin):
+class ComplianceItemAdmin(SimpleHistoryAdmin, JoinedAdmin):
     list_display = [
         "requirement",
         "engagement",
@@ -273,6 +278,10 @@ class ComplianceItemAdmin(JoinedAdmin):
         with transaction.atomic():
             ComplianceItem.objects.filter(pk__in=pks).update(
                 accepted_at=now, accepted_by=request.user, updated_at=now
+            )
+            # update() skips save(), so the change history is written here.
+            ComplianceItem.history.bulk_history_create(
+                ComplianceItem.objects.filter(pk__in=pks), update=True, default_user=request.user
             )
             log_bulk_change(
                 request,

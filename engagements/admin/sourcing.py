@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from simple_history.admin import SimpleHistoryAdmin
 
 from vendors.admin import PRIVATE_FILES, JoinedAdmin, UploadForm
 
@@ -308,7 +309,7 @@ class ContractInline(admin.StackedInline):
 
 
 @admin.register(Contract)
-class ContractAdmin(admin.ModelAdmin):
+class ContractAdmin(SimpleHistoryAdmin):
     fields = ("engagement", *CONTRACT_FIELDS, ("created_at", "updated_at"))
     list_display = [
         "__str__",

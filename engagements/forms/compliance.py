@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.db import transaction
 from django.db.models import QuerySet
+from simple_history.utils import bulk_create_with_history
 
 from engagements.models import ComplianceItem, ComplianceRequirement, Engagement, Evidence
 from engagements.models.risk import ComplianceStatus
@@ -47,9 +48,12 @@ class AddRequirementsForm(forms.Form):
 
     @transaction.atomic
     def save(self) -> list[ComplianceItem]:
-        return ComplianceItem.objects.bulk_create(
-            ComplianceItem(engagement=self.engagement, requirement=requirement)
-            for requirement in self.cleaned_data["requirements"]
+        return bulk_create_with_history(
+            [
+                ComplianceItem(engagement=self.engagement, requirement=requirement)
+                for requirement in self.cleaned_data["requirements"]
+            ],
+            ComplianceItem,
         )
 
 

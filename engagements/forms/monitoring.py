@@ -10,6 +10,7 @@ from django import forms
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from engagements.models import Direction, Engagement, Kpi, KpiTemplate, Measurement
 
@@ -124,7 +125,7 @@ class KpiFromTemplatesForm(forms.Form):
             Kpi.from_template(template, engagement=self.engagement)
             for template in self.cleaned_data["templates"]
         ]
-        return Kpi.objects.bulk_create(kpis)
+        return bulk_create_with_history(kpis, Kpi)  # the history user comes from the request
 
 
 def check_value(kpi: Kpi, value: Decimal) -> str | None:

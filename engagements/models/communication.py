@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from vendors.models import (
     Contact,
@@ -75,6 +76,8 @@ class Engagement(TimeStampedModel):
     closed_at = models.DateTimeField(null=True, blank=True)
 
     objects = EngagementQuerySet.as_manager()
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["title"]

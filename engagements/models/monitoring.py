@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
 
 from vendors.models import TimeStampedModel, Vendor
 
@@ -218,6 +219,8 @@ class Kpi(KpiDefinition):
     )
     is_active = models.BooleanField(default=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["engagement", "name"]
         verbose_name = "KPI"
@@ -257,6 +260,8 @@ class Measurement(TimeStampedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     note = models.CharField(max_length=300, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-measured_on"]
@@ -336,6 +341,8 @@ class Scorecard(models.Model):
     # Per KPI: name, weight, value, attainment – as they were when computed.
     breakdown = models.JSONField(default=list, blank=True)
     computed_at = models.DateTimeField()
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["engagement", "-period_start"]

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
 
 from outsourcing.storage import RandomName, private_storage
 from vendors.models import TimeStampedModel, Vendor, currency_field, money_field
@@ -337,6 +338,8 @@ class Contract(TimeStampedModel):
         storage=private_storage, upload_to=RandomName("contracts"), blank=True
     )
     document_name = models.CharField(max_length=255, blank=True, help_text="Name as uploaded.")
+
+    history = HistoricalRecords()
 
     class Meta:
         indexes = [

@@ -525,6 +525,7 @@ def write_scorecards(
     for offset in range(0, len(engagement_ids), ENGAGEMENT_BATCH):
         chunk = {pk: months[pk] for pk in engagement_ids[offset : offset + ENGAGEMENT_BATCH]}
         rows = _scorecards_for(chunk, computed_at=computed_at)
+        stored = _stored_scorecards(chunk)
         Scorecard.objects.bulk_create(
             rows,
             update_conflicts=True,
@@ -538,8 +539,63 @@ def write_scorecards(
                 "computed_at",
             ],
         )
+        _record_scorecard_history(rows, stored, computed_at=computed_at)
         written += len(rows)
     return written
+
+
+ScorecardKey = tuple[int, datetime.date]
+
+
+def _scorecard_content(card: Scorecard) -> tuple[object, ...]:
+    return (card.score, card.kpis_counted, card.kpis_without_data, card.breakdown)
+
+
+def _stored_scorecards(
+    months: Mapping[int, set[datetime.date]],
+) -> dict[ScorecardKey, tuple[object, ...]]:
+    """What the batch's scorecards hold before the upsert (one query)."""
+    return {
+        (card.engagement_id, card.period_start): _scorecard_content(card)
+        for card in Scorecard.objects.filter(
+            engagement_id__in=list(months),
+            period=Period.MONTH,
+            period_start__range=(
+                min(min(due) for due in months.values()),
+                max(max(due) for due in months.values()),
+            ),
+        ).only(
+            "engagement_id",
+            "period_start",
+            "score",
+            "kpis_counted",
+            "kpis_without_data",
+            "breakdown",
+        )
+    }
+
+
+def _record_scorecard_history(
+    rows: list[Scorecard],
+    stored: Mapping[ScorecardKey, tuple[object, ...]],
+    *,
+    computed_at: datetime.datetime,
+) -> None:
+    """History rows for the scorecards that are new or whose score changed, one insert
+    each: the upsert bypasses save(), and the hourly recompute of an open month that
+    changed nothing must not add a history row every hour."""
+    created, changed = [], []
+    for card in rows:
+        before = stored.get((card.engagement_id, card.period_start))
+        if before is None:
+            created.append(card)
+        elif before != _scorecard_content(card):
+            changed.append(card)
+    for cards, update in ((created, False), (changed, True)):
+        if cards:
+            Scorecard.history.bulk_history_create(
+                cards, update=update, default_date=computed_at, default_change_reason="KPI rollup"
+            )
 
 
 @dataclass(frozen=True)

@@ -722,7 +722,7 @@ def test_the_backoff_doubles_and_the_email_fails_after_the_last_attempt(
 
 
 def test_send_again_in_the_admin_puts_failed_emails_back_in_the_queue(
-    admin_client: Client,
+    admin_client: Client, admin_user: Any
 ) -> None:
     failed = ef.OutboundEmailFactory(
         status=OutboundEmail.Status.FAILED, attempts=8, last_error="SMTPServerDisconnected"
@@ -730,6 +730,8 @@ def test_send_again_in_the_admin_puts_failed_emails_back_in_the_queue(
     sent = ef.OutboundEmailFactory(status=OutboundEmail.Status.SENT, attempts=1)
 
     with time_machine.travel(datetime.datetime(2026, 12, 7, 8, tzinfo=UTC), tick=False):
+        # A session lasts 8 hours (SESSION_COOKIE_AGE): the admin signs in on the day.
+        admin_client.force_login(admin_user)
         response = post_action(admin_client, OutboundEmail, "send_again", [failed, sent])
         failed.refresh_from_db()
         assert (failed.status, failed.attempts) == (OutboundEmail.Status.PENDING, 0)

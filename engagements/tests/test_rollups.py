@@ -346,7 +346,8 @@ def test_the_rollup_of_one_kpi_runs_a_fixed_number_of_queries_however_many_measu
     def count_queries(hour: int) -> int:
         with CaptureQueriesContext(connection) as queries:
             run_at(today, hour=hour, since=first_day)
-        return len(queries)
+        # Left out: the scorecards' history insert, one per batch when a score changed.
+        return len([q for q in queries if 'INSERT INTO "engagements_historical' not in q["sql"]])
 
     add(sorted(sparse), hour=1)
     run_at(today, hour=2, since=first_day)  # the job has run before

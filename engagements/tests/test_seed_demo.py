@@ -9,6 +9,7 @@ from django.apps import apps
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.http import HttpRequest
 from django.utils import timezone
 
 from engagements.demo import DEMO_PASSWORD, DEMO_USERS
@@ -86,7 +87,8 @@ def test_it_prints_the_demo_logins_and_they_work():
     assert DEMO_PASSWORD in output
     for demo_user in DEMO_USERS:
         assert demo_user.username in output
-        user = authenticate(username=demo_user.username, password=DEMO_PASSWORD)
+        # django-axes throttles logins per request, so authenticate() needs one.
+        user = authenticate(HttpRequest(), username=demo_user.username, password=DEMO_PASSWORD)
         assert user is not None
         assert list(user.groups.values_list("name", flat=True)) == [demo_user.group]
     assert User.objects.get(username="admin").is_superuser

@@ -206,8 +206,8 @@ def candidate_assess(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
 @login_required
+@require_POST
 def candidate_assess_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """The result of the answers as they stand on the form, computed by assess(); saves nothing."""
     candidate = _candidate(pk)

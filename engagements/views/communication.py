@@ -42,6 +42,7 @@ from engagements.services.communication import (
     decide_review,
     schedule_plan_checkins,
 )
+from engagements.views.history import engagement_history
 
 PAGE_SIZE = 25
 RECENT_CHECKINS = 12
@@ -89,6 +90,7 @@ def engagement_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "notice_days_ago": -days_left if days_left is not None and days_left < 0 else None,
             "milestones": [(m, m.is_overdue(today)) for m in engagement.milestones.all()],
             "can_edit": can_change(request.user, engagement),
+            "history": engagement_history(engagement),
             "active_tab": "overview",
         },
     )

@@ -25,6 +25,7 @@ from engagements.forms.compliance import (
 from engagements.models import ComplianceItem, ComplianceRequirement, Engagement, Evidence
 from engagements.models.risk import ComplianceStatus
 from engagements.permissions import can_change, can_read, require
+from engagements.views.history import compliance_history
 from outsourcing.uploads import private_file_response
 
 EXPIRING_DAYS = 30
@@ -133,6 +134,7 @@ def _render_tab(
             "may_change": can_change(request.user, engagement),
             "expiring_days": EXPIRING_DAYS,
             "failed_item": failed_item,
+            "history": compliance_history(engagement),
         },
         status=status,
     )

@@ -24,6 +24,7 @@ from engagements.forms.monitoring import (
 )
 from engagements.models import Engagement, Kpi, KpiRollup, KpiStatus, Measurement, Period
 from engagements.permissions import can_change, can_read, require
+from engagements.views.history import kpi_history, scorecard_history
 
 MEASUREMENTS_PER_PAGE = 25
 CHART_PERIODS = 12
@@ -118,6 +119,7 @@ def engagement_kpis(request: HttpRequest, pk: int) -> HttpResponse:
             "scorecard_chart": scorecard_trend(
                 reversed(scorecards), chart_id=f"scorecards-{engagement.pk}"
             ),
+            "history": scorecard_history(engagement),
             "active_tab": "kpis",
         },
     )
@@ -205,6 +207,7 @@ def kpi_detail(request: HttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
             "chart": kpi_trend(kpi, rollups, chart_id=f"kpi-{kpi.pk}"),
             "page": page,
             "may_edit": can_change(request.user, kpi),
+            "history": kpi_history(kpi),
             "active_tab": "kpis",
         },
     )

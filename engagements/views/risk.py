@@ -23,6 +23,7 @@ from engagements.forms.risk import GrantForm, RevokeForm, RiskForm, RiskOverview
 from engagements.models import DataAccessGrant, Engagement, Risk
 from engagements.models.risk import risk_level
 from engagements.permissions import can_change, can_read, require
+from engagements.views.history import access_history, risk_history
 
 OVERVIEW_PAGE_SIZE = 50
 
@@ -149,6 +150,7 @@ def engagement_risks(request: HttpRequest, pk: int) -> HttpResponse:
                 for r in shown
             ],
             "risk_count": len(risks),
+            "history": risk_history(engagement),
             "open_count": len(open_risks),
         },
     )
@@ -270,6 +272,7 @@ def _render_access(
             "may_change": may_change,
             "rows": rows,
             "active_count": sum(1 for g in grants if g.is_active),
+            "history": access_history(engagement),
             "grant_form": grant_form,
         },
     )

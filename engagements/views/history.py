@@ -1,0 +1,216 @@
+"""The "History" section of the browser pages: who changed what, and when.
+
+Reads django-simple-history's tables. A fixed number of queries whatever the size of
+the history: per tracked model one for its latest rows (with their users and the id of
+each row's previous version), one for those previous versions, then one per related
+model whose value changed, to name it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import models
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import Truncator
+
+from engagements.models import (
+    ComplianceItem,
+    Contract,
+    DataAccessGrant,
+    Engagement,
+    Kpi,
+    Measurement,
+    Risk,
+    Scorecard,
+)
+from vendors.models import Vendor
+
+# The entries a page shows: the latest ones across everything the section covers.
+HISTORY_LIMIT = 20
+# Bookkeeping and derived fields: they change with every save or run and say nothing.
+HIDDEN_FIELDS = frozenset({"created_at", "updated_at", "computed_at", "breakdown"})
+EMPTY = "—"
+ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    when: datetime.datetime
+    user: Any  # None when a job or the shell made the change
+    subject: str
+    action: str
+    changes: list[FieldChange]
+
+
+# A tracked model's history rows, and how to name the object of one row.
+Source = tuple[QuerySet[Any], Callable[[Any], str]]
+
+
+def recent_history(*sources: Source, limit: int = HISTORY_LIMIT) -> list[HistoryEntry]:
+    """The latest `limit` changes across these history querysets, newest first, each
+    with its field changes against the previous version of the same object."""
+    found: list[tuple[Any, Any, Callable[[Any], str]]] = []
+    for history, name in sources:
+        rows = history.model._default_manager
+        previous_id = Subquery(
+            rows.filter(id=OuterRef("id"), history_id__lt=OuterRef("history_id"))
+            .order_by("-history_id")
+            .values("history_id")[:1]
+        )
+        latest = list(
+            history.select_related("history_user")
+            .annotate(previous_id=previous_id)
+            .order_by("-history_date", "-history_id")[:limit]
+        )
+        previous = rows.in_bulk([row.previous_id for row in latest if row.previous_id])
+        found.extend((row, previous.get(row.previous_id), name) for row in latest)
+    found.sort(key=lambda item: (item[0].history_date, item[0].history_id), reverse=True)
+    found = found[:limit]
+
+    deltas = [
+        _changed_fields(row, before) if row.history_type == "~" and before else []
+        for row, before, _ in found
+    ]
+    names = _related_names(
+        (row.instance_type._meta.get_field(change.field), change.old, change.new)
+        for (row, _, _), changes in zip(found, deltas, strict=True)
+        for change in changes
+    )
+    return [
+        HistoryEntry(
+            when=row.history_date,
+            user=row.history_user,
+            subject=name(row),
+            action=ACTIONS.get(row.history_type, row.history_type),
+            changes=[
+                _shown(row.instance_type._meta.get_field(change.field), change, names)
+                for change in changes
+            ],
+        )
+        for (row, _, name), changes in zip(found, deltas, strict=True)
+    ]
+
+
+def _changed_fields(row: Any, before: Any) -> list[Any]:
+    model = row.instance_type
+    hidden = HIDDEN_FIELDS | {
+        field.name for field in model._meta.get_fields() if isinstance(field, models.FileField)
+    }
+    return list(row.diff_against(before, excluded_fields=hidden).changes)
+
+
+RelatedNames = dict[type[models.Model], dict[Any, str]]
+
+
+def _related_names(changed: Iterable[tuple[Any, Any, Any]]) -> RelatedNames:
+    """Names of the related objects in the changes: one query per related model."""
+    wanted: dict[type[models.Model], set[Any]] = defaultdict(set)
+    for field, old, new in changed:
+        if field.is_relation and field.many_to_one:
+            wanted[field.related_model].update(v for v in (old, new) if v is not None)
+    names: RelatedNames = {}
+    for model, pks in wanted.items():
+        objects: dict[Any, Any] = model._default_manager.in_bulk(pks)
+        names[model] = {pk: _name(obj) for pk, obj in objects.items()}
+    return names
+
+
+def _name(obj: Any) -> str:
+    if hasattr(obj, "get_full_name"):  # a user
+        return obj.get_full_name() or obj.get_username()
+    return str(obj)
+
+
+def _shown(field: Any, change: Any, names: RelatedNames) -> FieldChange:
+    def text(value: Any) -> str:
+        if value is None or value == "":
+            return EMPTY
+        if field.is_relation:
+            return names.get(field.related_model, {}).get(value, f"#{value} (deleted)")
+        if field.choices:
+            return str(dict(field.flatchoices).get(value, value))
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if isinstance(value, Decimal):
+            return f"{value.normalize():f}"
+        if isinstance(value, datetime.datetime):
+            return date_format(timezone.localtime(value), "DATETIME_FORMAT")
+        if isinstance(value, datetime.date):
+            return date_format(value)
+        return Truncator(str(value)).chars(120)
+
+    return FieldChange(str(field.verbose_name), text(change.old), text(change.new))
+
+
+# --- what each page's section covers --------------------------------------------------
+
+
+def vendor_history(vendor: Vendor) -> list[HistoryEntry]:
+    return recent_history((Vendor.history.filter(id=vendor.pk), lambda row: "Vendor"))
+
+
+def engagement_history(engagement: Engagement) -> list[HistoryEntry]:
+    return recent_history(
+        (Engagement.history.filter(id=engagement.pk), lambda row: "Engagement"),
+        (Contract.history.filter(engagement_id=engagement.pk), lambda row: "Contract"),
+    )
+
+
+def kpi_history(kpi: Kpi) -> list[HistoryEntry]:
+    return recent_history(
+        (Kpi.history.filter(id=kpi.pk), lambda row: "KPI"),
+        (
+            Measurement.history.filter(kpi_id=kpi.pk),
+            lambda row: f"Value of {row.measured_on:%-d %b %Y}",
+        ),
+    )
+
+
+def scorecard_history(engagement: Engagement) -> list[HistoryEntry]:
+    return recent_history(
+        (
+            Scorecard.history.filter(engagement_id=engagement.pk),
+            lambda row: f"Scorecard {row.period_start:%b %Y}",
+        )
+    )
+
+
+def risk_history(engagement: Engagement) -> list[HistoryEntry]:
+    return recent_history(
+        (Risk.history.filter(engagement_id=engagement.pk), lambda row: f"Risk “{row.title}”")
+    )
+
+
+def access_history(engagement: Engagement) -> list[HistoryEntry]:
+    return recent_history(
+        (
+            DataAccessGrant.history.filter(engagement_id=engagement.pk),
+            lambda row: f"Access to {row.system}",
+        )
+    )
+
+
+def compliance_history(engagement: Engagement) -> list[HistoryEntry]:
+    return recent_history(
+        (
+            ComplianceItem.history.filter(engagement_id=engagement.pk).select_related(
+                "requirement"
+            ),
+            lambda row: row.requirement.name,
+        )
+    )
