@@ -15,8 +15,8 @@ from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.html import format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from simple_history.admin import SimpleHistoryAdmin
 
 from outsourcing.uploads import content_type_for, validate_document
@@ -67,8 +67,8 @@ class PrivateFileInput(forms.ClearableFileInput):
                 )
             )
         parts.append(format_html("<br>{}: {}", self.input_text, upload))
-        # Every part went through format_html above.
-        return mark_safe("".join(parts))
+        # Every part is already safe HTML from format_html; join them without re-escaping.
+        return format_html_join("", "{}", ((part,) for part in parts))
 
 
 PRIVATE_FILES: Mapping[type[models.Field[Any, Any]], Mapping[str, Any]] = {

@@ -29,7 +29,8 @@ def document(
     several charts. `body` must already be built from escaped pieces (see `text`).
     """
     ident = text(chart_id)
-    return mark_safe(  # noqa: S308 - every piece of user text went through text()
+    # Reviewed: every piece of user text went through text(); tests check the escaping.
+    return mark_safe(  # nosec B308 B703
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'width="100%" role="img" aria-labelledby="{ident}-title {ident}-desc" '
         f'class="outsourcing-chart" preserveAspectRatio="xMidYMid meet">'
