@@ -19,6 +19,7 @@ from engagements.tests.factories import (
     PerformanceReviewFactory,
     ScorecardFactory,
 )
+from engagements.tests.roles import CHANGE, READ, ROLES, user_for
 from vendors.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -56,49 +57,6 @@ class World:
 @pytest.fixture
 def world(manager: Any) -> World:
     return World(manager)
-
-
-ROLES = [
-    "anonymous",
-    "no_role",
-    "viewer",
-    "owner",
-    "co_owner",
-    "other_manager",
-    "evaluator_user",
-    "role_admin",
-    "superuser",
-]
-
-
-def user_for(role: str, world: World, request: pytest.FixtureRequest) -> Any:
-    if role == "anonymous":
-        return None
-    if role == "no_role":
-        return UserFactory(username="no-role")
-    if role == "owner":
-        return request.getfixturevalue("manager")
-    if role == "co_owner":
-        user = request.getfixturevalue("other_manager")
-        world.engagement.co_owners.add(user)
-        return user
-    if role == "superuser":
-        return request.getfixturevalue("admin_user")
-    return request.getfixturevalue(role)
-
-
-READ = {
-    "anonymous": 302,
-    "no_role": 403,
-    "viewer": 200,
-    "owner": 200,
-    "co_owner": 200,
-    "other_manager": 200,
-    "evaluator_user": 200,
-    "role_admin": 200,
-    "superuser": 200,
-}
-CHANGE = {**READ, "viewer": 403, "other_manager": 403, "evaluator_user": 403}
 
 
 def url_of(route: str, world: World) -> str:
