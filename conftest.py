@@ -6,6 +6,26 @@ from typing import Any
 
 import pytest
 from django.conf import LazySettings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+# Hostile-input tests (outsourcing/tests/hostile.py). CI runs 200 examples per form,
+# derandomized so it repeats exactly what passed here; "dev" runs fewer, freshly random.
+# Each example is a real request in a rolled-back savepoint, hence no deadline and the
+# function-scoped fixtures (client, db) shared by the examples of one test.
+_HYPOTHESIS = hypothesis_settings(
+    deadline=None,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.large_base_example,
+    ],
+)
+hypothesis_settings.register_profile("ci", _HYPOTHESIS, max_examples=200, derandomize=True)
+hypothesis_settings.register_profile("dev", _HYPOTHESIS, max_examples=25)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 def require_service(name: str, available: bool) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import zoneinfo
 from decimal import Decimal
 from typing import Any
@@ -51,8 +52,19 @@ def money_field(**kwargs: Any) -> models.DecimalField:
     return models.DecimalField(max_digits=14, decimal_places=2, **kwargs)
 
 
+@functools.cache
+def time_zone_names() -> tuple[str, ...]:
+    """The IANA zone names, sorted; read from disk once per process (it opens every zone file)."""
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+@functools.cache
+def _known_time_zones() -> frozenset[str]:
+    return frozenset(time_zone_names())
+
+
 def validate_time_zone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
+    if value not in _known_time_zones():
         raise ValidationError(
             "%(value)s is not a known time zone. Use a name like Europe/Berlin.",
             params={"value": value},

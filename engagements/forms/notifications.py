@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zoneinfo
 from typing import Any
 
 from crispy_forms.helper import FormHelper
@@ -10,6 +9,7 @@ from crispy_forms.layout import Fieldset, Layout, Submit
 from django import forms
 
 from engagements.models import ReminderPreference
+from vendors.models import time_zone_names
 
 HOURS = [(hour, f"{hour:02d}:00") for hour in range(24)]
 
@@ -60,5 +60,5 @@ class ReminderPreferenceForm(forms.ModelForm):
         self.helper.add_input(Submit("save", "Save reminder settings"))
 
     @staticmethod
-    def time_zone_names() -> list[str]:
-        return sorted(zoneinfo.available_timezones())
+    def time_zone_names() -> tuple[str, ...]:
+        return time_zone_names()
