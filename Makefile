@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint check worker beat web install install-dev migrate seed clean
+.PHONY: run test test-hostile audit lint check worker beat web install install-dev migrate seed clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,16 @@ beat: install
 ## The test suite (SQLite by default; DATABASE_URL/REDIS_URL point it at real services).
 test: install-dev
 	$(BIN)/pytest $(ARGS)
+
+## The hostile-input suite alone at CI strength: 200 Hypothesis examples per form.
+test-hostile: install-dev
+	HYPOTHESIS_PROFILE=ci $(BIN)/pytest -m hostile $(ARGS)
+
+## Known vulnerabilities in the pinned requirements. Needs pypi.org's JSON API or
+## osv.dev, which closed networks may not reach (see README, "Security").
+audit: install-dev
+	$(BIN)/pip install --quiet pip-audit==2.10.1
+	$(BIN)/pip-audit -r requirements.txt -r requirements-dev.txt
 
 ## Lint, types, and bandit over the project code (a medium or high finding fails;
 ## reviewed ones carry "# nosec" with the reason beside them).
