@@ -63,6 +63,11 @@ from .views import communication as communication_views  # noqa: E402
 urlpatterns += [
     path("engagements/", communication_views.engagement_list, name="engagement_list"),
     path("engagements/<int:pk>/", communication_views.engagement_detail, name="engagement_detail"),
+    path(
+        "engagements/<int:pk>/owners/",
+        communication_views.engagement_owners,
+        name="engagement_owners",
+    ),
 ]
 
 # --- across the steps: reminder preferences ----------------------------------
@@ -174,6 +179,26 @@ urlpatterns += [
         "engagements/<int:pk>/measurements/period/",
         monitoring_views.measurement_period,
         name="measurement_period",
+    ),
+    path(
+        "engagements/<int:pk>/measurements/<int:measurement_pk>/edit/",
+        monitoring_views.measurement_update,
+        name="measurement_update",
+    ),
+    path(
+        "engagements/<int:pk>/measurements/<int:measurement_pk>/delete/",
+        monitoring_views.measurement_delete,
+        name="measurement_delete",
+    ),
+    path(
+        "engagements/<int:pk>/measurements/import/",
+        monitoring_views.measurement_import,
+        name="measurement_import",
+    ),
+    path(
+        "engagements/<int:pk>/measurements/import/template.csv",
+        monitoring_views.measurement_import_template,
+        name="measurement_import_template",
     ),
 ]
 # --- step 5: risk, data access, risk overview ---------------------------------

@@ -76,6 +76,29 @@ def owner_choices() -> QuerySet[Any]:
     )
 
 
+# The ids a database integer key can hold; a larger one would crash the lookup (OverflowError).
+MAX_ROW_ID = 2**63 - 1
+
+
+class RowsChoiceField(forms.ModelMultipleChoiceField):
+    """Checkboxes of rows that refuse an id no row can have, however large, with the usual
+    message, instead of handing it to the database."""
+
+    def clean(self, value: Any) -> Any:
+        for pk in value if isinstance(value, list | tuple) else []:
+            try:
+                in_range = 0 < int(str(pk)) <= MAX_ROW_ID
+            except ValueError:
+                continue  # not a number: the field's own check says so
+            if not in_range:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": str(pk)[:20]},
+                )
+        return super().clean(value)
+
+
 class VendorForm(forms.ModelForm):
     """Create or edit a vendor. The tier is saved through `Vendor.change_tier`, kept in history.
 
@@ -128,6 +151,7 @@ class VendorForm(forms.ModelForm):
             "services": forms.CheckboxSelectMultiple,
             "tags": forms.CheckboxSelectMultiple,
         }
+        field_classes = {"services": RowsChoiceField, "tags": RowsChoiceField}
 
     def __init__(self, *args: Any, may_assign_owner: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -23,7 +23,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from engagements.charts import svg
 from engagements.models import (
@@ -39,8 +39,10 @@ from engagements.models import (
 from engagements.permissions import can_change, can_create, can_read, is_admin, require
 from engagements.views.dashboard import red_kpis, risks_above_appetite, with_residual_score
 from engagements.views.history import vendor_history
+from outsourcing.csvimport import csv_download
 from outsourcing.uploads import private_file_response
 
+from . import imports as vendor_imports
 from .forms import (
     CertificationForm,
     ContactForm,
@@ -49,7 +51,16 @@ from .forms import (
     VendorForm,
     delete_file_after_commit,
 )
-from .models import Certification, Contact, Vendor, VendorStatusChange, VendorTierChange
+from .imports import VendorUploadForm, import_vendors
+from .models import (
+    Certification,
+    Contact,
+    ServiceCategory,
+    Tag,
+    Vendor,
+    VendorStatusChange,
+    VendorTierChange,
+)
 
 PAGE_SIZE = 25
 
@@ -334,6 +345,48 @@ def vendor_create(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"{vendor} is in the registry.")
         return redirect(_vendor_url(vendor))
     return _vendor_form_page(request, form, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def vendor_import(request: HttpRequest) -> HttpResponse:
+    """Vendors from a CSV file: all rows imported, or none and a report of every error."""
+    require(can_create(request.user))
+    form = VendorUploadForm(request.POST, request.FILES) if request.method == "POST" else None
+    report = None
+    if form is not None and form.is_valid():
+        report = import_vendors(table=form.table, by=request.user)
+        if report.ok:
+            messages.success(
+                request, f"Imported {report.created} vendor{'s' if report.created != 1 else ''}."
+            )
+            return redirect("vendors:vendor_list")
+    return render(
+        request,
+        "vendors/vendor_import.html",
+        {
+            "form": form or VendorUploadForm(),
+            "report": report,
+            "required_columns": vendor_imports.REQUIRED_COLUMNS,
+            "choices": {
+                column: vendor_imports.allowed_values(column)
+                for column in vendor_imports.CHOICE_COLUMNS
+            },
+            "services": ServiceCategory.objects.values_list("name", flat=True),
+            "tags": Tag.objects.values_list("name", flat=True),
+            "max_rows": vendor_imports.MAX_VENDOR_ROWS,
+        },
+    )
+
+
+@login_required
+@require_safe
+def vendor_import_template(request: HttpRequest) -> HttpResponse:
+    """The import's columns and one example row, to fill in a spreadsheet."""
+    require(can_create(request.user))
+    return csv_download(
+        "vendors-import-template.csv", vendor_imports.COLUMNS, vendor_imports.template_rows()
+    )
 
 
 @login_required

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django.utils.html import escape
@@ -9,10 +10,15 @@ from django.utils.safestring import SafeString, mark_safe
 
 Number = int | float | Decimal
 
+# Characters XML 1.0 cannot hold at all (control characters other than tab and line breaks,
+# lone surrogates, U+FFFE and U+FFFF): one of them in a KPI name would break the whole SVG.
+NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
 
 def text(value: object) -> str:
-    """Escape anything shown inside the SVG (labels, titles, tooltips)."""
-    return str(escape(str(value)))
+    """Escape anything shown inside the SVG (labels, titles, tooltips), dropping the
+    characters XML cannot hold."""
+    return str(escape(NOT_XML.sub("", str(value))))
 
 
 def fmt(value: Number) -> str:

@@ -33,6 +33,7 @@ from .helpers import (
     ensure,
     ensure_action,
     ensure_candidate,
+    ensure_co_owner,
     ensure_compliance,
     ensure_milestones,
     ensure_plan,
@@ -255,7 +256,7 @@ def seed(people: People, vendors: dict[str, Vendor], today: datetime.date) -> En
             "status": Engagement.Status.ACTIVE,
         },
     )
-    engagement.co_owners.add(people.manager2)
+    ensure_co_owner(engagement, people.manager2)
     engagement.vendor_contacts.add(*brightline.contacts.all())
     ensure(
         Contract,

@@ -107,6 +107,12 @@ def ensure(model: type[M], defaults: dict[str, Any] | None = None, **keys: Any) 
     return obj
 
 
+def ensure_co_owner(engagement: Engagement, user: User) -> None:
+    """Add a co-owner once: `add()` of someone already there still writes a history entry."""
+    if not engagement.co_owners.filter(pk=user.pk).exists():
+        engagement.co_owners.add(user)
+
+
 def demo_file(name: str, title: str, body: str = "") -> ContentFile[bytes]:
     text = (
         f"{title}\n\n"

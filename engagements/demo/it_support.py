@@ -24,6 +24,7 @@ from .helpers import (
     ensure,
     ensure_action,
     ensure_candidate,
+    ensure_co_owner,
     ensure_compliance,
     ensure_milestones,
     ensure_plan,
@@ -105,7 +106,7 @@ def seed(people: People, vendors: dict[str, Vendor], today: datetime.date) -> En
             "status": Engagement.Status.ACTIVE,
         },
     )
-    engagement.co_owners.add(people.manager)
+    ensure_co_owner(engagement, people.manager)
     engagement.vendor_contacts.add(*northstar.contacts.all())
     ensure(
         Contract,

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.forms import BaseInlineFormSet, inlineformset_factory
+from django.utils import timezone
 
 from engagements import permissions
 from engagements.forms.sourcing import person_name
@@ -21,6 +22,7 @@ from engagements.models import (
     Milestone,
     PerformanceReview,
 )
+from vendors.forms import owner_choices
 from vendors.models import Vendor
 
 
@@ -86,6 +88,14 @@ class EngagementFilterForm(forms.Form):
 
 # --- the communication tab: plan, check-ins, action items ----------------------
 
+# How far ahead a plan may start or an extra check-in may be set. Beyond it a date is a
+# typo, and near the year 9999 it cannot even be shown in a time zone east of UTC.
+YEARS_AHEAD = 10
+
+
+def latest_allowed_day() -> datetime.date:
+    return timezone.localdate() + datetime.timedelta(days=round(365.25 * YEARS_AHEAD))
+
 
 def _people() -> QuerySet[Any]:
     """Colleagues who may own an action item: anyone active with a role."""
@@ -118,6 +128,14 @@ class CommunicationPlanForm(forms.ModelForm):
         }
         help_texts = {"time_zone": "The time zone the meeting time is in, e.g. Europe/Berlin."}
 
+    def clean_starts_on(self) -> datetime.date:
+        starts_on: datetime.date = self.cleaned_data["starts_on"]
+        if starts_on > latest_allowed_day():
+            raise forms.ValidationError(
+                f"Start the plan within {YEARS_AHEAD} years from today.", code="too_far"
+            )
+        return starts_on
+
 
 class EscalationLevelForm(forms.ModelForm):
     class Meta:
@@ -131,6 +149,11 @@ class EscalationLevelForm(forms.ModelForm):
 
 
 class BaseEscalationLevelFormSet(BaseInlineFormSet):
+    default_error_messages = {
+        **BaseInlineFormSet.default_error_messages,
+        "too_many_forms": "An escalation path has at most 9 levels.",
+    }
+
     def clean(self) -> None:
         """A level appears once; the message goes to the repeated level's field."""
         seen: set[int] = set()
@@ -159,6 +182,11 @@ EscalationLevelFormSet = inlineformset_factory(
     formset=BaseEscalationLevelFormSet,
     extra=1,
     can_delete=True,
+    # Levels run from 1 to 9. The cap also bounds what a tampered TOTAL_FORMS can make
+    # the server build and render (Django's own bound is 2,000 forms).
+    max_num=9,
+    validate_max=True,
+    absolute_max=9,
 )
 
 
@@ -219,8 +247,27 @@ class ActionItemForm(forms.ModelForm):
         return data
 
 
+# Bounds what a tampered TOTAL_FORMS can make the server build and render.
+MAX_ACTION_ITEMS = 50
+
+
+class BaseActionItemFormSet(BaseInlineFormSet):
+    default_error_messages = {
+        **BaseInlineFormSet.default_error_messages,
+        "too_many_forms": f"A check-in holds at most {MAX_ACTION_ITEMS} action items.",
+    }
+
+
 ActionItemFormSet = inlineformset_factory(
-    CheckIn, ActionItem, form=ActionItemForm, extra=2, can_delete=True
+    CheckIn,
+    ActionItem,
+    form=ActionItemForm,
+    formset=BaseActionItemFormSet,
+    extra=2,
+    can_delete=True,
+    max_num=MAX_ACTION_ITEMS,
+    validate_max=True,
+    absolute_max=MAX_ACTION_ITEMS,
 )
 
 
@@ -237,6 +284,11 @@ class UnscheduledCheckInForm(forms.Form):
 
     def clean_scheduled_for(self) -> datetime.datetime:
         moment: datetime.datetime = self.cleaned_data["scheduled_for"]
+        earliest = timezone.localdate() - datetime.timedelta(days=round(365.25 * YEARS_AHEAD))
+        if not earliest <= moment.date() <= latest_allowed_day():
+            raise forms.ValidationError(
+                f"Pick a time within {YEARS_AHEAD} years of today.", code="too_far"
+            )
         if CheckIn.objects.filter(engagement=self.engagement, scheduled_for=moment).exists():
             raise forms.ValidationError("There is a check-in at that time already.")
         return moment
@@ -289,3 +341,71 @@ class ManualReviewForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": "Say what prompted the review."},
     )
+
+
+# --- owner and co-owners ------------------------------------------------------------
+
+NOT_A_POSSIBLE_OWNER = (
+    "Pick an active manager or admin who does not own or co-own this engagement yet."
+)
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return person_name(obj)
+
+
+class CoOwnerAddForm(forms.Form):
+    """Add a co-owner: an active manager or admin, not the owner, not a co-owner already."""
+
+    action = forms.CharField(widget=forms.HiddenInput, initial="add")
+    user = PersonChoiceField(
+        label="Colleague",
+        queryset=get_user_model().objects.none(),
+        empty_label="Choose a manager or admin",
+        error_messages={"invalid_choice": NOT_A_POSSIBLE_OWNER},
+        help_text="Co-owners may change everything in this engagement, as the owner may.",
+    )
+
+    def __init__(self, *args: Any, engagement: Engagement, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = owner_choices().exclude(  # type: ignore[attr-defined]
+            Q(pk=engagement.owner_id) | Q(co_owned_engagements=engagement)
+        )
+
+
+class CoOwnerRemoveForm(forms.Form):
+    action = forms.CharField(widget=forms.HiddenInput, initial="remove")
+    user = PersonChoiceField(
+        queryset=get_user_model().objects.none(),
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": "That person no longer co-owns this engagement."},
+    )
+
+    def __init__(self, *args: Any, engagement: Engagement, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = engagement.co_owners.all()  # type: ignore[attr-defined]
+
+
+class OwnerTransferForm(forms.Form):
+    """Hand the engagement to another manager or admin (admins only)."""
+
+    action = forms.CharField(widget=forms.HiddenInput, initial="transfer")
+    owner = PersonChoiceField(
+        label="New owner",
+        queryset=get_user_model().objects.none(),
+        empty_label="Choose a manager or admin",
+        error_messages={
+            "invalid_choice": "Pick an active manager or admin other than the current owner."
+        },
+    )
+    keep_previous = forms.BooleanField(required=False, initial=True)
+
+    def __init__(self, *args: Any, engagement: Engagement, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owner_choices().exclude(  # type: ignore[attr-defined]
+            pk=engagement.owner_id
+        )
+        self.fields[
+            "keep_previous"
+        ].label = f"Keep {person_name(engagement.owner)} on as a co-owner"

@@ -13,6 +13,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from engagements.models import Direction, Engagement, Kpi, KpiTemplate, Measurement
+from outsourcing.csvimport import CsvUploadForm
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 ALREADY_THERE = "There is already a value for this date; edit it instead."
@@ -150,6 +151,11 @@ class MeasurementForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.user = user
         kpis: QuerySet[Kpi] = engagement.kpis.filter(is_active=True)
+        if self.instance.pk is not None:
+            # A value stays with its KPI (another KPI counts in other units); a KPI that
+            # has been deactivated since may still have its values corrected.
+            kpis = engagement.kpis.filter(pk=self.instance.kpi_id)
+            self.fields["kpi"].disabled = True
         self.fields["kpi"].queryset = kpis  # type: ignore[attr-defined]
         self.fields["kpi"].label_from_instance = lambda k: f"{k.name} ({k.unit})"  # type: ignore[attr-defined]
         self.fields["measured_on"].initial = timezone.localdate()
@@ -169,7 +175,9 @@ class MeasurementForm(forms.ModelForm):
         if (
             kpi is not None
             and day is not None
-            and Measurement.objects.filter(kpi=kpi, measured_on=day).exists()
+            and Measurement.objects.filter(kpi=kpi, measured_on=day)
+            .exclude(pk=self.instance.pk)
+            .exists()
         ):
             self.add_error("measured_on", ALREADY_THERE)
         return data
@@ -264,3 +272,17 @@ class PeriodEntryForm(forms.Form):
             self.add_error(None, ALREADY_THERE)
             raise
         return rows
+
+
+class MeasurementUploadForm(CsvUploadForm):
+    """A file of KPI values for one engagement (engagements.services.monitoring_import)."""
+
+    required_columns = ("kpi", "date", "value")
+    optional_columns = ("note",)
+
+    replace = forms.BooleanField(
+        required=False,
+        label="Replace values already entered for the same day",
+        help_text="Without this, a KPI and date that already has a value is reported as an "
+        "error. The replaced value stays in the KPI's history.",
+    )

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.forms import BaseInlineFormSet, inlineformset_factory
 
@@ -20,11 +21,14 @@ from engagements.models import (
     Score,
     Selection,
 )
+from engagements.services.sourcing import DATE_RANGE_MESSAGE, plausible_date
 from outsourcing.uploads import content_type_for, validate_document
 from vendors.models import Vendor
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 WEIGHT_TOTAL = Decimal("100")
+# Criterion.weight holds 5 digits, 2 after the point.
+MAX_WEIGHT = Decimal("1000")
 
 
 def plain_number(value: Decimal) -> str:
@@ -188,6 +192,9 @@ class ProposalForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        for name in ("proposed_start", "proposed_end", "received_on"):
+            if not plausible_date(data.get(name)):
+                self.add_error(name, DATE_RANGE_MESSAGE)
         start, end = data.get("proposed_start"), data.get("proposed_end")
         if start and end and end < start:
             self.add_error("proposed_end", "The proposed end is before the proposed start.")
@@ -222,6 +229,10 @@ class CriterionForm(forms.ModelForm):
         }
 
 
+class _StaleCriteria(Exception):
+    """Rolls back a criteria save whose result no longer adds up."""
+
+
 class BaseCriterionFormSet(BaseInlineFormSet):
     def clean(self) -> None:
         super().clean()
@@ -240,6 +251,30 @@ class BaseCriterionFormSet(BaseInlineFormSet):
                 code="weights_not_100",
             )
 
+    def save_checked(self) -> bool:
+        """Save, then check the criteria as they now stand in the database; on a clash keep
+        nothing and say why. The forms only see the rows the page was built with: a tampered
+        form count, or a criterion another tab added meanwhile, shows up only here."""
+        try:
+            with transaction.atomic():
+                self.save()
+                total = self.instance.criteria_weight_total()
+                if total != WEIGHT_TOTAL:
+                    raise _StaleCriteria(
+                        f"Saved, the criteria would weigh {plain_number(total)} in total, not "
+                        "100: this page is out of date. Reload it and make your changes again."
+                    )
+        except IntegrityError:
+            self._non_form_errors.append(  # type: ignore[attr-defined]
+                "Another criterion of this selection already has one of these names. "
+                "Reload the page and make your changes again."
+            )
+            return False
+        except _StaleCriteria as stale:
+            self._non_form_errors.append(str(stale))  # type: ignore[attr-defined]
+            return False
+        return True
+
     @property
     def weight_total(self) -> Decimal:
         """The total as the page stands, for showing beside the weights."""
@@ -249,9 +284,13 @@ class BaseCriterionFormSet(BaseInlineFormSet):
                 if self.can_delete and form.data.get(form.add_prefix("DELETE")):
                     continue
                 try:
-                    total += Decimal(form.data.get(form.add_prefix("weight")) or "0")
+                    weight = Decimal(form.data.get(form.add_prefix("weight")) or "0")
                 except ArithmeticError:
                     continue
+                # NaN, infinity and 1E+999990 are refused beside the field; left out here,
+                # so the total stays a number a person can read.
+                if weight.is_finite() and abs(weight) < MAX_WEIGHT:
+                    total += weight
             return total
         return sum((c.weight for c in self.get_queryset()), Decimal("0"))
 

@@ -63,7 +63,10 @@ class Engagement(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="engagements"
     )
     co_owners = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="co_owned_engagements"
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="co_owned_engagements",
+        verbose_name="co-owners",
     )
     vendor_contacts = models.ManyToManyField(Contact, blank=True, related_name="engagements")
     scope = models.TextField(blank=True)
@@ -77,7 +80,8 @@ class Engagement(TimeStampedModel):
 
     objects = EngagementQuerySet.as_manager()
 
-    history = HistoricalRecords()
+    # Co-owners may change the engagement: who held that right, and when, is history too.
+    history = HistoricalRecords(m2m_fields=[co_owners])
 
     class Meta:
         ordering = ["title"]

@@ -8,15 +8,17 @@ What a run recomputes (everything else is kept as it was computed, so template o
 threshold edits never rewrite a closed period):
 
 - the (KPI, period) pairs whose measurements changed since the last successful run
-  (`JobRun.watermark`): a late measurement reopens only its own period;
+  (`JobRun.watermark`): a late measurement reopens only its own period, and a deleted
+  one, or one moved to another date, reopens the period it left (read from the
+  measurements' history, since the measurements table no longer shows it);
 - every period of every active KPI that was open at the last run or is open now
   (the "window"), so the current period always has a row – "no data" without
   measurements, never zero – and a period gets one last computation after it closes;
 - with `since`, every period from that day on (a backfill).
 
 A recomputed period is computed from the measurements there are now, so one whose
-measurements were deleted becomes "no data"; a deletion in a closed period is picked up
-by a backfill. Scorecards follow the same rule, month by month.
+measurements were deleted becomes "no data". Scorecards follow the same rule, month by
+month.
 
 The aggregation runs in the database – one grouped query per batch of KPIs, plus one
 look-up of the latest values – and the results go back in one upsert on the natural
@@ -391,7 +393,37 @@ def _changed_pairs(by_id: Mapping[int, Kpi], scope: RunScope) -> dict[Pair, set[
     for kpi_id, start, month in rows:
         if start <= scope.today:
             pairs[(kpi_id, start)].add(month)
+    if scope.changed_since is not None:
+        for kpi_id, day in _days_left_behind(by_id, scope.changed_since):
+            start = period_bounds(by_id[kpi_id].period, day)[0]
+            if start <= scope.today:
+                pairs[(kpi_id, start)].add(day.replace(day=1))
     return pairs
+
+
+def _days_left_behind(
+    by_id: Mapping[int, Kpi], since: datetime.datetime
+) -> set[tuple[int, datetime.date]]:
+    """(KPI, day) of values deleted since `since`, and the old day of values moved to
+    another date: their periods lost a value the measurements table no longer shows."""
+    history = Measurement.history.model._default_manager
+    day_before = Subquery(
+        history.filter(id=OuterRef("id"), history_id__lt=OuterRef("history_id"))
+        .order_by("-history_id")
+        .values("measured_on")[:1]
+    )
+    rows = (
+        history.filter(kpi_id__in=list(by_id), history_date__gte=since, history_type__in=["-", "~"])
+        .annotate(day_before=day_before)
+        .values_list("kpi_id", "measured_on", "history_type", "day_before")
+    )
+    days: set[tuple[int, datetime.date]] = set()
+    for kpi_id, day, kind, before in rows:
+        if kind == "-":
+            days.add((kpi_id, day))
+        if before is not None and before != day:
+            days.add((kpi_id, before))
+    return days
 
 
 def _aggregate(by_id: Mapping[int, Kpi], targets: list[Pair]) -> dict[Pair, PeriodFigures]:

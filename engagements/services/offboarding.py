@@ -16,6 +16,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from engagements.models import DataAccessGrant, Engagement, OffboardingItem
 from vendors.models import Vendor
@@ -76,7 +77,10 @@ def start_offboarding(
             grant=grant,
             defaults={
                 "kind": Kind.REVOKE_ACCESS,
-                "title": f"Revoke access to {grant.system}",
+                # A system name may fill its 200 characters; the title must still fit.
+                "title": Truncator(f"Revoke access to {grant.system}").chars(
+                    OffboardingItem._meta.get_field("title").max_length or 200
+                ),
                 "owner": engagement.owner,
             },
         )

@@ -26,6 +26,16 @@ DEFAULT_TERM = datetime.timedelta(days=364)
 
 CLOSED_STATUSES = (Selection.Status.AWARDED, Selection.Status.CANCELLED)
 
+# Proposed dates outside these years are typing mistakes; the contract built from them
+# would overflow the calendar (its notice deadline is the end date minus the notice period).
+EARLIEST_DATE = datetime.date(2000, 1, 1)
+LATEST_DATE = datetime.date(2099, 12, 31)
+DATE_RANGE_MESSAGE = f"Enter a date between {EARLIEST_DATE:%Y} and {LATEST_DATE:%Y}."
+
+
+def plausible_date(value: datetime.date | None) -> bool:
+    return value is None or EARLIEST_DATE <= value <= LATEST_DATE
+
 
 def selection_in_progress(candidate: Candidate) -> Selection | None:
     return candidate.selections.exclude(status__in=CLOSED_STATUSES).first()
@@ -75,6 +85,11 @@ def award_blocker(*, proposal: Proposal, by: Any) -> str:
         return f"{vendor} is {vendor.get_status_display().lower()} and cannot be awarded work."
     if proposal.price is None:
         return f"Record {vendor}'s price before awarding: the contract value comes from it."
+    if not (plausible_date(proposal.proposed_start) and plausible_date(proposal.proposed_end)):
+        return (
+            f"Correct {vendor}'s proposed dates before awarding: the contract dates come "
+            f"from them. {DATE_RANGE_MESSAGE}"
+        )
     if vendor.standing == Vendor.Standing.POOR and not permissions.is_admin(by):
         return (
             f"{vendor}'s standing is poor across its engagements. Only an admin can award "

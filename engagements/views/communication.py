@@ -20,13 +20,17 @@ from engagements.forms.communication import (
     ActionItemFormSet,
     CheckInRecordForm,
     CommunicationPlanForm,
+    CoOwnerAddForm,
+    CoOwnerRemoveForm,
     EngagementFilterForm,
     EscalationLevelFormSet,
     ManualReviewForm,
     MilestoneForm,
+    OwnerTransferForm,
     ReviewDecisionForm,
     UnscheduledCheckInForm,
 )
+from engagements.forms.sourcing import person_name
 from engagements.models import (
     ActionItem,
     CheckIn,
@@ -36,7 +40,7 @@ from engagements.models import (
     Milestone,
     PerformanceReview,
 )
-from engagements.permissions import can_change, can_read, require
+from engagements.permissions import can_change, can_read, is_admin, is_manager, require
 from engagements.services.communication import (
     complete_action_item,
     decide_review,
@@ -90,6 +94,7 @@ def engagement_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "notice_days_ago": -days_left if days_left is not None and days_left < 0 else None,
             "milestones": [(m, m.is_overdue(today)) for m in engagement.milestones.all()],
             "can_edit": can_change(request.user, engagement),
+            "can_manage_owners": may_manage_co_owners(request.user, engagement),
             "history": engagement_history(engagement),
             "active_tab": "overview",
         },
@@ -429,3 +434,87 @@ def review_decide(request: HttpRequest, pk: int, review_pk: int) -> HttpResponse
         "engagements/communication/review_decide.html",
         {"engagement": engagement, "review": review, "form": form, "active_tab": "reviews"},
     )
+
+
+# --- owner and co-owners, reached from the overview ---------------------------------
+
+
+def may_manage_co_owners(user: Any, engagement: Engagement) -> bool:
+    """The owner and admins add and remove co-owners; co-owners themselves do not."""
+    return is_admin(user) or (is_manager(user) and engagement.owner_id == user.pk)
+
+
+@login_required
+def engagement_owners(request: HttpRequest, pk: int) -> HttpResponse:
+    require(can_read(request.user))
+    engagement = _engagement(pk)
+    may_manage = may_manage_co_owners(request.user, engagement)
+    may_transfer = is_admin(request.user)
+    action = request.POST.get("action", "") if request.method == "POST" else None
+    if action is not None:
+        require(may_transfer if action == "transfer" else may_manage)
+
+    def form_for(name: str, form_class: Any) -> Any:
+        return form_class(request.POST if action == name else None, engagement=engagement)
+
+    add_form = form_for("add", CoOwnerAddForm)
+    remove_form = form_for("remove", CoOwnerRemoveForm)
+    transfer_form = form_for("transfer", OwnerTransferForm)
+    if action == "add" and add_form.is_valid():
+        person = add_form.cleaned_data["user"]
+        engagement.co_owners.add(person)
+        messages.success(request, f"{person_name(person)} now co-owns this engagement.")
+        return redirect("engagements:engagement_owners", pk=engagement.pk)
+    if action == "remove" and remove_form.is_valid():
+        person = remove_form.cleaned_data["user"]
+        engagement.co_owners.remove(person)
+        messages.success(request, f"{person_name(person)} no longer co-owns this engagement.")
+        return redirect("engagements:engagement_owners", pk=engagement.pk)
+    if action == "transfer" and transfer_form.is_valid():
+        previous = engagement.owner
+        keep = transfer_form.cleaned_data["keep_previous"]
+        new_owner = transfer_form.cleaned_data["owner"]
+        transfer_engagement(engagement, to=new_owner, keep_previous=keep)
+        stays = (
+            f" {person_name(previous)} stays on as a co-owner."
+            if keep
+            else f" {person_name(previous)} no longer owns it."
+        )
+        messages.success(request, f"{person_name(new_owner)} now owns this engagement.{stays}")
+        return redirect("engagements:engagement_owners", pk=engagement.pk)
+    if action not in (None, "add", "remove", "transfer"):
+        messages.error(request, "Nothing was changed: choose to add, remove or hand over.")
+    co_owners = list(engagement.co_owners.order_by("first_name", "last_name", "username"))
+    return render(
+        request,
+        "engagements/communication/engagement_owners.html",
+        {
+            "engagement": engagement,
+            "co_owners": co_owners,
+            "may_manage": may_manage,
+            "may_transfer": may_transfer,
+            "add_form": add_form,
+            "remove_form": remove_form,
+            "transfer_form": transfer_form,
+            "active_tab": "overview",
+        },
+    )
+
+
+@transaction.atomic
+def transfer_engagement(engagement: Engagement, *, to: Any, keep_previous: bool) -> None:
+    """Make `to` the owner; the previous owner stays as a co-owner if asked.
+
+    One history entry carries both the owner and the co-owners as they end up: the
+    co-owner changes skip their own entries and the save records the result.
+    """
+    previous = engagement.owner
+    engagement.skip_history_when_saving = True  # type: ignore[attr-defined]
+    try:
+        engagement.co_owners.remove(to)
+        if keep_previous:
+            engagement.co_owners.add(previous)
+    finally:
+        del engagement.skip_history_when_saving  # type: ignore[attr-defined]
+    engagement.owner = to
+    engagement.save(update_fields=["owner", "updated_at"])

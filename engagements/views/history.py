@@ -2,8 +2,9 @@
 
 Reads django-simple-history's tables. A fixed number of queries whatever the size of
 the history: per tracked model one for its latest rows (with their users and the id of
-each row's previous version), one for those previous versions, then one per related
-model whose value changed, to name it.
+each row's previous version), one for those previous versions, one per tracked
+many-to-many field (an engagement's co-owners) for the members of both, then one per
+related model whose value changed, to name it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import Truncator
+from simple_history.models import HistoricalRecords
+from simple_history.utils import get_m2m_reverse_field_name
 
 from engagements.models import (
     ComplianceItem,
@@ -86,6 +89,8 @@ def recent_history(*sources: Source, limit: int = HISTORY_LIMIT) -> list[History
         _changed_fields(row, before) if row.history_type == "~" and before else []
         for row, before, _ in found
     ]
+    for changes, members in zip(deltas, _m2m_changes(found), strict=True):
+        changes.extend(members)
     names = _related_names(
         (row.instance_type._meta.get_field(change.field), change.old, change.new)
         for (row, _, _), changes in zip(found, deltas, strict=True)
@@ -109,9 +114,54 @@ def recent_history(*sources: Source, limit: int = HISTORY_LIMIT) -> list[History
 def _changed_fields(row: Any, before: Any) -> list[Any]:
     model = row.instance_type
     hidden = HIDDEN_FIELDS | {
-        field.name for field in model._meta.get_fields() if isinstance(field, models.FileField)
+        field.name
+        for field in model._meta.get_fields()
+        if isinstance(field, models.FileField) or field.many_to_many
     }
     return list(row.diff_against(before, excluded_fields=hidden).changes)
+
+
+@dataclass(frozen=True)
+class MembersChange:
+    """A many-to-many field's members (primary keys) before and after one history row."""
+
+    field: str
+    old: tuple[Any, ...]
+    new: tuple[Any, ...]
+
+
+def _m2m_changes(found: list[tuple[Any, Any, Any]]) -> list[list[MembersChange]]:
+    """Per row, its tracked many-to-many fields that differ from the previous version.
+
+    diff_against would ask two queries per row and field; this asks one per field for
+    the members of every row and previous version at once.
+    """
+    result: list[list[MembersChange]] = [[] for _ in found]
+    pairs = [
+        (index, row, before)
+        for index, (row, before, _) in enumerate(found)
+        if row.history_type == "~" and before is not None
+    ]
+    fields = {field for _, row, _ in pairs for field in getattr(row, "_history_m2m_fields", [])}
+    for field in fields:
+        snapshots = HistoricalRecords.m2m_models[field]._default_manager
+        member = get_m2m_reverse_field_name(field)
+        wanted = [
+            (index, row, before) for index, row, before in pairs if field in row._history_m2m_fields
+        ]
+        ids = {row.history_id for _, row, _ in wanted} | {b.history_id for _, _, b in wanted}
+        members: dict[Any, set[Any]] = defaultdict(set)
+        for history_id, pk in snapshots.filter(history_id__in=ids).values_list(
+            "history_id", f"{member}_id"
+        ):
+            members[history_id].add(pk)
+        for index, row, before in wanted:
+            old, new = members[before.history_id], members[row.history_id]
+            if old != new:
+                result[index].append(
+                    MembersChange(field.name, tuple(sorted(old)), tuple(sorted(new)))
+                )
+    return result
 
 
 RelatedNames = dict[type[models.Model], dict[Any, str]]
@@ -123,6 +173,8 @@ def _related_names(changed: Iterable[tuple[Any, Any, Any]]) -> RelatedNames:
     for field, old, new in changed:
         if field.is_relation and field.many_to_one:
             wanted[field.related_model].update(v for v in (old, new) if v is not None)
+        elif field.many_to_many:
+            wanted[field.related_model].update((*old, *new))
     names: RelatedNames = {}
     for model, pks in wanted.items():
         objects: dict[Any, Any] = model._default_manager.in_bulk(pks)
@@ -138,8 +190,11 @@ def _name(obj: Any) -> str:
 
 def _shown(field: Any, change: Any, names: RelatedNames) -> FieldChange:
     def text(value: Any) -> str:
-        if value is None or value == "":
+        if value is None or value == "" or value == ():
             return EMPTY
+        if field.many_to_many:
+            known = names.get(field.related_model, {})
+            return ", ".join(sorted(known.get(pk, f"#{pk} (deleted)") for pk in value))
         if field.is_relation:
             return names.get(field.related_model, {}).get(value, f"#{value} (deleted)")
         if field.choices:

@@ -13,18 +13,21 @@ from django.db import IntegrityError
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from engagements.charts.trend import kpi_trend, scorecard_trend
 from engagements.forms.monitoring import (
     KpiForm,
     KpiFromTemplatesForm,
     MeasurementForm,
+    MeasurementUploadForm,
     PeriodEntryForm,
 )
 from engagements.models import Engagement, Kpi, KpiRollup, KpiStatus, Measurement, Period
 from engagements.permissions import can_change, can_read, require
+from engagements.services import monitoring_import
 from engagements.views.history import kpi_history, scorecard_history
+from outsourcing.csvimport import csv_download
 
 MEASUREMENTS_PER_PAGE = 25
 CHART_PERIODS = 12
@@ -265,4 +268,110 @@ def measurement_period(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "engagements/monitoring/measurement_period.html",
         {"engagement": engagement, "form": form, "kpis": kpis, "active_tab": "kpis"},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def measurement_import(request: HttpRequest, pk: int) -> HttpResponse:
+    """KPI values from a CSV file: all rows saved, or none and a report of every error."""
+    engagement = _engagement(pk)
+    require(can_change(request.user, engagement))
+    posted = request.method == "POST"
+    form = MeasurementUploadForm(request.POST, request.FILES) if posted else MeasurementUploadForm()
+    report = None
+    if posted and form.is_valid():
+        report = monitoring_import.import_measurements(
+            engagement=engagement,
+            table=form.table,
+            by=request.user,
+            replace=form.cleaned_data["replace"],
+        )
+        if report.ok:
+            done = f"Imported {report.created} value{'s' if report.created != 1 else ''}"
+            if report.updated:
+                done += f" and replaced {report.updated}"
+            messages.success(request, f"{done}.")
+            return _tab(engagement)
+    return render(
+        request,
+        "engagements/monitoring/measurement_import.html",
+        {
+            "engagement": engagement,
+            "form": form,
+            "report": report,
+            "kpis": engagement.kpis.filter(is_active=True).order_by("name"),
+            "active_tab": "kpis",
+        },
+    )
+
+
+@login_required
+@require_safe
+def measurement_import_template(request: HttpRequest, pk: int) -> HttpResponse:
+    """The import's columns with a row per active KPI, to fill in a spreadsheet."""
+    engagement = _engagement(pk)
+    require(can_change(request.user, engagement))
+    return csv_download(
+        f"kpi-values-{engagement.pk}.csv",
+        ["kpi", "date", "value", "note"],
+        monitoring_import.template_rows(engagement),
+    )
+
+
+def _measurement(engagement: Engagement, measurement_pk: int) -> Measurement:
+    """A value of one of this engagement's KPIs; any other is not found here."""
+    measurement = get_object_or_404(
+        Measurement.objects.select_related("kpi"), pk=measurement_pk, kpi__engagement=engagement
+    )
+    measurement.kpi.engagement = engagement
+    return measurement
+
+
+@login_required
+def measurement_update(request: HttpRequest, pk: int, measurement_pk: int) -> HttpResponse:
+    engagement = _engagement(pk)
+    measurement = _measurement(engagement, measurement_pk)
+    require(can_change(request.user, engagement))
+    kpi = measurement.kpi
+    form = MeasurementForm(
+        request.POST or None, instance=measurement, engagement=engagement, user=request.user
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            measurement = form.save()
+        except IntegrityError:
+            pass  # the form carries the message
+        else:
+            messages.success(
+                request,
+                f"Saved {kpi.name}: {measurement.value.normalize():f} {kpi.unit} "
+                f"on {measurement.measured_on:%-d %b %Y}. The next rollup counts it.",
+            )
+            return redirect("engagements:kpi_detail", pk=engagement.pk, kpi_pk=kpi.pk)
+    return render(
+        request,
+        "engagements/monitoring/measurement_edit.html",
+        {"engagement": engagement, "kpi": kpi, "form": form, "active_tab": "kpis"},
+    )
+
+
+@login_required
+def measurement_delete(request: HttpRequest, pk: int, measurement_pk: int) -> HttpResponse:
+    engagement = _engagement(pk)
+    measurement = _measurement(engagement, measurement_pk)
+    require(can_change(request.user, engagement))
+    kpi = measurement.kpi
+    if request.method == "POST":
+        measurement.delete()
+        messages.success(
+            request,
+            f"Deleted the {kpi.name} value of {measurement.measured_on:%-d %b %Y}. "
+            "The next rollup recomputes its period without it.",
+        )
+        return redirect("engagements:kpi_detail", pk=engagement.pk, kpi_pk=kpi.pk)
+    return render(
+        request,
+        "engagements/monitoring/measurement_confirm_delete.html",
+        {"engagement": engagement, "kpi": kpi, "measurement": measurement, "active_tab": "kpis"},
     )

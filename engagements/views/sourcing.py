@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Model, Prefetch, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -59,6 +59,8 @@ from engagements.services.sourcing import (
 from outsourcing.uploads import private_file_response
 from vendors.models import Vendor
 
+RowT = TypeVar("RowT", bound=Model)
+
 PAGE_SIZE = 25
 IN_PROGRESS = (Selection.Status.DRAFT, Selection.Status.OPEN, Selection.Status.EVALUATING)
 
@@ -91,12 +93,14 @@ def _refuse_if_closed(request: HttpRequest, selection: Selection, what: str) -> 
     return True
 
 
-def _posted_pk(request: HttpRequest, name: str) -> int:
-    """The id a button posted (e.g. remove=12); anything else is a 404, not a crash."""
+def _posted_row(request: HttpRequest, name: str, rows: QuerySet[RowT]) -> RowT | None:
+    """The row a button posted the id of (e.g. remove=12); None when that row is not among
+    `rows` (a double click or another tab removed it first). Not an id at all is a 404."""
     value = request.POST.get(name, "")
-    if not value.isdigit():
+    # isascii: "²" and "١" pass isdigit() but int() refuses them.
+    if not (value.isascii() and value.isdigit()):
         raise Http404
-    return int(value)
+    return rows.filter(pk=int(value)).first()
 
 
 def _candidate_url(candidate: Candidate) -> str:
@@ -257,8 +261,10 @@ def shortlist(request: HttpRequest, pk: int) -> HttpResponse:
     adding = request.method == "POST" and "remove" not in request.POST
     form = ShortlistForm(request.POST if adding else None, selection=selection)
     if request.method == "POST" and "remove" in request.POST:
-        proposal = get_object_or_404(selection.proposals, pk=_posted_pk(request, "remove"))
-        if proposal.scores.exists():
+        proposal = _posted_row(request, "remove", selection.proposals.select_related("vendor"))
+        if proposal is None:
+            messages.info(request, "That vendor is no longer on the shortlist.")
+        elif proposal.scores.exists():
             messages.error(
                 request,
                 f"{proposal.vendor} already has scores; it stays on the shortlist so the "
@@ -362,9 +368,7 @@ def criteria(request: HttpRequest, pk: int) -> HttpResponse:
     formset = CriterionFormSet(
         request.POST or None, instance=selection, queryset=selection.criteria.all()
     )
-    if request.method == "POST" and formset.is_valid():
-        with transaction.atomic():
-            formset.save()
+    if request.method == "POST" and formset.is_valid() and formset.save_checked():  # type: ignore[attr-defined]
         messages.success(
             request,
             f"Criteria saved: {selection.criteria.count()} criteria, weights add up to 100.",
@@ -392,9 +396,10 @@ def evaluators(request: HttpRequest, pk: int) -> HttpResponse:
         if _refuse_if_closed(request, selection, "evaluators"):
             return _detail(selection, "evaluators")
         if "remove" in request.POST:
-            evaluator = get_object_or_404(
-                selection.evaluators.select_related("user"), pk=_posted_pk(request, "remove")
-            )
+            evaluator = _posted_row(request, "remove", selection.evaluators.select_related("user"))
+            if evaluator is None:
+                messages.info(request, "That colleague is no longer invited.")
+                return redirect("engagements:evaluators", pk=selection.pk)
             name = evaluator.user.get_full_name() or evaluator.user.get_username()
             if evaluator.submitted_at:
                 messages.error(

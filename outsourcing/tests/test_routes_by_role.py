@@ -203,6 +203,8 @@ POLICY: dict[str, Policy] = {
     # --- step 3: communication ---
     "engagements:engagement_list": READ_ONLY,
     "engagements:engagement_detail": READ_ONLY,
+    # Read by every role; the owner and admins add and remove co-owners, admins hand over.
+    "engagements:engagement_owners": OWNER_CHANGES,
     "engagements:engagement_communication": READ_ONLY,
     "engagements:communication_plan_edit": OWNER_FORM,
     "engagements:checkin_create": OWNER_FORM,
@@ -222,6 +224,13 @@ POLICY: dict[str, Policy] = {
     "engagements:kpi_update": OWNER_FORM,
     "engagements:measurement_create": OWNER_FORM,
     "engagements:measurement_period": OWNER_FORM,
+    "engagements:measurement_update": OWNER_FORM,
+    "engagements:measurement_delete": OWNER_FORM,
+    "engagements:measurement_import": OWNER_FORM,
+    "engagements:measurement_import_template": {
+        "GET": owner_and_admin(OK),
+        "POST": everyone_signed_in(NOT_ALLOWED),
+    },
     # --- step 5: risk and data access ---
     "engagements:engagement_risks": READ_ONLY,
     "engagements:risk_create": OWNER_FORM,
@@ -250,6 +259,11 @@ POLICY: dict[str, Policy] = {
     "vendors:vendor_list": READ_ANY_METHOD,
     "vendors:vendor_detail": READ_ANY_METHOD,
     "vendors:vendor_create": MANAGER_FORM,
+    "vendors:vendor_import": MANAGER_FORM,
+    "vendors:vendor_import_template": {
+        "GET": managers(OK),
+        "POST": everyone_signed_in(NOT_ALLOWED),
+    },
     "vendors:vendor_update": OWNER_FORM,
     "vendors:vendor_status": OWNER_FORM,
     "vendors:contact_create": OWNER_FORM,
@@ -284,7 +298,7 @@ def build_world(users: dict[str, Any]) -> World:
     CommunicationPlanFactory(engagement=engagement)
     checkin = CheckInFactory(engagement=engagement)
     kpi = KpiFactory(engagement=engagement)
-    MeasurementFactory(kpi=kpi)
+    measurement = MeasurementFactory(kpi=kpi)
     compliance_item = ComplianceItemFactory(engagement=engagement)
     candidate = CandidateFactory(owner=manager)
     AssessmentFactory(candidate=candidate)
@@ -307,6 +321,7 @@ def build_world(users: dict[str, Any]) -> World:
         "milestone": MilestoneFactory(engagement=engagement),
         "review": PerformanceReviewFactory(engagement=engagement),
         "kpi": kpi,
+        "measurement": measurement,
         "risk": RiskFactory(engagement=engagement),
         "grant": DataAccessGrantFactory(engagement=engagement),
         "compliance_item": compliance_item,
@@ -333,6 +348,7 @@ KWARG_OBJECTS = {
     "milestone_pk": "milestone",
     "review_pk": "review",
     "kpi_pk": "kpi",
+    "measurement_pk": "measurement",
     "risk_pk": "risk",
     "grant_pk": "grant",
     "evidence_pk": "evidence",
