@@ -56,7 +56,7 @@ test: install-dev
 	$(BIN)/pytest $(ARGS)
 
 ## The hostile-input suite alone, thoroughly: 200 Hypothesis examples per form
-## (about 20 minutes on one core; CI runs 100 per form).
+## (about 25 minutes of CPU; CI runs 40 per form).
 test-hostile: install-dev
 	HYPOTHESIS_PROFILE=thorough $(BIN)/pytest -m hostile $(ARGS)
 
