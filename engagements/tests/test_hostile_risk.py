@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import datetime
-import functools
 import io
 from typing import Any
 
@@ -62,11 +61,6 @@ def any_date() -> st.SearchStrategy[str]:
 def _date(raw: Any) -> datetime.date | None:
     """A date as Django's DateField cleans it."""
     return forms.DateField(required=False).clean(raw)
-
-
-# The compliance and offboarding tabs answer a refused form with 400 (the whole tab
-# re-rendered with the form's errors), as their own tests require.
-check_post_or_400 = functools.partial(check_post, refused_status=400)
 
 
 class World:
@@ -364,7 +358,7 @@ def test_add_requirements_survives_hostile_ids(
         items = ComplianceItem.objects.filter(engagement=world.engagement)
         assert items.count() == len({i.requirement_id for i in items})  # no requirement twice
 
-    check_post_or_400(
+    check_post(
         client,
         reverse("engagements:compliance_add", args=[world.engagement.pk]),
         data,
@@ -417,7 +411,7 @@ def test_evidence_upload_survives_hostile_files(
         if _date(expires_on):
             assert item.expires_on == _date(expires_on)
 
-    check_post_or_400(
+    check_post(
         client,
         reverse(
             "engagements:compliance_evidence_upload",
@@ -438,7 +432,7 @@ def test_compliance_accept_ignores_hostile_bodies(
     if which == "foreign_item":
         assert client.post(url, body).status_code == 404
         return
-    check_post_or_400(client, url, body, writes=ITEM_WRITES)
+    check_post(client, url, body, writes=ITEM_WRITES)
 
 
 def test_expiry_form_valid_baseline_is_accepted(world: World, client: Any) -> None:
@@ -453,7 +447,7 @@ def test_expiry_form_survives_far_dates(expires_on: str, world: World, client: A
     def saved(response: Any, data: dict[str, Any]) -> None:
         assert ComplianceItem.objects.get(pk=world.item.pk).expires_on == _date(expires_on)
 
-    check_post_or_400(
+    check_post(
         client,
         reverse("engagements:compliance_expiry", args=[world.engagement.pk, world.item.pk]),
         {"expires_on": expires_on},
@@ -512,7 +506,7 @@ def test_start_offboarding_survives_hostile_input(data: dict, world: World, clie
         assert final.notes.splitlines()[0] == f"outcome: {data['outcome']}"
         assert OffboardingItem.objects.filter(grant=world.grant).exists()
 
-    check_post_or_400(
+    check_post(
         client,
         reverse("engagements:offboarding_start", args=[world.engagement.pk]),
         data,
@@ -543,7 +537,7 @@ def test_offboarding_item_done_and_close_ignore_hostile_bodies(
     item = items[pick % len(items)]
     writes = OFFBOARDING_WRITES | GRANT_WRITES | {"vendors_vendor", "vendors_historicalvendor"}
     writes |= {"vendors_vendorstatuschange"}
-    check_post_or_400(
+    check_post(
         client,
         reverse("engagements:offboarding_item_done", args=[world.engagement.pk, item.pk]),
         body,
@@ -554,7 +548,7 @@ def test_offboarding_item_done_and_close_ignore_hostile_bodies(
         args=[world.engagement.pk, world.other_item.pk],  # type: ignore[attr-defined]
     )
     assert client.post(foreign, body).status_code == 404
-    check_post_or_400(
+    check_post(
         client,
         reverse("engagements:offboarding_close", args=[world.engagement.pk]),
         body,

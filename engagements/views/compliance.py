@@ -105,7 +105,6 @@ def _render_tab(
     failed_item: int | None = None,
     evidence_form: EvidenceForm | None = None,
     expiry_form: ExpiryForm | None = None,
-    status: int = 200,
 ) -> HttpResponse:
     today = timezone.localdate()
     rows = item_rows(engagement, today)
@@ -136,7 +135,6 @@ def _render_tab(
             "failed_item": failed_item,
             "history": compliance_history(engagement),
         },
-        status=status,
     )
 
 
@@ -154,7 +152,7 @@ def compliance_add(request: HttpRequest, pk: int) -> HttpResponse:
     require(can_change(request.user, engagement))
     form = AddRequirementsForm(request.POST, engagement=engagement)
     if not form.is_valid():
-        return _render_tab(request, engagement, add_form=form, status=400)
+        return _render_tab(request, engagement, add_form=form)
     added = form.save()
     names = ", ".join(item.requirement.name for item in added)
     messages.success(
@@ -171,7 +169,7 @@ def compliance_evidence_upload(request: HttpRequest, pk: int, item_pk: int) -> H
     require(can_change(request.user, item))
     form = EvidenceForm(request.POST, request.FILES)
     if not form.is_valid():
-        return _render_tab(request, engagement, failed_item=item.pk, evidence_form=form, status=400)
+        return _render_tab(request, engagement, failed_item=item.pk, evidence_form=form)
     evidence = form.save(item=item, by=request.user)
     messages.success(
         request,
@@ -212,7 +210,7 @@ def compliance_expiry(request: HttpRequest, pk: int, item_pk: int) -> HttpRespon
     require(can_change(request.user, item))
     form = ExpiryForm(request.POST, instance=item)
     if not form.is_valid():
-        return _render_tab(request, engagement, failed_item=item.pk, expiry_form=form, status=400)
+        return _render_tab(request, engagement, failed_item=item.pk, expiry_form=form)
     form.save()
     when = item.expires_on.strftime("%-d %b %Y") if item.expires_on else "never"
     messages.success(request, f"{item.requirement.name} now expires: {when}.")

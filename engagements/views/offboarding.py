@@ -36,7 +36,6 @@ def _render_tab(
     engagement: Engagement,
     *,
     form: StartOffboardingForm | None = None,
-    status: int = 200,
 ) -> HttpResponse:
     items = list(
         OffboardingItem.objects.filter(engagement=engagement).select_related(
@@ -66,7 +65,6 @@ def _render_tab(
             "may_start": may_start,
             "form": form or StartOffboardingForm(initial=initial),
         },
-        status=status,
     )
 
 
@@ -84,7 +82,7 @@ def offboarding_start(request: HttpRequest, pk: int) -> HttpResponse:
     require(can_change(request.user, engagement))
     form = StartOffboardingForm(request.POST)
     if not form.is_valid():
-        return _render_tab(request, engagement, form=form, status=400)
+        return _render_tab(request, engagement, form=form)
     try:
         items = start_offboarding(
             engagement=engagement,
@@ -94,7 +92,7 @@ def offboarding_start(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except ValidationError as error:
         form.add_error(None, error)
-        return _render_tab(request, engagement, form=form, status=400)
+        return _render_tab(request, engagement, form=form)
     messages.success(
         request, f"Offboarding started: the checklist has {len(items)} items to work through."
     )

@@ -351,14 +351,12 @@ def check_post(
     *,
     writes: Iterable[str] = (),
     then: Callable[[Any, dict[str, Any]], None] | None = None,
-    refused_status: int = 200,
 ) -> int:
     """Post `data` to `url` and check the answer and the database; roll everything back.
 
     `writes` names the tables an accepted request may change (history tables included);
     `then(response, data)` runs inside the savepoint after an accepted request, to check
-    the rows hold what was typed. `refused_status` is what the page answers a refused
-    form with (200; the compliance and offboarding tabs answer 400). Returns the status.
+    the rows hold what was typed. Returns the status code.
     """
     allowed = set(writes) | {"django_session"}
     watch = _Watch()
@@ -371,7 +369,7 @@ def check_post(
         watch.finished()
         status = response.status_code
         event(f"POST answered {status}")
-        assert status in (refused_status, 302), f"{status} for {_describe(data)}"
+        assert status in (200, 302), f"{status} for {_describe(data)}"
         if status == 302:
             if then is not None:
                 then(response, dict(data))
