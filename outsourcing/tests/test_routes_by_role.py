@@ -7,13 +7,11 @@ as they were; an allowed one may succeed, redirect or show a form error, never 5
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.apps import apps
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -44,6 +42,7 @@ from engagements.tests.factories import (
     RiskFactory,
     SelectionFactory,
 )
+from outsourcing.tests.hostile import changed_tables, database_state
 from vendors.tests.factories import (
     CertificationFactory,
     ContactFactory,
@@ -423,17 +422,6 @@ ROUTES: dict[str, Route] = {route.name: route for route in walk(get_resolver().u
 # --- the database, before and after ------------------------------------------------
 
 
-def database_state() -> dict[str, tuple[int, str]]:
-    """Row count and a hash of every row, per table of the vendors and engagements apps."""
-    state = {}
-    for label in ("vendors", "engagements"):
-        for model in apps.get_app_config(label).get_models(include_auto_created=True):
-            rows = list(model._default_manager.order_by("pk").values_list())
-            digest = hashlib.sha256(repr(rows).encode()).hexdigest()
-            state[model._meta.db_table] = (len(rows), digest)
-    return state
-
-
 def outcome(response: Any) -> Expect:
     if response.status_code == 302 and response.url.startswith(resolve_url(settings.LOGIN_URL)):
         return LOGIN
@@ -452,7 +440,7 @@ def request(client: Client, method: str, url: str, *, watch: bool) -> tuple[Expe
             got = 500
         after = database_state() if watch else {}
         transaction.set_rollback(True)
-    return got, [table for table in before if before[table] != after[table]]
+    return got, sorted(changed_tables(before, after))
 
 
 CASES = {"routes": 0, "cases": 0}
