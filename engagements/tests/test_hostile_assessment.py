@@ -35,6 +35,7 @@ from outsourcing.tests.hostile import (
     hostile_flag,
     hostile_number,
     hostile_text,
+    sign_in,
 )
 from vendors.models import BusinessFunction, Currency, DataClassification
 
@@ -129,7 +130,7 @@ def _check_candidate(candidate: Candidate, data: Mapping[str, Any]) -> None:
 def test_candidate_create_survives_hostile_input(
     data: dict[str, Any], world: World, manager: Any, client: Any
 ) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
     known = {world.draft.pk, world.assessed.pk}
 
     def saved(response: Any, posted: dict[str, Any]) -> None:
@@ -150,7 +151,7 @@ def test_candidate_create_survives_hostile_input(
 def test_candidate_create_valid_baseline_is_accepted(
     world: World, manager: Any, client: Any
 ) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
     response = client.post(reverse("engagements:candidate_create"), CANDIDATE_VALID)
     candidate = Candidate.objects.get(name="Invoice processing")
     _lands_on_detail(response, candidate)
@@ -160,7 +161,7 @@ def test_candidate_create_valid_baseline_is_accepted(
 def test_candidate_update_survives_hostile_input(
     data: dict[str, Any], world: World, manager: Any, client: Any
 ) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
 
     def saved(response: Any, posted: dict[str, Any]) -> None:
         _check_candidate(Candidate.objects.get(pk=world.draft.pk), posted)
@@ -178,7 +179,7 @@ def test_candidate_update_survives_hostile_input(
 def test_candidate_update_valid_baseline_is_accepted(
     world: World, manager: Any, client: Any
 ) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
     response = client.post(_url("candidate_update", world.draft), CANDIDATE_VALID)
     _lands_on_detail(response, world.draft)
     assert Candidate.objects.get(pk=world.draft.pk).name == "Invoice processing"
@@ -212,7 +213,7 @@ def _factor_fields(data: Mapping[str, Any], factors: list[AssessmentFactor]) -> 
 def test_candidate_assess_survives_hostile_input(
     data: dict[str, Any], world: World, manager: Any, client: Any
 ) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
     candidate = world.draft
 
     def saved(response: Any, posted: dict[str, Any]) -> None:
@@ -246,7 +247,7 @@ def test_candidate_assess_survives_hostile_input(
 def test_candidate_assess_valid_baseline_is_accepted(
     world: World, manager: Any, client: Any
 ) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
     data = _factor_fields(ASSESSMENT_VALID, world.factors)
     response = client.post(_url("candidate_assess", world.draft), data)
     _lands_on_detail(response, world.draft)
@@ -260,7 +261,7 @@ def test_candidate_assess_valid_baseline_is_accepted(
 def test_candidate_assess_preview_survives_hostile_input(
     data: dict[str, Any], world: World, manager: Any, client: Any
 ) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
     client.defaults["HTTP_HX_REQUEST"] = "true"
     status = check_post(
         client, _url("candidate_assess_preview", world.draft), _factor_fields(data, world.factors)
@@ -271,7 +272,7 @@ def test_candidate_assess_preview_survives_hostile_input(
 def test_candidate_assess_preview_valid_baseline_answers_with_the_result_partial(
     world: World, manager: Any, client: Any
 ) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
     data = _factor_fields(ASSESSMENT_VALID, world.factors)
     response = client.post(
         _url("candidate_assess_preview", world.draft), data, headers={"HX-Request": "true"}
@@ -294,7 +295,7 @@ DECISION_VALID = {"decision": "pilot", "reason": "A pilot first: the market is y
 def test_candidate_decide_survives_hostile_input(
     data: dict[str, Any], world: World, manager: Any, client: Any
 ) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
     candidate = world.assessed
 
     def saved(response: Any, posted: dict[str, Any]) -> None:
@@ -322,7 +323,7 @@ def test_candidate_decide_survives_hostile_input(
 def test_candidate_decide_valid_baseline_is_accepted(
     world: World, manager: Any, client: Any
 ) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
     response = client.post(_url("candidate_decide", world.assessed), DECISION_VALID)
     _lands_on_detail(response, world.assessed)
     assert Candidate.objects.get(pk=world.assessed.pk).status == Candidate.Status.APPROVED
@@ -340,7 +341,7 @@ FIELD_NAMES = st.one_of(
 def test_candidate_delete_ignores_hostile_extra_fields(
     extra: dict[str, str], world: World, manager: Any, client: Any
 ) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
 
     def deleted(response: Any, posted: dict[str, Any]) -> None:
         assert not Candidate.objects.filter(pk=world.draft.pk).exists()
@@ -378,7 +379,7 @@ PAGES = st.one_of(
 def test_candidate_list_survives_hostile_query(
     params: dict[str, Any], world: World, manager: Any, client: Any
 ) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
     assert check_get(client, reverse("engagements:candidate_list"), params) == 200
 
 
@@ -388,7 +389,7 @@ def test_candidate_list_survives_hostile_query(
 def test_a_candidate_with_script_in_every_text_field_is_shown_escaped(
     world: World, manager: Any, client: Any
 ) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
     texts = ("name", "description", "volume", "skills_needed", "data_touched")
     data = {**CANDIDATE_VALID, **{name: PROBE for name in texts}}
     response = client.post(reverse("engagements:candidate_create"), data, follow=True)

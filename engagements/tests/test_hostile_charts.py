@@ -25,7 +25,7 @@ from engagements.tests.factories import (
     RiskFactory,
     ScorecardFactory,
 )
-from outsourcing.tests.hostile import RAW_MARKERS, assert_escaped, hostile_text
+from outsourcing.tests.hostile import RAW_MARKERS, assert_escaped, hostile_text, sign_in
 
 pytestmark = pytest.mark.hostile
 
@@ -33,7 +33,7 @@ pytestmark = pytest.mark.hostile
 @pytest.fixture
 def engagement(manager: Any, client: Any) -> Any:
     """One engagement for all the examples of a test (each example's rows are rolled back)."""
-    client.force_login(manager)
+    sign_in(client, manager)
     return EngagementFactory(owner=manager, title="<script>alert('xss-probe')</script>")
 
 
@@ -198,7 +198,7 @@ def test_chart_text_drops_characters_xml_cannot_hold() -> None:
 def test_kpi_page_with_a_control_character_in_the_name_renders_well_formed_svg(
     manager: Any, client: Any
 ) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
     kpi = KpiFactory(engagement=EngagementFactory(owner=manager), name="Uptime\x0b", unit="%\x1b")
     rollup = KpiRollupFactory(kpi=kpi, value=Decimal("99"), status=KpiStatus.GREEN)
     well_formed(str(kpi_trend(kpi, [rollup], chart_id="k")))
@@ -209,7 +209,7 @@ def test_kpi_page_with_a_control_character_in_the_name_renders_well_formed_svg(
 
 
 def test_scorecards_chart_on_the_kpi_tab(manager: Any, client: Any) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
     engagement = EngagementFactory(owner=manager, title="<script>alert('xss-probe')</script>")
     ScorecardFactory(engagement=engagement, score=Decimal("100"))
     response = client.get(reverse("engagements:engagement_kpis", args=[engagement.pk]))

@@ -34,6 +34,7 @@ from outsourcing.tests.hostile import (
     hostile_flag,
     hostile_number,
     hostile_text,
+    sign_in,
 )
 from vendors.tests import factories as vf
 
@@ -150,7 +151,7 @@ MANAGEMENT_NONSENSE = st.one_of(
 def test_engagement_list_filters_survive_hostile_query(
     params: dict, world: World, manager: Any, client: Client
 ) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
     check_get(client, reverse("engagements:engagement_list"), params)
 
 
@@ -186,7 +187,7 @@ def plan_saved(response: Any, data: dict[str, Any]) -> None:
 
 
 def test_plan_form_valid_baseline_is_accepted(world: World, manager: Any, client: Client) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
     response = client.post(url("communication_plan_edit", world), plan_valid(world))
     assert response.status_code == 302
     assert CommunicationPlan.objects.get().escalation_levels.count() == 1
@@ -196,7 +197,7 @@ def test_plan_form_valid_baseline_is_accepted(world: World, manager: Any, client
 def test_plan_form_survives_hostile_input(
     data: st.DataObject, world: World, manager: Any, client: Client
 ) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
     body = data.draw(
         form_data(
             plan_valid(world),
@@ -240,7 +241,7 @@ def test_plan_form_survives_hostile_input(
 def test_unscheduled_checkin_valid_baseline_is_accepted(
     world: World, manager: Any, client: Client
 ) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
     response = client.post(url("checkin_create", world), {"scheduled_for": "2026-12-15T10:00"})
     assert response.status_code == 302
 
@@ -250,7 +251,7 @@ def test_unscheduled_checkin_form_survives_hostile_input(
     data: st.DataObject, world: World, manager: Any, client: Client
 ) -> None:
     meeting_zone(world, data)
-    client.force_login(manager)
+    sign_in(client, manager)
     # The only field is always attacked: half the values are plausible times, so the save
     # path is walked too.
     near = st.datetimes(
@@ -290,7 +291,7 @@ def record_valid(world: World) -> dict[str, Any]:
 def test_checkin_record_valid_baseline_is_accepted(
     world: World, manager: Any, client: Client
 ) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
     body = record_valid(world)
     response = client.post(url("checkin_record", world, checkin_pk=world.checkin.pk), body)
     assert response.status_code == 302
@@ -302,7 +303,7 @@ def test_checkin_record_form_survives_hostile_input(
     data: st.DataObject, world: World, manager: Any, client: Client
 ) -> None:
     meeting_zone(world, data)
-    client.force_login(manager)
+    sign_in(client, manager)
     people = [world.engagement.owner_id, world.teammate.pk, world.inactive.pk]
     body = data.draw(
         form_data(
@@ -358,7 +359,7 @@ EXTRA_FIELDS = st.dictionaries(
 def test_action_item_done_ignores_hostile_fields(
     body: dict, world: World, manager: Any, client: Client
 ) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
 
     def saved(response: Any, body: dict[str, Any]) -> None:
         item = ActionItem.objects.get(pk=world.item.pk)
@@ -401,7 +402,7 @@ def milestone_saved(response: Any, data: dict[str, Any]) -> None:
 def test_milestone_form_valid_baseline_is_accepted(
     world: World, manager: Any, client: Client
 ) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
     assert client.post(url("milestone_create", world), MILESTONE_VALID).status_code == 302
     edit = url("milestone_update", world, milestone_pk=world.milestone.pk)
     assert client.post(edit, MILESTONE_VALID).status_code == 302
@@ -411,7 +412,7 @@ def test_milestone_form_valid_baseline_is_accepted(
 def test_milestone_create_form_survives_hostile_input(
     data: dict, world: World, manager: Any, client: Client
 ) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
     check_post(
         client,
         url("milestone_create", world),
@@ -425,7 +426,7 @@ def test_milestone_create_form_survives_hostile_input(
 def test_milestone_update_form_survives_hostile_input(
     data: dict, world: World, manager: Any, client: Client
 ) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
     check_post(
         client,
         url("milestone_update", world, milestone_pk=world.milestone.pk),
@@ -439,7 +440,7 @@ def test_milestone_update_form_survives_hostile_input(
 def test_milestone_complete_ignores_hostile_fields(
     body: dict, world: World, manager: Any, client: Client
 ) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
 
     def saved(response: Any, body: dict[str, Any]) -> None:
         milestone = Milestone.objects.get(pk=world.milestone.pk)
@@ -462,7 +463,7 @@ def test_milestone_complete_ignores_hostile_fields(
 def test_review_forms_valid_baselines_are_accepted(
     world: World, manager: Any, client: Client
 ) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
     created = client.post(url("review_create", world), {"summary": "Rework rate doubled."})
     assert created.status_code == 302
     decide = url("review_decide", world, review_pk=world.review.pk)
@@ -476,7 +477,7 @@ def test_review_forms_valid_baselines_are_accepted(
 def test_manual_review_form_survives_hostile_input(
     data: dict, world: World, manager: Any, client: Client
 ) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
 
     def saved(response: Any, data: dict[str, Any]) -> None:
         review = PerformanceReview.objects.exclude(pk=world.review.pk).get()
@@ -503,7 +504,7 @@ def test_manual_review_form_survives_hostile_input(
 def test_review_decision_form_survives_hostile_input(
     data: dict, world: World, manager: Any, client: Client
 ) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
 
     def saved(response: Any, data: dict[str, Any]) -> None:
         review = PerformanceReview.objects.get(pk=world.review.pk)
@@ -533,7 +534,7 @@ PREFERENCES_VALID = {
 
 
 def test_reminder_preferences_valid_baseline_is_accepted(manager: Any, client: Client) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
     response = client.post(reverse("engagements:reminder_preferences"), PREFERENCES_VALID)
     assert response.status_code == 302
     assert ReminderPreference.objects.get(user=manager).time_zone == "Europe/Berlin"
@@ -560,7 +561,7 @@ def test_reminder_preferences_valid_baseline_is_accepted(manager: Any, client: C
 def test_reminder_preferences_form_survives_hostile_input(
     data: dict, manager: Any, client: Client
 ) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
 
     def saved(response: Any, data: dict[str, Any]) -> None:
         preference = ReminderPreference.objects.get(user=manager)
@@ -586,7 +587,7 @@ def test_extra_checkin_far_from_today_is_refused_next_to_the_field(
     zone: str, moment: str, world: World, manager: Any, client: Client
 ) -> None:
     CommunicationPlan.objects.filter(engagement=world.engagement).update(time_zone=zone)
-    client.force_login(manager)
+    sign_in(client, manager)
     response = client.post(url("checkin_create", world), {"scheduled_for": moment})
     assert response.status_code == 200
     assert "Pick a time within 10 years of today." in response.content.decode()
@@ -596,7 +597,7 @@ def test_extra_checkin_far_from_today_is_refused_next_to_the_field(
 def test_plan_starting_near_the_year_9999_is_refused_next_to_the_field(
     world: World, manager: Any, client: Client
 ) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
     body = {**plan_valid(world), "starts_on": "9999-12-31"}
     response = client.post(url("communication_plan_edit", world), body)
     assert response.status_code == 200
@@ -607,7 +608,7 @@ def test_plan_starting_near_the_year_9999_is_refused_next_to_the_field(
 def test_escalation_path_refuses_more_than_nine_levels_however_many_are_claimed(
     world: World, manager: Any, client: Client
 ) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
     body = {**plan_valid(world), "levels-TOTAL_FORMS": "1000000000", "channels": ""}
     response = client.post(url("communication_plan_edit", world), body)
     assert response.status_code == 200
@@ -619,7 +620,7 @@ def test_escalation_path_refuses_more_than_nine_levels_however_many_are_claimed(
 def test_checkin_refuses_a_tampered_number_of_action_items(
     world: World, manager: Any, client: Client
 ) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
     body = {**record_valid(world), "items-TOTAL_FORMS": "1000000000"}
     response = client.post(url("checkin_record", world, checkin_pk=world.checkin.pk), body)
     assert response.status_code == 200

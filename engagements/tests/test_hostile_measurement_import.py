@@ -20,6 +20,7 @@ from outsourcing.tests.hostile import (
     hostile_flag,
     hostile_number,
     hostile_text,
+    sign_in,
 )
 from outsourcing.tests.hostile_csv import hostile_csv, rows_of, upload_of
 
@@ -86,7 +87,7 @@ def _imported(content: bytes, manager: Any, replace: bool) -> None:
 def test_measurement_import_survives_hostile_files(
     content: bytes, replace: str, manager: Any, client: Any, engagement: Any
 ) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
     data: dict[str, Any] = {"file": upload_of(content)}
     if replace:
         data["replace"] = replace
@@ -103,7 +104,7 @@ def test_measurement_import_survives_hostile_files(
 def test_measurement_import_valid_baseline_is_accepted(
     manager: Any, client: Any, engagement: Any
 ) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
     lines = ["kpi,date,value,note", *(",".join(valid_row(i).values()) for i in range(4))]
     content = "\n".join(lines).encode()
     response = client.post(
@@ -117,7 +118,7 @@ def test_measurement_import_valid_baseline_is_accepted(
 def test_three_good_rows_and_one_bad_write_nothing(
     manager: Any, client: Any, engagement: Any
 ) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
     rows = [valid_row(i) for i in range(4)]
     rows[1]["value"] = "1e309"
     lines = ["kpi,date,value,note", *(",".join(row.values()) for row in rows)]

@@ -28,6 +28,7 @@ from outsourcing.tests.hostile import (
     hostile_flag,
     hostile_number,
     hostile_text,
+    sign_in,
 )
 
 pytestmark = pytest.mark.hostile
@@ -74,7 +75,7 @@ class World:
 
 @pytest.fixture
 def world(manager: Any, client: Any) -> World:
-    client.force_login(manager)
+    sign_in(client, manager)
     return World(manager)
 
 

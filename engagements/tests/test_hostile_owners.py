@@ -31,6 +31,7 @@ from outsourcing.tests.hostile import (
     hostile_flag,
     hostile_number,
     hostile_text,
+    sign_in,
 )
 
 pytestmark = pytest.mark.hostile
@@ -101,7 +102,7 @@ ADD_HOSTILE = {"action": hostile_choice(["add"]), "user": hostile_choice(PEOPLE)
 
 
 def test_co_owner_add_valid_baseline_is_accepted(world: World, manager: Any, client: Any) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
     response = client.post(_owners_url(world), _resolve(ADD_VALID, world.ids))
     assert response.status_code == 302
     assert int(world.ids["@dana"]) in _co_owners(world)
@@ -111,7 +112,7 @@ def test_co_owner_add_valid_baseline_is_accepted(world: World, manager: Any, cli
 def test_co_owner_add_survives_hostile_input(
     data: dict[str, Any], world: World, manager: Any, client: Any
 ) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
 
     def saved(response: Any, posted: dict[str, Any]) -> None:
         assert posted["action"] == "add"
@@ -138,7 +139,7 @@ REMOVE_HOSTILE = {"action": hostile_choice(["remove"]), "user": hostile_choice(P
 def test_co_owner_remove_valid_baseline_is_accepted(
     world: World, manager: Any, client: Any
 ) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
     response = client.post(_owners_url(world), _resolve(REMOVE_VALID, world.ids))
     assert response.status_code == 302
     assert _co_owners(world) == set()
@@ -148,7 +149,7 @@ def test_co_owner_remove_valid_baseline_is_accepted(
 def test_co_owner_remove_survives_hostile_input(
     data: dict[str, Any], world: World, manager: Any, client: Any
 ) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
 
     def saved(response: Any, posted: dict[str, Any]) -> None:
         assert posted["action"] == "remove"
@@ -177,7 +178,7 @@ TRANSFER_HOSTILE = {
 def test_owner_transfer_valid_baseline_is_accepted(
     world: World, role_admin: Any, client: Any
 ) -> None:
-    client.force_login(role_admin)
+    sign_in(client, role_admin)
     response = client.post(_owners_url(world), _resolve(TRANSFER_VALID, world.ids))
     assert response.status_code == 302
     world.engagement.refresh_from_db()
@@ -188,7 +189,7 @@ def test_owner_transfer_valid_baseline_is_accepted(
 def test_owner_transfer_survives_hostile_input(
     data: dict[str, Any], world: World, role_admin: Any, client: Any
 ) -> None:
-    client.force_login(role_admin)
+    sign_in(client, role_admin)
 
     def saved(response: Any, posted: dict[str, Any]) -> None:
         assert posted["action"] == "transfer"
@@ -229,7 +230,7 @@ def _edit_url(world: World) -> str:
 def test_measurement_edit_valid_baseline_is_accepted(
     world: World, manager: Any, client: Any
 ) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
     response = client.post(_edit_url(world), _resolve(EDIT_VALID, world.ids))
     assert response.status_code == 302
     world.measurement.refresh_from_db()
@@ -240,7 +241,7 @@ def test_measurement_edit_valid_baseline_is_accepted(
 def test_measurement_edit_survives_hostile_input(
     data: dict[str, Any], world: World, manager: Any, client: Any
 ) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
 
     def saved(response: Any, posted: dict[str, Any]) -> None:
         measurement = Measurement.objects.get(pk=world.measurement.pk)

@@ -43,6 +43,7 @@ from outsourcing.tests.hostile import (
     hostile_number,
     hostile_text,
     hostile_upload,
+    sign_in,
 )
 from vendors.tests.factories import UserFactory, VendorFactory
 
@@ -98,7 +99,7 @@ class World:
 
 @pytest.fixture
 def world(manager: Any, client: Any) -> World:
-    client.force_login(manager)
+    sign_in(client, manager)
     return World(manager)
 
 
@@ -596,7 +597,7 @@ def _guarded(rows: list[list[str]]) -> None:
 def test_risk_export_guards_formulas_and_parses_back(
     titles: list[str], vendor: str, engagement: str, owner: str, manager: Any, client: Any
 ) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
     with transaction.atomic():
         person = UserFactory(username="hostile-owner", first_name=owner[:150], last_name="")
         eng = EngagementFactory(
@@ -627,7 +628,7 @@ def test_compliance_export_guards_formulas_and_parses_back(
     from engagements.models import ComplianceRequirement
 
     assume(not ComplianceRequirement.objects.filter(name__in=names).exists())
-    client.force_login(manager)
+    sign_in(client, manager)
     with transaction.atomic():
         eng = EngagementFactory(
             owner=manager,

@@ -49,6 +49,7 @@ from outsourcing.tests.hostile import (
     hostile_number,
     hostile_text,
     hostile_upload,
+    sign_in,
 )
 from vendors.models import Currency, Vendor
 from vendors.tests.factories import VendorFactory
@@ -112,7 +113,7 @@ def world(manager: Any, evaluator_user: Any) -> World:
 def _pages_escaped(world: World) -> None:
     """The selection's detail and results pages, as the owner sees them (drafts included)."""
     owner = Client()
-    owner.force_login(world.manager)
+    sign_in(owner, world.manager)
     for url in (
         world.url("selection_detail"),
         world.url("results"),
@@ -164,7 +165,7 @@ SELECTION_HOSTILE = {
 
 
 def test_selection_create_valid_baseline_is_accepted(world: World, client: Any) -> None:
-    client.force_login(world.manager)
+    sign_in(client, world.manager)
     url = reverse("engagements:selection_create", args=[world.candidate.pk])
     response = client.post(url, SELECTION_VALID)
     assert response.status_code == 302
@@ -173,7 +174,7 @@ def test_selection_create_valid_baseline_is_accepted(world: World, client: Any) 
 
 @given(data=form_data(SELECTION_VALID, SELECTION_HOSTILE))
 def test_selection_create_survives_hostile_input(data: dict, world: World, client: Any) -> None:
-    client.force_login(world.manager)
+    sign_in(client, world.manager)
 
     def saved(response: Any, data: dict[str, Any]) -> None:
         selection = Selection.objects.get(candidate=world.candidate)
@@ -196,7 +197,7 @@ UPDATE_HOSTILE = {**SELECTION_HOSTILE, "negotiation_notes": hostile_text()}
 
 
 def test_selection_update_valid_baseline_is_accepted(world: World, client: Any) -> None:
-    client.force_login(world.manager)
+    sign_in(client, world.manager)
     response = client.post(world.url("selection_update"), UPDATE_VALID)
     assert response.status_code == 302
     world.selection.refresh_from_db()
@@ -205,7 +206,7 @@ def test_selection_update_valid_baseline_is_accepted(world: World, client: Any) 
 
 @given(data=form_data(UPDATE_VALID, UPDATE_HOSTILE))
 def test_selection_update_survives_hostile_input(data: dict, world: World, client: Any) -> None:
-    client.force_login(world.manager)
+    sign_in(client, world.manager)
 
     def saved(response: Any, data: dict[str, Any]) -> None:
         selection = Selection.objects.get(pk=world.selection.pk)
@@ -238,7 +239,7 @@ def test_selection_update_survives_hostile_input(data: dict, world: World, clien
 def test_selection_list_filters_survive_hostile_query(
     params: dict, world: World, client: Any
 ) -> None:
-    client.force_login(world.manager)
+    sign_in(client, world.manager)
     assert check_get(client, reverse("engagements:selection_list"), params) == 200
 
 
@@ -246,7 +247,7 @@ def test_selection_list_filters_survive_hostile_query(
 
 
 def test_shortlist_valid_baseline_is_accepted(world: World, client: Any) -> None:
-    client.force_login(world.manager)
+    sign_in(client, world.manager)
     vendor = world.new_vendors[0]
     response = client.post(world.url("shortlist"), {"vendors": [str(vendor.pk)]})
     assert response.status_code == 302
@@ -268,7 +269,7 @@ def test_shortlist_valid_baseline_is_accepted(world: World, client: Any) -> None
 def test_shortlist_survives_hostile_vendor_ids_and_removals(
     data: dict, world: World, client: Any
 ) -> None:
-    client.force_login(world.manager)
+    sign_in(client, world.manager)
     # The ids Hypothesis picks among are small; point them at this world's rows.
     offset = min(v.pk for v in Vendor.objects.all()) - 1
     vendors = [
@@ -322,7 +323,7 @@ PROPOSAL_HOSTILE = {
 
 
 def test_proposal_valid_baseline_is_accepted(world: World, client: Any) -> None:
-    client.force_login(world.manager)
+    sign_in(client, world.manager)
     proposal = world.proposals[0]
     response = client.post(world.url("proposal_update", proposal_pk=proposal.pk), PROPOSAL_VALID)
     assert response.status_code == 302
@@ -332,7 +333,7 @@ def test_proposal_valid_baseline_is_accepted(world: World, client: Any) -> None:
 
 @given(data=form_data(PROPOSAL_VALID, PROPOSAL_HOSTILE))
 def test_proposal_survives_hostile_input(data: dict, world: World, client: Any) -> None:
-    client.force_login(world.manager)
+    sign_in(client, world.manager)
     proposal = world.proposals[0]
 
     def saved(response: Any, data: dict[str, Any]) -> None:
@@ -355,7 +356,7 @@ def test_proposal_survives_hostile_input(data: dict, world: World, client: Any) 
 
 
 def test_attachment_valid_baseline_is_accepted(world: World, client: Any) -> None:
-    client.force_login(world.manager)
+    sign_in(client, world.manager)
     proposal = world.proposals[0]
     upload = SimpleUploadedFile("offer.pdf", b"%PDF-1.7\n% offer\n", "application/pdf")
     response = client.post(
@@ -369,7 +370,7 @@ def test_attachment_valid_baseline_is_accepted(world: World, client: Any) -> Non
 def test_attachment_survives_hostile_uploads(
     upload: SimpleUploadedFile, world: World, client: Any
 ) -> None:
-    client.force_login(world.manager)
+    sign_in(client, world.manager)
     proposal = world.proposals[0]
 
     def saved(response: Any, data: dict[str, Any]) -> None:
@@ -441,7 +442,7 @@ CRITERIA_HOSTILE = {
 
 
 def test_criteria_valid_baseline_is_accepted(world: World, client: Any) -> None:
-    client.force_login(world.manager)
+    sign_in(client, world.manager)
     response = client.post(world.url("criteria"), _criteria_valid(world))
     assert response.status_code == 302
     assert sorted(world.selection.criteria.values_list("name", "weight")) == [
@@ -453,7 +454,7 @@ def test_criteria_valid_baseline_is_accepted(world: World, client: Any) -> None:
 
 @given(seed=st.data())
 def test_criteria_formset_survives_hostile_input(seed: Any, world: World, client: Any) -> None:
-    client.force_login(world.manager)
+    sign_in(client, world.manager)
     data = seed.draw(form_data(_criteria_valid(world), CRITERIA_HOSTILE))
     others = Criterion.objects.exclude(selection=world.selection).count()
     # hostile_choice's "1".."3" are the first rows of some table; make "1" this world's.
@@ -494,7 +495,7 @@ def colleague(db: None) -> Any:
 def test_invite_evaluator_valid_baseline_is_accepted(
     world: World, colleague: Any, client: Any
 ) -> None:
-    client.force_login(world.manager)
+    sign_in(client, world.manager)
     response = client.post(world.url("evaluators"), {"user": str(colleague.pk)})
     assert response.status_code == 302
     assert world.selection.evaluators.filter(user=colleague).exists()
@@ -509,7 +510,7 @@ def test_invite_evaluator_valid_baseline_is_accepted(
 def test_evaluators_survive_hostile_invites_and_removals(
     choice: dict, world: World, colleague: Any, client: Any
 ) -> None:
-    client.force_login(world.manager)
+    sign_in(client, world.manager)
     ids = {
         "colleague": str(colleague.pk),
         "evaluator": str(world.evaluator_user.pk),
@@ -582,7 +583,7 @@ def _scoring_hostile(world: World) -> dict[str, st.SearchStrategy[Any]]:
 
 
 def test_scoring_valid_baseline_is_accepted(world: World, client: Any) -> None:
-    client.force_login(world.evaluator_user)
+    sign_in(client, world.evaluator_user)
     response = client.post(world.url("scoring"), {**_scoring_valid(world), "submit": ""})
     assert response.status_code == 302
     world.invitation.refresh_from_db()
@@ -592,7 +593,7 @@ def test_scoring_valid_baseline_is_accepted(world: World, client: Any) -> None:
 
 @given(seed=st.data())
 def test_scoring_survives_hostile_input(seed: Any, world: World, client: Any) -> None:
-    client.force_login(world.evaluator_user)
+    sign_in(client, world.evaluator_user)
     data = seed.draw(form_data(_scoring_valid(world), _scoring_hostile(world)))
     data.update(seed.draw(st.dictionaries(HOSTILE_KEYS, hostile_text(max_size=20), max_size=3)))
 
@@ -627,7 +628,7 @@ def test_scoring_survives_hostile_input(seed: Any, world: World, client: Any) ->
 
 
 def test_award_valid_baseline_is_accepted(world: World, client: Any) -> None:
-    client.force_login(world.manager)
+    sign_in(client, world.manager)
     proposal = world.proposals[1]
     response = client.post(world.url("award"), {"proposal": str(proposal.pk)})
     assert response.status_code == 302
@@ -645,7 +646,7 @@ def test_award_valid_baseline_is_accepted(world: World, client: Any) -> None:
     )
 )
 def test_award_survives_hostile_input(data: dict, world: World, client: Any) -> None:
-    client.force_login(world.manager)
+    sign_in(client, world.manager)
     ids = {
         "first": str(world.proposals[0].pk),
         "second": str(world.proposals[1].pk),
@@ -689,7 +690,7 @@ def test_award_survives_hostile_input(data: dict, world: World, client: Any) -> 
 def test_a_remove_button_for_a_row_already_gone_redirects_with_a_message(
     route: str, world: World, client: Any
 ) -> None:
-    client.force_login(world.manager)
+    sign_in(client, world.manager)
     gone = str(max(world.invitation.pk, *(p.pk for p in world.proposals)) + 1000)
 
     response = client.post(world.url(route), {"remove": gone}, follow=True)
@@ -702,7 +703,7 @@ def test_a_remove_button_for_a_row_already_gone_redirects_with_a_message(
 def test_a_remove_button_with_a_superscript_digit_is_not_found_not_a_crash(
     route: str, world: World, client: Any
 ) -> None:
-    client.force_login(world.manager)
+    sign_in(client, world.manager)
 
     response = client.post(world.url(route), {"remove": "²"})
 
@@ -714,7 +715,7 @@ def test_a_remove_button_with_a_superscript_digit_is_not_found_not_a_crash(
 def test_a_proposal_date_far_in_the_past_or_future_is_refused_beside_the_field(
     field: str, far: str, world: World, client: Any
 ) -> None:
-    client.force_login(world.manager)
+    sign_in(client, world.manager)
     proposal = world.proposals[0]
     data = {**PROPOSAL_VALID, "proposed_start": "", "proposed_end": "", field: far}
 
@@ -739,7 +740,7 @@ def test_awarding_a_proposal_with_far_dates_asks_to_correct_them_instead_of_cras
     # Saved before the form checked the dates.
     proposal = world.proposals[1]
     Proposal.objects.filter(pk=proposal.pk).update(proposed_start=start, proposed_end=end)
-    client.force_login(world.manager)
+    sign_in(client, world.manager)
 
     response = client.post(world.url("award"), {"proposal": str(proposal.pk)})
 
@@ -751,7 +752,7 @@ def test_awarding_a_proposal_with_far_dates_asks_to_correct_them_instead_of_cras
 def test_the_criteria_page_leaves_an_absurd_weight_out_of_the_running_total(
     world: World, client: Any
 ) -> None:
-    client.force_login(world.manager)
+    sign_in(client, world.manager)
     data = {**_criteria_valid(world), "criteria-2-weight": "1E+999990"}
 
     response = client.post(world.url("criteria"), data)
@@ -771,7 +772,7 @@ def test_the_criteria_page_leaves_an_absurd_weight_out_of_the_running_total(
 def test_criteria_with_a_tampered_initial_form_count_write_nothing_and_say_why(
     initial: str, message: str, world: World, client: Any
 ) -> None:
-    client.force_login(world.manager)
+    sign_in(client, world.manager)
     before = sorted(world.selection.criteria.values_list("pk", "name", "weight"))
     data = {**_criteria_valid(world), "criteria-INITIAL_FORMS": initial}
     if initial == "0":

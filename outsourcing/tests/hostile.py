@@ -20,16 +20,19 @@ examples per test, derandomized so a CI run repeats what was run here; "dev"
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
+from django.shortcuts import resolve_url
 from django.test import Client
-from hypothesis import event
+from hypothesis import currently_in_test_context, event
 from hypothesis import strategies as st
 
 # --- the values -------------------------------------------------------------------
@@ -247,22 +250,36 @@ def form_data(
 # --- the database, before and after --------------------------------------------------
 
 
-def _tables() -> list[tuple[str, str, list[str]]]:
-    tables: list[tuple[str, str, list[str]]] = []
-    for label in ("auth", "vendors", "engagements"):
-        for model in apps.get_app_config(label).get_models(include_auto_created=True):
-            meta = model._meta
-            columns = [str(field.column) for field in meta.concrete_fields]
-            tables.append((meta.db_table, str(meta.pk.column), columns))
+@functools.cache
+def _tables() -> dict[str, tuple[str, list[str]]]:
+    """Every table a model of an installed app lives in (history and many-to-many tables
+    included), with its primary key and columns."""
+    tables: dict[str, tuple[str, list[str]]] = {}
+    for model in apps.get_models(include_auto_created=True):
+        meta = model._meta
+        if meta.proxy or not meta.managed:
+            continue
+        columns = [str(field.column) for field in meta.concrete_fields]
+        tables[meta.db_table] = (str(meta.pk.column), columns)
     return tables
 
 
-def database_state() -> dict[str, tuple[int, str]]:
-    """Row count and a digest of every row, per table of the auth, vendors and engagements
-    apps, in one query."""
+WATCHED_APPS = ("auth", "vendors", "engagements")
+
+
+def database_state(tables: Iterable[str] | None = None) -> dict[str, tuple[int, str]]:
+    """Row count and a digest of every row, per table, in one query: the tables named, or
+    by default those of the auth, vendors and engagements apps."""
+    if tables is None:
+        prefixes = tuple(f"{label}_" for label in WATCHED_APPS)
+        wanted = {table for table in _tables() if table.startswith(prefixes)}
+    else:
+        wanted = set(tables)
     quote = connection.ops.quote_name
     parts = []
-    for table, pk, columns in _tables():
+    for table, (pk, columns) in sorted(_tables().items()):
+        if table not in wanted:
+            continue
         if connection.vendor == "postgresql":
             digest = f"md5(coalesce(string_agg(t::text, '|' ORDER BY t.{quote(pk)}), ''))"
             source = f"{quote(table)} t"
@@ -271,6 +288,8 @@ def database_state() -> dict[str, tuple[int, str]]:
             digest = f"coalesce(group_concat({row}, '|'), '')"
             source = f"(SELECT * FROM {quote(table)} ORDER BY {quote(pk)})"
         parts.append(f"SELECT '{table}', count(*), {digest} FROM {source}")  # nosec B608
+    if not parts:
+        return {}
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts))
         rows = cursor.fetchall()
@@ -283,13 +302,12 @@ def database_state() -> dict[str, tuple[int, str]]:
 def changed_tables(
     before: dict[str, tuple[int, str]], after: dict[str, tuple[int, str]]
 ) -> set[str]:
-    return {table for table in before if before[table] != after.get(table)}
+    return {table for table in {*before, *after} if before.get(table) != after.get(table)}
 
 
 def _write_counters() -> dict[str, tuple[int, int, int]] | None:
     """On PostgreSQL, the rows this transaction has inserted, updated and deleted so far, per
-    table (rolled-back work included); None elsewhere. One cheap query: no counter moved
-    means nothing was written, which spares the digest of every row for most examples."""
+    table (rolled-back work included); None elsewhere. One cheap query."""
     if connection.vendor != "postgresql":
         return None
     with connection.cursor() as cursor:
@@ -302,26 +320,41 @@ def _write_counters() -> dict[str, tuple[int, int, int]] | None:
 class _Watch:
     """The tables a request changed, inside the caller's rolled-back savepoint.
 
-    `started()` before the request, `finished()` right after it, and `changed()` once the
-    caller is done reading what the request left (the digest of the rows as they were
-    before is taken after rolling the request back, only when something was written)."""
+    `started()` before the request; `finished(allowed)` right after it, with the tables
+    the request may change; `changed()` once the caller is done reading what the request
+    left: the tables outside `allowed` whose rows differ from before the request.
+
+    On PostgreSQL the transaction's write counters name the tables the request wrote to,
+    and only those outside `allowed` are compared row by row (a write may leave a row as
+    it was), the state before being read after rolling the request back. Most requests
+    write nothing or only what they may, and cost two cheap queries. Elsewhere every
+    watched table is compared."""
 
     def started(self) -> None:
         self._counters = _write_counters()
         self._before = database_state() if self._counters is None else None
         self._savepoint = transaction.savepoint()
 
-    def finished(self) -> None:
-        wrote = self._counters is None or _write_counters() != self._counters
-        self._after = database_state() if wrote else None
+    def finished(self, allowed: Iterable[str] = ()) -> None:
+        self._allowed = set(allowed)
+        if self._counters is None:
+            self._suspects: set[str] = set()
+            self._after = database_state()
+            return
+        counters = _write_counters() or {}
+        written = {name for name, count in counters.items() if self._counters.get(name) != count}
+        self._suspects = written - self._allowed
+        self._after = database_state(self._suspects) if self._suspects else {}
 
     def changed(self) -> set[str]:
-        if self._after is None:
-            return set()
         if self._before is None:
+            if not self._suspects:
+                return set()
             transaction.savepoint_rollback(self._savepoint)
-            self._before = database_state()
-        return changed_tables(self._before, self._after)
+            self._before = database_state(self._suspects)
+        # A table no model knows cannot be compared: its write counts as a change.
+        unknown = self._suspects - _tables().keys()
+        return (changed_tables(self._before, self._after) | unknown) - self._allowed
 
 
 # --- the checks -----------------------------------------------------------------------
@@ -344,6 +377,29 @@ def _describe(data: Mapping[str, Any]) -> str:
     return repr(shown)
 
 
+def _tally(what: str) -> None:
+    """Count answers in Hypothesis' statistics (`--hypothesis-show-statistics`)."""
+    if currently_in_test_context():
+        event(what)
+
+
+def sign_in(client: Client, user: Any) -> None:
+    """Sign `user` in on `client`, once per test: Hypothesis runs a test's body once per
+    example, and a real sign-in (a session, last_login, django-axes' bookkeeping) costs
+    more than the request under test. The session row is written outside the examples'
+    rolled-back savepoints, so it lasts for the whole test; `check_post` and `check_get`
+    fail if a request ever lands on the sign-in page instead."""
+    if getattr(client, "_hostile_user_pk", None) != user.pk:
+        client.force_login(user)
+        client._hostile_user_pk = user.pk  # type: ignore[attr-defined]
+
+
+def _still_signed_in(response: Any) -> None:
+    assert not response["Location"].startswith(resolve_url(settings.LOGIN_URL)), (
+        "the request was sent to the sign-in page: the test's session was lost"
+    )
+
+
 def check_post(
     client: Client,
     url: str,
@@ -358,7 +414,6 @@ def check_post(
     `then(response, data)` runs inside the savepoint after an accepted request, to check
     the rows hold what was typed. Returns the status code.
     """
-    allowed = set(writes) | {"django_session"}
     watch = _Watch()
     with transaction.atomic():
         watch.started()
@@ -366,21 +421,22 @@ def check_post(
             response = client.post(url, data)
         except Exception as error:  # the test client re-raises what would be a 500
             raise AssertionError(f"500 for {_describe(data)}: {error!r}") from error
-        watch.finished()
         status = response.status_code
-        event(f"POST answered {status}")
+        watch.finished({*writes, "django_session"} if status == 302 else {"django_session"})
+        _tally(f"POST answered {status}")
         assert status in (200, 302), f"{status} for {_describe(data)}"
         if status == 302:
+            _still_signed_in(response)
             if then is not None:
                 then(response, dict(data))
             landing = client.get(response["Location"])
             assert landing.status_code == 200, f"{landing.status_code} after the redirect"
             assert_escaped(landing.content.decode(), f"the page after saving {_describe(data)}")
-            unexpected = watch.changed() - allowed
+            unexpected = watch.changed()
             assert not unexpected, f"an accepted request changed {sorted(unexpected)} too"
         else:
             assert_escaped(response.content.decode(), f"the form page for {_describe(data)}")
-            changed = watch.changed() - {"django_session"}
+            changed = watch.changed()
             assert not changed, f"a refused request changed {sorted(changed)}: {_describe(data)}"
         transaction.set_rollback(True)
     return status
@@ -396,11 +452,13 @@ def check_get(client: Client, url: str, params: Mapping[str, Any]) -> int:
             response = client.get(url, params)
         except Exception as error:
             raise AssertionError(f"500 for {_describe(params)}: {error!r}") from error
-        watch.finished()
+        watch.finished({"django_session"})
         status = response.status_code
-        event(f"GET answered {status}")
+        _tally(f"GET answered {status}")
         assert status in (200, 302), f"{status} for {_describe(params)}"
+        if status == 302:
+            _still_signed_in(response)
         assert_escaped(response.content.decode(), f"the page for {_describe(params)}")
-        assert not watch.changed() - {"django_session"}
+        assert not watch.changed()
         transaction.set_rollback(True)
     return status

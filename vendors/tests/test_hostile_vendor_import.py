@@ -17,6 +17,7 @@ from outsourcing.tests.hostile import (
     hostile_flag,
     hostile_number,
     hostile_text,
+    sign_in,
 )
 from outsourcing.tests.hostile_csv import hostile_csv, rows_of, upload_of
 from vendors.imports import COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, allowed_values
@@ -106,7 +107,7 @@ def _imported(content: bytes, manager: Any) -> None:
     )
 )
 def test_vendor_import_survives_hostile_files(content: bytes, manager: Any, client: Any) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
     check_post(
         client,
         URL,
@@ -117,7 +118,7 @@ def test_vendor_import_survives_hostile_files(content: bytes, manager: Any, clie
 
 
 def test_vendor_import_valid_baseline_is_accepted(manager: Any, client: Any) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
     header = ",".join(COLUMNS)
     lines = [",".join(f'"{v}"' for v in valid_row(i).values()) for i in range(3)]
     content = "\n".join([header, *lines]).encode()
@@ -127,7 +128,7 @@ def test_vendor_import_valid_baseline_is_accepted(manager: Any, client: Any) -> 
 
 
 def test_three_good_rows_and_one_bad_write_nothing(manager: Any, client: Any) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
     header = ",".join(COLUMNS)
     rows = [valid_row(i) for i in range(4)]
     rows[2]["annual_spend"] = "NaN"

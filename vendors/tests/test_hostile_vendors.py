@@ -33,6 +33,7 @@ from outsourcing.tests.hostile import (
     hostile_number,
     hostile_text,
     hostile_upload,
+    sign_in,
 )
 from vendors.models import (
     Certification,
@@ -239,7 +240,7 @@ def _lands_on(response: Any, vendor: Vendor) -> None:
 def test_vendor_create_survives_hostile_input(
     data: dict[str, Any], world: World, role_admin: Any, client: Any
 ) -> None:
-    client.force_login(role_admin)
+    sign_in(client, role_admin)
 
     def saved(response: Any, posted: dict[str, Any]) -> None:
         vendor = Vendor.objects.get(legal_name=_text(posted, "legal_name"))
@@ -261,7 +262,7 @@ def test_vendor_create_survives_hostile_input(
 def test_vendor_create_valid_baseline_is_accepted(
     world: World, role_admin: Any, client: Any
 ) -> None:
-    client.force_login(role_admin)
+    sign_in(client, role_admin)
     data = _resolve({**VENDOR_VALID, "owner": "@manager"}, world.ids)
     response = client.post(reverse("vendors:vendor_create"), data)
     vendor = Vendor.objects.get(legal_name="Acme Support Ltd")
@@ -274,7 +275,7 @@ def test_vendor_create_valid_baseline_is_accepted(
 def test_a_service_or_tag_id_too_large_for_the_database_is_refused_at_the_field(
     field: str, pk: str, world: World, role_admin: Any, client: Any
 ) -> None:
-    client.force_login(role_admin)
+    sign_in(client, role_admin)
     data = {**_resolve({**VENDOR_VALID, "owner": "@manager"}, world.ids), field: [pk]}
     response = client.post(reverse("vendors:vendor_create"), data)
     assert response.status_code == 200
@@ -301,7 +302,7 @@ UPDATE_HOSTILE = {name: s for name, s in VENDOR_HOSTILE.items() if name != "stat
 def test_vendor_update_survives_hostile_input(
     data: dict[str, Any], world: World, manager: Any, client: Any
 ) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
     vendor = world.vendor
     old_tier = vendor.tier
 
@@ -332,7 +333,7 @@ def test_vendor_update_survives_hostile_input(
 
 
 def test_vendor_update_valid_baseline_is_accepted(world: World, manager: Any, client: Any) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
     data = _resolve({**UPDATE_VALID, "notes": "Renewed."}, world.ids)
     response = client.post(reverse("vendors:vendor_update", args=[world.vendor.pk]), data)
     _lands_on(response, world.vendor)
@@ -348,7 +349,7 @@ STATUS_VALID = {"status": "active", "reason": "Contract signed."}
 def test_vendor_status_survives_hostile_input(
     data: dict[str, Any], world: World, manager: Any, client: Any
 ) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
     vendor = world.vendor
 
     def saved(response: Any, posted: dict[str, Any]) -> None:
@@ -369,7 +370,7 @@ def test_vendor_status_survives_hostile_input(
 
 
 def test_vendor_status_valid_baseline_is_accepted(world: World, manager: Any, client: Any) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
     response = client.post(reverse("vendors:vendor_status", args=[world.vendor.pk]), STATUS_VALID)
     _lands_on(response, world.vendor)
     assert Vendor.objects.get(pk=world.vendor.pk).status == "active"
@@ -408,7 +409,7 @@ def test_contact_create_survives_hostile_input(
     data: dict[str, Any], world: World, manager: Any, client: Any
 ) -> None:
     # The vendor has a primary contact already, so a ticked "Primary" is refused by name.
-    client.force_login(manager)
+    sign_in(client, manager)
     known = {world.contact.pk, world.primary.pk}
 
     def saved(response: Any, posted: dict[str, Any]) -> None:
@@ -426,7 +427,7 @@ def test_contact_create_survives_hostile_input(
 
 
 def test_contact_create_valid_baseline_is_accepted(world: World, manager: Any, client: Any) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
     response = client.post(reverse("vendors:contact_create", args=[world.vendor.pk]), CONTACT_VALID)
     _lands_on(response, world.vendor)
     assert Contact.objects.filter(vendor=world.vendor, name="Maria Santos").exists()
@@ -437,7 +438,7 @@ def test_contact_update_survives_hostile_input(
     data: dict[str, Any], world: World, manager: Any, client: Any
 ) -> None:
     # The primary contact itself may stay primary.
-    client.force_login(manager)
+    sign_in(client, manager)
 
     def saved(response: Any, posted: dict[str, Any]) -> None:
         _check_contact(Contact.objects.get(pk=world.primary.pk), posted)
@@ -453,7 +454,7 @@ def test_contact_update_survives_hostile_input(
 
 
 def test_contact_update_valid_baseline_is_accepted(world: World, manager: Any, client: Any) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
     url = reverse("vendors:contact_update", args=[world.vendor.pk, world.primary.pk])
     response = client.post(url, {**CONTACT_VALID, "is_primary": "on"})
     _lands_on(response, world.vendor)
@@ -488,7 +489,7 @@ PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 def test_certification_create_survives_hostile_input(
     data: dict[str, Any], world: World, manager: Any, client: Any
 ) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
     upload = data.get("document")
     content = upload.read() if upload is not None else b""
     if upload is not None:
@@ -529,7 +530,7 @@ def test_certification_create_valid_baseline_is_accepted(
 ) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    client.force_login(manager)
+    sign_in(client, manager)
     upload = SimpleUploadedFile("iso.pdf", PDF, "application/pdf")
     response = client.post(
         reverse("vendors:certification_create", args=[world.vendor.pk]),
@@ -548,7 +549,7 @@ def test_certification_create_valid_baseline_is_accepted(
 def test_contact_delete_ignores_hostile_extra_fields(
     extra: dict[str, str], world: World, manager: Any, client: Any
 ) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
 
     def deleted(response: Any, posted: dict[str, Any]) -> None:
         assert not Contact.objects.filter(pk=world.contact.pk).exists()
@@ -563,7 +564,7 @@ def test_contact_delete_ignores_hostile_extra_fields(
 def test_certification_delete_ignores_hostile_extra_fields(
     extra: dict[str, str], world: World, manager: Any, client: Any
 ) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
 
     def deleted(response: Any, posted: dict[str, Any]) -> None:
         assert not Certification.objects.filter(pk=world.certification.pk).exists()
@@ -600,7 +601,7 @@ PAGES = st.one_of(
 def test_vendor_list_survives_hostile_query(
     params: dict[str, Any], world: World, viewer: Any, client: Any
 ) -> None:
-    client.force_login(viewer)
+    sign_in(client, viewer)
     assert check_get(client, reverse("vendors:vendor_list"), _resolve(params, world.ids)) == 200
 
 
@@ -616,7 +617,7 @@ def _assert_shown_escaped(html: str, probe: str) -> None:
 def test_a_vendor_with_script_in_every_text_field_is_shown_escaped(
     world: World, manager: Any, client: Any
 ) -> None:
-    client.force_login(manager)
+    sign_in(client, manager)
     data = {
         **_resolve(VENDOR_VALID, world.ids),
         "legal_name": f"{PROBE} Ltd",
@@ -636,7 +637,7 @@ def test_a_contact_and_certification_with_script_are_shown_escaped_on_the_vendor
 ) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    client.force_login(manager)
+    sign_in(client, manager)
     vendor_url = reverse("vendors:vendor_detail", args=[world.vendor.pk])
     contact = {"name": PROBE, "role": PROBE, "phone": PROBE[:40], "notes": PROBE}
     response = client.post(
