@@ -9,13 +9,12 @@ from django.conf import LazySettings
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
-# Hostile-input tests (outsourcing/tests/hostile.py). "thorough" runs 200 examples per
-# form (`make test-hostile`, about 25 minutes of CPU); CI runs 40 per form, what fits its
-# 15 minutes on two cores beside the rest of the suite; both are derandomized, so CI
-# repeats exactly what passed here. "dev", the
-# default for `make test`, runs 25 from fresh random seeds. Each example is a real request
-# in a rolled-back savepoint, hence no deadline and function-scoped fixtures (client, db)
-# shared by the examples of one test.
+# Hostile-input tests (outsourcing/tests/hostile.py). "ci" runs 200 examples per form,
+# derandomized, so CI repeats exactly what passed here (`make test-hostile`; CI runs it as
+# two shards beside the rest of the suite). "dev", the default for `make test`, runs 25
+# from fresh random seeds. Each example is a real request in a rolled-back savepoint,
+# hence no deadline and function-scoped fixtures (client, db) shared by the examples of
+# one test.
 _HYPOTHESIS = hypothesis_settings(
     deadline=None,
     database=None,
@@ -26,10 +25,42 @@ _HYPOTHESIS = hypothesis_settings(
         HealthCheck.large_base_example,
     ],
 )
-hypothesis_settings.register_profile("thorough", _HYPOTHESIS, max_examples=200, derandomize=True)
-hypothesis_settings.register_profile("ci", _HYPOTHESIS, max_examples=40, derandomize=True)
+hypothesis_settings.register_profile("ci", _HYPOTHESIS, max_examples=200, derandomize=True)
 hypothesis_settings.register_profile("dev", _HYPOTHESIS, max_examples=25)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--shard",
+        metavar="I/N",
+        help="run only the I-th of N shares of the selected tests, dealt out in turn "
+        "(CI runs the hostile-input suite as two shares, one per core)",
+    )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """--shard I/N, after -m and -k have chosen the tests."""
+    shard = config.getoption("--shard")
+    if not shard:
+        return
+    try:
+        index, count = (int(part) for part in shard.split("/"))
+    except ValueError:
+        raise pytest.UsageError(f"--shard takes I/N, as in 1/2; not {shard!r}") from None
+    if not 1 <= index <= count:
+        raise pytest.UsageError(f"--shard {shard}: I must lie between 1 and N")
+    # Hypothesis tests are dealt out apart from the rest: they cost a hundred times more.
+    costly = [item for item in items if getattr(_function(item), "is_hypothesis_test", False)]
+    cheap = [item for item in items if not getattr(_function(item), "is_hypothesis_test", False)]
+    kept = {id(item) for item in costly[index - 1 :: count] + cheap[index - 1 :: count]}
+    config.hook.pytest_deselected(items=[item for item in items if id(item) not in kept])
+    items[:] = [item for item in items if id(item) in kept]
+
+
+def _function(item: pytest.Item) -> Any:
+    return getattr(item, "obj", None)
 
 
 def require_service(name: str, available: bool) -> None:
