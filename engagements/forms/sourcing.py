@@ -233,7 +233,18 @@ class _StaleCriteria(Exception):
     """Rolls back a criteria save whose result no longer adds up."""
 
 
+# Weights are whole percentages in practice: a selection rarely scores on more than a
+# dozen criteria. The cap also bounds what a tampered TOTAL_FORMS can make the server
+# build and render (Django's own bound is 2,000 forms).
+MAX_CRITERIA = 40
+
+
 class BaseCriterionFormSet(BaseInlineFormSet):
+    default_error_messages = {
+        **BaseInlineFormSet.default_error_messages,
+        "too_many_forms": f"A selection has at most {MAX_CRITERIA} criteria.",
+    }
+
     def clean(self) -> None:
         super().clean()
         if any(self.errors):
@@ -302,6 +313,9 @@ CriterionFormSet = inlineformset_factory(
     formset=BaseCriterionFormSet,
     extra=1,
     can_delete=True,
+    max_num=MAX_CRITERIA,
+    validate_max=True,
+    absolute_max=MAX_CRITERIA,
 )
 
 

@@ -110,10 +110,9 @@ def world(manager: Any, evaluator_user: Any) -> World:
     return World(manager, evaluator_user)
 
 
-def _pages_escaped(world: World) -> None:
-    """The selection's detail and results pages, as the owner sees them (drafts included)."""
-    owner = Client()
-    sign_in(owner, world.manager)
+def _pages_escaped(world: World, owner: Client) -> None:
+    """The selection's detail and results pages, as the owner sees them (drafts included);
+    `owner` is the test's client, signed in as the selection's owner."""
     for url in (
         world.url("selection_detail"),
         world.url("results"),
@@ -213,7 +212,7 @@ def test_selection_update_survives_hostile_input(data: dict, world: World, clien
         assert selection.title == _posted(response, data, "title")
         assert selection.negotiation_notes == _posted(response, data, "negotiation_notes")
         assert selection.status == data["status"] != Selection.Status.AWARDED
-        _pages_escaped(world)
+        _pages_escaped(world, client)
 
     check_post(
         client,
@@ -344,7 +343,7 @@ def test_proposal_survives_hostile_input(data: dict, world: World, client: Any) 
         assert row.price is None or row.price >= 0
         if row.proposed_start and row.proposed_end:
             assert row.proposed_end >= row.proposed_start
-        _pages_escaped(world)
+        _pages_escaped(world, client)
 
     check_post(
         client,
@@ -452,6 +451,18 @@ def test_criteria_valid_baseline_is_accepted(world: World, client: Any) -> None:
     ]
 
 
+def test_criteria_refuse_a_tampered_number_of_forms(world: World, client: Any) -> None:
+    sign_in(client, world.manager)
+    before = list(world.selection.criteria.values_list("pk", "name", "weight"))
+    body = {**_criteria_valid(world), "criteria-TOTAL_FORMS": "1000000000"}
+    response = client.post(world.url("criteria"), body)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "A selection has at most 40 criteria." in page
+    assert page.count('name="criteria-') < 41 * 8  # forty rows at most, not Django's 2,000
+    assert list(world.selection.criteria.values_list("pk", "name", "weight")) == before
+
+
 @given(seed=st.data())
 def test_criteria_formset_survives_hostile_input(seed: Any, world: World, client: Any) -> None:
     sign_in(client, world.manager)
@@ -471,7 +482,7 @@ def test_criteria_formset_survives_hostile_input(seed: Any, world: World, client
             if name and not deleted:
                 assert name in names
         assert Criterion.objects.exclude(selection=world.selection).count() == others
-        _pages_escaped(world)
+        _pages_escaped(world, client)
 
     check_post(
         client,
@@ -591,8 +602,18 @@ def test_scoring_valid_baseline_is_accepted(world: World, client: Any) -> None:
     assert Score.objects.filter(evaluator=world.invitation, value=4).count() == 4
 
 
+@pytest.fixture
+def owner_client(world: World) -> Client:
+    """A second browser, the selection's owner's, to look at the results of a scoring."""
+    owner = Client()
+    sign_in(owner, world.manager)
+    return owner
+
+
 @given(seed=st.data())
-def test_scoring_survives_hostile_input(seed: Any, world: World, client: Any) -> None:
+def test_scoring_survives_hostile_input(
+    seed: Any, world: World, client: Any, owner_client: Client
+) -> None:
     sign_in(client, world.evaluator_user)
     data = seed.draw(form_data(_scoring_valid(world), _scoring_hostile(world)))
     data.update(seed.draw(st.dictionaries(HOSTILE_KEYS, hostile_text(max_size=20), max_size=3)))
@@ -613,7 +634,7 @@ def test_scoring_survives_hostile_input(seed: Any, world: World, client: Any) ->
                 comment = _posted(response, data, f"comment-{proposal.pk}-{criterion.pk}")
                 assert score.comment == comment
         assert Score.objects.exclude(evaluator=invitation).count() == 0
-        _pages_escaped(world)
+        _pages_escaped(world, owner_client)
 
     check_post(
         client,
@@ -662,7 +683,7 @@ def test_award_survives_hostile_input(data: dict, world: World, client: Any) -> 
         engagement = Engagement.objects.get(selection=selection)
         assert (engagement.vendor_id, engagement.budget) == (awarded.vendor_id, awarded.price)
         assert Candidate.objects.get(pk=selection.candidate_id).status == "outsourced"
-        _pages_escaped(world)
+        _pages_escaped(world, client)
 
     check_post(
         client,
