@@ -198,3 +198,28 @@ def test_a_lock_is_per_username_and_address(client: Client) -> None:
     response = elsewhere.post(LOGIN_URL, {"username": "maria", "password": PASSWORD})
 
     assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_session_outlives_the_cache_and_ends_everywhere_on_sign_out(
+    client: Client, manager: Any
+) -> None:
+    """Sessions are read from the cache and written through to the database: emptying
+    the cache (a restart of Redis) signs nobody out, and signing out ends the session in
+    both, so the old cookie opens nothing."""
+    from django.core.cache import cache
+    from django.shortcuts import resolve_url
+    from django.urls import reverse
+
+    dashboard = reverse("engagements:dashboard")
+    client.force_login(manager)
+    cookie = client.cookies["sessionid"].value
+    cache.clear()
+    assert client.get(dashboard).status_code == 200
+
+    client.post(reverse("logout"))
+    stolen = Client()
+    stolen.cookies["sessionid"] = cookie
+    response = stolen.get(dashboard)
+    assert response.status_code == 302
+    assert response["Location"].startswith(resolve_url(settings.LOGIN_URL))
