@@ -369,9 +369,16 @@ class CoOwnerAddForm(forms.Form):
 
     def __init__(self, *args: Any, engagement: Engagement, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = owner_choices().exclude(  # type: ignore[attr-defined]
+        field = self.fields["user"]
+        field.queryset = owner_choices().exclude(  # type: ignore[attr-defined]
             Q(pk=engagement.owner_id) | Q(co_owned_engagements=engagement)
         )
+        # Read once: the page shows the list, or says that nobody is left to add.
+        self.candidates = list(field.queryset)  # type: ignore[attr-defined]
+        field.choices = [("", field.empty_label)] + [  # type: ignore[attr-defined]
+            (person.pk, field.label_from_instance(person))  # type: ignore[attr-defined]
+            for person in self.candidates
+        ]
 
 
 class CoOwnerRemoveForm(forms.Form):

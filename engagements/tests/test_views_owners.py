@@ -167,6 +167,18 @@ def test_the_owner_and_a_co_owner_cannot_be_added_again(
     assert world.snapshot() == before
 
 
+def test_the_add_box_says_so_when_nobody_is_left_to_add(world: World, client: Any) -> None:
+    client.force_login(world.engagement.owner)
+    page = client.get(world.url).content.decode()
+    assert "Dana Reyes" in page and "nobody is left to add" not in page
+    assert 'name="action" value="add"' in page
+
+    world.engagement.co_owners.add(world.dana)
+    page = client.get(world.url).content.decode()
+    assert "nobody is left to add" in page
+    assert 'name="action" value="add"' not in page
+
+
 def test_removing_someone_who_is_not_a_co_owner_changes_nothing(
     world: World, manager: Any, client_for: Callable[[Any], Any]
 ) -> None:
