@@ -542,6 +542,75 @@ def test_certification_create_valid_baseline_is_accepted(
     )
 
 
+@pytest.fixture
+def documented(world: World) -> Certification:
+    """The world's certification, with a document on file."""
+    from django.core.files.base import ContentFile
+
+    certification = world.certification
+    certification.document.save("old.pdf", ContentFile(PDF), save=False)
+    certification.document_name = "old.pdf"
+    certification.save()
+    return certification
+
+
+@given(
+    data=form_data(
+        CERTIFICATION_VALID,
+        {
+            "name": hostile_text(),
+            "issuer": hostile_text(),
+            "reference_number": hostile_text(),
+            "issued_on": hostile_date(),
+            "expires_on": hostile_date(),
+            "document": hostile_upload(),
+            "remove_document": hostile_flag(),
+        },
+    )
+)
+def test_certification_update_replaces_keeps_or_removes_the_document_under_hostile_input(
+    data: dict[str, Any], world: World, documented: Certification, manager: Any, client: Any
+) -> None:
+    sign_in(client, manager)
+    upload = data.get("document")
+    content = upload.read() if upload is not None else b""
+    if upload is not None:
+        upload.seek(0)
+    old_file = documented.document.name
+
+    def saved(response: Any, posted: dict[str, Any]) -> None:
+        certification = Certification.objects.get(pk=documented.pk)
+        assert certification.name == _text(posted, "name")
+        assert certification.issuer == _text(posted, "issuer")
+        assert certification.reference_number == _text(posted, "reference_number")
+        assert certification.issued_on == _date(posted, "issued_on")
+        assert certification.expires_on == _date(posted, "expires_on")
+        name = upload and MultiPartParser.sanitize_file_name(None, upload.name)  # type: ignore[arg-type]
+        # As a browser means it: a tick box sent at all is ticked, whatever its value
+        # ("0" included), except the strings "false" and "".
+        remove = forms.CheckboxInput().value_from_datadict(posted, {}, "remove_document")
+        if name:  # a new document replaces the old one, whatever the tick box says
+            assert certification.document_name == name[:255]
+            assert certification.document.name != old_file
+            with certification.document.open("rb") as stored:
+                assert stored.read() == content
+        elif remove:
+            assert not certification.document
+            assert certification.document_name == ""
+        else:
+            assert certification.document.name == old_file
+            assert certification.document_name == "old.pdf"
+        _lands_on(response, world.vendor)
+
+    check_post(
+        client,
+        reverse("vendors:certification_update", args=[world.vendor.pk, documented.pk]),
+        data,
+        writes={"vendors_certification"},
+        then=saved,
+    )
+
+
 # --- delete buttons: extra fields are ignored -------------------------------------------
 
 
