@@ -18,6 +18,7 @@ import pytest
 from django import forms
 from django.http.multipartparser import MultiPartParser
 from django.urls import reverse
+from django.utils.datastructures import MultiValueDict
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -588,7 +589,8 @@ def test_certification_update_replaces_keeps_or_removes_the_document_under_hosti
         name = upload and MultiPartParser.sanitize_file_name(None, upload.name)  # type: ignore[arg-type]
         # As a browser means it: a tick box sent at all is ticked, whatever its value
         # ("0" included), except the strings "false" and "".
-        remove = forms.CheckboxInput().value_from_datadict(posted, {}, "remove_document")
+        tick_box = forms.CheckboxInput()
+        remove = tick_box.value_from_datadict(posted, MultiValueDict(), "remove_document")
         if name:  # a new document replaces the old one, whatever the tick box says
             assert certification.document_name == name[:255]
             assert certification.document.name != old_file
