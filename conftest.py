@@ -10,11 +10,11 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 # Hostile-input tests (outsourcing/tests/hostile.py). "ci" runs 200 examples per form,
-# derandomized, so CI repeats exactly what passed here (`make test-hostile`; CI runs it as
-# two shards beside the rest of the suite). "dev", the default for `make test`, runs 25
-# from fresh random seeds. Each example is a real request in a rolled-back savepoint,
-# hence no deadline and function-scoped fixtures (client, db) shared by the examples of
-# one test.
+# derandomized, so CI repeats exactly what passed here (`make test-hostile`; CI cuts it
+# into parts with --shard, beside the rest of the suite). "dev", the default for
+# `make test`, runs 25 from fresh random seeds. Each example is a real request in a
+# rolled-back savepoint, hence no deadline and function-scoped fixtures (client, db)
+# shared by the examples of one test.
 _HYPOTHESIS = hypothesis_settings(
     deadline=None,
     database=None,
@@ -35,7 +35,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--shard",
         metavar="I/N",
         help="run only the I-th of N shares of the selected tests, dealt out in turn "
-        "(CI runs the hostile-input suite as two shares, one per core)",
+        "(CI cuts the hostile-input suite into nine, taken in turn by two runners)",
     )
 
 
