@@ -71,9 +71,6 @@ SESSION_COOKIE_HTTPONLY = True
 # A working day, then sign in again; closing the browser ends the session too.
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=8 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("DJANGO_SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
-# Sessions are read from the cache (Redis in production) and written through to the
-# database, so every page is spared a query and a restart of Redis signs nobody out.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Content-Security-Policy sent by outsourcing.middleware.ContentSecurityPolicyMiddleware.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -149,6 +146,10 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
         }
     }
+    # Sessions are read from Redis and written through to the database: every page is
+    # spared a query, and a restart of Redis signs nobody out. Only with a shared cache:
+    # a cache inside each web worker would keep a signed-out session alive in the others.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

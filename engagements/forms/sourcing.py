@@ -233,17 +233,20 @@ class _StaleCriteria(Exception):
     """Rolls back a criteria save whose result no longer adds up."""
 
 
-# Weights are whole percentages in practice: a selection rarely scores on more than a
-# dozen criteria. The cap also bounds what a tampered TOTAL_FORMS can make the server
-# build and render (Django's own bound is 2,000 forms).
+# A selection rarely scores on more than a dozen criteria. The cap bounds what a tampered
+# TOTAL_FORMS can make the server build and render (Django's own bound is 2,000 forms).
 MAX_CRITERIA = 40
 
 
 class BaseCriterionFormSet(BaseInlineFormSet):
-    default_error_messages = {
-        **BaseInlineFormSet.default_error_messages,
-        "too_many_forms": f"A selection has at most {MAX_CRITERIA} criteria.",
-    }
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A selection that already holds more (copied from many templates, or older than
+        # the cap) stays editable: its rows and one more.
+        cap = max(MAX_CRITERIA, len(self.get_queryset()) + 1)
+        self.max_num = self.absolute_max = cap
+        message = f"A selection has at most {cap} criteria."
+        self.error_messages["too_many_forms"] = message  # type: ignore[attr-defined]
 
     def clean(self) -> None:
         super().clean()

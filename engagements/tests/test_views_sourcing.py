@@ -602,6 +602,32 @@ def test_criteria_and_weights_are_saved_together(
     assert "weights add up to 100" in response.content.decode()
 
 
+def test_a_selection_with_more_criteria_than_the_cap_stays_editable(
+    world: World, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    """Forty criteria is the cap on a tampered form count, not a trap: a selection that
+    already holds more (from many criterion templates) shows them all and can drop one."""
+    for criterion in world.criteria:
+        criterion.delete()
+    world.criteria = [
+        CriterionFactory(
+            selection=world.selection, name=f"Criterion {i}", weight=Decimal(51 if i == 0 else 1)
+        )
+        for i in range(50)
+    ]
+    client = client_for(manager)
+    page = client.get(url_of("criteria", world)).content.decode()
+    assert "Criterion 49" in page
+
+    data = formset_data(world, ["52"] + ["1"] * 49)
+    data[f"{CriterionFormSet.get_default_prefix()}-49-DELETE"] = "on"
+    response = client.post(url_of("criteria", world), data)
+
+    assert response.status_code == 302
+    assert world.selection.criteria.count() == 49
+    assert not world.selection.criteria.filter(name="Criterion 49").exists()
+
+
 # --- evaluators ------------------------------------------------------------------------------
 
 

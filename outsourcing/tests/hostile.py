@@ -466,6 +466,7 @@ def check_get(client: Client, url: str, params: Mapping[str, Any]) -> int:
         if status == 302:
             _still_signed_in(response)
         assert_escaped(response.content.decode(), f"the page for {_describe(params)}")
-        assert not watch.changed()
+        changed = watch.changed()
+        assert not changed, f"a GET changed {sorted(changed)}: {_describe(params)}"
         transaction.set_rollback(True)
     return status

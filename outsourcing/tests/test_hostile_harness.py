@@ -26,6 +26,11 @@ def test_a_refused_request_that_writes_is_caught(signed_in: Any) -> None:
         check_post(signed_in, "/harness/refuse-but-write/", {})
 
 
+def test_a_get_that_writes_is_caught(signed_in: Any) -> None:
+    with pytest.raises(AssertionError, match=r"a GET changed \['auth_group'\]"):
+        check_get(signed_in, "/harness/refuse-but-write/", {})
+
+
 def test_a_refused_request_rewriting_a_row_unchanged_passes(signed_in: Any) -> None:
     assert check_post(signed_in, "/harness/refuse-unchanged/", {}) == 200
 

@@ -204,9 +204,9 @@ def test_a_lock_is_per_username_and_address(client: Client) -> None:
 def test_a_session_outlives_the_cache_and_ends_everywhere_on_sign_out(
     client: Client, manager: Any
 ) -> None:
-    """Sessions are read from the cache and written through to the database: emptying
-    the cache (a restart of Redis) signs nobody out, and signing out ends the session in
-    both, so the old cookie opens nothing."""
+    """With Redis, sessions are read from the cache and written through to the database:
+    emptying the cache (a restart of Redis) signs nobody out, and signing out ends the
+    session in both, so the old cookie opens nothing. Without it, the database alone."""
     from django.core.cache import cache
     from django.shortcuts import resolve_url
     from django.urls import reverse

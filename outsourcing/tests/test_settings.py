@@ -31,7 +31,8 @@ def load_settings(**env: str) -> subprocess.CompletedProcess[str]:
         "'name': str(settings.DATABASES['default']['NAME']), "
         "'broker': settings.CELERY_BROKER_URL, 'email': settings.EMAIL_BACKEND, "
         "'tz': settings.TIME_ZONE, 'use_tz': settings.USE_TZ, 'debug': settings.DEBUG, "
-        "'hosts': settings.ALLOWED_HOSTS, 'cache': settings.CACHES['default']['BACKEND']}))"
+        "'hosts': settings.ALLOWED_HOSTS, 'cache': settings.CACHES['default']['BACKEND'], "
+        "'sessions': settings.SESSION_ENGINE}))"
     )
     return subprocess.run(
         [sys.executable, "-c", script],
@@ -62,6 +63,9 @@ def test_it_runs_on_embedded_defaults_in_development() -> None:
     assert loaded["tz"] == "UTC"
     assert loaded["use_tz"] is True
     assert loaded["cache"].endswith("LocMemCache")
+    # A cache inside each process cannot hold sessions: signing out would not reach the
+    # other web workers.
+    assert loaded["sessions"] == "django.contrib.sessions.backends.db"
 
 
 def test_it_takes_production_services_from_the_environment() -> None:
@@ -86,3 +90,4 @@ def test_it_takes_production_services_from_the_environment() -> None:
     assert loaded["debug"] is False
     assert loaded["hosts"] == ["outsourcing.example.com"]
     assert loaded["cache"].endswith("RedisCache")
+    assert loaded["sessions"] == "django.contrib.sessions.backends.cached_db"
