@@ -474,37 +474,46 @@ CERTIFICATION_VALID = {
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 
 
-@given(
-    data=form_data(
-        CERTIFICATION_VALID,
-        {
-            "name": hostile_text(),
-            "issuer": hostile_text(),
-            "reference_number": hostile_text(),
-            "issued_on": hostile_date(),
-            "expires_on": hostile_date(),
-            "document": hostile_upload(),
-        },
-    )
-)
+CERTIFICATION_HOSTILE = {
+    "name": hostile_text(),
+    "issuer": hostile_text(),
+    "reference_number": hostile_text(),
+    "issued_on": hostile_date(),
+    "expires_on": hostile_date(),
+    "document": hostile_upload(),
+}
+
+
+def _bytes_of(upload: Any) -> bytes:
+    """What an upload in a hostile body holds, read without consuming it."""
+    if upload is None:
+        return b""
+    content = bytes(upload.read())
+    upload.seek(0)
+    return content
+
+
+def _check_certification(certification: Certification, posted: dict[str, Any]) -> None:
+    assert certification.name == _text(posted, "name")
+    assert certification.issuer == _text(posted, "issuer")
+    assert certification.reference_number == _text(posted, "reference_number")
+    assert certification.issued_on == _date(posted, "issued_on")
+    assert certification.expires_on == _date(posted, "expires_on")
+
+
+@given(data=form_data(CERTIFICATION_VALID, CERTIFICATION_HOSTILE))
 def test_certification_create_survives_hostile_input(
     data: dict[str, Any], world: World, manager: Any, client: Any
 ) -> None:
     sign_in(client, manager)
     upload = data.get("document")
-    content = upload.read() if upload is not None else b""
-    if upload is not None:
-        upload.seek(0)
+    content = _bytes_of(upload)
 
     def saved(response: Any, posted: dict[str, Any]) -> None:
         certification = Certification.objects.exclude(pk=world.certification.pk).get(
             vendor=world.vendor
         )
-        assert certification.name == _text(posted, "name")
-        assert certification.issuer == _text(posted, "issuer")
-        assert certification.reference_number == _text(posted, "reference_number")
-        assert certification.issued_on == _date(posted, "issued_on")
-        assert certification.expires_on == _date(posted, "expires_on")
+        _check_certification(certification, posted)
         # The name as Django's upload parser hands it over (it drops a file named "." or
         # "..", or only unprintable characters), the bytes as sent.
         name = upload and MultiPartParser.sanitize_file_name(None, upload.name)  # type: ignore[arg-type]
@@ -557,16 +566,7 @@ def documented(world: World) -> Certification:
 
 @given(
     data=form_data(
-        CERTIFICATION_VALID,
-        {
-            "name": hostile_text(),
-            "issuer": hostile_text(),
-            "reference_number": hostile_text(),
-            "issued_on": hostile_date(),
-            "expires_on": hostile_date(),
-            "document": hostile_upload(),
-            "remove_document": hostile_flag(),
-        },
+        CERTIFICATION_VALID, {**CERTIFICATION_HOSTILE, "remove_document": hostile_flag()}
     )
 )
 def test_certification_update_replaces_keeps_or_removes_the_document_under_hostile_input(
@@ -574,18 +574,12 @@ def test_certification_update_replaces_keeps_or_removes_the_document_under_hosti
 ) -> None:
     sign_in(client, manager)
     upload = data.get("document")
-    content = upload.read() if upload is not None else b""
-    if upload is not None:
-        upload.seek(0)
+    content = _bytes_of(upload)
     old_file = documented.document.name
 
     def saved(response: Any, posted: dict[str, Any]) -> None:
         certification = Certification.objects.get(pk=documented.pk)
-        assert certification.name == _text(posted, "name")
-        assert certification.issuer == _text(posted, "issuer")
-        assert certification.reference_number == _text(posted, "reference_number")
-        assert certification.issued_on == _date(posted, "issued_on")
-        assert certification.expires_on == _date(posted, "expires_on")
+        _check_certification(certification, posted)
         name = upload and MultiPartParser.sanitize_file_name(None, upload.name)  # type: ignore[arg-type]
         # As a browser means it: a tick box sent at all is ticked, whatever its value
         # ("0" included), except the strings "false" and "".
