@@ -26,7 +26,7 @@ from engagements.services import communication, monitoring
 from vendors.models import Vendor
 
 from . import bookkeeping, content, customer_service, it_support, more
-from .helpers import moment, story_now
+from .helpers import moment
 from .people import DEMO_PASSWORD, DEMO_USERS, DemoUser, ensure_people
 from .registry import BRIGHTLINE, ensure_vendors
 
@@ -40,15 +40,15 @@ class SeedResult:
     logins: tuple[DemoUser, ...]
 
 
-def reference_day() -> datetime.date:
-    """The day the demo was first seeded, or today for a fresh database.
+def first_seeded_at() -> datetime.datetime | None:
+    """When the demo was first seeded (its first registry row was made), if it was.
 
-    The stories stay dated from that day, so a run on a later day finds every row the
-    first one made instead of adding a second, shifted history next to it.
+    The stories are told as of that moment, so a run on a later day — or later on the
+    same day — finds every row the first one made instead of adding a second, shifted
+    history next to it: only what the passage of time adds (upcoming check-ins).
     """
     first = Vendor.objects.filter(legal_name=BRIGHTLINE).values_list("created_at", flat=True)
-    seeded_at = first.first()
-    return timezone.localdate(seeded_at) if seeded_at else timezone.localdate()
+    return first.first()
 
 
 def count_rows() -> int:
@@ -63,20 +63,23 @@ def count_rows() -> int:
 @transaction.atomic
 def seed_demo() -> SeedResult:
     before = count_rows()
-    today = reference_day()
+    today = timezone.localdate(first_seeded_at() or timezone.now())
     people = ensure_people()
     vendors = ensure_vendors(today, people)
+    # Where recorded history stops: the moment of the first run, not the time of day of
+    # this one, so a check-in later on the demo's day is upcoming however often it runs.
+    told_at = first_seeded_at() or timezone.now()
     customer_service.seed(people, vendors, today)
-    content.seed(people, vendors, today)
-    it_support.seed(people, vendors, today)
+    content.seed(people, vendors, today, now=told_at)
+    it_support.seed(people, vendors, today, now=told_at)
     bookkeeping.seed(people, vendors, today)
-    more.seed(people, vendors, today)
+    more.seed(people, vendors, today, now=told_at)
     # Upcoming check-ins of the live engagements, as the scheduled job creates them. From
     # midnight, so two runs on the same day look at the same horizon.
     communication.schedule_checkins(now=moment(timezone.localdate(), hour=0))
     # Rollups, scorecards, standings and review flags as the scheduled job writes them: a
-    # backfill from the first engagement's start, standing at the demo's day, so a run on a
-    # later day finds the same periods.
+    # backfill from the first engagement's start, standing at the demo's moment, so a run
+    # on a later day finds the same periods.
     first_day = Engagement.objects.aggregate(first=Min("start_date"))["first"]
-    monitoring.rollup_kpis(since=first_day, now=story_now(today))
+    monitoring.rollup_kpis(since=first_day, now=told_at)
     return SeedResult(rows_added=count_rows() - before, dated_from=today, logins=DEMO_USERS)

@@ -34,7 +34,6 @@ from .helpers import (
     moment,
     month_start,
     record_history,
-    story_now,
     walk_status,
 )
 from .people import People
@@ -48,7 +47,9 @@ REWORK = (16, 12, 8, 6, 4, 5, 3)
 WOBBLE = (Decimal("-1.5"), Decimal("1"), Decimal("0.5"), Decimal("0"), Decimal("-0.5"))
 
 
-def seed(people: People, vendors: dict[str, Vendor], today: datetime.date) -> Engagement:
+def seed(
+    people: People, vendors: dict[str, Vendor], today: datetime.date, *, now: datetime.datetime
+) -> Engagement:
     studio = vendors[PIXEL_QUILL]
     start = month_start(today, -6)
     end = add_years(start, 1) - days(1)
@@ -222,9 +223,7 @@ def seed(people: People, vendors: dict[str, Vendor], today: datetime.date) -> En
             "a blog post.",
         }
 
-    checkins = record_history(
-        plan, since=moment(start - days(1)), until=story_now(today), story=story
-    )
+    checkins = record_history(plan, since=moment(start - days(1)), until=now, story=story)
     if len(checkins) > 4:
         ensure_action(
             checkins[0],

@@ -82,11 +82,6 @@ def days(n: int) -> datetime.timedelta:
     return datetime.timedelta(days=n)
 
 
-def story_now(today: datetime.date) -> datetime.datetime:
-    """Where recorded history stops: now, or the end of the demo's day when seeded before."""
-    return min(timezone.now(), moment(today + days(1), hour=0))
-
-
 def moment(day: datetime.date, hour: int = 10, minute: int = 0) -> datetime.datetime:
     """An aware datetime on `day` in the server's time zone."""
     return datetime.datetime.combine(

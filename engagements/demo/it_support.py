@@ -35,7 +35,6 @@ from .helpers import (
     month_start,
     months_between,
     record_history,
-    story_now,
     walk_status,
 )
 from .people import People
@@ -50,7 +49,9 @@ NOTICE_DEADLINE_IN = 45
 NOTICE_DAYS = 90
 
 
-def seed(people: People, vendors: dict[str, Vendor], today: datetime.date) -> Engagement:
+def seed(
+    people: People, vendors: dict[str, Vendor], today: datetime.date, *, now: datetime.datetime
+) -> Engagement:
     northstar = vendors[NORTHSTAR]
     renewal = today + days(NOTICE_DEADLINE_IN + NOTICE_DAYS)
     start = add_years(renewal, -2)
@@ -200,9 +201,7 @@ def seed(people: People, vendors: dict[str, Vendor], today: datetime.date) -> En
             "progress_summary": "All service levels met; no P1 incidents; patching current.",
         }
 
-    checkins = record_history(
-        plan, since=moment(month_start(today, -8)), until=story_now(today), story=story
-    )
+    checkins = record_history(plan, since=moment(month_start(today, -8)), until=now, story=story)
     if len(checkins) > 3:
         ensure_action(
             checkins[3],

@@ -35,7 +35,6 @@ from .helpers import (
     plan_zone,
     record_history,
     replay_rollup_night,
-    story_now,
     walk_status,
 )
 from .people import People
@@ -47,8 +46,10 @@ ON_TIME = ("94", "92", "90", "88", "88")
 REWORK = ("6", "8", "9", "10", "11")
 
 
-def seed(people: People, vendors: dict[str, Vendor], today: datetime.date) -> None:
-    social_media(people, vendors[VANTAGE], today)
+def seed(
+    people: People, vendors: dict[str, Vendor], today: datetime.date, *, now: datetime.datetime
+) -> None:
+    social_media(people, vendors[VANTAGE], today, now)
     walk_status(
         vendors[QUICKKEY],
         (
@@ -103,7 +104,9 @@ def seed(people: People, vendors: dict[str, Vendor], today: datetime.date) -> No
     )
 
 
-def social_media(people: People, vantage: Vendor, today: datetime.date) -> Engagement:
+def social_media(
+    people: People, vantage: Vendor, today: datetime.date, now: datetime.datetime
+) -> Engagement:
     """An active engagement going downhill: scorecard under 60, an open review, an overdue
     check-in and the vendor put on watch."""
     start = month_start(today, -5)
@@ -208,7 +211,6 @@ def social_media(people: People, vantage: Vendor, today: datetime.date) -> Engag
             ),
         ),
     )
-    now = story_now(today)
     since = moment(start - days(1))
     slots = past_slots(plan, since=since, until=now)
     # The latest check-in before today was never written up: it shows as overdue.

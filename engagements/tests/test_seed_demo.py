@@ -17,6 +17,7 @@ from engagements.models import (
     CheckIn,
     ComplianceItem,
     Engagement,
+    Measurement,
     OffboardingItem,
     PerformanceReview,
     Risk,
@@ -24,7 +25,8 @@ from engagements.models import (
 )
 from vendors.models import Vendor
 
-pytestmark = pytest.mark.django_db
+# Dated: CI runs these at awkward moments too (outsourcing/tests/clock.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
 
 @pytest.fixture(autouse=True)
@@ -66,6 +68,34 @@ def test_a_run_weeks_later_keeps_the_stories_and_only_schedules_new_checkins():
     later = row_counts()
     assert {label for label in first if later[label] != first[label]} <= {"engagements.CheckIn"}
     assert "dated from" in output
+
+
+@pytest.mark.parametrize(
+    "first_run",
+    [
+        # Half an hour before the content studio's weekly Monday 09:30 (London) check-in.
+        datetime.datetime(2026, 12, 7, 9, 0, tzinfo=datetime.UTC),
+        # A minute before IT support's monthly first-Wednesday 14:00 (Berlin) review.
+        datetime.datetime(2027, 1, 6, 12, 59, tzinfo=datetime.UTC),
+    ],
+)
+def test_runs_later_that_day_and_weeks_later_find_the_first_runs_stories(
+    first_run: datetime.datetime,
+) -> None:
+    with time_machine.travel(first_run, tick=False):
+        seed()
+    first = row_counts()
+
+    # Past the check-in: it was upcoming when the stories were told, and stays so.
+    with time_machine.travel(first_run + datetime.timedelta(hours=14), tick=False):
+        output = seed()
+    assert row_counts() == first
+    assert "nothing added" in output
+
+    with time_machine.travel(first_run + datetime.timedelta(days=40), tick=False):
+        seed()
+    later = row_counts()
+    assert {label for label in first if later[label] != first[label]} == {"engagements.CheckIn"}
 
 
 # Written only by the scheduled jobs. A demo row would pretend a job had run: an outbox
@@ -132,10 +162,24 @@ def test_infographics_studio_got_back_on_track_with_weekly_checkins():
     latest = recorded.last()
     assert latest is not None and latest.status == "green"
     assert engagement.communication_plan.escalation_levels.count() == 3
-    scores = [s.score for s in engagement.scorecards.order_by("period_start")]
-    assert scores[0] is not None and scores[0] < 50
-    assert scores[-1] is not None and scores[-1] > 95
+    cards = list(engagement.scorecards.order_by("period_start"))
+    assert cards[0].score is not None and cards[0].score < 50
+    # Back on track in the latest month with figures. Values come every Friday, so the
+    # current month is "no data" until its first Friday: never a zero.
     today = timezone.localdate()
+    measured = {
+        day.replace(day=1)
+        for day in Measurement.objects.filter(kpi__engagement=engagement).values_list(
+            "measured_on", flat=True
+        )
+    }
+    last_measured = max(measured)
+    assert cards[-1].period_start == today.replace(day=1)
+    for card in cards:
+        if card.period_start == last_measured:
+            assert card.score is not None and card.score > 95
+        elif card.period_start > last_measured:
+            assert card.score is None and today.day < 7
     expiring = ComplianceItem.objects.filter(
         engagement=engagement, expires_on__range=(today, today + datetime.timedelta(days=30))
     )
