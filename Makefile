@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-hostile audit lint check worker beat web install install-dev migrate seed clean
+.PHONY: run test test-dates test-hostile audit lint check worker beat web install install-dev migrate seed clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,31 @@ beat: install
 ## The test suite (SQLite by default; DATABASE_URL/REDIS_URL point it at real services).
 test: install-dev
 	$(BIN)/pytest $(ARGS)
+
+## The date-sensitive tests (marker "dates") with the clock moved to each awkward moment
+## below, in TIME_ZONE (outsourcing/tests/clock.py). Any single moment, whole suite:
+## make test ARGS="--today=2027-03-28T23:30" (or TEST_TODAY=...).
+MOMENTS ?= \
+	2027-03-01T00:30 \
+	2027-02-28T10:00 \
+	2026-12-31T23:30 \
+	2027-01-01T10:00 \
+	2027-03-28T23:30 \
+	2026-10-25T10:00 \
+	2027-03-14T10:00 \
+	2026-11-01T23:30 \
+	2026-12-07T00:30 \
+	2026-12-06T23:30
+# 1 March 2027 is a Monday and the first day of a month; 28 February the last day of a
+# short month; 31 December the last day of the year; 28 March 2027 (a Sunday) and
+# 25 October 2026 the days European clocks go forward and back; 14 March 2027 and
+# 1 November 2026 (a Sunday) the days American clocks do; then a plain Monday just after
+# midnight and the Sunday just before it.
+test-dates: install-dev
+	@set -e; for moment in $(MOMENTS); do \
+		echo "== the date-sensitive tests at $$moment"; \
+		$(BIN)/pytest -q -m dates --today=$$moment $(ARGS); \
+	done
 
 ## The hostile-input suite alone, as CI runs it: 200 Hypothesis examples per form,
 ## derandomized (about 15 minutes of CPU; ARGS="--shard 1/2" runs half of it).

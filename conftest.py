@@ -32,11 +32,50 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
+        "--today",
+        metavar="YYYY-MM-DD[THH:MM]",
+        default=os.environ.get("TEST_TODAY") or None,
+        help="run with the clock moved to that day (10:00 unless a time is given, in "
+        "TIME_ZONE), ticking on from there; also TEST_TODAY (outsourcing/tests/clock.py)",
+    )
+    parser.addoption(
         "--shard",
         metavar="I/N",
         help="run only the I-th of N shares of the selected tests, dealt out in turn "
         "(CI cuts the hostile-input suite into nine, taken in turn by two runners)",
     )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """--today moves the clock before collection, so the whole run lives on that day."""
+    today = config.getoption("--today")
+    if not today:
+        return
+    from django.conf import settings
+
+    from outsourcing.tests import clock
+
+    try:
+        moment = clock.parse_moment(today, settings.TIME_ZONE)
+    except ValueError as error:
+        raise pytest.UsageError(str(error)) from None
+    clock.move_to(moment)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    from outsourcing.tests import clock
+
+    clock.stop()
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    from outsourcing.tests import clock
+
+    if not clock.is_moved():
+        return None
+    from django.utils import timezone
+
+    return f"clock moved to {timezone.localtime():%A %Y-%m-%d %H:%M %Z} (--today)"
 
 
 @pytest.hookimpl(trylast=True)

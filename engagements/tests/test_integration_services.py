@@ -44,7 +44,11 @@ from engagements.models.monitoring import period_bounds
 from engagements.services.reminders import queue_reminders, send_outbox
 from engagements.tests import factories as ef
 from outsourcing.celery import app
+from outsourcing.tests import clock
 from vendors.tests import factories as vf
+
+# Dated: CI runs these at awkward moments too (outsourcing/tests/clock.py).
+pytestmark = pytest.mark.dates
 
 SITE = "https://outsourcing.example.com"
 DEADLINE = 60.0  # seconds to wait for anything a real process does
@@ -277,7 +281,11 @@ class Worker:
         ]
         with log.open("wb") as out:
             self.process = subprocess.Popen(
-                command, cwd=settings.BASE_DIR, env=self.env, stdout=out, stderr=subprocess.STDOUT
+                clock.command_at_now(command),
+                cwd=settings.BASE_DIR,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
             )
         self.wait_for(lambda: " ready." in log.read_text(errors="replace"), "the worker to start")
 

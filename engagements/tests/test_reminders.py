@@ -39,7 +39,8 @@ from engagements.tests import factories as ef
 from engagements.tests.test_admin import admin_url, post_action
 from vendors.tests import factories as vf
 
-pytestmark = pytest.mark.django_db
+# Dated: CI runs these at awkward moments too (outsourcing/tests/clock.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
 UTC = datetime.UTC
 SITE = "https://outsourcing.example.com"

@@ -32,7 +32,8 @@ from engagements.tests.factories import (
 from vendors.models import Vendor
 from vendors.tests.factories import VendorFactory
 
-pytestmark = pytest.mark.django_db
+# Dated: CI runs these at awkward moments too (outsourcing/tests/clock.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
 D = Decimal
 UTC = datetime.UTC

@@ -14,6 +14,9 @@ from engagements.tests.factories import (
     MilestoneFactory,
 )
 
+# Dated: CI runs these at awkward moments too (outsourcing/tests/clock.py).
+pytestmark = pytest.mark.dates
+
 UTC = datetime.UTC
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")

@@ -17,6 +17,9 @@ from engagements.models.monitoring import (
 from engagements.tests.factories import EngagementFactory, KpiFactory, KpiTemplateFactory
 from vendors.models import Vendor
 
+# Dated: CI runs these at awkward moments too (outsourcing/tests/clock.py).
+pytestmark = pytest.mark.dates
+
 D = Decimal
 
 

@@ -31,7 +31,8 @@ from engagements.tests.factories import (
 from engagements.tests.roles import CHANGE, READ, ROLES, user_for
 from vendors.tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
+# Dated: CI runs these at awkward moments too (outsourcing/tests/clock.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
 NOW = datetime.datetime(2025, 3, 10, 12, tzinfo=datetime.UTC)  # a Monday
 TODAY = NOW.date()

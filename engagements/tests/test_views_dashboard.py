@@ -30,7 +30,8 @@ from engagements.tests.factories import (
 from vendors.models import Vendor
 from vendors.tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
+# Dated: CI runs these at awkward moments too (outsourcing/tests/clock.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
 # A Wednesday: "this week" runs until Monday 9 March, midnight UTC.
 NOW = datetime.datetime(2026, 3, 4, 12, tzinfo=datetime.UTC)

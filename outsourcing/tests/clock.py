@@ -1,0 +1,81 @@
+"""The test run's clock: `pytest --today=YYYY-MM-DD[THH:MM]` (or TEST_TODAY) moves it.
+
+The whole run — collection, fixtures, the live server's thread, every test — then
+starts at that moment in the server's time zone (TIME_ZONE) and ticks on from there,
+so a test meets the date the way a user on that day would. Tests that freeze time
+themselves (time-machine) still do; leaving their block returns them to the moved
+clock. Processes a test starts (a Celery worker) get the moved clock through
+`command_at_now()`.
+
+The date-sensitive tests carry the marker `dates`. `make test-dates` runs them at
+every awkward moment in the Makefile's MOMENTS (the first and the last day of a
+month, New Year's Eve, the days clocks change in Europe and the United States, a
+Sunday just before midnight, a Monday just after); CI runs them at three of those
+besides today.
+"""
+
+from __future__ import annotations
+
+import datetime
+import sys
+import zoneinfo
+
+import time_machine
+
+_traveller: time_machine.travel | None = None
+
+
+def parse_moment(text: str, time_zone: str) -> datetime.datetime:
+    """`YYYY-MM-DD` (at 10:00) or `YYYY-MM-DDTHH:MM`, as an aware datetime in `time_zone`."""
+    try:
+        if "T" in text or " " in text:
+            moment = datetime.datetime.fromisoformat(text)
+        else:
+            moment = datetime.datetime.combine(
+                datetime.date.fromisoformat(text), datetime.time(10, 0)
+            )
+    except ValueError:
+        raise ValueError(f"--today takes YYYY-MM-DD or YYYY-MM-DDTHH:MM, not {text!r}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zoneinfo.ZoneInfo(time_zone))
+    return moment
+
+
+def move_to(moment: datetime.datetime) -> None:
+    """Start the whole run at `moment`; the clock ticks on from there."""
+    global _traveller
+    stop()
+    _traveller = time_machine.travel(moment, tick=True)
+    _traveller.start()
+
+
+def stop() -> None:
+    global _traveller
+    if _traveller is not None:
+        _traveller.stop()
+        _traveller = None
+
+
+def is_moved() -> bool:
+    return _traveller is not None
+
+
+# Run in a child process: move its clock to the given epoch seconds, then run the script.
+_CHILD = (
+    "import runpy, sys, time_machine; "
+    "time_machine.travel(float(sys.argv[1]), tick=True).start(); "
+    "sys.argv = sys.argv[2:]; "
+    "runpy.run_path(sys.argv[0], run_name='__main__')"
+)
+
+
+def command_at_now(command: list[str]) -> list[str]:
+    """`command` (a Python script and its arguments), started at this run's moved "now".
+
+    Unchanged when the clock is not moved. The child's clock starts where this
+    process's stands and ticks on, so both agree on what today is.
+    """
+    if not is_moved():
+        return command
+    now = datetime.datetime.now(tz=datetime.UTC).timestamp()
+    return [sys.executable, "-c", _CHILD, repr(now), *command]
