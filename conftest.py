@@ -62,6 +62,13 @@ def pytest_configure(config: pytest.Config) -> None:
     clock.move_to(moment)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    from outsourcing.tests import clock
+
+    clock.rewind()
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     from outsourcing.tests import clock
 

@@ -26,7 +26,7 @@ from engagements.services import communication, monitoring
 from vendors.models import Vendor
 
 from . import bookkeeping, content, customer_service, it_support, more
-from .helpers import moment
+from .helpers import backdate_created, moment
 from .people import DEMO_PASSWORD, DEMO_USERS, DemoUser, ensure_people
 from .registry import BRIGHTLINE, ensure_vendors
 
@@ -63,12 +63,16 @@ def count_rows() -> int:
 @transaction.atomic
 def seed_demo() -> SeedResult:
     before = count_rows()
-    today = timezone.localdate(first_seeded_at() or timezone.now())
-    people = ensure_people()
-    vendors = ensure_vendors(today, people)
     # Where recorded history stops: the moment of the first run, not the time of day of
     # this one, so a check-in later on the demo's day is upcoming however often it runs.
-    told_at = first_seeded_at() or timezone.now()
+    first_run = first_seeded_at()
+    told_at = first_run or timezone.now()
+    today = timezone.localdate(told_at)
+    people = ensure_people()
+    vendors = ensure_vendors(today, people)
+    if first_run is None:
+        # Kept as the registry's first row's creation time, for the runs that follow.
+        backdate_created(vendors[BRIGHTLINE], told_at)
     customer_service.seed(people, vendors, today)
     content.seed(people, vendors, today, now=told_at)
     it_support.seed(people, vendors, today, now=told_at)

@@ -73,10 +73,16 @@ def test_a_run_weeks_later_keeps_the_stories_and_only_schedules_new_checkins():
 @pytest.mark.parametrize(
     "first_run",
     [
-        # Half an hour before the content studio's weekly Monday 09:30 (London) check-in.
+        # Half an hour before the content studio's weekly Monday 09:30 (London) check-in,
+        # and half an hour after it.
         datetime.datetime(2026, 12, 7, 9, 0, tzinfo=datetime.UTC),
-        # A minute before IT support's monthly first-Wednesday 14:00 (Berlin) review.
+        datetime.datetime(2026, 12, 7, 10, 0, tzinfo=datetime.UTC),
+        # A minute before IT support's monthly first-Wednesday 14:00 (Berlin) review, and
+        # half an hour after it.
         datetime.datetime(2027, 1, 6, 12, 59, tzinfo=datetime.UTC),
+        datetime.datetime(2027, 1, 6, 13, 30, tzinfo=datetime.UTC),
+        # A quarter of an hour before midnight.
+        datetime.datetime(2027, 2, 28, 23, 45, tzinfo=datetime.UTC),
     ],
 )
 def test_runs_later_that_day_and_weeks_later_find_the_first_runs_stories(
@@ -86,8 +92,10 @@ def test_runs_later_that_day_and_weeks_later_find_the_first_runs_stories(
         seed()
     first = row_counts()
 
-    # Past the check-in: it was upcoming when the stories were told, and stays so.
-    with time_machine.travel(first_run + datetime.timedelta(hours=14), tick=False):
+    # Later the same day (in TIME_ZONE): a check-in upcoming when the stories were told
+    # stays so.
+    later_that_day = timezone.localtime(first_run).replace(hour=23, minute=59)
+    with time_machine.travel(later_that_day, tick=False):
         output = seed()
     assert row_counts() == first
     assert "nothing added" in output

@@ -11,6 +11,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from engagements.models import (
     ActionItem,
@@ -509,8 +510,9 @@ def test_an_unscheduled_checkin_in_the_past_opens_for_recording(
         url_of("checkin_create", world), {"scheduled_for": "2025-03-07T14:00"}
     )
 
+    # The typed time is read in the server's time zone (TIME_ZONE), whatever it is.
     checkin = CheckIn.objects.get(
-        scheduled_for=datetime.datetime(2025, 3, 7, 14, tzinfo=datetime.UTC)
+        scheduled_for=datetime.datetime(2025, 3, 7, 14, tzinfo=timezone.get_current_timezone())
     )
     assert response["Location"] == reverse(
         "engagements:checkin_record", args=[world.engagement.pk, checkin.pk]
@@ -522,8 +524,9 @@ def test_an_unscheduled_checkin_at_a_taken_slot_is_refused(
 ) -> None:
     before = world.snapshot()
 
+    taken = timezone.localtime(world.overdue.scheduled_for)
     response = client_for(manager).post(
-        url_of("checkin_create", world), {"scheduled_for": "2025-03-04T10:00"}
+        url_of("checkin_create", world), {"scheduled_for": f"{taken:%Y-%m-%dT%H:%M}"}
     )
 
     assert response.status_code == 200

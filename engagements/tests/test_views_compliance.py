@@ -25,7 +25,8 @@ from engagements.tests.factories import (
 from vendors.models import Vendor
 from vendors.tests.factories import UserFactory, VendorFactory
 
-pytestmark = pytest.mark.django_db
+# Dated: CI runs these at awkward moments too (outsourcing/tests/clock.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
 PDF = b"%PDF-1.7\n% a signed NDA\n"
 

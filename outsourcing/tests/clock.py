@@ -1,11 +1,11 @@
 """The test run's clock: `pytest --today=YYYY-MM-DD[THH:MM]` (or TEST_TODAY) moves it.
 
 The whole run — collection, fixtures, the live server's thread, every test — then
-starts at that moment in the server's time zone (TIME_ZONE) and ticks on from there,
-so a test meets the date the way a user on that day would. Tests that freeze time
-themselves (time-machine) still do; leaving their block returns them to the moved
-clock. Processes a test starts (a Celery worker) get the moved clock through
-`command_at_now()`.
+lives at that moment in the server's time zone (TIME_ZONE): the clock ticks, and is
+set back to the moment before each test, so a test meets the date the way a user on
+that day would. Tests that freeze time themselves (time-machine) still do; leaving
+their block returns them to the moved clock. Processes a test starts (a Celery
+worker) get the moved clock through `command_at_now()`.
 
 The date-sensitive tests carry the marker `dates`. `make test-dates` runs them at
 every awkward moment in the Makefile's MOMENTS (the first and the last day of a
@@ -23,6 +23,7 @@ import zoneinfo
 import time_machine
 
 _traveller: time_machine.travel | None = None
+_moment: datetime.datetime | None = None
 
 
 def parse_moment(text: str, time_zone: str) -> datetime.datetime:
@@ -43,17 +44,29 @@ def parse_moment(text: str, time_zone: str) -> datetime.datetime:
 
 def move_to(moment: datetime.datetime) -> None:
     """Start the whole run at `moment`; the clock ticks on from there."""
-    global _traveller
+    global _moment
     stop()
-    _traveller = time_machine.travel(moment, tick=True)
+    _moment = moment
+    rewind()
+
+
+def rewind() -> None:
+    """Back to the run's moment before each test, so that a long run never drifts past
+    midnight: every test meets the day it was asked for."""
+    global _traveller
+    if _moment is None:
+        return
+    if _traveller is not None:
+        _traveller.stop()
+    _traveller = time_machine.travel(_moment, tick=True)
     _traveller.start()
 
 
 def stop() -> None:
-    global _traveller
+    global _traveller, _moment
     if _traveller is not None:
         _traveller.stop()
-        _traveller = None
+    _traveller = _moment = None
 
 
 def is_moved() -> bool:
