@@ -16,9 +16,11 @@ besides today.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import sys
 import zoneinfo
+from collections.abc import Iterator
 
 import time_machine
 
@@ -67,6 +69,19 @@ def stop() -> None:
     if _traveller is not None:
         _traveller.stop()
     _traveller = _moment = None
+
+
+@contextlib.contextmanager
+def moved(moment: datetime.datetime) -> Iterator[None]:
+    """The clock moved to `moment` for a block, then back to where the run had it."""
+    previous = _moment
+    move_to(moment)
+    try:
+        yield
+    finally:
+        stop()
+        if previous is not None:
+            move_to(previous)
 
 
 def is_moved() -> bool:
