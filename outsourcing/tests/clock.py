@@ -85,7 +85,7 @@ def moved(moment: datetime.datetime) -> Iterator[None]:
 
 
 def is_moved() -> bool:
-    return _traveller is not None
+    return _moment is not None
 
 
 # Run in a child process: move its clock to the given epoch seconds, then run the script.
