@@ -6,7 +6,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 
-from engagements import permissions
+from outsourcing import roles
 
 
 def health(request: HttpRequest) -> JsonResponse:
@@ -22,7 +22,7 @@ def health(request: HttpRequest) -> JsonResponse:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Where signing in lands: the dashboard for a person with a role."""
-    if permissions.can_read(request.user):
+    if roles.can_read(request.user):
         return redirect("engagements:dashboard")
     if request.user.is_staff:
         # Staff without a role run the Django admin only (users, catalogs, bulk fixes).

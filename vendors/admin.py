@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from pathlib import PurePath
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.models import CHANGE, LogEntry
-from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
 from simple_history.admin import SimpleHistoryAdmin
 
-from outsourcing.uploads import content_type_for, validate_document
+from outsourcing.admin import (
+    BULK_REASON,
+    PRIVATE_FILES,
+    HistoryAdmin,
+    HistoryInline,
+    JoinedAdmin,
+    UploadForm,
+)
 
 from .models import (
     Certification,
@@ -32,134 +32,6 @@ from .models import (
     VendorStatusChange,
     VendorTierChange,
 )
-
-BULK_REASON = "Bulk action by admin"
-
-
-class PrivateFileInput(forms.ClearableFileInput):
-    """A file input that names the stored file without linking to it.
-
-    Private files have no URL (`PrivateStorage.url` raises), and the stock
-    widget asks for one, which would break every change page with a file.
-    """
-
-    def render(
-        self,
-        name: str,
-        value: Any,
-        attrs: dict[str, Any] | None = None,
-        renderer: Any = None,
-    ) -> SafeString:
-        upload = forms.FileInput(attrs=self.attrs).render(name, None, attrs, renderer)
-        if not (value and getattr(value, "name", "")):
-            return upload
-        parts = [format_html("{}: {}", self.initial_text, PurePath(value.name).name)]
-        if not self.is_required:
-            checkbox_name = self.clear_checkbox_name(name)
-            checkbox_id = self.clear_checkbox_id(checkbox_name)
-            parts.append(
-                format_html(
-                    ' <input type="checkbox" name="{}" id="{}"> <label for="{}">{}</label>',
-                    checkbox_name,
-                    checkbox_id,
-                    checkbox_id,
-                    self.clear_checkbox_label,
-                )
-            )
-        parts.append(format_html("<br>{}: {}", self.input_text, upload))
-        # Every part is already safe HTML from format_html; join them without re-escaping.
-        return format_html_join("", "{}", ((part,) for part in parts))
-
-
-PRIVATE_FILES: Mapping[type[models.Field[Any, Any]], Mapping[str, Any]] = {
-    models.FileField: {"widget": PrivateFileInput}
-}
-
-# File field -> the field that keeps the file's name as uploaded (stored names are random).
-UPLOAD_NAMES = {"file": "original_name", "document": "document_name"}
-
-
-class UploadForm(forms.ModelForm):
-    """Checks a new upload as every other upload is checked, and keeps its name, size and type."""
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        for file_field in UPLOAD_NAMES:
-            upload = cleaned.get(file_field)
-            if file_field in self.changed_data and isinstance(upload, UploadedFile):
-                try:
-                    validate_document(upload)
-                except ValidationError as error:
-                    self.add_error(file_field, error)
-        return cleaned
-
-    def save(self, commit: bool = True) -> Any:
-        instance = self.instance
-        for file_field, name_field in UPLOAD_NAMES.items():
-            if file_field not in self.changed_data or not hasattr(instance, name_field):
-                continue
-            upload = self.cleaned_data.get(file_field)
-            setattr(instance, name_field, PurePath(upload.name).name[:255] if upload else "")
-            if upload and hasattr(instance, "size"):
-                instance.size = upload.size
-            if upload and hasattr(instance, "content_type"):
-                # From the name, as downloads are served: the browser's claim is not trusted.
-                instance.content_type = content_type_for(upload.name)[:100]
-        return super().save(commit)
-
-
-def log_bulk_change(request: HttpRequest, queryset: QuerySet[Any], message: str) -> None:
-    """One admin history entry per changed row, as the change form would write."""
-    LogEntry.objects.log_actions(
-        user_id=cast(int, request.user.pk),
-        queryset=queryset,
-        action_flag=CHANGE,
-        change_message=message,
-    )
-
-
-class JoinedAdmin(admin.ModelAdmin):
-    """Joins `list_select_related` in every query of this admin, not only the list's.
-
-    Autocomplete answers and change pages name rows by `__str__`, which reads
-    those relations too. Django drops `list_select_related` from the list once
-    `get_queryset` joins anything, so joining it all here keeps the two in step.
-    """
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        queryset = super().get_queryset(request)
-        related = self.list_select_related
-        if isinstance(related, list | tuple) and related:
-            queryset = queryset.select_related(*related)
-        return queryset
-
-
-class HistoryAdmin(admin.ModelAdmin):
-    """Change history is kept as written: it can be read, never added, edited or deleted."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class HistoryInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(ServiceCategory)

@@ -6,74 +6,16 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q, QuerySet
 from django.template.defaultfilters import filesizeformat
 
-from engagements.permissions import ADMIN, MANAGER
+from outsourcing.forms import ModelForm
+from outsourcing.roles import managers
 from outsourcing.uploads import ALLOWED_LIST, validate_document
 
-from .models import Certification, Contact, ServiceCategory, Tag, Vendor
+from .models import Certification, Contact, Vendor
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-class VendorFilterForm(forms.Form):
-    """The list's filters, search and sort, all read from the query string."""
-
-    SORTS = {
-        "name": ("Name A–Z", ["legal_name"]),
-        "-name": ("Name Z–A", ["-legal_name"]),
-        "country": ("Country", ["country", "legal_name"]),
-        "status": ("Status", ["status_order", "legal_name"]),
-        "tier": ("Tier", ["tier_order", "legal_name"]),
-        "standing": ("Standing", ["standing_order", "legal_name"]),
-        "-updated": ("Recently changed", ["-updated_at", "legal_name"]),
-    }
-
-    q = forms.CharField(
-        required=False,
-        label="Search",
-        widget=forms.TextInput(attrs={"placeholder": "Name", "type": "search"}),
-    )
-    status = forms.ChoiceField(required=False, choices=[("", "Any"), *Vendor.Status.choices])
-    service = forms.ModelChoiceField(
-        required=False, queryset=ServiceCategory.objects.all(), empty_label="Any"
-    )
-    country = forms.ChoiceField(required=False, choices=[("", "Any")])
-    tag = forms.ModelChoiceField(required=False, queryset=Tag.objects.all(), empty_label="Any")
-    sort = forms.ChoiceField(
-        required=False, choices=[(key, label) for key, (label, _) in SORTS.items()]
-    )
-
-    def __init__(self, *args: Any, countries: list[str], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        country = self.fields["country"]
-        assert isinstance(country, forms.ChoiceField)
-        country.choices = [("", "Any"), *((c, c) for c in countries)]
-        for name, field in self.fields.items():
-            field.widget.attrs["class"] = "form-control" if name == "q" else "form-select"
-
-    def ordering(self) -> list[str]:
-        sort = self.cleaned_data.get("sort") if self.is_valid() else None
-        return self.SORTS[sort or "name"][1]
-
-    @property
-    def is_filtered(self) -> bool:
-        return self.is_valid() and any(
-            self.cleaned_data.get(name) for name in ("q", "status", "service", "country", "tag")
-        )
-
-
-def owner_choices() -> QuerySet[Any]:
-    """People who may own a vendor: managers and admins."""
-    return (
-        get_user_model()
-        .objects.filter(Q(is_superuser=True) | Q(groups__name__in=[MANAGER, ADMIN]), is_active=True)
-        .distinct()
-        .order_by("first_name", "last_name", "username")
-    )
 
 
 # The ids a database integer key can hold; a larger one would crash the lookup (OverflowError).
@@ -99,7 +41,7 @@ class RowsChoiceField(forms.ModelMultipleChoiceField):
         return super().clean(value)
 
 
-class VendorForm(forms.ModelForm):
+class VendorForm(ModelForm):
     """Create or edit a vendor. The tier is saved through `Vendor.change_tier`, kept in history.
 
     `Vendor.clean()` asks for a reason when the tier differs from the suggested one;
@@ -108,7 +50,7 @@ class VendorForm(forms.ModelForm):
 
     website = forms.URLField(required=False, max_length=200, assume_scheme="https")
 
-    class Meta:
+    class Meta(ModelForm.Meta):
         model = Vendor
         fields = [
             "legal_name",
@@ -164,7 +106,7 @@ class VendorForm(forms.ModelForm):
         if may_assign_owner:
             owner = self.fields["owner"]
             assert isinstance(owner, forms.ModelChoiceField)
-            owner.queryset = owner_choices()
+            owner.queryset = managers()
             self.fields["owner"].help_text = "The manager who looks after this vendor."
         else:
             del self.fields["owner"]
@@ -226,8 +168,8 @@ class StatusChangeForm(forms.Form):
         return status
 
 
-class ContactForm(forms.ModelForm):
-    class Meta:
+class ContactForm(ModelForm):
+    class Meta(ModelForm.Meta):
         model = Contact
         fields = ["name", "role", "email", "phone", "is_primary", "notes"]
         labels = {"is_primary": "Primary contact"}
@@ -254,14 +196,14 @@ class ContactForm(forms.ModelForm):
         return is_primary
 
 
-class CertificationForm(forms.ModelForm):
+class CertificationForm(ModelForm):
     # A plain file input: the clearable one would link to the file, and private files have no URL.
     document = forms.FileField(
         required=False, widget=forms.FileInput, validators=[validate_document]
     )
     remove_document = forms.BooleanField(required=False, label="Remove the current document")
 
-    class Meta:
+    class Meta(ModelForm.Meta):
         model = Certification
         fields = ["name", "issuer", "reference_number", "issued_on", "expires_on", "document"]
         labels = {"issued_on": "Issued on", "expires_on": "Expires on"}

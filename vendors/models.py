@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import zoneinfo
 from decimal import Decimal
 from typing import Any
 
@@ -16,59 +14,14 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from outsourcing.models import (
+    Owned,
+    TimeStampedModel,
+    currency_field,
+    money_field,
+    validate_time_zone,
+)
 from outsourcing.storage import RandomName, private_storage
-
-
-class TimeStampedModel(models.Model):
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        abstract = True
-
-
-class Currency(models.TextChoices):
-    EUR = "EUR", "EUR – euro"
-    USD = "USD", "USD – US dollar"
-    GBP = "GBP", "GBP – pound sterling"
-    CHF = "CHF", "CHF – Swiss franc"
-    PLN = "PLN", "PLN – Polish złoty"
-    SEK = "SEK", "SEK – Swedish krona"
-    CAD = "CAD", "CAD – Canadian dollar"
-    AUD = "AUD", "AUD – Australian dollar"
-    INR = "INR", "INR – Indian rupee"
-    PHP = "PHP", "PHP – Philippine peso"
-    ZAR = "ZAR", "ZAR – South African rand"
-
-
-def currency_field(**kwargs: Any) -> models.CharField:
-    return models.CharField(
-        max_length=3, choices=Currency.choices, default=settings.DEFAULT_CURRENCY, **kwargs
-    )
-
-
-def money_field(**kwargs: Any) -> models.DecimalField:
-    kwargs.setdefault("validators", [MinValueValidator(Decimal("0"))])
-    return models.DecimalField(max_digits=14, decimal_places=2, **kwargs)
-
-
-@functools.cache
-def time_zone_names() -> tuple[str, ...]:
-    """The IANA zone names, sorted; read from disk once per process (it opens every zone file)."""
-    return tuple(sorted(zoneinfo.available_timezones()))
-
-
-@functools.cache
-def _known_time_zones() -> frozenset[str]:
-    return frozenset(time_zone_names())
-
-
-def validate_time_zone(value: str) -> None:
-    if value not in _known_time_zones():
-        raise ValidationError(
-            "%(value)s is not a known time zone. Use a name like Europe/Berlin.",
-            params={"value": value},
-        )
 
 
 class BusinessFunction(models.TextChoices):
@@ -127,7 +80,7 @@ class VendorQuerySet(models.QuerySet["Vendor"]):
         return self.exclude(status__in=[Vendor.Status.SUSPENDED, Vendor.Status.OFFBOARDED])
 
 
-class Vendor(TimeStampedModel):
+class Vendor(Owned, TimeStampedModel):
     class Status(models.TextChoices):
         PROSPECT = "prospect", "Prospect"
         QUALIFIED = "qualified", "Qualified"
@@ -357,7 +310,9 @@ class VendorStatusChange(models.Model):
         return f"{self.vendor}: {self.old_status} → {self.new_status}"
 
 
-class Contact(TimeStampedModel):
+class Contact(Owned, TimeStampedModel):
+    owner_path = "vendor"
+
     vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="contacts")
     name = models.CharField(max_length=150)
     role = models.CharField(max_length=150, blank=True)
@@ -380,7 +335,9 @@ class Contact(TimeStampedModel):
         return f"{self.name} ({self.vendor})"
 
 
-class Certification(TimeStampedModel):
+class Certification(Owned, TimeStampedModel):
+    owner_path = "vendor"
+
     vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="certifications")
     name = models.CharField(max_length=150, help_text="e.g. ISO 27001, SOC 2 Type II")
     issuer = models.CharField(max_length=150, blank=True)
@@ -415,7 +372,9 @@ class Certification(TimeStampedModel):
         return self.expires_on is not None and self.expires_on < on
 
 
-class Reference(TimeStampedModel):
+class Reference(Owned, TimeStampedModel):
+    owner_path = "vendor"
+
     class Outcome(models.TextChoices):
         NOT_CHECKED = "not_checked", "Not checked yet"
         POSITIVE = "positive", "Positive"
@@ -439,8 +398,10 @@ class Reference(TimeStampedModel):
         return f"{self.client_name} (reference for {self.vendor})"
 
 
-class SubProcessor(TimeStampedModel):
+class SubProcessor(Owned, TimeStampedModel):
     """A vendor's own subcontractor that touches our data."""
+
+    owner_path = "vendor"
 
     vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="sub_processors")
     name = models.CharField(max_length=200)

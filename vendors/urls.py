@@ -12,23 +12,30 @@ urlpatterns = [
     path("<int:pk>/", views.vendor_detail, name="vendor_detail"),
     path("<int:pk>/edit/", views.vendor_update, name="vendor_update"),
     path("<int:pk>/status/", views.vendor_status, name="vendor_status"),
-    path("<int:vendor_pk>/contacts/new/", views.contact_create, name="contact_create"),
-    path("<int:vendor_pk>/contacts/<int:pk>/edit/", views.contact_update, name="contact_update"),
-    path("<int:vendor_pk>/contacts/<int:pk>/delete/", views.contact_delete, name="contact_delete"),
-    path(
-        "<int:vendor_pk>/certifications/new/",
-        views.certification_create,
-        name="certification_create",
-    ),
-    path(
-        "<int:vendor_pk>/certifications/<int:pk>/edit/",
-        views.certification_update,
-        name="certification_update",
-    ),
-    path(
-        "<int:vendor_pk>/certifications/<int:pk>/delete/",
-        views.certification_delete,
-        name="certification_delete",
+    # A vendor's contacts and certifications: the same three pages for each.
+    *(
+        route
+        for part, prefix in ((views.CONTACTS, "contacts"), (views.CERTIFICATIONS, "certifications"))
+        for route in (
+            path(
+                f"<int:vendor_pk>/{prefix}/new/",
+                views.part_form,
+                {"part": part},
+                name=f"{part.kind}_create",
+            ),
+            path(
+                f"<int:vendor_pk>/{prefix}/<int:pk>/edit/",
+                views.part_form,
+                {"part": part},
+                name=f"{part.kind}_update",
+            ),
+            path(
+                f"<int:vendor_pk>/{prefix}/<int:pk>/delete/",
+                views.part_delete,
+                {"part": part},
+                name=f"{part.kind}_delete",
+            ),
+        )
     ),
     path(
         "<int:vendor_pk>/certifications/<int:pk>/document/",

@@ -3,6 +3,7 @@
 from . import (
     assessment,
     communication,
+    compliance,
     monitoring,
     notifications,
     offboarding,
@@ -13,6 +14,7 @@ from . import (
 __all__ = [
     "assessment",
     "communication",
+    "compliance",
     "monitoring",
     "notifications",
     "offboarding",

@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
-from vendors.admin import JoinedAdmin
+from outsourcing.admin import JoinedAdmin
 
 from ..models import Assessment, AssessmentAnswer, AssessmentFactor, Candidate, Recommendation
 

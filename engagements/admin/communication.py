@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from vendors.admin import JoinedAdmin, log_bulk_change
+from outsourcing.admin import JoinedAdmin, log_bulk_change
 
 from ..models import (
     ActionItem,
@@ -35,19 +35,7 @@ class MilestoneInline(admin.TabularInline):
 class KpiInline(admin.TabularInline):
     model = Kpi
     extra = 0
-    fields = [
-        "name",
-        "template",
-        "unit",
-        "direction",
-        "target",
-        "amber_threshold",
-        "red_threshold",
-        "aggregation",
-        "period",
-        "weight",
-        "is_active",
-    ]
+    fields = ["name", "template", *Kpi.RULE_FIELDS, "is_active"]
     show_change_link = True
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Kpi]:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from vendors.admin import JoinedAdmin
+from outsourcing.admin import JoinedAdmin
 
 from ..models import (
     JobRun,
@@ -23,16 +23,7 @@ from ..models import (
     StandingBand,
 )
 
-KPI_COLUMNS = [
-    "unit",
-    "direction",
-    "target",
-    "amber_threshold",
-    "red_threshold",
-    "aggregation",
-    "period",
-    "weight",
-]
+KPI_COLUMNS = list(Kpi.RULE_FIELDS)
 
 
 class ComputedAdmin(admin.ModelAdmin):

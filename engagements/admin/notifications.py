@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from vendors.admin import JoinedAdmin, log_bulk_change
+from outsourcing.admin import JoinedAdmin, log_bulk_change
 
 from ..models import OutboundEmail, ReminderPreference
 from ..services import reminders

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
-from vendors.admin import PRIVATE_FILES, JoinedAdmin, UploadForm
+from outsourcing.admin import PRIVATE_FILES, JoinedAdmin, UploadForm
 
 from ..models import (
     Contract,

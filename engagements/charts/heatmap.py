@@ -7,8 +7,7 @@ from collections.abc import Callable, Mapping
 from django.utils.safestring import SafeString
 
 from engagements.models.risk import heat_map_cell, risk_level
-
-from .svg import document, empty, fmt, text
+from outsourcing.svg import document, empty, fmt, text
 
 Cell = tuple[int, int]  # (likelihood, impact)
 

@@ -16,8 +16,7 @@ from decimal import Decimal
 from django.utils.safestring import SafeString
 
 from engagements.models import Direction, Kpi, KpiRollup, KpiStatus, Period, Scorecard
-
-from .svg import Number, document, empty, fmt, text
+from outsourcing.svg import Number, document, empty, fmt, text
 
 WIDTH = 640
 HEIGHT = 260

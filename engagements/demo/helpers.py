@@ -17,7 +17,6 @@ from django.utils import timezone
 from engagements.models import (
     ActionItem,
     Assessment,
-    AssessmentAnswer,
     AssessmentFactor,
     Candidate,
     CheckIn,
@@ -42,6 +41,7 @@ from engagements.models import (
     Selection,
 )
 from engagements.models.monitoring import period_bounds
+from engagements.services.assessment import save_assessment
 from engagements.services.monitoring import rollup_kpis
 from vendors.models import Vendor, VendorStatusChange, VendorTierChange
 
@@ -141,24 +141,24 @@ def ensure_candidate(
 ) -> Candidate:
     """A candidate, its assessment (factor name -> score, comment) and the recorded decision.
 
-    The decision goes through Candidate.record_decision and is then dated as in the story.
+    The assessment is saved by save_assessment, as on the assessment page; the decision goes
+    through Candidate.record_decision and is then dated as in the story.
     `status_after` moves it on afterwards (e.g. to "outsourced" once awarded).
     """
-    status = Candidate.Status.ASSESSED if answers else Candidate.Status.DRAFT
-    candidate = ensure(Candidate, name=name, defaults={"owner": owner, "status": status, **fields})
-    if answers:
-        assessment = ensure(Assessment, candidate=candidate, defaults={"assessed_by": owner})
+    candidate = ensure(
+        Candidate, name=name, defaults={"owner": owner, "status": Candidate.Status.DRAFT, **fields}
+    )
+    if answers and not Assessment.objects.filter(candidate=candidate).exists():
+        # Answered as a manager answers on the assessment page, through the same service.
         factors = {f.name: f for f in AssessmentFactor.objects.filter(name__in=answers)}
-        for factor_name, (score, comment) in answers.items():
-            factor = factors[factor_name]
-            ensure(
-                AssessmentAnswer,
-                assessment=assessment,
-                factor=factor,
-                defaults={"score": score, "weight": factor.weight, "comment": comment},
-            )
-        if assessment.recommendation == "":
-            assessment.store_result()
+        save_assessment(
+            candidate=candidate,
+            answers=[
+                (factors[factor], score, comment) for factor, (score, comment) in answers.items()
+            ],
+            notes="",
+            by=owner,
+        )
     if decision and not candidate.decision:
         choice, reason, by, at = decision
         candidate.record_decision(decision=choice, reason=reason, by=by)
@@ -407,16 +407,6 @@ def replay_rollup_night(
     for review in opened:
         backdate_created(review, night)
     return opened
-
-
-def decide_review(
-    review: PerformanceReview, decision: str, notes: str, *, by: User, at: datetime.datetime
-) -> None:
-    review.decision = decision
-    review.decision_notes = notes
-    review.decided_by = by
-    review.decided_at = at
-    review.save(update_fields=["decision", "decision_notes", "decided_by", "decided_at"])
 
 
 # --- step 5: compliance --------------------------------------------------------

@@ -14,16 +14,16 @@ from django.core.validators import MinValueValidator
 
 from engagements.models import Assessment, AssessmentFactor, Candidate, Recommendation
 from engagements.models.assessment import FactorScore
-from vendors.models import BusinessFunction
+from outsourcing.forms import ModelForm
 
 MONEY_FIELDS = ("in_house_yearly_cost", "quoted_vendor_yearly_cost")
 NEGATIVE_COST = "A cost cannot be negative. Enter 0 or more, or leave it empty."
 
 
-class CandidateForm(forms.ModelForm):
+class CandidateForm(ModelForm):
     """Name and describe the work; the creating view sets the owner."""
 
-    class Meta:
+    class Meta(ModelForm.Meta):
         model = Candidate
         fields = [
             "name",
@@ -80,82 +80,6 @@ class CandidateForm(forms.ModelForm):
                 Column("data_touched", css_class="col-md-6"),
             ),
         )
-
-
-class CandidateFilterForm(forms.Form):
-    """The candidate list's filters; an invalid value is simply not applied."""
-
-    # URL value -> field it sorts on; a leading "-" sorts descending.
-    SORT_FIELDS = {
-        "name": "name",
-        "function": "business_function",
-        "status": "status",
-        "score": "assessment__score",
-        "updated": "updated_at",
-    }
-    DEFAULT_SORT = "-updated"
-    NOT_ASSESSED = "none"
-
-    q = forms.CharField(
-        required=False,
-        label="Search name or description",
-        max_length=200,
-        widget=forms.TextInput(
-            attrs={"type": "search", "class": "form-control", "placeholder": "e.g. invoices"}
-        ),
-    )
-    business_function = forms.ChoiceField(
-        required=False,
-        label="Business function",
-        choices=[("", "All functions"), *BusinessFunction.choices],
-        widget=forms.Select(attrs={"class": "form-select"}),
-    )
-    status = forms.ChoiceField(
-        required=False,
-        choices=[("", "All statuses"), *Candidate.Status.choices],
-        widget=forms.Select(attrs={"class": "form-select"}),
-    )
-    recommendation = forms.ChoiceField(
-        required=False,
-        choices=[
-            ("", "Any"),
-            *Recommendation.choices,
-            (NOT_ASSESSED, "Not assessed yet"),
-        ],
-        widget=forms.Select(attrs={"class": "form-select"}),
-    )
-    mine = forms.BooleanField(
-        required=False,
-        label="Mine only",
-        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
-    )
-    sort = forms.ChoiceField(
-        required=False,
-        label="Sort by",
-        choices=[
-            ("-updated", "Recently updated"),
-            ("name", "Name A–Z"),
-            ("-name", "Name Z–A"),
-            ("function", "Function A–Z"),
-            ("-function", "Function Z–A"),
-            ("status", "Status A–Z"),
-            ("-status", "Status Z–A"),
-            ("-score", "Highest score"),
-            ("score", "Lowest score"),
-            ("updated", "Least recently updated"),
-        ],
-        widget=forms.Select(attrs={"class": "form-select"}),
-    )
-
-    def filters(self) -> dict[str, Any]:
-        """The valid filters chosen, without empty ones; a field with a bad value is left out."""
-        if not self.is_bound:
-            return {}
-        self.is_valid()
-        return {name: value for name, value in self.cleaned_data.items() if value}
-
-    def chosen_sort(self) -> str:
-        return self.filters().get("sort") or self.DEFAULT_SORT
 
 
 @dataclass(frozen=True)

@@ -22,69 +22,8 @@ from engagements.models import (
     Milestone,
     PerformanceReview,
 )
-from vendors.forms import owner_choices
-from vendors.models import Vendor
-
-
-class EngagementFilterForm(forms.Form):
-    SORTS = {
-        "title": ("title", "Title"),
-        "-start": ("-start_date", "Newest start"),
-        "end": ("end_date", "Ending soonest"),
-        "vendor": ("vendor__legal_name", "Vendor"),
-    }
-
-    q = forms.CharField(required=False, label="Search", max_length=100)
-    status = forms.ChoiceField(
-        required=False, choices=[("", "Any status"), *Engagement.Status.choices]
-    )
-    owner = forms.ModelChoiceField(
-        required=False,
-        queryset=get_user_model().objects.none(),
-        empty_label="Any owner",
-        help_text="Owner or co-owner.",
-    )
-    vendor = forms.ModelChoiceField(
-        required=False, queryset=Vendor.objects.none(), empty_label="Any vendor"
-    )
-    sort = forms.ChoiceField(
-        required=False, choices=[(key, label) for key, (_, label) in SORTS.items()]
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = (  # type: ignore[attr-defined]
-            get_user_model()
-            .objects.filter(Q(engagements__isnull=False) | Q(co_owned_engagements__isnull=False))
-            .distinct()
-            .order_by("first_name", "last_name", "username")
-        )
-        self.fields["owner"].label_from_instance = person_name  # type: ignore[attr-defined]
-        for name, field in self.fields.items():
-            field.widget.attrs["class"] = "form-select" if name != "q" else "form-control"
-        self.fields["vendor"].queryset = Vendor.objects.filter(  # type: ignore[attr-defined]
-            engagements__isnull=False
-        ).distinct()
-
-    def filter(self, engagements: QuerySet[Engagement]) -> QuerySet[Engagement]:
-        if not self.is_valid():
-            return engagements.order_by(self.SORTS["title"][0], "pk")
-        data = self.cleaned_data
-        if data["q"]:
-            engagements = engagements.filter(
-                Q(title__icontains=data["q"]) | Q(vendor__legal_name__icontains=data["q"])
-            )
-        if data["status"]:
-            engagements = engagements.filter(status=data["status"])
-        if data["owner"]:
-            engagements = engagements.filter(
-                pk__in=Engagement.objects.owned_by(data["owner"]).values("pk")
-            )
-        if data["vendor"]:
-            engagements = engagements.filter(vendor=data["vendor"])
-        order = self.SORTS.get(data["sort"] or "title", self.SORTS["title"])[0]
-        return engagements.order_by(order, "pk")
-
+from outsourcing.forms import ModelForm
+from outsourcing.roles import managers, people_with_role
 
 # --- the communication tab: plan, check-ins, action items ----------------------
 
@@ -99,17 +38,11 @@ def latest_allowed_day() -> datetime.date:
 
 def _people() -> QuerySet[Any]:
     """Colleagues who may own an action item: anyone active with a role."""
-    return (
-        get_user_model()
-        .objects.filter(is_active=True)
-        .filter(Q(groups__name__in=permissions.ROLES) | Q(is_superuser=True))
-        .distinct()
-        .order_by("first_name", "last_name", "username")
-    )
+    return people_with_role(*permissions.ROLES)
 
 
-class CommunicationPlanForm(forms.ModelForm):
-    class Meta:
+class CommunicationPlanForm(ModelForm):
+    class Meta(ModelForm.Meta):
         model = CommunicationPlan
         fields = [
             "channels",
@@ -137,8 +70,8 @@ class CommunicationPlanForm(forms.ModelForm):
         return starts_on
 
 
-class EscalationLevelForm(forms.ModelForm):
-    class Meta:
+class EscalationLevelForm(ModelForm):
+    class Meta(ModelForm.Meta):
         model = EscalationLevel
         fields = ["level", "who", "contact", "response_time_hours", "when_to_escalate"]
         labels = {"response_time_hours": "Responds within (hours)"}
@@ -190,10 +123,10 @@ EscalationLevelFormSet = inlineformset_factory(
 )
 
 
-class CheckInRecordForm(forms.ModelForm):
+class CheckInRecordForm(ModelForm):
     """What happened at a check-in: when, who, how it stands, what was decided."""
 
-    class Meta:
+    class Meta(ModelForm.Meta):
         model = CheckIn
         fields = ["held_on", "status", "attendees", "progress_summary", "blockers", "decisions"]
         labels = {"held_on": "Held on", "status": "Overall status"}
@@ -226,8 +159,8 @@ class CheckInRecordForm(forms.ModelForm):
         return held_on
 
 
-class ActionItemForm(forms.ModelForm):
-    class Meta:
+class ActionItemForm(ModelForm):
+    class Meta(ModelForm.Meta):
         model = ActionItem
         fields = ["description", "owner", "owner_name", "due_date"]
         labels = {"owner": "Owner (colleague)", "owner_name": "Or at the vendor"}
@@ -297,8 +230,8 @@ class UnscheduledCheckInForm(forms.Form):
 # --- milestones (on the overview tab) ------------------------------------------
 
 
-class MilestoneForm(forms.ModelForm):
-    class Meta:
+class MilestoneForm(ModelForm):
+    class Meta(ModelForm.Meta):
         model = Milestone
         fields = ["title", "due_date", "description", "completed_on"]
         labels = {"completed_on": "Completed on"}
@@ -370,7 +303,7 @@ class CoOwnerAddForm(forms.Form):
     def __init__(self, *args: Any, engagement: Engagement, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["user"]
-        field.queryset = owner_choices().exclude(  # type: ignore[attr-defined]
+        field.queryset = managers().exclude(  # type: ignore[attr-defined]
             Q(pk=engagement.owner_id) | Q(co_owned_engagements=engagement)
         )
         # Read once: the page shows the list, or says that nobody is left to add.
@@ -410,7 +343,7 @@ class OwnerTransferForm(forms.Form):
 
     def __init__(self, *args: Any, engagement: Engagement, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = owner_choices().exclude(  # type: ignore[attr-defined]
+        self.fields["owner"].queryset = managers().exclude(  # type: ignore[attr-defined]
             pk=engagement.owner_id
         )
         self.fields[

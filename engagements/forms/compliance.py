@@ -9,8 +9,14 @@ from django.db import transaction
 from django.db.models import QuerySet
 from simple_history.utils import bulk_create_with_history
 
-from engagements.models import ComplianceItem, ComplianceRequirement, Engagement, Evidence
-from engagements.models.risk import ComplianceStatus
+from engagements.models import (
+    ComplianceItem,
+    ComplianceRequirement,
+    ComplianceStatus,
+    Engagement,
+    Evidence,
+)
+from outsourcing.forms import ModelForm
 from outsourcing.uploads import content_type_for, validate_document
 from vendors.models import Vendor
 
@@ -89,8 +95,8 @@ class EvidenceForm(forms.Form):
         return evidence
 
 
-class ExpiryForm(forms.ModelForm):
-    class Meta:
+class ExpiryForm(ModelForm):
+    class Meta(ModelForm.Meta):
         model = ComplianceItem
         fields = ["expires_on"]
         widgets = {"expires_on": DATE_INPUT}

@@ -14,6 +14,7 @@ from simple_history.utils import bulk_create_with_history
 
 from engagements.models import Direction, Engagement, Kpi, KpiTemplate, Measurement
 from outsourcing.csvimport import CsvUploadForm
+from outsourcing.forms import FiniteDecimalField, ModelForm
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 ALREADY_THERE = "There is already a value for this date; edit it instead."
@@ -47,23 +48,10 @@ def threshold_errors(
     return errors
 
 
-class KpiForm(forms.ModelForm):
-    class Meta:
+class KpiForm(ModelForm):
+    class Meta(ModelForm.Meta):
         model = Kpi
-        fields = [
-            "name",
-            "description",
-            "unit",
-            "direction",
-            "target",
-            "amber_threshold",
-            "red_threshold",
-            "aggregation",
-            "period",
-            "weight",
-            "allows_negative",
-            "is_active",
-        ]
+        fields = ["name", "description", *Kpi.RULE_FIELDS, "allows_negative", "is_active"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
         labels = {"is_active": "Active (measured and counted in the scorecard)"}
 
@@ -140,8 +128,18 @@ def check_day(day: datetime.date) -> str | None:
     return IN_THE_FUTURE if day > timezone.localdate() else None
 
 
-class MeasurementForm(forms.ModelForm):
-    class Meta:
+class MeasuredOnForm(forms.Form):
+    """The date a value is for: checked the same way wherever values are entered."""
+
+    def clean_measured_on(self) -> datetime.date:
+        day: datetime.date = self.cleaned_data["measured_on"]
+        if message := check_day(day):
+            raise forms.ValidationError(message)
+        return day
+
+
+class MeasurementForm(MeasuredOnForm, ModelForm):
+    class Meta(ModelForm.Meta):
         model = Measurement
         fields = ["kpi", "measured_on", "value", "note"]
         widgets = {"measured_on": DATE_INPUT}
@@ -159,12 +157,6 @@ class MeasurementForm(forms.ModelForm):
         self.fields["kpi"].queryset = kpis  # type: ignore[attr-defined]
         self.fields["kpi"].label_from_instance = lambda k: f"{k.name} ({k.unit})"  # type: ignore[attr-defined]
         self.fields["measured_on"].initial = timezone.localdate()
-
-    def clean_measured_on(self) -> datetime.date:
-        day: datetime.date = self.cleaned_data["measured_on"]
-        if message := check_day(day):
-            raise forms.ValidationError(message)
-        return day
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -197,7 +189,7 @@ class MeasurementForm(forms.ModelForm):
         return measurement
 
 
-class PeriodEntryForm(forms.Form):
+class PeriodEntryForm(MeasuredOnForm):
     """One date, one row per active KPI: blank rows are skipped, the rest saved together."""
 
     measured_on = forms.DateField(label="Date", widget=DATE_INPUT)
@@ -208,7 +200,7 @@ class PeriodEntryForm(forms.Form):
         self.user = user
         self.fields["measured_on"].initial = timezone.localdate()
         for kpi in kpis:
-            self.fields[f"value_{kpi.pk}"] = forms.DecimalField(
+            self.fields[f"value_{kpi.pk}"] = FiniteDecimalField(
                 required=False,
                 max_digits=14,
                 decimal_places=4,
@@ -221,12 +213,6 @@ class PeriodEntryForm(forms.Form):
 
     def rows(self) -> list[tuple[Kpi, forms.BoundField, forms.BoundField]]:
         return [(k, self[f"value_{k.pk}"], self[f"note_{k.pk}"]) for k in self.kpis]
-
-    def clean_measured_on(self) -> datetime.date:
-        day: datetime.date = self.cleaned_data["measured_on"]
-        if message := check_day(day):
-            raise forms.ValidationError(message)
-        return day
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -275,7 +261,7 @@ class PeriodEntryForm(forms.Form):
 
 
 class MeasurementUploadForm(CsvUploadForm):
-    """A file of KPI values for one engagement (engagements.services.monitoring_import)."""
+    """A file of KPI values for one engagement (engagements.services.monitoring.imports)."""
 
     required_columns = ("kpi", "date", "value")
     optional_columns = ("note",)

@@ -9,12 +9,13 @@ from crispy_forms.layout import Fieldset, Layout, Submit
 from django import forms
 
 from engagements.models import ReminderPreference
-from vendors.models import time_zone_names
+from outsourcing.forms import ModelForm
+from outsourcing.models import time_zone_names
 
 HOURS = [(hour, f"{hour:02d}:00") for hour in range(24)]
 
 
-class ReminderPreferenceForm(forms.ModelForm):
+class ReminderPreferenceForm(ModelForm):
     """What a person receives and when; the view ties it to the signed-in person."""
 
     digest_hour = forms.TypedChoiceField(
@@ -24,7 +25,7 @@ class ReminderPreferenceForm(forms.ModelForm):
         help_text="Local time in your time zone.",
     )
 
-    class Meta:
+    class Meta(ModelForm.Meta):
         model = ReminderPreference
         fields = [
             "time_zone",

@@ -6,36 +6,21 @@ import datetime
 from typing import Any
 
 from django import forms
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from engagements.forms.sourcing import DATE_INPUT, person_name
-from engagements.models import DataAccessGrant, Engagement, Risk
-from engagements.models.risk import ONE_TO_FIVE, risk_level
-from engagements.permissions import ADMIN, MANAGER
-from vendors.models import Vendor
-
-LEVELS = [("critical", "Critical"), ("high", "High"), ("medium", "Medium"), ("low", "Low")]
+from engagements.models import DataAccessGrant, Risk
+from engagements.models.risk import ONE_TO_FIVE
+from outsourcing.forms import ModelForm
+from outsourcing.roles import managers
 
 
-def risk_owners() -> QuerySet[Any]:
-    """People who may own a risk: managers and admins."""
-    return (
-        get_user_model()
-        .objects.filter(Q(groups__name__in=[MANAGER, ADMIN]) | Q(is_superuser=True), is_active=True)
-        .distinct()
-        .order_by("first_name", "last_name", "username")
-    )
-
-
-class RiskForm(forms.ModelForm):
+class RiskForm(ModelForm):
     """Residual likelihood and impact may not exceed the inherent ones: mitigation lowers the
     chance or the damage, it never raises either. A risk that grew is re-rated, not mitigated
     upwards."""
 
-    class Meta:
+    class Meta(ModelForm.Meta):
         model = Risk
         fields = [
             "title",
@@ -71,7 +56,7 @@ class RiskForm(forms.ModelForm):
             self.fields[name].validators.extend(ONE_TO_FIVE)
             self.fields[name].widget.attrs.update({"min": 1, "max": 5})
         owner = self.fields["owner"]
-        owner.queryset = risk_owners()  # type: ignore[attr-defined]
+        owner.queryset = managers()  # type: ignore[attr-defined]
         owner.label_from_instance = person_name  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
@@ -93,8 +78,8 @@ class RiskForm(forms.ModelForm):
         return data
 
 
-class GrantForm(forms.ModelForm):
-    class Meta:
+class GrantForm(ModelForm):
+    class Meta(ModelForm.Meta):
         model = DataAccessGrant
         fields = ["system", "description", "classification", "personal_data", "access_level"]
         fields += ["granted_on", "revoked_on"]
@@ -135,76 +120,3 @@ class RevokeForm(forms.Form):
                 f"Access cannot end before it was granted ({self.grant.granted_on:%-d %b %Y})."
             )
         return revoked
-
-
-def scores_of(level: str) -> list[int]:
-    """Every likelihood × impact product in a band, so the database can filter by band."""
-    products = {likelihood * impact for likelihood in range(1, 6) for impact in range(1, 6)}
-    return sorted(score for score in products if risk_level(score) == level)
-
-
-class RiskOverviewFilterForm(forms.Form):
-    """Filters of the organisation-wide overview and its export. Without an engagement
-    status it covers the live engagements (active and on hold)."""
-
-    category = forms.ChoiceField(
-        required=False, choices=[("", "Any category"), *Risk.Category.choices]
-    )
-    level = forms.ChoiceField(required=False, choices=[("", "Any level"), *LEVELS])
-    owner = forms.ModelChoiceField(
-        required=False, queryset=get_user_model().objects.none(), empty_label="Any owner"
-    )
-    vendor = forms.ModelChoiceField(
-        required=False, queryset=Vendor.objects.none(), empty_label="Any vendor"
-    )
-    engagement_status = forms.ChoiceField(
-        required=False,
-        label="Engagement status",
-        choices=[("", "Live (active or on hold)"), *Engagement.Status.choices],
-    )
-    above_appetite = forms.BooleanField(required=False, label="Above appetite only")
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        owner = self.fields["owner"]
-        owner.queryset = (  # type: ignore[attr-defined]
-            get_user_model()
-            .objects.filter(risks__isnull=False)
-            .distinct()
-            .order_by("first_name", "last_name", "username")
-        )
-        owner.label_from_instance = person_name  # type: ignore[attr-defined]
-        self.fields["vendor"].queryset = Vendor.objects.filter(  # type: ignore[attr-defined]
-            engagements__risks__isnull=False
-        ).distinct()
-        for name, field in self.fields.items():
-            field.widget.attrs["class"] = (
-                "form-check-input" if name == "above_appetite" else "form-select"
-            )
-
-    @property
-    def appetite(self) -> int:
-        return int(settings.RISK_APPETITE_SCORE)
-
-    def filter(self, risks: QuerySet[Risk]) -> QuerySet[Risk]:
-        """Open risks of the chosen engagements; invalid input falls back to no filters."""
-        risks = risks.exclude(status=Risk.Status.CLOSED).annotate(
-            residual=F("residual_likelihood") * F("residual_impact")
-        )
-        data = self.cleaned_data if self.is_valid() else {}
-        status = data.get("engagement_status")
-        if status:
-            risks = risks.filter(engagement__status=status)
-        else:
-            risks = risks.filter(engagement__status__in=Engagement.LIVE_STATUSES)
-        if data.get("category"):
-            risks = risks.filter(category=data["category"])
-        if data.get("level"):
-            risks = risks.filter(residual__in=scores_of(data["level"]))
-        if data.get("owner"):
-            risks = risks.filter(owner=data["owner"])
-        if data.get("vendor"):
-            risks = risks.filter(engagement__vendor=data["vendor"])
-        if data.get("above_appetite"):
-            risks = risks.filter(residual__gte=self.appetite)
-        return risks

@@ -9,7 +9,6 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
 from django.forms import BaseInlineFormSet, inlineformset_factory
 
 from engagements import permissions
@@ -21,7 +20,9 @@ from engagements.models import (
     Score,
     Selection,
 )
-from engagements.services.sourcing import DATE_RANGE_MESSAGE, plausible_date
+from engagements.services.sourcing import DATE_RANGE_MESSAGE, ScoreCell, plausible_date
+from outsourcing.forms import ModelForm
+from outsourcing.roles import people_with_role
 from outsourcing.uploads import content_type_for, validate_document
 from vendors.models import Vendor
 
@@ -37,61 +38,12 @@ def plain_number(value: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-class SelectionFilterForm(forms.Form):
-    SORTS = {
-        "-created": ("-created_at", "Newest first"),
-        "deadline": ("deadline", "Deadline"),
-        "title": ("title", "Title"),
-        "status": ("status", "Status"),
-    }
-
-    q = forms.CharField(required=False, label="Search", max_length=100)
-    status = forms.ChoiceField(
-        required=False, choices=[("", "Any status"), *Selection.Status.choices]
-    )
-    owner = forms.ModelChoiceField(
-        required=False, queryset=get_user_model().objects.none(), empty_label="Any owner"
-    )
-    sort = forms.ChoiceField(
-        required=False, choices=[(key, label) for key, (_, label) in SORTS.items()]
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = (  # type: ignore[attr-defined]
-            get_user_model()
-            .objects.filter(selections__isnull=False)
-            .distinct()
-            .order_by("first_name", "last_name", "username")
-        )
-        self.fields["owner"].label_from_instance = person_name  # type: ignore[attr-defined]
-        for name, field in self.fields.items():
-            field.widget.attrs["class"] = "form-select" if name != "q" else "form-control"
-
-    def filter(self, selections: QuerySet[Selection]) -> QuerySet[Selection]:
-        if not self.is_valid():
-            return selections.order_by(self.SORTS["-created"][0], "-pk")
-        data = self.cleaned_data
-        if data["q"]:
-            selections = selections.filter(
-                Q(title__icontains=data["q"])
-                | Q(candidate__name__icontains=data["q"])
-                | Q(requirements__icontains=data["q"])
-            )
-        if data["status"]:
-            selections = selections.filter(status=data["status"])
-        if data["owner"]:
-            selections = selections.filter(owner=data["owner"])
-        order = self.SORTS.get(data["sort"] or "-created", self.SORTS["-created"])[0]
-        return selections.order_by(order, "-pk")
-
-
 def person_name(user: AbstractBaseUser) -> str:
     full_name = user.get_full_name()  # type: ignore[attr-defined]
     return f"{full_name} ({user.get_username()})" if full_name else user.get_username()
 
 
-class SelectionForm(forms.ModelForm):
+class SelectionForm(ModelForm):
     # A selection is awarded only through the award page.
     STATUSES = [
         (value, label)
@@ -101,7 +53,7 @@ class SelectionForm(forms.ModelForm):
 
     status = forms.ChoiceField(choices=STATUSES)
 
-    class Meta:
+    class Meta(ModelForm.Meta):
         model = Selection
         fields = [
             "title",
@@ -164,8 +116,8 @@ class ShortlistForm(forms.Form):
         )
 
 
-class ProposalForm(forms.ModelForm):
-    class Meta:
+class ProposalForm(ModelForm):
+    class Meta(ModelForm.Meta):
         model = Proposal
         fields = [
             "price",
@@ -218,8 +170,8 @@ class AttachmentForm(forms.Form):
         )
 
 
-class CriterionForm(forms.ModelForm):
-    class Meta:
+class CriterionForm(ModelForm):
+    class Meta(ModelForm.Meta):
         model = Criterion
         fields = ["name", "category", "guidance", "weight", "order"]
         widgets = {
@@ -302,8 +254,9 @@ class BaseCriterionFormSet(BaseInlineFormSet):
                 except ArithmeticError:
                     continue
                 # NaN, infinity and 1E+999990 are refused beside the field; left out here,
-                # so the total stays a number a person can read.
-                if weight.is_finite() and abs(weight) < MAX_WEIGHT:
+                # so the total stays a number a person can read. copy_abs, unlike abs(), does
+                # not round in the context, which overflows past its largest exponent.
+                if weight.is_finite() and weight.copy_abs() < MAX_WEIGHT:
                     total += weight
             return total
         return sum((c.weight for c in self.get_queryset()), Decimal("0"))
@@ -333,16 +286,9 @@ class InviteEvaluatorForm(forms.Form):
     def __init__(self, *args: Any, selection: Selection, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.selection = selection
-        self.fields["user"].queryset = (  # type: ignore[attr-defined]
-            get_user_model()
-            .objects.filter(
-                is_active=True,
-                groups__name__in=[permissions.MANAGER, permissions.VIEWER],
-            )
-            .exclude(evaluations__selection=selection)
-            .distinct()
-            .order_by("first_name", "last_name", "username")
-        )
+        self.fields["user"].queryset = people_with_role(  # type: ignore[attr-defined]
+            permissions.MANAGER, permissions.VIEWER
+        ).exclude(evaluations__selection=selection)
         self.fields["user"].label_from_instance = person_name  # type: ignore[attr-defined]
 
     def save(self, *, by: Any) -> Evaluator:
@@ -449,36 +395,18 @@ class ScoringForm(forms.Form):
             self.add_error(None, "Score every vendor on every criterion before submitting.")
         return complete
 
-    def save(self) -> None:
-        """Write the scored cells and drop the ones cleared; the caller holds the transaction."""
-        keep: list[Score] = []
-        cleared: list[int] = []
-        for criterion in self.criteria:
-            for proposal in self.proposals:
-                value = self.cleaned_data.get(self.value_name(proposal, criterion))
-                comment = self.cleaned_data.get(self.comment_name(proposal, criterion), "")
-                existing = self.existing.get((proposal.pk, criterion.pk))
-                if value is None:
-                    if existing is not None:
-                        cleared.append(existing.pk)
-                    continue
-                keep.append(
-                    Score(
-                        evaluator=self.evaluator,
-                        proposal=proposal,
-                        criterion=criterion,
-                        value=value,
-                        comment=comment,
-                    )
-                )
-        if cleared:
-            Score.objects.filter(pk__in=cleared, evaluator=self.evaluator).delete()
-        Score.objects.bulk_create(
-            keep,
-            update_conflicts=True,
-            unique_fields=["evaluator", "proposal", "criterion"],
-            update_fields=["value", "comment", "updated_at"],
-        )
+    def cells(self) -> list[ScoreCell]:
+        """Every cell of the matrix as typed: a score (None when cleared) and a comment."""
+        return [
+            ScoreCell(
+                proposal=proposal,
+                criterion=criterion,
+                value=self.cleaned_data.get(self.value_name(proposal, criterion)),
+                comment=self.cleaned_data.get(self.comment_name(proposal, criterion), ""),
+            )
+            for criterion in self.criteria
+            for proposal in self.proposals
+        ]
 
 
 class AwardForm(forms.Form):

@@ -4,7 +4,7 @@ import datetime
 import django.core.validators
 import django.db.models.deletion
 import outsourcing.storage
-import vendors.models
+import outsourcing.models
 from decimal import Decimal
 from django.conf import settings
 from django.db import migrations, models
@@ -262,7 +262,7 @@ class Migration(migrations.Migration):
                 ('cadence', models.CharField(choices=[('weekly', 'Weekly'), ('fortnightly', 'Every two weeks'), ('monthly', 'Monthly (first such weekday of the month)')], default='weekly', max_length=20)),
                 ('weekday', models.PositiveSmallIntegerField(choices=[(0, 'Monday'), (1, 'Tuesday'), (2, 'Wednesday'), (3, 'Thursday'), (4, 'Friday'), (5, 'Saturday'), (6, 'Sunday')], default=1)),
                 ('time', models.TimeField(default=datetime.time(10, 0))),
-                ('time_zone', models.CharField(default='UTC', max_length=64, validators=[vendors.models.validate_time_zone])),
+                ('time_zone', models.CharField(default='UTC', max_length=64, validators=[outsourcing.models.validate_time_zone])),
                 ('duration_minutes', models.PositiveSmallIntegerField(default=30)),
                 ('starts_on', models.DateField()),
                 ('reporting_expectations', models.TextField(blank=True, help_text='What the vendor reports, and when.')),

@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import vendors.models
+import outsourcing.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -75,7 +75,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
-                ('time_zone', models.CharField(default='UTC', max_length=64, validators=[vendors.models.validate_time_zone])),
+                ('time_zone', models.CharField(default='UTC', max_length=64, validators=[outsourcing.models.validate_time_zone])),
                 ('digest_enabled', models.BooleanField(default=True, verbose_name='weekly digest')),
                 ('digest_weekday', models.PositiveSmallIntegerField(choices=[(0, 'Monday'), (1, 'Tuesday'), (2, 'Wednesday'), (3, 'Thursday'), (4, 'Friday'), (5, 'Saturday'), (6, 'Sunday')], default=0)),
                 ('digest_hour', models.PositiveSmallIntegerField(default=8, help_text='Hour of the day, 0–23.', validators=[django.core.validators.MaxValueValidator(23)])),

@@ -12,12 +12,13 @@ from .communication import (
     Cadence,
     CheckIn,
     CommunicationPlan,
-    Engagement,
     EscalationLevel,
     Milestone,
     RagStatus,
     Weekday,
 )
+from .compliance import ComplianceItem, ComplianceRequirement, ComplianceStatus, Evidence
+from .engagement import Contract, Engagement
 from .monitoring import (
     Aggregation,
     Direction,
@@ -34,16 +35,8 @@ from .monitoring import (
 )
 from .notifications import OutboundEmail, ReminderPreference
 from .offboarding import OffboardingItem
-from .risk import (
-    ComplianceItem,
-    ComplianceRequirement,
-    ComplianceStatus,
-    DataAccessGrant,
-    Evidence,
-    Risk,
-)
+from .risk import DataAccessGrant, Risk
 from .sourcing import (
-    Contract,
     Criterion,
     CriterionCategory,
     CriterionTemplate,

@@ -13,13 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from vendors.models import (
-    BusinessFunction,
-    DataClassification,
-    TimeStampedModel,
-    currency_field,
-    money_field,
-)
+from outsourcing.models import Owned, TimeStampedModel, currency_field, money_field
+from vendors.models import BusinessFunction, DataClassification
 
 SCORE_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
 
@@ -132,7 +127,7 @@ class CandidateQuerySet(models.QuerySet["Candidate"]):
         return self.filter(status=Candidate.Status.APPROVED)
 
 
-class Candidate(TimeStampedModel):
+class Candidate(Owned, TimeStampedModel):
     """Work the company is considering outsourcing (never called 'task' in code)."""
 
     class Status(models.TextChoices):
@@ -234,7 +229,9 @@ class Candidate(TimeStampedModel):
         )
 
 
-class Assessment(TimeStampedModel):
+class Assessment(Owned, TimeStampedModel):
+    owner_path = "candidate"
+
     candidate = models.OneToOneField(Candidate, on_delete=models.CASCADE, related_name="assessment")
     assessed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

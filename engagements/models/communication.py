@@ -9,110 +9,21 @@ from collections.abc import Iterator
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
-from django.urls import reverse
+from django.db.models import Q
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
-from vendors.models import (
-    Contact,
+from outsourcing.models import (
+    Owned,
     TimeStampedModel,
-    Vendor,
-    currency_field,
-    money_field,
     validate_time_zone,
 )
 
-from .assessment import Candidate
+from .engagement import Engagement
 
 
-class EngagementQuerySet(models.QuerySet["Engagement"]):
-    def active(self) -> EngagementQuerySet:
-        return self.filter(status=Engagement.Status.ACTIVE)
+class Milestone(Owned, TimeStampedModel):
+    owner_path = "engagement"
 
-    def owned_by(self, user: object) -> EngagementQuerySet:
-        return self.filter(Q(owner=user) | Q(co_owners=user)).distinct()
-
-
-class Engagement(TimeStampedModel):
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        ACTIVE = "active", "Active"
-        ON_HOLD = "on_hold", "On hold"
-        OFFBOARDING = "offboarding", "Offboarding"
-        COMPLETED = "completed", "Completed"
-        TERMINATED = "terminated", "Terminated"
-        IN_HOUSE = "in_house", "Brought in-house"
-
-    # Statuses in which the work goes on and check-ins, KPIs and reminders matter.
-    LIVE_STATUSES = (Status.ACTIVE, Status.ON_HOLD)
-
-    title = models.CharField(max_length=200)
-    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="engagements")
-    candidate = models.ForeignKey(
-        Candidate, null=True, blank=True, on_delete=models.SET_NULL, related_name="engagements"
-    )
-    selection = models.OneToOneField(
-        "engagements.Selection",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="engagement",
-    )
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="engagements"
-    )
-    co_owners = models.ManyToManyField(
-        settings.AUTH_USER_MODEL,
-        blank=True,
-        related_name="co_owned_engagements",
-        verbose_name="co-owners",
-    )
-    vendor_contacts = models.ManyToManyField(Contact, blank=True, related_name="engagements")
-    scope = models.TextField(blank=True)
-    deliverables = models.TextField(blank=True)
-    budget = money_field(null=True, blank=True)
-    currency = currency_field()
-    start_date = models.DateField()
-    end_date = models.DateField(null=True, blank=True)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
-    closed_at = models.DateTimeField(null=True, blank=True)
-
-    objects = EngagementQuerySet.as_manager()
-
-    # Co-owners may change the engagement: who held that right, and when, is history too.
-    history = HistoricalRecords(m2m_fields=[co_owners])
-
-    class Meta:
-        ordering = ["title"]
-        indexes = [
-            # dashboard "my engagements" and the engagement list
-            models.Index(fields=["owner", "status"], name="engagement_owner_status_idx"),
-            models.Index(fields=["status"], name="engagement_status_idx"),
-        ]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
-                name="engagement_end_after_start",
-            ),
-            models.CheckConstraint(
-                condition=Q(budget__isnull=True) | Q(budget__gte=0),
-                name="engagement_budget_not_negative",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.title
-
-    def get_absolute_url(self) -> str:
-        return reverse("engagements:engagement_detail", args=[self.pk])
-
-    @property
-    def is_live(self) -> bool:
-        return self.status in self.LIVE_STATUSES
-
-
-class Milestone(TimeStampedModel):
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="milestones")
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
@@ -175,7 +86,9 @@ def checkin_dates(
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
 
 
-class CommunicationPlan(TimeStampedModel):
+class CommunicationPlan(Owned, TimeStampedModel):
+    owner_path = "engagement"
+
     engagement = models.OneToOneField(
         Engagement, on_delete=models.CASCADE, related_name="communication_plan"
     )
@@ -301,8 +214,10 @@ class CheckInQuerySet(models.QuerySet["CheckIn"]):
         return self.unrecorded().filter(scheduled_for__lt=now or timezone.now())
 
 
-class CheckIn(TimeStampedModel):
+class CheckIn(Owned, TimeStampedModel):
     """A meeting from the plan's cadence; overdue while unrecorded after its time."""
+
+    owner_path = "engagement"
 
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="checkins")
     scheduled_for = models.DateTimeField()
@@ -348,7 +263,9 @@ class CheckIn(TimeStampedModel):
         )
 
 
-class ActionItem(TimeStampedModel):
+class ActionItem(Owned, TimeStampedModel):
+    owner_path = "checkin.engagement"
+
     checkin = models.ForeignKey(CheckIn, on_delete=models.CASCADE, related_name="action_items")
     description = models.CharField(max_length=300)
     owner = models.ForeignKey(

@@ -13,9 +13,10 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
-from vendors.models import TimeStampedModel, Vendor
+from outsourcing.models import Owned, TimeStampedModel
+from vendors.models import Vendor
 
-from .communication import Engagement
+from .engagement import Engagement
 
 
 class Direction(models.TextChoices):
@@ -158,6 +159,19 @@ def thresholds_constraint(prefix: str) -> models.CheckConstraint:
 class KpiDefinition(TimeStampedModel):
     """Fields a KPI and its template share."""
 
+    # How values are judged and rolled up: what the admin, the forms and copies from a
+    # template all carry over, in this order.
+    RULE_FIELDS = (
+        "unit",
+        "direction",
+        "target",
+        "amber_threshold",
+        "red_threshold",
+        "aggregation",
+        "period",
+        "weight",
+    )
+
     name = models.CharField(max_length=150)
     description = models.TextField(blank=True)
     unit = models.CharField(max_length=30, help_text="e.g. %, hours, tickets, score 1–5")
@@ -210,8 +224,10 @@ class KpiTemplate(KpiDefinition):
         return self.name
 
 
-class Kpi(KpiDefinition):
+class Kpi(Owned, KpiDefinition):
     """A KPI of one engagement, copied from a template so later template edits leave it be."""
+
+    owner_path = "engagement"
 
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="kpis")
     template = models.ForeignKey(
@@ -245,7 +261,9 @@ class Kpi(KpiDefinition):
         return cls(engagement=engagement, template=template, **copied)
 
 
-class Measurement(TimeStampedModel):
+class Measurement(Owned, TimeStampedModel):
+    owner_path = "kpi.engagement"
+
     class Source(models.TextChoices):
         MANUAL = "manual", "Typed in"
         CSV = "csv", "CSV import"
@@ -398,7 +416,9 @@ def standing_for(score: Decimal | None, bands: Iterable[tuple[str, Decimal]]) ->
     return Vendor.Standing.POOR
 
 
-class PerformanceReview(TimeStampedModel):
+class PerformanceReview(Owned, TimeStampedModel):
+    owner_path = "engagement"
+
     class Trigger(models.TextChoices):
         KPI_RED_STREAK = "kpi_red_streak", "KPI red for several periods"
         LOW_SCORECARD = "low_scorecard", "Scorecard under threshold"

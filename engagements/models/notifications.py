@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from vendors.models import TimeStampedModel, validate_time_zone
+from outsourcing.models import TimeStampedModel, validate_time_zone
 
 from .communication import Weekday
 

@@ -6,13 +6,15 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from vendors.models import TimeStampedModel
+from outsourcing.models import Owned, TimeStampedModel
 
-from .communication import Engagement
+from .engagement import Engagement
 from .risk import DataAccessGrant
 
 
-class OffboardingItem(TimeStampedModel):
+class OffboardingItem(Owned, TimeStampedModel):
+    owner_path = "engagement"
+
     class Kind(models.TextChoices):
         REVOKE_ACCESS = "revoke_access", "Revoke access"
         RECOVER_DATA = "recover_data", "Recover data"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -11,10 +12,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from outsourcing.storage import RandomName, private_storage
-from vendors.models import DataClassification, TimeStampedModel
+from outsourcing.models import Owned, TimeStampedModel
+from vendors.models import DataClassification
 
-from .communication import Engagement
+from .engagement import Engagement
 
 ONE_TO_FIVE = [MinValueValidator(1), MaxValueValidator(5)]
 
@@ -31,6 +32,15 @@ def risk_level(score: int) -> str:
 
 
 # Days between reviews for each band: the higher the risk, the more often.
+LEVELS = [("critical", "Critical"), ("high", "High"), ("medium", "Medium"), ("low", "Low")]
+
+
+def scores_of(level: str) -> list[int]:
+    """Every likelihood × impact product in a band, so the database can filter by band."""
+    products = {likelihood * impact for likelihood in range(1, 6) for impact in range(1, 6)}
+    return sorted(score for score in products if risk_level(score) == level)
+
+
 REVIEW_INTERVAL_DAYS = {"critical": 30, "high": 60, "medium": 90, "low": 180}
 
 
@@ -41,7 +51,35 @@ def heat_map_cell(likelihood: int, impact: int) -> tuple[int, int]:
     return 5 - likelihood, impact - 1
 
 
-class Risk(TimeStampedModel):
+# Residual likelihood × impact, the score every list, filter and panel ranks risks by.
+RESIDUAL_SCORE = F("residual_likelihood") * F("residual_impact")
+
+
+class RiskQuerySet(models.QuerySet["Risk"]):
+    def still_open(self) -> RiskQuerySet:
+        """Every risk not closed: open, being mitigated or accepted."""
+        return self.exclude(status=Risk.Status.CLOSED)
+
+    def with_residual(self) -> RiskQuerySet:
+        return self.annotate(residual=RESIDUAL_SCORE)
+
+    def above_appetite(self) -> RiskQuerySet:
+        """Risks not closed whose residual score reaches the appetite setting, worst first."""
+        return (
+            self.still_open()
+            .with_residual()
+            .filter(residual__gte=settings.RISK_APPETITE_SCORE)  # type: ignore[misc]
+            .order_by("-residual", "engagement__title", "pk")
+        )
+
+    def review_due_by(self, day: datetime.date) -> RiskQuerySet:
+        """Risks not closed whose next review falls on or before `day`, soonest first."""
+        return self.still_open().filter(next_review_on__lte=day).order_by("next_review_on", "pk")
+
+
+class Risk(Owned, TimeStampedModel):
+    owner_path = "engagement"
+
     class Category(models.TextChoices):
         DATA_BREACH = "data_breach", "Data breach"
         IP_THEFT = "ip_theft", "Intellectual property theft"
@@ -73,6 +111,7 @@ class Risk(TimeStampedModel):
     last_reviewed_on = models.DateField(null=True, blank=True)
     next_review_on = models.DateField(null=True, blank=True)
 
+    objects = RiskQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -119,6 +158,14 @@ class Risk(TimeStampedModel):
             return heat_map_cell(self.residual_likelihood, self.residual_impact)
         return heat_map_cell(self.likelihood, self.impact)
 
+    def review_overdue_on(self, today: datetime.date) -> bool:
+        """Not closed, and its next review day has passed."""
+        return (
+            self.status != Risk.Status.CLOSED
+            and self.next_review_on is not None
+            and self.next_review_on < today
+        )
+
     def is_above_appetite(self) -> bool:
         return self.residual_score >= settings.RISK_APPETITE_SCORE
 
@@ -139,8 +186,10 @@ class Risk(TimeStampedModel):
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 
-class DataAccessGrant(TimeStampedModel):
+class DataAccessGrant(Owned, TimeStampedModel):
     """What data or system the vendor can reach; revoked when the work ends."""
+
+    owner_path = "engagement"
 
     class AccessLevel(models.TextChoices):
         READ = "read", "Read"
@@ -184,112 +233,12 @@ class DataAccessGrant(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.system} ({self.engagement})"
 
+    def revoke(self, *, on: datetime.date, by: Any) -> None:
+        """End the vendor's access on `on` (never before it was granted), recording who."""
+        self.revoked_on = max(on, self.granted_on)
+        self.revoked_by = by
+        self.save(update_fields=["revoked_on", "revoked_by", "updated_at"])
+
     @property
     def is_active(self) -> bool:
         return self.revoked_on is None
-
-
-class ComplianceRequirement(TimeStampedModel):
-    """Admin-kept catalog entry: NDA, DPA, SOC 2 report, ISO 27001 certificate…"""
-
-    name = models.CharField(max_length=150, unique=True)
-    description = models.TextField(blank=True)
-    expires = models.BooleanField(default=True, help_text="Whether the evidence goes out of date.")
-    validity_months = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="Usual validity, to suggest an expiry date."
-    )
-    required_by_default = models.BooleanField(
-        default=True, help_text="Added to every new engagement."
-    )
-    order = models.PositiveSmallIntegerField(default=0)
-
-    class Meta:
-        ordering = ["order", "name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class ComplianceStatus(models.TextChoices):
-    MISSING = "missing", "Missing"
-    PENDING = "pending", "Pending review"
-    VALID = "valid", "Valid"
-    EXPIRED = "expired", "Expired"
-
-
-def compliance_status(
-    *, has_evidence: bool, accepted: bool, expires_on: datetime.date | None, today: datetime.date
-) -> str:
-    """Missing without evidence, pending until accepted, expired after its expiry day.
-
-    Evidence is still valid on its expiry day itself.
-    """
-    if expires_on is not None and expires_on < today:
-        return ComplianceStatus.EXPIRED if has_evidence else ComplianceStatus.MISSING
-    if not has_evidence:
-        return ComplianceStatus.MISSING
-    return ComplianceStatus.VALID if accepted else ComplianceStatus.PENDING
-
-
-class ComplianceItem(TimeStampedModel):
-    engagement = models.ForeignKey(
-        Engagement, on_delete=models.CASCADE, related_name="compliance_items"
-    )
-    requirement = models.ForeignKey(
-        ComplianceRequirement, on_delete=models.PROTECT, related_name="items"
-    )
-    expires_on = models.DateField(null=True, blank=True)
-    accepted_at = models.DateTimeField(null=True, blank=True)
-    accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    notes = models.TextField(blank=True)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["requirement__order", "requirement__name"]
-        indexes = [
-            # dashboard and reminders: evidence expiring or expired
-            models.Index(fields=["expires_on"], name="compliance_expiry_idx"),
-        ]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["engagement", "requirement"], name="one_item_per_requirement"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.requirement} – {self.engagement}"
-
-    def status_on(
-        self, today: datetime.date | None = None, *, has_evidence: bool | None = None
-    ) -> str:
-        if has_evidence is None:
-            has_evidence = self.evidence.exists()
-        return compliance_status(
-            has_evidence=has_evidence,
-            accepted=self.accepted_at is not None,
-            expires_on=self.expires_on,
-            today=today or timezone.localdate(),
-        )
-
-
-class Evidence(models.Model):
-    item = models.ForeignKey(ComplianceItem, on_delete=models.CASCADE, related_name="evidence")
-    file = models.FileField(storage=private_storage, upload_to=RandomName("evidence"))
-    original_name = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=100, blank=True)
-    size = models.PositiveBigIntegerField(default=0)
-    note = models.CharField(max_length=300, blank=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-uploaded_at"]
-        verbose_name_plural = "evidence"
-
-    def __str__(self) -> str:
-        return self.original_name

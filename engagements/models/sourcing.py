@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -12,10 +11,10 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from simple_history.models import HistoricalRecords
 
+from outsourcing.models import Owned, TimeStampedModel, currency_field, money_field
 from outsourcing.storage import RandomName, private_storage
-from vendors.models import TimeStampedModel, Vendor, currency_field, money_field
+from vendors.models import Vendor
 
 from .assessment import SCORE_VALIDATORS, Candidate
 
@@ -65,7 +64,7 @@ class CriterionTemplate(TimeStampedModel):
         return self.name
 
 
-class Selection(TimeStampedModel):
+class Selection(Owned, TimeStampedModel):
     """A request for proposal for one approved candidate."""
 
     class Status(models.TextChoices):
@@ -123,8 +122,10 @@ class Selection(TimeStampedModel):
         )
 
 
-class Proposal(TimeStampedModel):
+class Proposal(Owned, TimeStampedModel):
     """One row per shortlisted vendor; the price fields fill in when its proposal arrives."""
+
+    owner_path = "selection"
 
     selection = models.ForeignKey(Selection, on_delete=models.CASCADE, related_name="proposals")
     vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="proposals")
@@ -157,7 +158,9 @@ class Proposal(TimeStampedModel):
         return f"{self.vendor} for {self.selection}"
 
 
-class ProposalAttachment(models.Model):
+class ProposalAttachment(Owned, models.Model):
+    owner_path = "proposal.selection"
+
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(storage=private_storage, upload_to=RandomName("proposals"))
     original_name = models.CharField(max_length=255)
@@ -172,7 +175,9 @@ class ProposalAttachment(models.Model):
         return self.original_name
 
 
-class Criterion(models.Model):
+class Criterion(Owned, models.Model):
+    owner_path = "selection"
+
     selection = models.ForeignKey(Selection, on_delete=models.CASCADE, related_name="criteria")
     name = models.CharField(max_length=100)
     category = models.CharField(max_length=20, choices=CriterionCategory.choices)
@@ -192,8 +197,10 @@ class Criterion(models.Model):
         return f"{self.name} ({self.weight})"
 
 
-class Evaluator(models.Model):
+class Evaluator(Owned, models.Model):
     """A colleague invited to score one selection; scores stay drafts until submitted."""
+
+    owner_path = "selection"
 
     selection = models.ForeignKey(Selection, on_delete=models.CASCADE, related_name="evaluators")
     user = models.ForeignKey(
@@ -310,65 +317,3 @@ def evaluate(
             previous_total = total
         ranking.append(Ranked(proposal_id, total, rank, means, disagreements))
     return EvaluationResult(ranking=ranking)
-
-
-class Contract(TimeStampedModel):
-    """The agreed terms of an engagement; the notice deadline is the date that matters."""
-
-    engagement = models.OneToOneField(
-        "engagements.Engagement", on_delete=models.CASCADE, related_name="contract"
-    )
-    reference = models.CharField(max_length=100, blank=True)
-    value = money_field(help_text="Total contract value.")
-    currency = currency_field()
-    start_date = models.DateField()
-    end_date = models.DateField()
-    renewal_date = models.DateField(
-        null=True, blank=True, help_text="When it renews automatically, if it does."
-    )
-    notice_period_days = models.PositiveIntegerField(default=90)
-    notice_deadline = models.DateField(
-        editable=False,
-        help_text="Renewal (or end) date minus the notice period: decide by this date.",
-    )
-    termination_terms = models.TextField(blank=True)
-    service_levels = models.TextField(blank=True)
-    signed_on = models.DateField(null=True, blank=True)
-    document = models.FileField(
-        storage=private_storage, upload_to=RandomName("contracts"), blank=True
-    )
-    document_name = models.CharField(max_length=255, blank=True, help_text="Name as uploaded.")
-
-    history = HistoricalRecords()
-
-    class Meta:
-        indexes = [
-            # contract renewal view and notice-deadline reminders
-            models.Index(fields=["notice_deadline"], name="contract_notice_deadline_idx"),
-        ]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(end_date__gte=F("start_date")), name="contract_end_after_start"
-            ),
-            models.CheckConstraint(
-                condition=Q(renewal_date__isnull=True) | Q(renewal_date__gte=F("start_date")),
-                name="contract_renewal_after_start",
-            ),
-            models.CheckConstraint(condition=Q(value__gte=0), name="contract_value_not_negative"),
-        ]
-
-    def __str__(self) -> str:
-        return self.reference or f"Contract for {self.engagement}"
-
-    def compute_notice_deadline(self) -> datetime.date:
-        return (self.renewal_date or self.end_date) - datetime.timedelta(
-            days=self.notice_period_days
-        )
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        # Stored so the renewal view and reminders can filter and index on it.
-        self.notice_deadline = self.compute_notice_deadline()
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "notice_deadline"}  # type: ignore[misc]
-        super().save(*args, **kwargs)  # type: ignore[arg-type]

@@ -1,11 +1,10 @@
 """Leaving: start the offboarding checklist, tick its items, close the engagement.
 
-The chosen outcome (completed, terminated, brought in-house) is remembered
-without a model change: it is the first line of the notes of the checklist's
-"final review" item (``outcome: terminated``), followed by the reason. That
-item exists exactly once per engagement (one_offboarding_item_per_kind), it
-is the natural place for the closing decision, and the reason stays visible on
-the checklist next to it.
+The chosen outcome (completed, terminated, brought in-house) is kept on the
+engagement (`offboarding_outcome`) until closing turns it into the status; the
+reason is the note of the checklist's "final review" item, which exists exactly
+once per engagement (one_offboarding_item_per_kind), so it stays visible on the
+checklist next to the closing decision.
 """
 
 from __future__ import annotations
@@ -24,8 +23,7 @@ from vendors.models import Vendor
 Status = Engagement.Status
 Kind = OffboardingItem.Kind
 
-OUTCOMES = (Status.COMPLETED, Status.TERMINATED, Status.IN_HOUSE)
-OUTCOME_PREFIX = "outcome: "
+OUTCOMES = Engagement.OUTCOMES
 
 # The fixed items of every checklist, in the order people work through them.
 STANDARD_ITEMS = (
@@ -37,24 +35,11 @@ STANDARD_ITEMS = (
 )
 
 
-def outcome_notes(outcome: str, reason: str) -> str:
-    return f"{OUTCOME_PREFIX}{outcome}\n{reason.strip()}".rstrip()
-
-
-def offboarding_outcome(items: list[OffboardingItem]) -> str | None:
-    """The outcome chosen when offboarding started, read from the final review item."""
-    for item in items:
-        if item.kind == Kind.FINAL_REVIEW and item.notes.startswith(OUTCOME_PREFIX):
-            value = item.notes.splitlines()[0].removeprefix(OUTCOME_PREFIX).strip()
-            if value in OUTCOMES:
-                return value
-    return None
-
-
 def offboarding_reason(items: list[OffboardingItem]) -> str:
+    """Why the engagement ends: the note of its final review item."""
     for item in items:
-        if item.kind == Kind.FINAL_REVIEW and item.notes.startswith(OUTCOME_PREFIX):
-            return "\n".join(item.notes.splitlines()[1:]).strip()
+        if item.kind == Kind.FINAL_REVIEW:
+            return item.notes.strip()
     return ""
 
 
@@ -92,11 +77,11 @@ def start_offboarding(
             defaults={"title": Kind(kind).label, "owner": engagement.owner},
         )
         if kind == Kind.FINAL_REVIEW and not item.is_done:
-            item.notes = outcome_notes(outcome, reason)
+            item.notes = reason.strip()
             item.save(update_fields=["notes", "updated_at"])
-    if engagement.status != Status.OFFBOARDING:
-        engagement.status = Status.OFFBOARDING
-        engagement.save(update_fields=["status", "updated_at"])
+    engagement.status = Status.OFFBOARDING
+    engagement.offboarding_outcome = outcome
+    engagement.save(update_fields=["status", "offboarding_outcome", "updated_at"])
     return list(OffboardingItem.objects.filter(engagement=engagement))
 
 
@@ -113,10 +98,7 @@ def complete_item(*, item: OffboardingItem, by: Any) -> OffboardingItem:
         return item
     now = timezone.now()
     if item.grant is not None and item.grant.revoked_on is None:
-        grant = item.grant
-        grant.revoked_on = max(timezone.localdate(), grant.granted_on)
-        grant.revoked_by = by
-        grant.save(update_fields=["revoked_on", "revoked_by", "updated_at"])
+        item.grant.revoke(on=timezone.localdate(), by=by)
     item.done_at = now
     item.done_by = by
     item.save(update_fields=["done_at", "done_by", "updated_at"])
@@ -166,7 +148,7 @@ def close_engagement(*, engagement: Engagement, by: Any) -> Engagement:
         raise ValidationError("Start offboarding before closing this engagement.")
     items = list(OffboardingItem.objects.filter(engagement=engagement))
     grants = list(DataAccessGrant.objects.filter(engagement=engagement))
-    outcome = offboarding_outcome(items)
+    outcome = engagement.offboarding_outcome or None
     blockers = close_blockers(items=items, grants=grants, outcome=outcome)
     if blockers or outcome is None:
         raise ValidationError(blockers.message())

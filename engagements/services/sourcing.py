@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -16,7 +17,9 @@ from engagements.models import (
     Criterion,
     CriterionTemplate,
     Engagement,
+    Evaluator,
     Proposal,
+    Score,
     Selection,
 )
 from vendors.models import Vendor
@@ -178,3 +181,53 @@ def award_selection(
     if vendor.status != Vendor.Status.ACTIVE:
         vendor.change_status(status=Vendor.Status.ACTIVE, reason=f"Awarded {selection}", by=by)
     return engagement
+
+
+@dataclass(frozen=True)
+class ScoreCell:
+    """One evaluator's score and comment for one vendor on one criterion; None clears it."""
+
+    proposal: Proposal
+    criterion: Criterion
+    value: int | None
+    comment: str
+
+
+@transaction.atomic
+def save_scores(*, evaluator: Evaluator, cells: list[ScoreCell], submit: bool) -> bool:
+    """Write an evaluator's scores (a draft, or submitted and locked from then on).
+
+    Returns False, writing nothing, when the scores were submitted already: the evaluator
+    is locked and checked again, since a submit from another tab may have just landed.
+    """
+    locked = Evaluator.objects.select_for_update().get(pk=evaluator.pk)
+    if locked.submitted_at is not None:
+        return False
+    existing = {(s.proposal_id, s.criterion_id): s.pk for s in locked.scores.all()}
+    cleared = [
+        existing[(cell.proposal.pk, cell.criterion.pk)]
+        for cell in cells
+        if cell.value is None and (cell.proposal.pk, cell.criterion.pk) in existing
+    ]
+    if cleared:
+        Score.objects.filter(pk__in=cleared, evaluator=locked).delete()
+    Score.objects.bulk_create(
+        [
+            Score(
+                evaluator=locked,
+                proposal=cell.proposal,
+                criterion=cell.criterion,
+                value=cell.value,
+                comment=cell.comment,
+            )
+            for cell in cells
+            if cell.value is not None
+        ],
+        update_conflicts=True,
+        unique_fields=["evaluator", "proposal", "criterion"],
+        update_fields=["value", "comment", "updated_at"],
+    )
+    if submit:
+        locked.submitted_at = timezone.now()
+        locked.save(update_fields=["submitted_at"])
+    return True

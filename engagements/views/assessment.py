@@ -6,16 +6,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from engagements import permissions
+from engagements.filters import CandidateFilter
 from engagements.forms.assessment import (
     AssessmentForm,
-    CandidateFilterForm,
     CandidateForm,
     DecisionForm,
 )
@@ -23,8 +21,7 @@ from engagements.models import Assessment, AssessmentFactor, Candidate, Recommen
 from engagements.models.assessment import AssessmentResult, assess
 from engagements.services import sourcing
 from engagements.services.assessment import save_assessment
-
-PAGE_SIZE = 25
+from outsourcing.lists import page_of
 
 
 def _candidate(pk: int) -> Candidate:
@@ -40,42 +37,18 @@ def _assessment(candidate: Candidate) -> Assessment | None:
         return None
 
 
-def _filtered_candidates(request: HttpRequest, form: CandidateFilterForm) -> QuerySet[Candidate]:
-    candidates = Candidate.objects.select_related("owner", "assessment")
-    filters = form.filters()
-    if query := filters.get("q"):
-        candidates = candidates.filter(Q(name__icontains=query) | Q(description__icontains=query))
-    if business_function := filters.get("business_function"):
-        candidates = candidates.filter(business_function=business_function)
-    if status := filters.get("status"):
-        candidates = candidates.filter(status=status)
-    recommendation = filters.get("recommendation")
-    if recommendation == CandidateFilterForm.NOT_ASSESSED:
-        candidates = candidates.filter(
-            Q(assessment__isnull=True) | Q(assessment__recommendation="")
-        )
-    elif recommendation:
-        candidates = candidates.filter(assessment__recommendation=recommendation)
-    if filters.get("mine"):
-        candidates = candidates.filter(owner_id=request.user.pk)
-    sort = form.chosen_sort()
-    field = F(CandidateFilterForm.SORT_FIELDS[sort.lstrip("-")])
-    order = field.desc(nulls_last=True) if sort.startswith("-") else field.asc(nulls_last=True)
-    # Name, then pk, break ties so paging never shows a row twice or skips one.
-    return candidates.order_by(order, "name", "pk")
-
-
 @login_required
 def candidate_list(request: HttpRequest) -> HttpResponse:
     permissions.require(permissions.can_read(request.user))
-    form = CandidateFilterForm(request.GET or None)
-    candidates = _filtered_candidates(request, form)
-    page = Paginator(candidates, PAGE_SIZE).get_page(request.GET.get("page"))
-    filtered = bool(set(form.filters()) - {"sort"})
+    filters = CandidateFilter(
+        request.GET,
+        queryset=Candidate.objects.select_related("owner", "assessment"),
+        request=request,
+    )
     return render(
         request,
         "engagements/assessment/candidate_list.html",
-        {"form": form, "page": page, "filtered": filtered, "sort": form.chosen_sort()},
+        {"filters": filters, "page": page_of(request, filters.qs), "sort": filters.sort_key},
     )
 
 

@@ -11,8 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
@@ -22,10 +21,16 @@ from engagements.forms.compliance import (
     ExpiryForm,
     MatrixFilterForm,
 )
-from engagements.models import ComplianceItem, ComplianceRequirement, Engagement, Evidence
-from engagements.models.risk import ComplianceStatus
+from engagements.models import (
+    ComplianceItem,
+    ComplianceRequirement,
+    ComplianceStatus,
+    Engagement,
+    Evidence,
+)
 from engagements.permissions import can_change, can_read, require
-from engagements.views.history import compliance_history
+from engagements.selectors.history import compliance_history
+from engagements.views.common import engagement_or_404, to_tab
 from outsourcing.uploads import private_file_response
 
 EXPIRING_DAYS = 30
@@ -60,19 +65,10 @@ class ItemRow:
         return "warning" if self.days_left <= EXPIRING_DAYS else ""
 
 
-def _engagement(pk: int) -> Engagement:
-    return get_object_or_404(Engagement.objects.select_related("vendor", "owner"), pk=pk)
-
-
 def _item(engagement: Engagement, item_pk: int) -> ComplianceItem:
     return get_object_or_404(
         ComplianceItem.objects.select_related("requirement"), pk=item_pk, engagement=engagement
     )
-
-
-def _tab_url(engagement: Engagement, anchor: str = "") -> str:
-    url = reverse("engagements:engagement_compliance", args=[engagement.pk])
-    return f"{url}#{anchor}" if anchor else url
 
 
 def item_rows(engagement: Engagement, today: datetime.date) -> list[ItemRow]:
@@ -142,13 +138,13 @@ def _render_tab(
 @require_safe
 def engagement_compliance(request: HttpRequest, pk: int) -> HttpResponse:
     require(can_read(request.user))
-    return _render_tab(request, _engagement(pk))
+    return _render_tab(request, engagement_or_404(pk))
 
 
 @login_required
 @require_POST
 def compliance_add(request: HttpRequest, pk: int) -> HttpResponse:
-    engagement = _engagement(pk)
+    engagement = engagement_or_404(pk)
     require(can_change(request.user, engagement))
     form = AddRequirementsForm(request.POST, engagement=engagement)
     if not form.is_valid():
@@ -158,13 +154,13 @@ def compliance_add(request: HttpRequest, pk: int) -> HttpResponse:
     messages.success(
         request, f"Added {len(added)} requirement{'s' if len(added) != 1 else ''}: {names}."
     )
-    return redirect(_tab_url(engagement))
+    return to_tab("engagement_compliance", engagement)
 
 
 @login_required
 @require_POST
 def compliance_evidence_upload(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    engagement = _engagement(pk)
+    engagement = engagement_or_404(pk)
     item = _item(engagement, item_pk)
     require(can_change(request.user, item))
     form = EvidenceForm(request.POST, request.FILES)
@@ -175,7 +171,7 @@ def compliance_evidence_upload(request: HttpRequest, pk: int, item_pk: int) -> H
         request,
         f"{evidence.original_name} uploaded for {item.requirement.name}; it now waits for review.",
     )
-    return redirect(_tab_url(engagement, f"item-{item.pk}"))
+    return to_tab("engagement_compliance", engagement, f"item-{item.pk}")
 
 
 @login_required
@@ -189,7 +185,7 @@ def compliance_evidence_download(request: HttpRequest, pk: int, evidence_pk: int
 @login_required
 @require_POST
 def compliance_accept(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    engagement = _engagement(pk)
+    engagement = engagement_or_404(pk)
     item = _item(engagement, item_pk)
     require(can_change(request.user, item))
     if not item.evidence.exists():
@@ -199,13 +195,13 @@ def compliance_accept(request: HttpRequest, pk: int, item_pk: int) -> HttpRespon
         item.accepted_by = request.user  # type: ignore[assignment]
         item.save(update_fields=["accepted_at", "accepted_by", "updated_at"])
         messages.success(request, f"Evidence for {item.requirement.name} accepted.")
-    return redirect(_tab_url(engagement, f"item-{item.pk}"))
+    return to_tab("engagement_compliance", engagement, f"item-{item.pk}")
 
 
 @login_required
 @require_POST
 def compliance_expiry(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    engagement = _engagement(pk)
+    engagement = engagement_or_404(pk)
     item = _item(engagement, item_pk)
     require(can_change(request.user, item))
     form = ExpiryForm(request.POST, instance=item)
@@ -214,7 +210,7 @@ def compliance_expiry(request: HttpRequest, pk: int, item_pk: int) -> HttpRespon
     form.save()
     when = item.expires_on.strftime("%-d %b %Y") if item.expires_on else "never"
     messages.success(request, f"{item.requirement.name} now expires: {when}.")
-    return redirect(_tab_url(engagement, f"item-{item.pk}"))
+    return to_tab("engagement_compliance", engagement, f"item-{item.pk}")
 
 
 # --- organisation-wide matrix --------------------------------------------------

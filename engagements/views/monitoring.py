@@ -8,14 +8,17 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.db.models import OuterRef, QuerySet, Subquery
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from engagements.charts.trend import kpi_trend, scorecard_trend
+from engagements.forms.communication import (
+    ManualReviewForm,
+    ReviewDecisionForm,
+)
 from engagements.forms.monitoring import (
     KpiForm,
     KpiFromTemplatesForm,
@@ -23,13 +26,25 @@ from engagements.forms.monitoring import (
     MeasurementUploadForm,
     PeriodEntryForm,
 )
-from engagements.models import Engagement, Kpi, KpiRollup, KpiStatus, Measurement, Period
+from engagements.models import (
+    Engagement,
+    Kpi,
+    KpiRollup,
+    KpiStatus,
+    Measurement,
+    PerformanceReview,
+    Period,
+)
 from engagements.permissions import can_change, can_read, require
-from engagements.services import monitoring_import
-from engagements.views.history import kpi_history, scorecard_history
+from engagements.selectors.history import kpi_history, scorecard_history
+from engagements.services.communication import (
+    decide_review,
+)
+from engagements.services.monitoring import imports as monitoring_import
+from engagements.views.common import engagement_or_404, signed_in, to_tab
 from outsourcing.csvimport import csv_download
+from outsourcing.lists import page_of
 
-MEASUREMENTS_PER_PAGE = 25
 CHART_PERIODS = 12
 SCORECARD_MONTHS = 12
 TREND_ARROWS = {
@@ -39,18 +54,10 @@ TREND_ARROWS = {
 }
 
 
-def _engagement(pk: int) -> Engagement:
-    return get_object_or_404(Engagement.objects.select_related("vendor", "owner"), pk=pk)
-
-
 def _kpi(engagement: Engagement, kpi_pk: int) -> Kpi:
     kpi = get_object_or_404(Kpi, pk=kpi_pk, engagement=engagement)
     kpi.engagement = engagement
     return kpi
-
-
-def _tab(engagement: Engagement) -> HttpResponseRedirect:
-    return redirect("engagements:engagement_kpis", pk=engagement.pk)
 
 
 @dataclass(frozen=True)
@@ -104,7 +111,7 @@ def _row(kpi: Any) -> KpiRow:
 @require_safe
 def engagement_kpis(request: HttpRequest, pk: int) -> HttpResponse:
     require(can_read(request.user))
-    engagement = _engagement(pk)
+    engagement = engagement_or_404(pk)
     rows = [_row(kpi) for kpi in kpis_with_latest(engagement)]
     scorecards = list(
         engagement.scorecards.filter(period=Period.MONTH).order_by("-period_start")[
@@ -130,7 +137,7 @@ def engagement_kpis(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def kpi_from_templates(request: HttpRequest, pk: int) -> HttpResponse:
-    engagement = _engagement(pk)
+    engagement = engagement_or_404(pk)
     require(can_change(request.user, engagement))
     form = KpiFromTemplatesForm(request.POST or None, engagement=engagement)
     if request.method == "POST" and form.is_valid():
@@ -139,7 +146,7 @@ def kpi_from_templates(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(
             request, f"Added {len(added)} KPI{'s' if len(added) != 1 else ''}: {names}."
         )
-        return _tab(engagement)
+        return to_tab("engagement_kpis", engagement)
     return render(
         request,
         "engagements/monitoring/kpi_templates.html",
@@ -149,13 +156,13 @@ def kpi_from_templates(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def kpi_create(request: HttpRequest, pk: int) -> HttpResponse:
-    engagement = _engagement(pk)
+    engagement = engagement_or_404(pk)
     require(can_change(request.user, engagement))
     form = KpiForm(request.POST or None, engagement=engagement)
     if request.method == "POST" and form.is_valid():
         kpi = form.save()
         messages.success(request, f"KPI “{kpi.name}” added.")
-        return _tab(engagement)
+        return to_tab("engagement_kpis", engagement)
     return render(
         request,
         "engagements/monitoring/kpi_form.html",
@@ -165,7 +172,7 @@ def kpi_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def kpi_update(request: HttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
-    engagement = _engagement(pk)
+    engagement = engagement_or_404(pk)
     kpi = _kpi(engagement, kpi_pk)
     require(can_change(request.user, kpi))
     was_active = kpi.is_active
@@ -192,14 +199,11 @@ def kpi_update(request: HttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
 @require_safe
 def kpi_detail(request: HttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
     require(can_read(request.user))
-    engagement = _engagement(pk)
+    engagement = engagement_or_404(pk)
     kpi = _kpi(engagement, kpi_pk)
     rollups = list(kpi.rollups.order_by("-period_start")[:CHART_PERIODS])
     rollups.reverse()
-    page = Paginator(
-        kpi.measurements.select_related("entered_by").order_by("-measured_on"),
-        MEASUREMENTS_PER_PAGE,
-    ).get_page(request.GET.get("page"))
+    page = page_of(request, kpi.measurements.select_related("entered_by").order_by("-measured_on"))
     return render(
         request,
         "engagements/monitoring/kpi_detail.html",
@@ -218,7 +222,7 @@ def kpi_detail(request: HttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
 
 @login_required
 def measurement_create(request: HttpRequest, pk: int) -> HttpResponse:
-    engagement = _engagement(pk)
+    engagement = engagement_or_404(pk)
     require(can_change(request.user, engagement))
     initial = {"kpi": request.GET.get("kpi")} if request.GET.get("kpi") else None
     form = MeasurementForm(
@@ -246,7 +250,7 @@ def measurement_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def measurement_period(request: HttpRequest, pk: int) -> HttpResponse:
-    engagement = _engagement(pk)
+    engagement = engagement_or_404(pk)
     require(can_change(request.user, engagement))
     kpis = list(engagement.kpis.filter(is_active=True).order_by("name"))
     form = PeriodEntryForm(request.POST or None, kpis=kpis, user=request.user)
@@ -261,7 +265,7 @@ def measurement_period(request: HttpRequest, pk: int) -> HttpResponse:
                 request,
                 f"Recorded {len(saved)} value{'s' if len(saved) != 1 else ''} for {day:%-d %b %Y}.",
             )
-            return _tab(engagement)
+            return to_tab("engagement_kpis", engagement)
     elif request.method == "POST":
         messages.error(request, "Nothing was saved: fix the rows marked below and send again.")
     return render(
@@ -275,7 +279,7 @@ def measurement_period(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def measurement_import(request: HttpRequest, pk: int) -> HttpResponse:
     """KPI values from a CSV file: all rows saved, or none and a report of every error."""
-    engagement = _engagement(pk)
+    engagement = engagement_or_404(pk)
     require(can_change(request.user, engagement))
     posted = request.method == "POST"
     form = MeasurementUploadForm(request.POST, request.FILES) if posted else MeasurementUploadForm()
@@ -292,7 +296,7 @@ def measurement_import(request: HttpRequest, pk: int) -> HttpResponse:
             if report.updated:
                 done += f" and replaced {report.updated}"
             messages.success(request, f"{done}.")
-            return _tab(engagement)
+            return to_tab("engagement_kpis", engagement)
     return render(
         request,
         "engagements/monitoring/measurement_import.html",
@@ -310,7 +314,7 @@ def measurement_import(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def measurement_import_template(request: HttpRequest, pk: int) -> HttpResponse:
     """The import's columns with a row per active KPI, to fill in a spreadsheet."""
-    engagement = _engagement(pk)
+    engagement = engagement_or_404(pk)
     require(can_change(request.user, engagement))
     return csv_download(
         f"kpi-values-{engagement.pk}.csv",
@@ -330,7 +334,7 @@ def _measurement(engagement: Engagement, measurement_pk: int) -> Measurement:
 
 @login_required
 def measurement_update(request: HttpRequest, pk: int, measurement_pk: int) -> HttpResponse:
-    engagement = _engagement(pk)
+    engagement = engagement_or_404(pk)
     measurement = _measurement(engagement, measurement_pk)
     require(can_change(request.user, engagement))
     kpi = measurement.kpi
@@ -358,7 +362,7 @@ def measurement_update(request: HttpRequest, pk: int, measurement_pk: int) -> Ht
 
 @login_required
 def measurement_delete(request: HttpRequest, pk: int, measurement_pk: int) -> HttpResponse:
-    engagement = _engagement(pk)
+    engagement = engagement_or_404(pk)
     measurement = _measurement(engagement, measurement_pk)
     require(can_change(request.user, engagement))
     kpi = measurement.kpi
@@ -374,4 +378,86 @@ def measurement_delete(request: HttpRequest, pk: int, measurement_pk: int) -> Ht
         request,
         "engagements/monitoring/measurement_confirm_delete.html",
         {"engagement": engagement, "kpi": kpi, "measurement": measurement, "active_tab": "kpis"},
+    )
+
+
+# --- the reviews tab ------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def engagement_reviews(request: HttpRequest, pk: int) -> HttpResponse:
+    require(can_read(request.user))
+    engagement = engagement_or_404(pk)
+    reviews = list(
+        PerformanceReview.objects.filter(engagement=engagement)
+        .select_related("kpi", "scorecard", "decided_by")
+        .order_by("-created_at", "-pk")
+    )
+    decided = sorted(
+        (r for r in reviews if not r.is_open),
+        key=lambda r: r.decided_at or r.created_at,
+        reverse=True,
+    )
+    return render(
+        request,
+        "engagements/communication/engagement_reviews.html",
+        {
+            "engagement": engagement,
+            "open_reviews": [r for r in reviews if r.is_open],
+            "decided_reviews": decided,
+            "can_edit": can_change(request.user, engagement),
+            "active_tab": "reviews",
+        },
+    )
+
+
+@login_required
+def review_create(request: HttpRequest, pk: int) -> HttpResponse:
+    engagement = engagement_or_404(pk)
+    require(can_change(request.user, engagement))
+    form = ManualReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        PerformanceReview.objects.create(
+            engagement=engagement,
+            trigger=PerformanceReview.Trigger.MANUAL,
+            summary=form.cleaned_data["summary"],
+        )
+        messages.success(request, "Review opened. Decide it once you have talked it through.")
+        return to_tab("engagement_reviews", engagement, "open")
+    return render(
+        request,
+        "engagements/communication/review_form.html",
+        {"engagement": engagement, "form": form, "active_tab": "reviews"},
+    )
+
+
+@login_required
+def review_decide(request: HttpRequest, pk: int, review_pk: int) -> HttpResponse:
+    engagement = engagement_or_404(pk)
+    review = get_object_or_404(
+        PerformanceReview.objects.select_related("kpi", "scorecard"),
+        pk=review_pk,
+        engagement=engagement,
+    )
+    require(can_change(request.user, engagement))
+    if not review.is_open:
+        messages.info(request, "This review is decided already.")
+        return to_tab("engagement_reviews", engagement, f"review-{review.pk}")
+    form = ReviewDecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if decide_review(
+            review=review,
+            decision=form.cleaned_data["decision"],
+            notes=form.cleaned_data["decision_notes"],
+            by=signed_in(request),
+        ):
+            messages.success(request, f"Decision recorded: {review.get_decision_display()}.")
+        else:
+            messages.info(request, "Someone decided this review a moment ago.")
+        return to_tab("engagement_reviews", engagement, f"review-{review.pk}")
+    return render(
+        request,
+        "engagements/communication/review_decide.html",
+        {"engagement": engagement, "review": review, "form": form, "active_tab": "reviews"},
     )

@@ -17,18 +17,14 @@ from engagements.services.offboarding import (
     close_blockers,
     close_engagement,
     complete_item,
-    offboarding_outcome,
     offboarding_reason,
     start_offboarding,
 )
+from engagements.views.common import engagement_or_404
 
 CHECKLIST_ORDER: dict[str, int] = {
     kind: n for n, kind in enumerate((OffboardingItem.Kind.REVOKE_ACCESS, *STANDARD_ITEMS))
 }
-
-
-def _engagement(pk: int) -> Engagement:
-    return get_object_or_404(Engagement.objects.select_related("vendor", "owner"), pk=pk)
 
 
 def _render_tab(
@@ -45,7 +41,7 @@ def _render_tab(
     # Revoke-access items first, then the standard steps in the order people work through them.
     items.sort(key=lambda item: (CHECKLIST_ORDER.get(item.kind, len(CHECKLIST_ORDER)), item.title))
     grants = list(DataAccessGrant.objects.filter(engagement=engagement))
-    outcome = offboarding_outcome(items)
+    outcome = engagement.offboarding_outcome or None
     blockers = close_blockers(items=items, grants=grants, outcome=outcome)
     may_start = engagement.status in (*Engagement.LIVE_STATUSES, Engagement.Status.OFFBOARDING)
     initial = {"outcome": outcome, "reason": offboarding_reason(items)} if outcome else None
@@ -72,13 +68,13 @@ def _render_tab(
 @require_safe
 def engagement_offboarding(request: HttpRequest, pk: int) -> HttpResponse:
     require(can_read(request.user))
-    return _render_tab(request, _engagement(pk))
+    return _render_tab(request, engagement_or_404(pk))
 
 
 @login_required
 @require_POST
 def offboarding_start(request: HttpRequest, pk: int) -> HttpResponse:
-    engagement = _engagement(pk)
+    engagement = engagement_or_404(pk)
     require(can_change(request.user, engagement))
     form = StartOffboardingForm(request.POST)
     if not form.is_valid():
@@ -102,7 +98,7 @@ def offboarding_start(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def offboarding_item_done(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    engagement = _engagement(pk)
+    engagement = engagement_or_404(pk)
     item = get_object_or_404(OffboardingItem, pk=item_pk, engagement=engagement)
     require(can_change(request.user, item))
     if engagement.status != Engagement.Status.OFFBOARDING:
@@ -119,7 +115,7 @@ def offboarding_item_done(request: HttpRequest, pk: int, item_pk: int) -> HttpRe
 @login_required
 @require_POST
 def offboarding_close(request: HttpRequest, pk: int) -> HttpResponse:
-    engagement = _engagement(pk)
+    engagement = engagement_or_404(pk)
     require(can_change(request.user, engagement))
     try:
         engagement = close_engagement(engagement=engagement, by=request.user)

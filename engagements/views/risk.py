@@ -8,9 +8,9 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Count, F, QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,20 +19,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from engagements.charts.heatmap import Cell, heat_map
-from engagements.forms.risk import GrantForm, RevokeForm, RiskForm, RiskOverviewFilterForm
+from engagements.filters import RiskFilter
+from engagements.forms.risk import GrantForm, RevokeForm, RiskForm
 from engagements.models import DataAccessGrant, Engagement, Risk
 from engagements.models.risk import risk_level
 from engagements.permissions import can_change, can_read, require
-from engagements.views.history import access_history, risk_history
-
-OVERVIEW_PAGE_SIZE = 50
-
+from engagements.selectors.history import access_history, risk_history
+from engagements.views.common import engagement_or_404
+from outsourcing.lists import page_of
 
 # --- shared helpers -------------------------------------------------------------
-
-
-def _engagement(pk: int) -> Engagement:
-    return get_object_or_404(Engagement.objects.select_related("vendor", "owner"), pk=pk)
 
 
 def _risk(engagement: Engagement, risk_pk: int) -> Risk:
@@ -115,7 +111,7 @@ def _heat_map_context(
 @require_safe
 def engagement_risks(request: HttpRequest, pk: int) -> HttpResponse:
     require(can_read(request.user))
-    engagement = _engagement(pk)
+    engagement = engagement_or_404(pk)
     risks = list(engagement.risks.select_related("owner"))
     for risk in risks:
         risk.engagement = engagement
@@ -143,9 +139,7 @@ def engagement_risks(request: HttpRequest, pk: int) -> HttpResponse:
                 {
                     "risk": r,
                     "inherent_level": risk_level(r.inherent_score),
-                    "overdue": r.status != Risk.Status.CLOSED
-                    and r.next_review_on is not None
-                    and r.next_review_on < today,
+                    "overdue": r.review_overdue_on(today),
                 }
                 for r in shown
             ],
@@ -175,7 +169,7 @@ def _render_risk_form(
 @login_required
 def risk_create(request: HttpRequest, pk: int) -> HttpResponse:
     require(can_read(request.user))
-    engagement = _engagement(pk)
+    engagement = engagement_or_404(pk)
     require(can_change(request.user, engagement))
     form = RiskForm(request.POST or None, initial={"owner": request.user.pk})
     if request.method == "POST" and form.is_valid():
@@ -192,7 +186,7 @@ def risk_create(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def risk_update(request: HttpRequest, pk: int, risk_pk: int) -> HttpResponse:
     require(can_read(request.user))
-    engagement = _engagement(pk)
+    engagement = engagement_or_404(pk)
     risk = _risk(engagement, risk_pk)
     require(can_change(request.user, risk))
     form = RiskForm(request.POST or None, instance=risk)
@@ -207,7 +201,7 @@ def risk_update(request: HttpRequest, pk: int, risk_pk: int) -> HttpResponse:
 @require_POST
 def risk_review(request: HttpRequest, pk: int, risk_pk: int) -> HttpResponse:
     require(can_read(request.user))
-    engagement = _engagement(pk)
+    engagement = engagement_or_404(pk)
     risk = _risk(engagement, risk_pk)
     require(can_change(request.user, risk))
     if risk.status == Risk.Status.CLOSED:
@@ -225,7 +219,7 @@ def risk_review(request: HttpRequest, pk: int, risk_pk: int) -> HttpResponse:
 @require_POST
 def risk_close(request: HttpRequest, pk: int, risk_pk: int) -> HttpResponse:
     require(can_read(request.user))
-    engagement = _engagement(pk)
+    engagement = engagement_or_404(pk)
     risk = _risk(engagement, risk_pk)
     require(can_change(request.user, risk))
     if risk.status == Risk.Status.CLOSED:
@@ -282,7 +276,7 @@ def _render_access(
 def engagement_access(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: the register of what the vendor can reach. POST: record a new grant."""
     require(can_read(request.user))
-    engagement = _engagement(pk)
+    engagement = engagement_or_404(pk)
     if request.method != "POST":
         return _render_access(request, engagement, grant_form=GrantForm())
     require(can_change(request.user, engagement))
@@ -303,7 +297,7 @@ def engagement_access(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def grant_revoke(request: HttpRequest, pk: int, grant_pk: int) -> HttpResponse:
     require(can_read(request.user))
-    engagement = _engagement(pk)
+    engagement = engagement_or_404(pk)
     grant = get_object_or_404(DataAccessGrant, pk=grant_pk, engagement=engagement)
     grant.engagement = engagement
     require(can_change(request.user, grant))
@@ -314,19 +308,12 @@ def grant_revoke(request: HttpRequest, pk: int, grant_pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, f"Access to {grant.system} was not revoked; check the date.")
         return _render_access(request, engagement, grant_form=GrantForm(), bound_revoke=form)
-    grant.revoked_on = form.cleaned_data["revoked_on"]
-    grant.revoked_by = request.user  # type: ignore[assignment]
-    grant.save(update_fields=["revoked_on", "revoked_by", "updated_at"])
+    grant.revoke(on=form.cleaned_data["revoked_on"], by=request.user)
     messages.success(request, f"Access to {grant.system} revoked on {grant.revoked_on:%-d %b %Y}.")
     return redirect("engagements:engagement_access", pk=engagement.pk)
 
 
 # --- organisation-wide overview and export ------------------------------------------
-
-
-def _overview_risks(filters: RiskOverviewFilterForm) -> QuerySet[Risk]:
-    """The filtered open risks, before the heat map cell is applied."""
-    return filters.filter(Risk.objects.all())
 
 
 def _in_cell(risks: QuerySet[Risk], request: HttpRequest) -> QuerySet[Risk]:
@@ -347,17 +334,15 @@ def _register(risks: QuerySet[Risk]) -> QuerySet[Risk]:
 @require_safe
 def risk_overview(request: HttpRequest) -> HttpResponse:
     require(can_read(request.user))
-    filters = RiskOverviewFilterForm(request.GET or None)
-    risks = _overview_risks(filters)
+    filters = RiskFilter(request.GET, queryset=Risk.objects.all(), request=request)
+    risks = filters.qs
     likelihood_field, impact_field = _cell_fields(_basis(request))
     counts = {
         (row[likelihood_field], row[impact_field]): row["n"]
         for row in risks.order_by().values(likelihood_field, impact_field).annotate(n=Count("pk"))
     }
     context = _heat_map_context(request, counts, chart_id="risk-overview-map", anchor="risk-list")
-    page = Paginator(_register(_in_cell(risks, request)), OVERVIEW_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = page_of(request, _register(_in_cell(risks, request)))
     today = timezone.localdate()
     return render(
         request,
@@ -370,14 +355,13 @@ def risk_overview(request: HttpRequest) -> HttpResponse:
                 {
                     "risk": r,
                     "inherent_level": risk_level(r.inherent_score),
-                    "overdue": r.next_review_on is not None and r.next_review_on < today,
+                    "overdue": r.review_overdue_on(today),
                 }
                 for r in page
             ],
             "total": sum(counts.values()),
-            "appetite": filters.appetite,
+            "appetite": settings.RISK_APPETITE_SCORE,
             "export_query": _query(request.GET, page=None),
-            "page_query": _query(request.GET, page=None),
         },
     )
 
@@ -436,8 +420,8 @@ def _export_rows(risks: Iterable[Risk]) -> Iterable[list[object]]:
 def risk_export(request: HttpRequest) -> HttpResponse:
     """The filtered register as CSV, with a byte order mark so spreadsheets read it as UTF-8."""
     require(can_read(request.user))
-    filters = RiskOverviewFilterForm(request.GET or None)
-    risks = _register(_in_cell(_overview_risks(filters), request))
+    filters = RiskFilter(request.GET, queryset=Risk.objects.all(), request=request)
+    risks = _register(_in_cell(filters.qs, request))
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="risk-register-{stamp}.csv"'

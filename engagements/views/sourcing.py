@@ -1,31 +1,25 @@
-"""Step 2 pages: selections, shortlist and proposals, criteria, evaluators, scores, award."""
+"""Step 2 pages: selections, shortlist and proposals, criteria and evaluators."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, Model, Prefetch, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from engagements.filters import SelectionFilter
 from engagements.forms.sourcing import (
     AttachmentForm,
-    AwardForm,
     CriterionFormSet,
     InviteEvaluatorForm,
     ProposalForm,
-    ScoringForm,
-    SelectionFilterForm,
     SelectionForm,
     ShortlistForm,
     plain_number,
@@ -39,46 +33,26 @@ from engagements.models import (
     Score,
     Selection,
 )
-from engagements.models.sourcing import Ranked
 from engagements.permissions import (
     can_change,
-    can_change_score,
     can_create,
     can_read,
     can_score,
-    evaluator_for,
     require,
 )
 from engagements.services.sourcing import (
     CLOSED_STATUSES,
-    award_blocker,
-    award_selection,
     selection_in_progress,
     start_selection,
 )
+from engagements.views.common import selection_or_404, signed_in, to_selection
+from outsourcing.lists import page_of
 from outsourcing.uploads import private_file_response
 from vendors.models import Vendor
 
 RowT = TypeVar("RowT", bound=Model)
 
-PAGE_SIZE = 25
 IN_PROGRESS = (Selection.Status.DRAFT, Selection.Status.OPEN, Selection.Status.EVALUATING)
-
-
-def signed_in(request: HttpRequest) -> Any:
-    """The signed-in user; login_required has ruled out the anonymous one."""
-    return request.user
-
-
-def _selection(pk: int) -> Selection:
-    return get_object_or_404(
-        Selection.objects.select_related("candidate", "owner", "awarded_proposal__vendor"), pk=pk
-    )
-
-
-def _detail(selection: Selection, anchor: str = "") -> HttpResponse:
-    url = reverse("engagements:selection_detail", args=[selection.pk])
-    return redirect(f"{url}#{anchor}" if anchor else url)
 
 
 def _refuse_if_closed(request: HttpRequest, selection: Selection, what: str) -> bool:
@@ -121,8 +95,8 @@ def selection_list(request: HttpRequest) -> HttpResponse:
             "evaluators", filter=Q(evaluators__submitted_at__isnull=False), distinct=True
         ),
     )
-    filters = SelectionFilterForm(request.GET or None)
-    page = Paginator(filters.filter(selections), PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = SelectionFilter(request.GET, queryset=selections, request=request)
+    page = page_of(request, filters.qs)
     waiting_for_me = (
         Evaluator.objects.filter(
             user=signed_in(request),
@@ -156,7 +130,7 @@ def selection_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 def selection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require(can_read(request.user))
-    selection = _selection(pk)
+    selection = selection_or_404(pk)
     proposals = list(
         selection.proposals.select_related("vendor").prefetch_related(
             Prefetch("attachments", queryset=ProposalAttachment.objects.order_by("uploaded_at"))
@@ -203,7 +177,7 @@ def selection_create(request: HttpRequest, candidate_pk: int) -> HttpResponse:
     running = selection_in_progress(candidate)
     if running is not None:
         messages.info(request, f"“{candidate}” already has this selection in progress.")
-        return _detail(running)
+        return to_selection(running)
     form = SelectionForm(
         request.POST or None,
         initial={
@@ -225,7 +199,7 @@ def selection_create(request: HttpRequest, candidate_pk: int) -> HttpResponse:
             f"Selection started with {selection.criteria.count()} criteria from the templates. "
             "Next: shortlist vendors.",
         )
-        return _detail(selection)
+        return to_selection(selection)
     return render(
         request,
         "engagements/sourcing/selection_form.html",
@@ -235,13 +209,13 @@ def selection_create(request: HttpRequest, candidate_pk: int) -> HttpResponse:
 
 @login_required
 def selection_update(request: HttpRequest, pk: int) -> HttpResponse:
-    selection = _selection(pk)
+    selection = selection_or_404(pk)
     require(can_change(request.user, selection))
     form = SelectionForm(request.POST or None, instance=selection)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, f"Selection “{selection}” saved.")
-        return _detail(selection)
+        return to_selection(selection)
     return render(
         request,
         "engagements/sourcing/selection_form.html",
@@ -254,10 +228,10 @@ def selection_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def shortlist(request: HttpRequest, pk: int) -> HttpResponse:
-    selection = _selection(pk)
+    selection = selection_or_404(pk)
     require(can_change(request.user, selection))
     if _refuse_if_closed(request, selection, "shortlist"):
-        return _detail(selection, "proposals")
+        return to_selection(selection, "proposals")
     adding = request.method == "POST" and "remove" not in request.POST
     form = ShortlistForm(request.POST if adding else None, selection=selection)
     if request.method == "POST" and "remove" in request.POST:
@@ -323,21 +297,21 @@ def _render_proposal(
 
 @login_required
 def proposal_update(request: HttpRequest, pk: int, proposal_pk: int) -> HttpResponse:
-    selection = _selection(pk)
+    selection = selection_or_404(pk)
     proposal = _proposal(selection, proposal_pk)
     require(can_change(request.user, proposal))
     form = ProposalForm(request.POST or None, instance=proposal)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, f"Proposal of {proposal.vendor} saved.")
-        return _detail(selection, "proposals")
+        return to_selection(selection, "proposals")
     return _render_proposal(request, proposal, form, AttachmentForm())
 
 
 @login_required
 @require_POST
 def attachment_create(request: HttpRequest, pk: int, proposal_pk: int) -> HttpResponse:
-    selection = _selection(pk)
+    selection = selection_or_404(pk)
     proposal = _proposal(selection, proposal_pk)
     require(can_change(request.user, proposal))
     form = AttachmentForm(request.POST, request.FILES)
@@ -361,10 +335,10 @@ def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> Fi
 
 @login_required
 def criteria(request: HttpRequest, pk: int) -> HttpResponse:
-    selection = _selection(pk)
+    selection = selection_or_404(pk)
     require(can_change(request.user, selection))
     if _refuse_if_closed(request, selection, "criteria"):
-        return _detail(selection, "criteria")
+        return to_selection(selection, "criteria")
     formset = CriterionFormSet(
         request.POST or None, instance=selection, queryset=selection.criteria.all()
     )
@@ -373,7 +347,7 @@ def criteria(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             f"Criteria saved: {selection.criteria.count()} criteria, weights add up to 100.",
         )
-        return _detail(selection, "criteria")
+        return to_selection(selection, "criteria")
     return render(
         request,
         "engagements/sourcing/criteria_form.html",
@@ -388,13 +362,13 @@ def criteria(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def evaluators(request: HttpRequest, pk: int) -> HttpResponse:
-    selection = _selection(pk)
+    selection = selection_or_404(pk)
     require(can_change(request.user, selection))
     inviting = request.method == "POST" and "remove" not in request.POST
     form = InviteEvaluatorForm(request.POST if inviting else None, selection=selection)
     if request.method == "POST":
         if _refuse_if_closed(request, selection, "evaluators"):
-            return _detail(selection, "evaluators")
+            return to_selection(selection, "evaluators")
         if "remove" in request.POST:
             evaluator = _posted_row(request, "remove", selection.evaluators.select_related("user"))
             if evaluator is None:
@@ -425,211 +399,5 @@ def evaluators(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "cell_count": selection.criteria.count() * selection.proposals.count(),
             "is_closed": selection.status in CLOSED_STATUSES,
-        },
-    )
-
-
-# --- scoring, results and award -------------------------------------------------
-
-
-@login_required
-def scoring(request: HttpRequest, pk: int) -> HttpResponse:
-    selection = _selection(pk)
-    evaluator = evaluator_for(request.user, selection)
-    require(evaluator is not None)
-    assert evaluator is not None  # for mypy: require() raised otherwise
-    may_score = can_score(request.user, selection)
-    if request.method == "POST":
-        require(may_score)
-        if evaluator.submitted_at is not None:
-            messages.error(
-                request, "You have submitted your scores; they can no longer be changed."
-            )
-            return redirect("engagements:scoring", pk=selection.pk)
-    criteria = list(selection.criteria.all())
-    proposals = list(selection.proposals.select_related("vendor"))
-    form = ScoringForm(
-        request.POST or None, evaluator=evaluator, criteria=criteria, proposals=proposals
-    )
-    if request.method == "POST" and form.is_valid():
-        submitting = "submit" in request.POST
-        require(all(can_change_score(request.user, s) for s in form.existing.values()))
-        if not submitting or form.check_complete():
-            with transaction.atomic():
-                # Locked and checked again: a submit from another tab may have just landed.
-                locked = Evaluator.objects.select_for_update().get(pk=evaluator.pk)
-                already_submitted = locked.submitted_at is not None
-                if not already_submitted:
-                    form.save()
-                    if submitting:
-                        locked.submitted_at = timezone.now()
-                        locked.save(update_fields=["submitted_at"])
-            if already_submitted:
-                messages.error(
-                    request, "You have submitted your scores; they can no longer be changed."
-                )
-                return redirect("engagements:scoring", pk=selection.pk)
-            if submitting:
-                messages.success(
-                    request, f"Your scores for “{selection}” are submitted. Thank you."
-                )
-                return _detail(selection, "evaluators")
-            scored = sum(
-                1
-                for name, value in form.cleaned_data.items()
-                if name.startswith("score-") and value
-            )
-            messages.success(
-                request,
-                f"Draft saved: {scored} of {len(criteria) * len(proposals)} scores. "
-                "You can change them until you submit.",
-            )
-            return redirect("engagements:scoring", pk=selection.pk)
-    return render(
-        request,
-        "engagements/sourcing/scoring.html",
-        {
-            "selection": selection,
-            "evaluator": evaluator,
-            "form": form,
-            "proposals": proposals,
-            "may_score": may_score and evaluator.submitted_at is None,
-        },
-    )
-
-
-@dataclass
-class ResultCell:
-    mean: Decimal | None
-    disagreement: bool
-    values: list[int] = field(default_factory=list)
-
-
-@dataclass
-class ResultRow:
-    proposal: Proposal
-    ranked: Ranked | None
-    cells: list[ResultCell] = field(default_factory=list)
-
-
-@login_required
-@require_safe
-def results(request: HttpRequest, pk: int) -> HttpResponse:
-    require(can_read(request.user))
-    selection = _selection(pk)
-    may_change = can_change(request.user, selection)
-    include_drafts = may_change and request.GET.get("drafts") == "1"
-    evaluation = selection.evaluation(submitted_only=not include_drafts)
-    criteria = list(selection.criteria.all())
-    proposals = {p.pk: p for p in selection.proposals.select_related("vendor")}
-    scores = Score.objects.filter(evaluator__selection=selection).select_related(
-        "evaluator__user", "criterion"
-    )
-    if not include_drafts:
-        scores = scores.filter(evaluator__submitted_at__isnull=False)
-    values: dict[tuple[int, int], list[int]] = {}
-    comments: dict[int, list[Score]] = {}
-    for score in scores.order_by("criterion__order", "evaluator__invited_at"):
-        values.setdefault((score.proposal_id, score.criterion_id), []).append(score.value)
-        if score.comment:
-            comments.setdefault(score.proposal_id, []).append(score)
-
-    ranked_ids = [r.proposal_id for r in evaluation.ranking]
-    order = ranked_ids + [pk for pk in proposals if pk not in ranked_ids]
-    rows = []
-    for proposal_id in order:
-        ranked = evaluation.for_proposal(proposal_id)
-        rows.append(
-            ResultRow(
-                proposal=proposals[proposal_id],
-                ranked=ranked,
-                cells=[
-                    ResultCell(
-                        mean=ranked.by_criterion.get(c.pk) if ranked else None,
-                        disagreement=bool(ranked and c.pk in ranked.disagreements),
-                        values=sorted(values.get((proposal_id, c.pk), [])),
-                    )
-                    for c in criteria
-                ],
-            )
-        )
-    breakdown = [(c, [row.cells[i] for row in rows]) for i, c in enumerate(criteria)]
-    evaluators = list(selection.evaluators.select_related("user"))
-    return render(
-        request,
-        "engagements/sourcing/results.html",
-        {
-            "selection": selection,
-            "rows": rows,
-            "breakdown": breakdown,
-            "comments": [(proposals[pk], comments.get(pk, [])) for pk in order] if comments else [],
-            "pending": [e for e in evaluators if e.submitted_at is None],
-            "evaluator_count": len(evaluators),
-            "include_drafts": include_drafts,
-            "may_change": may_change,
-            "may_award": may_change and selection.status not in CLOSED_STATUSES,
-            "disagreement_count": sum(len(r.ranked.disagreements) for r in rows if r.ranked),
-        },
-    )
-
-
-@login_required
-def award(request: HttpRequest, pk: int) -> HttpResponse:
-    selection = _selection(pk)
-    require(can_change(request.user, selection))
-    if selection.status in CLOSED_STATUSES:
-        messages.error(
-            request,
-            f"This selection is already {selection.get_status_display().lower()}; "
-            "it cannot be awarded again.",
-        )
-        return _detail(selection)
-    form = AwardForm(
-        request.POST or None,
-        selection=selection,
-        user=request.user,
-        initial={"proposal": request.GET.get("proposal")},
-    )
-    if request.method == "POST" and form.is_valid():
-        proposal = form.cleaned_data["proposal"]
-        try:
-            engagement = award_selection(
-                selection=selection,
-                proposal=proposal,
-                by=request.user,
-                override_reason=form.cleaned_data.get("override_reason", ""),
-            )
-        except ValidationError as error:
-            on_fields = hasattr(error, "error_dict") and set(error.error_dict) <= set(form.fields)
-            form.add_error(None, error if on_fields else error.messages)
-        else:
-            messages.success(
-                request,
-                f"Awarded to {proposal.vendor}. The engagement and its contract are set up "
-                "from the proposal; check the contract terms.",
-            )
-            return redirect("engagements:engagement_detail", pk=engagement.pk)
-    evaluation = selection.evaluation()
-    radios = {int(radio.data["value"].value): radio for radio in form["proposal"]}
-    options = [
-        {
-            "proposal": proposal,
-            "radio": radios[proposal.pk],
-            "ranked": evaluation.for_proposal(proposal.pk),
-            "blocker": award_blocker(proposal=proposal, by=request.user),
-        }
-        for proposal in form.fields["proposal"].queryset  # type: ignore[attr-defined]
-    ]
-    options.sort(key=lambda o: (o["ranked"] is None, o["ranked"].rank if o["ranked"] else 0))
-    return render(
-        request,
-        "engagements/sourcing/award_confirm.html",
-        {
-            "selection": selection,
-            "form": form,
-            "options": options,
-            "pending": selection.evaluators.filter(submitted_at__isnull=True).select_related(
-                "user"
-            ),
         },
     )

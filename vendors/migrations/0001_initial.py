@@ -4,7 +4,7 @@ import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
 import outsourcing.storage
-import vendors.models
+import outsourcing.models
 from decimal import Decimal
 from django.conf import settings
 from django.db import migrations, models
@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
                 ('legal_name', models.CharField(max_length=200, unique=True)),
                 ('website', models.URLField(blank=True)),
                 ('country', models.CharField(help_text='ISO 3166 two-letter code, e.g. PH.', max_length=2)),
-                ('time_zone', models.CharField(default='UTC', max_length=64, validators=[vendors.models.validate_time_zone])),
+                ('time_zone', models.CharField(default='UTC', max_length=64, validators=[outsourcing.models.validate_time_zone])),
                 ('languages', models.CharField(blank=True, help_text='Comma-separated.', max_length=200)),
                 ('size', models.CharField(blank=True, choices=[('1-10', '1–10 people'), ('11-50', '11–50 people'), ('51-250', '51–250 people'), ('251-1000', '251–1,000 people'), ('1000+', 'More than 1,000 people')], max_length=10)),
                 ('founded_year', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1800), django.core.validators.MaxValueValidator(2100)])),

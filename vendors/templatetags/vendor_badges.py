@@ -1,4 +1,5 @@
-"""Coloured badges of the vendor pages: status, tier, standing and certificate expiry."""
+"""The certificate expiry badge of the vendor pages (status, tier and standing badges:
+{% load badges %}, outsourcing/badges.py)."""
 
 from __future__ import annotations
 
@@ -9,35 +10,12 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from vendors.models import Certification, Vendor
+from vendors.models import Certification
 
 register = template.Library()
 
 # Within this many days a certificate counts as "expiring soon" (amber).
 EXPIRY_WARNING_DAYS = 30
-
-STATUS_COLOURS: dict[str, str] = {
-    Vendor.Status.PROSPECT: "secondary",
-    Vendor.Status.QUALIFIED: "info",
-    Vendor.Status.APPROVED: "primary",
-    Vendor.Status.ACTIVE: "success",
-    Vendor.Status.ON_WATCH: "warning",
-    Vendor.Status.SUSPENDED: "danger",
-    Vendor.Status.OFFBOARDED: "dark",
-}
-TIER_COLOURS: dict[str, str] = {
-    Vendor.Tier.CRITICAL: "danger",
-    Vendor.Tier.HIGH: "warning",
-    Vendor.Tier.MEDIUM: "info",
-    Vendor.Tier.LOW: "light border",
-}
-STANDING_COLOURS: dict[str, str] = {
-    Vendor.Standing.EXCELLENT: "success",
-    Vendor.Standing.GOOD: "primary",
-    Vendor.Standing.WATCH: "warning",
-    Vendor.Standing.POOR: "danger",
-    Vendor.Standing.NO_DATA: "secondary",
-}
 
 
 def _badge(colour: str, label: str, title: str = "") -> SafeString:
@@ -46,21 +24,6 @@ def _badge(colour: str, label: str, title: str = "") -> SafeString:
             '<span class="badge text-bg-{}" title="{}">{}</span>', colour, title, label
         )
     return format_html('<span class="badge text-bg-{}">{}</span>', colour, label)
-
-
-@register.filter
-def status_badge(status: str) -> SafeString:
-    return _badge(STATUS_COLOURS.get(status, "secondary"), Vendor.Status(status).label)
-
-
-@register.filter
-def tier_badge(tier: str) -> SafeString:
-    return _badge(TIER_COLOURS.get(tier, "secondary"), Vendor.Tier(tier).label)
-
-
-@register.filter
-def standing_badge(standing: str) -> SafeString:
-    return _badge(STANDING_COLOURS.get(standing, "secondary"), Vendor.Standing(standing).label)
 
 
 def expiry_state(expires_on: datetime.date | None, today: datetime.date) -> str:

@@ -1,4 +1,4 @@
-"""The "History" section of the browser pages: who changed what, and when.
+"""Reading the change history of any tracked model: who changed what, and when.
 
 Reads django-simple-history's tables. A fixed number of queries whatever the size of
 the history: per tracked model one for its latest rows (with their users and the id of
@@ -23,18 +23,6 @@ from django.utils.formats import date_format
 from django.utils.text import Truncator
 from simple_history.models import HistoricalRecords
 from simple_history.utils import get_m2m_reverse_field_name
-
-from engagements.models import (
-    ComplianceItem,
-    Contract,
-    DataAccessGrant,
-    Engagement,
-    Kpi,
-    Measurement,
-    Risk,
-    Scorecard,
-)
-from vendors.models import Vendor
 
 # The entries a page shows: the latest ones across everything the section covers.
 HISTORY_LIMIT = 20
@@ -210,62 +198,3 @@ def _shown(field: Any, change: Any, names: RelatedNames) -> FieldChange:
         return Truncator(str(value)).chars(120)
 
     return FieldChange(str(field.verbose_name), text(change.old), text(change.new))
-
-
-# --- what each page's section covers --------------------------------------------------
-
-
-def vendor_history(vendor: Vendor) -> list[HistoryEntry]:
-    return recent_history((Vendor.history.filter(id=vendor.pk), lambda row: "Vendor"))
-
-
-def engagement_history(engagement: Engagement) -> list[HistoryEntry]:
-    return recent_history(
-        (Engagement.history.filter(id=engagement.pk), lambda row: "Engagement"),
-        (Contract.history.filter(engagement_id=engagement.pk), lambda row: "Contract"),
-    )
-
-
-def kpi_history(kpi: Kpi) -> list[HistoryEntry]:
-    return recent_history(
-        (Kpi.history.filter(id=kpi.pk), lambda row: "KPI"),
-        (
-            Measurement.history.filter(kpi_id=kpi.pk),
-            lambda row: f"Value of {row.measured_on:%-d %b %Y}",
-        ),
-    )
-
-
-def scorecard_history(engagement: Engagement) -> list[HistoryEntry]:
-    return recent_history(
-        (
-            Scorecard.history.filter(engagement_id=engagement.pk),
-            lambda row: f"Scorecard {row.period_start:%b %Y}",
-        )
-    )
-
-
-def risk_history(engagement: Engagement) -> list[HistoryEntry]:
-    return recent_history(
-        (Risk.history.filter(engagement_id=engagement.pk), lambda row: f"Risk “{row.title}”")
-    )
-
-
-def access_history(engagement: Engagement) -> list[HistoryEntry]:
-    return recent_history(
-        (
-            DataAccessGrant.history.filter(engagement_id=engagement.pk),
-            lambda row: f"Access to {row.system}",
-        )
-    )
-
-
-def compliance_history(engagement: Engagement) -> list[HistoryEntry]:
-    return recent_history(
-        (
-            ComplianceItem.history.filter(engagement_id=engagement.pk).select_related(
-                "requirement"
-            ),
-            lambda row: row.requirement.name,
-        )
-    )

@@ -1,0 +1,242 @@
+"""The filters of the engagement lists (django-filter), one FilterSet per list page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import F, Q, QuerySet
+
+from engagements.forms.sourcing import person_name
+from engagements.models import Candidate, Engagement, Recommendation, Risk, Selection
+from engagements.models.risk import LEVELS, scores_of
+from outsourcing.lists import ListFilter
+from vendors.models import BusinessFunction, Vendor
+
+
+def _search(placeholder: str, label: str = "Search") -> django_filters.CharFilter:
+    return django_filters.CharFilter(
+        label=label,
+        method="search",
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": placeholder}),
+    )
+
+
+def _people(**who: Any) -> Any:
+    """Owners to choose from: people who own (or co-own) at least one row of the list."""
+
+    def people(request: Any) -> QuerySet[Any]:
+        users = get_user_model().objects.filter(**who) if who else get_user_model().objects
+        return users.distinct().order_by("first_name", "last_name", "username")
+
+    return people
+
+
+class PersonChoiceFilter(django_filters.ModelChoiceFilter):
+    """A person, shown by full name and username."""
+
+    @property
+    def field(self) -> Any:
+        field = super().field
+        field.label_from_instance = person_name
+        return field
+
+
+# --- step 1: candidates ------------------------------------------------------------------
+
+
+def _candidate_sorts() -> dict[str, tuple[str, list[Any]]]:
+    fields = {
+        "name": "name",
+        "function": "business_function",
+        "status": "status",
+        "score": "assessment__score",
+        "updated": "updated_at",
+    }
+    labels = [
+        ("-updated", "Recently updated"),
+        ("name", "Name A–Z"),
+        ("-name", "Name Z–A"),
+        ("function", "Function A–Z"),
+        ("-function", "Function Z–A"),
+        ("status", "Status A–Z"),
+        ("-status", "Status Z–A"),
+        ("-score", "Highest score"),
+        ("score", "Lowest score"),
+        ("updated", "Least recently updated"),
+    ]
+    sorts = {}
+    for key, label in labels:
+        field = F(fields[key.lstrip("-")])
+        order = field.desc(nulls_last=True) if key.startswith("-") else field.asc(nulls_last=True)
+        # Name, then pk, break ties so paging never shows a row twice or skips one.
+        sorts[key] = (label, [order, "name", "pk"])
+    return sorts
+
+
+class CandidateFilter(ListFilter):
+    NOT_ASSESSED = "none"
+    sorts = _candidate_sorts()
+    default_sort = "-updated"
+
+    q = _search("e.g. invoices", label="Search name or description")
+    business_function = django_filters.ChoiceFilter(
+        label="Business function", choices=BusinessFunction.choices, empty_label="All functions"
+    )
+    status = django_filters.ChoiceFilter(
+        label="Status", choices=Candidate.Status.choices, empty_label="All statuses"
+    )
+    recommendation = django_filters.ChoiceFilter(
+        label="Recommendation",
+        choices=[*Recommendation.choices, (NOT_ASSESSED, "Not assessed yet")],
+        empty_label="Any",
+        method="recommended",
+    )
+    mine = django_filters.BooleanFilter(
+        label="Mine only", method="owned_by_me", widget=forms.CheckboxInput
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.form.fields["sort"].label = "Sort by"
+
+    def search(self, candidates: QuerySet[Candidate], name: str, value: str) -> QuerySet[Candidate]:
+        return candidates.filter(Q(name__icontains=value) | Q(description__icontains=value))
+
+    def recommended(
+        self, candidates: QuerySet[Candidate], name: str, value: str
+    ) -> QuerySet[Candidate]:
+        if value == self.NOT_ASSESSED:
+            return candidates.filter(Q(assessment__isnull=True) | Q(assessment__recommendation=""))
+        return candidates.filter(assessment__recommendation=value)
+
+    def owned_by_me(
+        self, candidates: QuerySet[Candidate], name: str, value: bool
+    ) -> QuerySet[Candidate]:
+        return candidates.filter(owner_id=self.request.user.pk) if value else candidates
+
+
+# --- step 2: selections ------------------------------------------------------------------
+
+
+class SelectionFilter(ListFilter):
+    sorts = {
+        "-created": ("Newest first", ["-created_at", "-pk"]),
+        "deadline": ("Deadline", ["deadline", "-pk"]),
+        "title": ("Title", ["title", "-pk"]),
+        "status": ("Status", ["status", "-pk"]),
+    }
+    default_sort = "-created"
+    sort_in_headings = True
+
+    q = _search("Title, candidate or requirement")
+    status = django_filters.ChoiceFilter(
+        label="Status", choices=Selection.Status.choices, empty_label="Any status"
+    )
+    owner = PersonChoiceFilter(
+        label="Owner", queryset=_people(selections__isnull=False), empty_label="Any owner"
+    )
+
+    def search(self, selections: QuerySet[Selection], name: str, value: str) -> QuerySet[Selection]:
+        return selections.filter(
+            Q(title__icontains=value)
+            | Q(candidate__name__icontains=value)
+            | Q(requirements__icontains=value)
+        )
+
+
+# --- the engagements -----------------------------------------------------------------------
+
+
+class EngagementFilter(ListFilter):
+    sorts = {
+        "title": ("Title", ["title", "pk"]),
+        "-start": ("Newest start", ["-start_date", "pk"]),
+        "end": ("Ending soonest", ["end_date", "pk"]),
+        "vendor": ("Vendor", ["vendor__legal_name", "pk"]),
+    }
+    default_sort = "title"
+    sort_in_headings = True
+
+    q = _search("Title or vendor")
+    status = django_filters.ChoiceFilter(
+        label="Status", choices=Engagement.Status.choices, empty_label="Any status"
+    )
+    owner = PersonChoiceFilter(
+        label="Owner or co-owner",
+        queryset=_people(
+            pk__in=get_user_model()
+            .objects.filter(Q(engagements__isnull=False) | Q(co_owned_engagements__isnull=False))
+            .values("pk")
+        ),
+        empty_label="Any owner",
+        method="owned_by",
+    )
+    vendor = django_filters.ModelChoiceFilter(
+        label="Vendor",
+        queryset=lambda request: Vendor.objects.filter(engagements__isnull=False).distinct(),
+        empty_label="Any vendor",
+    )
+
+    def search(
+        self, engagements: QuerySet[Engagement], name: str, value: str
+    ) -> QuerySet[Engagement]:
+        return engagements.filter(
+            Q(title__icontains=value) | Q(vendor__legal_name__icontains=value)
+        )
+
+    def owned_by(
+        self, engagements: QuerySet[Engagement], name: str, value: Any
+    ) -> QuerySet[Engagement]:
+        return engagements.filter(pk__in=Engagement.objects.owned_by(value).values("pk"))
+
+
+# --- step 5: the risk overview ---------------------------------------------------------------
+
+
+class RiskFilter(ListFilter):
+    """Open risks of the chosen engagements; without an engagement status, the live ones
+    (active and on hold). Filters the overview and its export alike."""
+
+    category = django_filters.ChoiceFilter(
+        label="Category", choices=Risk.Category.choices, empty_label="Any category"
+    )
+    level = django_filters.ChoiceFilter(
+        label="Level", choices=LEVELS, empty_label="Any level", method="at_level"
+    )
+    owner = PersonChoiceFilter(
+        label="Owner", queryset=_people(risks__isnull=False), empty_label="Any owner"
+    )
+    vendor = django_filters.ModelChoiceFilter(
+        label="Vendor",
+        field_name="engagement__vendor",
+        queryset=lambda request: Vendor.objects.filter(engagements__risks__isnull=False).distinct(),
+        empty_label="Any vendor",
+    )
+    engagement_status = django_filters.ChoiceFilter(
+        label="Engagement status",
+        field_name="engagement__status",
+        choices=Engagement.Status.choices,
+        empty_label="Live (active or on hold)",
+    )
+    above_appetite = django_filters.BooleanFilter(
+        label="Above appetite only", method="beyond_appetite", widget=forms.CheckboxInput
+    )
+
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        risks = queryset.still_open().with_residual()  # type: ignore[attr-defined]
+        if not self._cleaned().get("engagement_status"):
+            risks = risks.filter(engagement__status__in=Engagement.LIVE_STATUSES)
+        return super().filter_queryset(risks)
+
+    def at_level(self, risks: QuerySet[Risk], name: str, value: str) -> QuerySet[Risk]:
+        return risks.filter(residual__in=scores_of(value))  # type: ignore[misc]
+
+    def beyond_appetite(self, risks: QuerySet[Risk], name: str, value: bool) -> QuerySet[Risk]:
+        if not value:
+            return risks
+        return risks.filter(residual__gte=settings.RISK_APPETITE_SCORE)  # type: ignore[misc]

@@ -1,0 +1,478 @@
+"""Step 4 workflows: the scheduled rollup of KPI measurements.
+
+One run turns measurements into period rollups (KpiRollup), the rollups into monthly
+engagement scorecards, the scorecards into vendor standings, and both into performance
+review flags. Runs on the beat schedule and by `manage.py rollup_kpis`.
+
+What a run recomputes (everything else is kept as it was computed, so template or
+threshold edits never rewrite a closed period):
+
+- the (KPI, period) pairs whose measurements changed since the last successful run
+  (`JobRun.watermark`): a late measurement reopens only its own period, and a deleted
+  one, or one moved to another date, reopens the period it left (read from the
+  measurements' history, since the measurements table no longer shows it);
+- every period of every active KPI that was open at the last run or is open now
+  (the "window"), so the current period always has a row – "no data" without
+  measurements, never zero – and a period gets one last computation after it closes;
+- with `since`, every period from that day on (a backfill).
+
+A recomputed period is computed from the measurements there are now, so one whose
+measurements were deleted becomes "no data". Scorecards follow the same rule, month by
+month.
+
+The aggregation runs in the database – one grouped query per batch of KPIs, plus one
+look-up of the latest values – and the results go back in one upsert on the natural
+key: running twice, late or after a crash writes the same rows again and never appends.
+The watermark moves only after a whole run succeeded."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import (
+    Avg,
+    Count,
+    DateField,
+    Max,
+    OuterRef,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Cast, TruncMonth
+from django.utils import timezone
+
+from engagements.models import (
+    Aggregation,
+    Direction,
+    Engagement,
+    JobRun,
+    Kpi,
+    KpiRollup,
+    Measurement,
+    Period,
+)
+from engagements.models.monitoring import period_bounds
+
+from .periods import (
+    FOUR_PLACES,
+    KPI_BATCH,
+    month_end,
+    period_start_of,
+    periods_between,
+    previous_period_start,
+    scorecard_months,
+)
+from .reviews import open_low_scorecard_reviews, open_red_streak_reviews
+from .scorecards import write_scorecards
+from .standings import update_standings
+
+JOB_NAME = "rollup_kpis"
+# A measurement saved in a transaction that commits after a run has read the table
+# carries an updated_at before that run's start. Reading a little before the watermark
+# picks it up on the next run; rolling a period up twice is harmless.
+WATERMARK_OVERLAP = datetime.timedelta(minutes=15)
+
+
+Pair = tuple[int, datetime.date]  # (KPI id, period start)
+
+
+@dataclass
+class RollupReport:
+    """What one run wrote."""
+
+    kpis: int = 0
+    rollups: int = 0
+    rollups_without_data: int = 0
+    scorecards: int = 0
+    standings: int = 0
+    reviews_opened: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        return (
+            f"Rolled up {self.kpis} KPI(s): {self.rollups} period rollup(s) written, "
+            f"{self.rollups_without_data} of them without data; {self.scorecards} "
+            f"scorecard(s); {self.standings} vendor standing(s); {self.reviews_opened} "
+            "performance review(s) opened."
+        )
+
+
+@dataclass(frozen=True)
+class RunScope:
+    """Which periods a run recomputes besides those whose measurements changed."""
+
+    today: datetime.date
+    window_start: datetime.date  # every period from the one holding this day is redone
+    changed_since: datetime.datetime | None  # None: no successful run yet, all changed
+    computed_at: datetime.datetime
+
+
+def rollup_kpis(
+    *,
+    since: datetime.date | None = None,
+    engagement_id: int | None = None,
+    now: datetime.datetime | None = None,
+) -> RollupReport:
+    """Roll up the KPIs of live engagements, then scorecards, standings and review flags.
+
+    `since` adds a backfill of every period from that day on. `engagement_id` limits
+    the run to one engagement; such a run leaves the job's watermark alone, because
+    it has not looked at the other engagements' changes. `now` is the moment the run
+    stands at (tests and the demo seed pass one).
+    """
+    started = now or timezone.now()
+    full_run = engagement_id is None
+    watermark = _start_job(started) if full_run else _watermark()
+    today = timezone.localdate(started)
+    changed_since = watermark - WATERMARK_OVERLAP if watermark else None
+    window_start = min(since or today, today)
+    if changed_since is not None:
+        window_start = min(window_start, timezone.localdate(changed_since))
+    scope = RunScope(
+        today=today, window_start=window_start, changed_since=changed_since, computed_at=started
+    )
+    report = RollupReport()
+    months: dict[int, set[datetime.date]] = defaultdict(set)
+    for kpis in _kpi_batches(engagement_id):
+        report.kpis += len(kpis)
+        touched = roll_up_batch(kpis, scope=scope, report=report)
+        for engagement, month in touched:
+            months[engagement].add(month)
+    report.scorecards = write_scorecards(months, computed_at=started)
+    report.standings = update_standings(engagement_id=engagement_id, today=today, at=started)
+    report.reviews_opened = open_red_streak_reviews(
+        engagement_id=engagement_id, today=today
+    ) + open_low_scorecard_reviews(engagement_id=engagement_id, today=today)
+    if full_run:
+        _finish_job(started, report, previous=watermark)
+    return report
+
+
+# --- the job's bookkeeping ------------------------------------------------------------
+
+
+def _start_job(started: datetime.datetime) -> datetime.datetime | None:
+    """Record the start; return the watermark of the last successful run."""
+    job, _ = JobRun.objects.update_or_create(name=JOB_NAME, defaults={"last_started_at": started})
+    return job.watermark
+
+
+def _watermark() -> datetime.datetime | None:
+    return JobRun.objects.filter(name=JOB_NAME).values_list("watermark", flat=True).first()
+
+
+def _finish_job(
+    started: datetime.datetime, report: RollupReport, *, previous: datetime.datetime | None
+) -> None:
+    """Move the watermark to this run's start: later changes are the next run's work.
+
+    Never ahead of the clock, so a run told to stand at a future moment cannot make the
+    next run skip changes; never back either, as a run told to stand at an earlier moment
+    (the demo seed) undoes nothing a later run did.
+    """
+    watermark = min(started, timezone.now())
+    JobRun.objects.filter(name=JOB_NAME).update(
+        watermark=max(watermark, previous) if previous else watermark,
+        last_succeeded_at=timezone.now(),
+        last_result=str(report)[:250],
+    )
+
+
+# --- KPI rollups ----------------------------------------------------------------------
+
+
+def _kpi_batches(engagement_id: int | None) -> Iterator[list[Kpi]]:
+    """The active KPIs of live engagements, KPI_BATCH at a time (keyset pages by id)."""
+    kpis = Kpi.objects.filter(is_active=True, engagement__status__in=Engagement.LIVE_STATUSES)
+    if engagement_id is not None:
+        kpis = kpis.filter(engagement_id=engagement_id)
+    kpis = kpis.select_related("engagement").order_by("pk")
+    after = 0
+    while batch := list(kpis.filter(pk__gt=after)[:KPI_BATCH]):
+        yield batch
+        after = batch[-1].pk
+
+
+def trend(direction: str, previous: Decimal | None, value: Decimal | None) -> str:
+    """Better, worse or the same as the previous period, honouring which way is better."""
+    if previous is None or value is None:
+        return KpiRollup.Trend.UNKNOWN
+    if value == previous:
+        return KpiRollup.Trend.SAME
+    better = value > previous if direction == Direction.HIGHER else value < previous
+    return KpiRollup.Trend.BETTER if better else KpiRollup.Trend.WORSE
+
+
+@dataclass(frozen=True)
+class PeriodFigures:
+    """A period's measurements as the database aggregated them."""
+
+    count: int
+    average: Decimal | None
+    total: Decimal | None
+    latest: Decimal | None
+
+    def value(self, aggregation: str) -> Decimal | None:
+        """The period's value by the KPI's aggregation; None ("no data") without
+        measurements."""
+        if not self.count:
+            return None
+        if aggregation == Aggregation.SUM:
+            chosen = self.total
+        elif aggregation == Aggregation.LATEST:
+            chosen = self.latest
+        else:
+            chosen = self.average
+        if chosen is None:
+            return None
+        # SQLite hands back floats for AVG and SUM.
+        return Decimal(chosen).quantize(FOUR_PLACES, rounding=ROUND_HALF_UP)
+
+
+def roll_up_batch(
+    kpis: list[Kpi], *, scope: RunScope, report: RollupReport
+) -> set[tuple[int, datetime.date]]:
+    """Recompute this batch's due periods and upsert them.
+
+    Returns (engagement id, month) for every scorecard these rollups make due.
+    """
+    by_id = {kpi.pk: kpi for kpi in kpis}
+    window = _window_pairs(kpis, scope)
+    changed = _changed_pairs(by_id, scope)
+    targets = sorted(window | set(changed))
+    if not targets:
+        return set()
+    figures = _aggregate(by_id, targets)
+    previous = _previous_values(by_id, targets)
+    rows = []
+    values: dict[Pair, Decimal | None] = {}
+    for kpi_id, start in targets:  # sorted, so a period's predecessor comes first
+        kpi = by_id[kpi_id]
+        found = figures.get((kpi_id, start))
+        value = found.value(kpi.aggregation) if found else None
+        values[(kpi_id, start)] = value
+        before = previous_period_start(kpi.period, start)
+        earlier = (
+            values[(kpi_id, before)]
+            if (kpi_id, before) in values
+            else previous.get((kpi_id, before))
+        )
+        rows.append(
+            KpiRollup(
+                kpi_id=kpi_id,
+                period_start=start,
+                period_end=period_bounds(kpi.period, start)[1],
+                value=value,
+                status=kpi.status_for(value),
+                trend=trend(kpi.direction, earlier, value),
+                measurement_count=found.count if found else 0,
+                computed_at=scope.computed_at,
+            )
+        )
+    upsert_rollups(rows)
+    report.rollups += len(rows)
+    report.rollups_without_data += sum(row.value is None for row in rows)
+    return _months_made_due(by_id, window, changed, scope)
+
+
+def upsert_rollups(rows: list[KpiRollup]) -> None:
+    KpiRollup.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["kpi", "period_start"],
+        update_fields=[
+            "period_end",
+            "value",
+            "status",
+            "trend",
+            "measurement_count",
+            "computed_at",
+        ],
+    )
+
+
+def _window_pairs(kpis: Iterable[Kpi], scope: RunScope) -> set[Pair]:
+    """Every period of each KPI from the window's start (not before its engagement began)
+    up to the current one."""
+    return {
+        (kpi.pk, start)
+        for kpi in kpis
+        for start, _ in periods_between(
+            kpi.period, max(scope.window_start, kpi.engagement.start_date), scope.today
+        )
+    }
+
+
+def _changed_pairs(by_id: Mapping[int, Kpi], scope: RunScope) -> dict[Pair, set[datetime.date]]:
+    """(KPI, period) pairs with a measurement saved since the last run, each with the
+    months the changed measurements fall in. Periods after the current one wait until
+    they come."""
+    changed = Measurement.objects.filter(kpi_id__in=list(by_id))
+    if scope.changed_since is not None:
+        changed = changed.filter(updated_at__gte=scope.changed_since)
+    rows = (
+        changed.annotate(
+            period_start=period_start_of("measured_on", "kpi__period"),
+            month=Cast(TruncMonth("measured_on"), output_field=DateField()),
+        )
+        .filter(measured_on__lte=period_bounds(Period.QUARTER, scope.today)[1])
+        .values_list("kpi_id", "period_start", "month")
+        .order_by()
+        .distinct()
+    )
+    pairs: dict[Pair, set[datetime.date]] = defaultdict(set)
+    for kpi_id, start, month in rows:
+        if start <= scope.today:
+            pairs[(kpi_id, start)].add(month)
+    if scope.changed_since is not None:
+        for kpi_id, day in _days_left_behind(by_id, scope.changed_since):
+            start = period_bounds(by_id[kpi_id].period, day)[0]
+            if start <= scope.today:
+                pairs[(kpi_id, start)].add(day.replace(day=1))
+    return pairs
+
+
+def _days_left_behind(
+    by_id: Mapping[int, Kpi], since: datetime.datetime
+) -> set[tuple[int, datetime.date]]:
+    """(KPI, day) of values deleted since `since`, and the old day of values moved to
+    another date: their periods lost a value the measurements table no longer shows."""
+    history = Measurement.history.model._default_manager
+    day_before = Subquery(
+        history.filter(id=OuterRef("id"), history_id__lt=OuterRef("history_id"))
+        .order_by("-history_id")
+        .values("measured_on")[:1]
+    )
+    rows = (
+        history.filter(kpi_id__in=list(by_id), history_date__gte=since, history_type__in=["-", "~"])
+        .annotate(day_before=day_before)
+        .values_list("kpi_id", "measured_on", "history_type", "day_before")
+    )
+    days: set[tuple[int, datetime.date]] = set()
+    for kpi_id, day, kind, before in rows:
+        if kind == "-":
+            days.add((kpi_id, day))
+        if before is not None and before != day:
+            days.add((kpi_id, before))
+    return days
+
+
+def _aggregate(by_id: Mapping[int, Kpi], targets: list[Pair]) -> dict[Pair, PeriodFigures]:
+    """Count, average, sum and latest value of each target period.
+
+    One grouped query gives count, average, sum and the last measured day of each
+    period; a second one, only for KPIs rolled up by their latest value, fetches the
+    values of those days (unique per KPI and day). A correlated subquery for the
+    latest value cannot do it in one portable query: PostgreSQL refuses a subquery
+    that refers to the grouped period expression, SQLite one that refers to MAX().
+
+    The filter is a superset of the targets (every KPI of the batch over every target
+    period start); rows the run does not recompute are dropped afterwards.
+    """
+    starts = sorted({start for _, start in targets})
+    last_day = max(period_bounds(by_id[kpi_id].period, start)[1] for kpi_id, start in targets)
+    rows = (
+        Measurement.objects.filter(kpi_id__in=list(by_id), measured_on__range=(starts[0], last_day))
+        .annotate(period_start=period_start_of("measured_on", "kpi__period"))
+        .filter(period_start__in=starts)
+        .values("kpi_id", "period_start")
+        .annotate(
+            count=Count("pk"),
+            average=Avg("value"),
+            total=Sum("value"),
+            last_on=Max("measured_on"),
+        )
+        .order_by()
+    )
+    wanted = set(targets)
+    found = [row for row in rows if (row["kpi_id"], row["period_start"]) in wanted]
+    latest = _values_on(
+        [
+            (row["kpi_id"], row["last_on"])
+            for row in found
+            if by_id[row["kpi_id"]].aggregation == Aggregation.LATEST
+        ]
+    )
+    return {
+        (row["kpi_id"], row["period_start"]): PeriodFigures(
+            count=row["count"],
+            average=row["average"],
+            total=row["total"],
+            latest=latest.get((row["kpi_id"], row["last_on"])),
+        )
+        for row in found
+    }
+
+
+def _values_on(days: list[tuple[int, datetime.date]]) -> dict[tuple[int, datetime.date], Decimal]:
+    """The measured values of these (KPI, day) pairs."""
+    if not days:
+        return {}
+    rows = (
+        Measurement.objects.filter(
+            kpi_id__in={kpi_id for kpi_id, _ in days},
+            measured_on__in={day for _, day in days},
+        )
+        .order_by()
+        .values_list("kpi_id", "measured_on", "value")
+    )
+    wanted = set(days)
+    return {(kpi_id, day): value for kpi_id, day, value in rows if (kpi_id, day) in wanted}
+
+
+def _previous_values(
+    by_id: Mapping[int, Kpi], targets: Iterable[Pair]
+) -> dict[Pair, Decimal | None]:
+    """Stored values of the periods just before the targets, for the trend."""
+    starts = {previous_period_start(by_id[kpi_id].period, start) for kpi_id, start in targets}
+    rows = (
+        KpiRollup.objects.filter(kpi_id__in=list(by_id), period_start__in=sorted(starts))
+        .order_by()
+        .values_list("kpi_id", "period_start", "value")
+    )
+    return {(kpi_id, start): value for kpi_id, start, value in rows}
+
+
+def _months_made_due(
+    by_id: Mapping[int, Kpi],
+    window: set[Pair],
+    changed: Mapping[Pair, set[datetime.date]],
+    scope: RunScope,
+) -> set[tuple[int, datetime.date]]:
+    """The scorecards to recompute after these rollups, as (engagement id, month).
+
+    The current month is always due. Periods redone because they are (or were at the
+    last run) open, or backfilled, make only the months of the window due: a closed
+    month keeps its scorecard. A changed measurement reopens the scorecards that use its
+    period – for a quarter, only the month the measurement falls in.
+    """
+    window_months = {
+        start for start, _ in periods_between(Period.MONTH, scope.window_start, scope.today)
+    }
+    current_month = period_bounds(Period.MONTH, scope.today)[0]
+    due = {(kpi.engagement_id, current_month) for kpi in by_id.values()}
+    for kpi_id, start in window:
+        kpi = by_id[kpi_id]
+        for month in scorecard_months(kpi.period, start, scope.today):
+            if month in window_months:
+                due.add((kpi.engagement_id, month))
+    for (kpi_id, start), measured_months in changed.items():
+        kpi = by_id[kpi_id]
+        months = (
+            measured_months
+            if kpi.period == Period.QUARTER
+            else scorecard_months(kpi.period, start, scope.today)
+        )
+        due.update((kpi.engagement_id, month) for month in months)
+    began = {kpi.engagement_id: kpi.engagement.start_date for kpi in by_id.values()}
+    return {
+        (engagement_id, month)
+        for engagement_id, month in due
+        if month <= scope.today and month_end(month) >= began[engagement_id]
+    }

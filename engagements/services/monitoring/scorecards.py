@@ -1,0 +1,207 @@
+"""Monthly engagement scorecards from the KPI rollups, and their history."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from engagements.models import (
+    Kpi,
+    KpiRollup,
+    KpiStatus,
+    Period,
+    Scorecard,
+)
+from engagements.models.monitoring import period_bounds, scorecard
+from outsourcing.formatting import number_text
+
+from .periods import ENGAGEMENT_BATCH, FOUR_PLACES, month_end, periods_between
+
+# --- scorecards -----------------------------------------------------------------------
+
+
+def write_scorecards(
+    months: Mapping[int, set[datetime.date]], *, computed_at: datetime.datetime
+) -> int:
+    """Compute and upsert the monthly scorecard of each (engagement, month) given."""
+    written = 0
+    engagement_ids = sorted(months)
+    for offset in range(0, len(engagement_ids), ENGAGEMENT_BATCH):
+        chunk = {pk: months[pk] for pk in engagement_ids[offset : offset + ENGAGEMENT_BATCH]}
+        rows = _scorecards_for(chunk, computed_at=computed_at)
+        stored = _stored_scorecards(chunk)
+        Scorecard.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["engagement", "period", "period_start"],
+            update_fields=[
+                "period_end",
+                "score",
+                "kpis_counted",
+                "kpis_without_data",
+                "breakdown",
+                "computed_at",
+            ],
+        )
+        _record_scorecard_history(rows, stored, computed_at=computed_at)
+        written += len(rows)
+    return written
+
+
+ScorecardKey = tuple[int, datetime.date]
+
+
+def _scorecard_content(card: Scorecard) -> tuple[object, ...]:
+    return (card.score, card.kpis_counted, card.kpis_without_data, card.breakdown)
+
+
+def _stored_scorecards(
+    months: Mapping[int, set[datetime.date]],
+) -> dict[ScorecardKey, tuple[object, ...]]:
+    """What the batch's scorecards hold before the upsert (one query)."""
+    return {
+        (card.engagement_id, card.period_start): _scorecard_content(card)
+        for card in Scorecard.objects.filter(
+            engagement_id__in=list(months),
+            period=Period.MONTH,
+            period_start__range=(
+                min(min(due) for due in months.values()),
+                max(max(due) for due in months.values()),
+            ),
+        ).only(
+            "engagement_id",
+            "period_start",
+            "score",
+            "kpis_counted",
+            "kpis_without_data",
+            "breakdown",
+        )
+    }
+
+
+def _record_scorecard_history(
+    rows: list[Scorecard],
+    stored: Mapping[ScorecardKey, tuple[object, ...]],
+    *,
+    computed_at: datetime.datetime,
+) -> None:
+    """History rows for the scorecards that are new or whose score changed, one insert
+    each: the upsert bypasses save(), and the hourly recompute of an open month that
+    changed nothing must not add a history row every hour."""
+    created, changed = [], []
+    for card in rows:
+        before = stored.get((card.engagement_id, card.period_start))
+        if before is None:
+            created.append(card)
+        elif before != _scorecard_content(card):
+            changed.append(card)
+    for cards, update in ((created, False), (changed, True)):
+        if cards:
+            Scorecard.history.bulk_history_create(
+                cards, update=update, default_date=computed_at, default_change_reason="KPI rollup"
+            )
+
+
+@dataclass(frozen=True)
+class StoredRollup:
+    value: Decimal | None
+    status: str
+
+
+@dataclass(frozen=True)
+class KpiPart:
+    """One KPI's part in a month's scorecard."""
+
+    weight: Decimal
+    attainment: Decimal | None  # 0–1; None: no data, left out of the weights
+    breakdown: dict[str, str | int | None]  # as shown and kept with the scorecard
+
+
+def _scorecards_for(
+    months: Mapping[int, set[datetime.date]], *, computed_at: datetime.datetime
+) -> list[Scorecard]:
+    """The scorecards of these engagements' due months, from the stored rollups (one
+    query for the KPIs, one for their rollups over the months' span)."""
+    kpis_of: dict[int, list[Kpi]] = defaultdict(list)
+    for kpi in Kpi.objects.filter(engagement_id__in=list(months), is_active=True).order_by("name"):
+        kpis_of[kpi.engagement_id].append(kpi)
+    first = period_bounds(Period.QUARTER, min(min(due) for due in months.values()))[0]
+    last = month_end(max(max(due) for due in months.values()))
+    rollups: dict[int, dict[datetime.date, StoredRollup]] = defaultdict(dict)
+    for kpi_id, start, value, status in (
+        KpiRollup.objects.filter(
+            kpi__engagement_id__in=list(months),
+            kpi__is_active=True,
+            period_start__range=(first, last),
+        )
+        .order_by()
+        .values_list("kpi_id", "period_start", "value", "status")
+    ):
+        rollups[kpi_id][start] = StoredRollup(value, status)
+    cards = []
+    for engagement_id, due in months.items():
+        for month in sorted(due):
+            parts = [kpi_part(kpi, month, rollups[kpi.pk]) for kpi in kpis_of[engagement_id]]
+            result = scorecard((part.weight, part.attainment) for part in parts)
+            cards.append(
+                Scorecard(
+                    engagement_id=engagement_id,
+                    period=Period.MONTH,
+                    period_start=month,
+                    period_end=month_end(month),
+                    score=result.score,
+                    kpis_counted=result.counted,
+                    kpis_without_data=result.without_data,
+                    breakdown=[part.breakdown for part in parts],
+                    computed_at=computed_at,
+                )
+            )
+    return cards
+
+
+def kpi_part(
+    kpi: Kpi, month: datetime.date, rollups: Mapping[datetime.date, StoredRollup]
+) -> KpiPart:
+    """A KPI's value, status and attainment in a month's scorecard.
+
+    Monthly KPIs use the month's rollup and quarterly ones the quarter's, as stored.
+    Weekly KPIs use the mean of the weeks starting in the month that have data: the
+    mean value (and its status) is shown, the mean attainment is scored.
+    """
+    if kpi.period == Period.WEEK:
+        used = [
+            rollups[start]
+            for start, _ in periods_between(Period.WEEK, month, month_end(month))
+            if start >= month and start in rollups
+        ]
+    else:
+        found = rollups.get(period_bounds(kpi.period, month)[0])
+        used = [found] if found else []
+    values = [rollup.value for rollup in used if rollup.value is not None]
+    value: Decimal | None = None
+    share: Decimal | None = None
+    status: str = KpiStatus.NO_DATA
+    if values and kpi.period != Period.WEEK:
+        value, status = values[0], used[0].status
+        share = kpi.attainment_for(value)
+    elif values:
+        value = (sum(values, Decimal("0")) / len(values)).quantize(FOUR_PLACES)
+        status = kpi.status_for(value)
+        shares = [kpi.attainment_for(v) or Decimal("0") for v in values]
+        share = sum(shares, Decimal("0")) / len(shares)
+    return KpiPart(
+        weight=kpi.weight,
+        attainment=share,
+        breakdown={
+            "kpi": kpi.name,
+            "period": kpi.period,
+            "periods_with_data": len(values),
+            "weight": number_text(kpi.weight),
+            "value": None if value is None else number_text(value),
+            "status": status,
+            "attainment": None if share is None else str(share.quantize(Decimal("0.001"))),
+        },
+    )

@@ -1,0 +1,42 @@
+"""What every engagement page starts from: the engagement, the user, the way back to a tab."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+
+from engagements.models import Engagement, Selection
+
+
+def signed_in(request: HttpRequest) -> Any:
+    """The signed-in user; login_required has ruled out the anonymous one."""
+    return request.user
+
+
+def engagement_or_404(pk: int) -> Engagement:
+    return get_object_or_404(Engagement.objects.select_related("vendor", "owner"), pk=pk)
+
+
+def tab_url(name: str, engagement: Engagement, anchor: str = "") -> str:
+    url = reverse(f"engagements:{name}", args=[engagement.pk])
+    return f"{url}#{anchor}" if anchor else url
+
+
+def to_tab(name: str, engagement: Engagement, anchor: str = "") -> HttpResponseRedirect:
+    """Back to one of the engagement's tabs (`engagement_kpis`…), at `anchor` if given."""
+    return redirect(tab_url(name, engagement, anchor))
+
+
+def selection_or_404(pk: int) -> Selection:
+    return get_object_or_404(
+        Selection.objects.select_related("candidate", "owner", "awarded_proposal__vendor"), pk=pk
+    )
+
+
+def to_selection(selection: Selection, anchor: str = "") -> HttpResponseRedirect:
+    """Back to the selection's page, at `anchor` if given."""
+    url = reverse("engagements:selection_detail", args=[selection.pk])
+    return redirect(f"{url}#{anchor}" if anchor else url)

@@ -1,0 +1,194 @@
+"""The engagement itself: the list, the overview with its milestones, owners and co-owners."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST, require_safe
+
+from engagements.filters import EngagementFilter
+from engagements.forms.communication import (
+    CoOwnerAddForm,
+    CoOwnerRemoveForm,
+    MilestoneForm,
+    OwnerTransferForm,
+)
+from engagements.forms.sourcing import person_name
+from engagements.models import (
+    Contract,
+    Engagement,
+    Milestone,
+)
+from engagements.permissions import can_change, can_read, is_admin, is_manager, require
+from engagements.selectors.history import engagement_history
+from engagements.services.engagement import complete_milestone, transfer_engagement
+from engagements.views.common import engagement_or_404, to_tab
+from outsourcing.lists import page_of
+
+
+@login_required
+@require_safe
+def engagement_list(request: HttpRequest) -> HttpResponse:
+    require(can_read(request.user))
+    filters = EngagementFilter(
+        request.GET, queryset=Engagement.objects.select_related("vendor", "owner"), request=request
+    )
+    page = page_of(request, filters.qs)
+    return render(
+        request,
+        "engagements/communication/engagement_list.html",
+        {"page": page, "filters": filters},
+    )
+
+
+@login_required
+@require_safe
+def engagement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    require(can_read(request.user))
+    engagement = get_object_or_404(
+        Engagement.objects.select_related(
+            "vendor", "owner", "candidate", "selection__awarded_proposal"
+        ).prefetch_related("co_owners", "vendor_contacts", "milestones"),
+        pk=pk,
+    )
+    contract = Contract.objects.filter(engagement=engagement).first()
+    today = timezone.localdate()
+    days_left = (contract.notice_deadline - today).days if contract else None
+    return render(
+        request,
+        "engagements/communication/engagement_detail.html",
+        {
+            "engagement": engagement,
+            "contract": contract,
+            "notice_days_left": days_left,
+            "notice_days_ago": -days_left if days_left is not None and days_left < 0 else None,
+            "milestones": [(m, m.is_overdue(today)) for m in engagement.milestones.all()],
+            "can_edit": can_change(request.user, engagement),
+            "can_manage_owners": may_manage_co_owners(request.user, engagement),
+            "history": engagement_history(engagement),
+            "active_tab": "overview",
+        },
+    )
+
+
+# --- milestones on the overview tab ------------------------------------------------
+
+
+@login_required
+def milestone_create(request: HttpRequest, pk: int) -> HttpResponse:
+    engagement = engagement_or_404(pk)
+    require(can_change(request.user, engagement))
+    form = MilestoneForm(
+        request.POST or None,
+        instance=Milestone(engagement=engagement),
+        today=timezone.localdate(),
+    )
+    if request.method == "POST" and form.is_valid():
+        milestone = form.save()
+        messages.success(request, f"Milestone “{milestone}” added.")
+        return to_tab("engagement_detail", engagement, "milestones")
+    return render(
+        request,
+        "engagements/communication/milestone_form.html",
+        {"engagement": engagement, "form": form, "active_tab": "overview"},
+    )
+
+
+@login_required
+def milestone_update(request: HttpRequest, pk: int, milestone_pk: int) -> HttpResponse:
+    engagement = engagement_or_404(pk)
+    milestone = get_object_or_404(Milestone, pk=milestone_pk, engagement=engagement)
+    require(can_change(request.user, engagement))
+    form = MilestoneForm(request.POST or None, instance=milestone, today=timezone.localdate())
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Milestone “{milestone}” saved.")
+        return to_tab("engagement_detail", engagement, "milestones")
+    return render(
+        request,
+        "engagements/communication/milestone_form.html",
+        {"engagement": engagement, "form": form, "milestone": milestone, "active_tab": "overview"},
+    )
+
+
+@login_required
+@require_POST
+def milestone_complete(request: HttpRequest, pk: int, milestone_pk: int) -> HttpResponse:
+    engagement = engagement_or_404(pk)
+    milestone = get_object_or_404(Milestone, pk=milestone_pk, engagement=engagement)
+    require(can_change(request.user, engagement))
+    if complete_milestone(milestone):
+        messages.success(request, f"Milestone “{milestone}” completed.")
+    else:
+        messages.info(request, f"Milestone “{milestone}” was already completed.")
+    return to_tab("engagement_detail", engagement, "milestones")
+
+
+# --- owner and co-owners, reached from the overview ---------------------------------
+
+
+def may_manage_co_owners(user: Any, engagement: Engagement) -> bool:
+    """The owner and admins add and remove co-owners; co-owners themselves do not."""
+    return is_admin(user) or (is_manager(user) and engagement.owner_id == user.pk)
+
+
+@login_required
+def engagement_owners(request: HttpRequest, pk: int) -> HttpResponse:
+    require(can_read(request.user))
+    engagement = engagement_or_404(pk)
+    may_manage = may_manage_co_owners(request.user, engagement)
+    may_transfer = is_admin(request.user)
+    action = request.POST.get("action", "") if request.method == "POST" else None
+    if action is not None:
+        require(may_transfer if action == "transfer" else may_manage)
+
+    def form_for(name: str, form_class: Any) -> Any:
+        return form_class(request.POST if action == name else None, engagement=engagement)
+
+    add_form = form_for("add", CoOwnerAddForm)
+    remove_form = form_for("remove", CoOwnerRemoveForm)
+    transfer_form = form_for("transfer", OwnerTransferForm)
+    if action == "add" and add_form.is_valid():
+        person = add_form.cleaned_data["user"]
+        engagement.co_owners.add(person)
+        messages.success(request, f"{person_name(person)} now co-owns this engagement.")
+        return redirect("engagements:engagement_owners", pk=engagement.pk)
+    if action == "remove" and remove_form.is_valid():
+        person = remove_form.cleaned_data["user"]
+        engagement.co_owners.remove(person)
+        messages.success(request, f"{person_name(person)} no longer co-owns this engagement.")
+        return redirect("engagements:engagement_owners", pk=engagement.pk)
+    if action == "transfer" and transfer_form.is_valid():
+        previous = engagement.owner
+        keep = transfer_form.cleaned_data["keep_previous"]
+        new_owner = transfer_form.cleaned_data["owner"]
+        transfer_engagement(engagement, to=new_owner, keep_previous=keep)
+        stays = (
+            f" {person_name(previous)} stays on as a co-owner."
+            if keep
+            else f" {person_name(previous)} no longer owns it."
+        )
+        messages.success(request, f"{person_name(new_owner)} now owns this engagement.{stays}")
+        return redirect("engagements:engagement_owners", pk=engagement.pk)
+    if action not in (None, "add", "remove", "transfer"):
+        messages.error(request, "Nothing was changed: choose to add, remove or hand over.")
+    co_owners = list(engagement.co_owners.order_by("first_name", "last_name", "username"))
+    return render(
+        request,
+        "engagements/communication/engagement_owners.html",
+        {
+            "engagement": engagement,
+            "co_owners": co_owners,
+            "may_manage": may_manage,
+            "may_transfer": may_transfer,
+            "add_form": add_form,
+            "remove_form": remove_form,
+            "transfer_form": transfer_form,
+            "active_tab": "overview",
+        },
+    )

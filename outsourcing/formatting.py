@@ -1,0 +1,39 @@
+"""How numbers, days and counts read in messages, emails and history, the same everywhere."""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+from decimal import Decimal
+
+
+def number_text(number: Decimal) -> str:
+    """A decimal without trailing zeros or exponent: 95.5000 -> "95.5", 1E+2 -> "100"."""
+    return format(number.normalize(), "f")
+
+
+def format_day(day: datetime.date) -> str:
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def format_moment(moment: datetime.datetime, time_zone: str) -> str:
+    local = moment.astimezone(zoneinfo.ZoneInfo(time_zone))
+    return f"{format_day(local.date())}, {local:%H:%M} ({time_zone})"
+
+
+def in_days(days: int) -> str:
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "tomorrow"
+    return f"in {days} days"
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def one_line(text: str, limit: int = 250) -> str:
+    """A subject on one line (headers refuse newlines) that fits the column."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
