@@ -141,7 +141,7 @@ def redis_url(settings: LazySettings) -> str:
 def user_with_role(role: str | None, username: str) -> Any:
     from django.contrib.auth.models import Group
 
-    from vendors.tests.factories import UserFactory
+    from outsourcing.tests.factories import UserFactory
 
     user = UserFactory(username=username)
     if role:
@@ -159,6 +159,12 @@ def manager(db: None) -> Any:
 def other_manager(db: None) -> Any:
     """A manager who owns nothing in the test: may read, not change."""
     return user_with_role("Manager", "other-manager")
+
+
+@pytest.fixture
+def no_role_user(db: None) -> Any:
+    """Signed in, but in no role group: may read nothing."""
+    return user_with_role(None, "no-role")
 
 
 @pytest.fixture

@@ -58,8 +58,9 @@ from engagements.models import (
     Weekday,
 )
 from engagements.models.monitoring import period_bounds
+from outsourcing.tests.factories import ModelFactory, UserFactory
 from vendors.models import BusinessFunction, DataClassification, Vendor
-from vendors.tests.factories import ModelFactory, UserFactory, VendorFactory
+from vendors.tests.factories import VendorFactory
 
 # A Monday, so weekly periods and slots built from it line up.
 BASE_DATE = datetime.date(2025, 1, 6)

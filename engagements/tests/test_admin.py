@@ -48,7 +48,9 @@ from engagements.models import (
     Selection,
 )
 from engagements.tests import factories as ef
-from vendors.admin import BULK_REASON
+from engagements.tests.admin_helpers import admin_url, post_action
+from outsourcing.admin import BULK_REASON
+from outsourcing.tests.factories import UserFactory
 from vendors.models import Contact, Vendor, VendorStatusChange, VendorTierChange
 from vendors.tests import factories as vf
 
@@ -109,11 +111,6 @@ def registered_models() -> list[type[Model]]:
     return sorted(models, key=lambda model: model._meta.label)
 
 
-def admin_url(model: type[Model], view: str, *args: Any) -> str:
-    opts = model._meta
-    return reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=args)
-
-
 def example_row(model: type[Model]) -> Model | None:
     """A row to open, one with a stored file where the model has files (private, no URL)."""
     rows = model._default_manager.order_by("pk")
@@ -146,13 +143,6 @@ def superuser_request(user: Any) -> Any:
     request = RequestFactory().get("/admin/")
     request.user = user
     return request
-
-
-def post_action(client: Client, model: type[Model], action: str, objects: list[Model]) -> Any:
-    return client.post(
-        admin_url(model, "changelist"),
-        {"action": action, "_selected_action": [obj.pk for obj in objects]},
-    )
 
 
 def form_data(response: Any) -> dict[str, Any]:
@@ -282,7 +272,7 @@ def test_history_and_computed_rows_cannot_be_added_or_edited(
 
 
 def add_vendors(count: int) -> None:
-    vendors = vf.VendorFactory.build_batch(count, owner=vf.UserFactory.create())
+    vendors = vf.VendorFactory.build_batch(count, owner=UserFactory.create())
     Vendor.objects.bulk_create(vendors)
     tag = vf.TagFactory.create()
     for vendor in Vendor.objects.filter(tags__isnull=True)[:2]:
@@ -290,7 +280,7 @@ def add_vendors(count: int) -> None:
 
 
 def add_engagements(count: int) -> None:
-    vendor, owner = vf.VendorFactory.create(), vf.UserFactory.create()
+    vendor, owner = vf.VendorFactory.create(), UserFactory.create()
     engagements = Engagement.objects.bulk_create(
         ef.EngagementFactory.build_batch(count, vendor=vendor, owner=owner)
     )
@@ -390,7 +380,7 @@ def add_selections(count: int) -> None:
 
 def add_evaluators(count: int) -> None:
     selection = ef.SelectionFactory.create()
-    users = [vf.UserFactory.create() for _ in range(count)]
+    users = [UserFactory.create() for _ in range(count)]
     Evaluator.objects.bulk_create(
         Evaluator(selection=selection, user=user, invited_by=selection.owner) for user in users
     )
@@ -427,7 +417,7 @@ def add_milestones(count: int) -> None:
 
 
 def add_status_changes(count: int) -> None:
-    vendor, user = vf.VendorFactory.create(), vf.UserFactory.create()
+    vendor, user = vf.VendorFactory.create(), UserFactory.create()
     VendorStatusChange.objects.bulk_create(
         vf.VendorStatusChangeFactory.build_batch(count, vendor=vendor, changed_by=user)
     )

@@ -30,8 +30,9 @@ from engagements.models import (
     Selection,
 )
 from engagements.tests.factories import AssessmentFactorFactory, CriterionTemplateFactory
+from outsourcing.tests.factories import PASSWORD, UserFactory
 from vendors.models import Vendor
-from vendors.tests.factories import PASSWORD, UserFactory, VendorFactory
+from vendors.tests.factories import VendorFactory
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

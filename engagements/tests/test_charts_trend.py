@@ -8,7 +8,6 @@ from decimal import Decimal
 
 import pytest
 
-from engagements.charts.svg import fmt
 from engagements.charts.trend import (
     kpi_frame,
     kpi_trend,
@@ -18,6 +17,7 @@ from engagements.charts.trend import (
 )
 from engagements.models import Direction, Kpi, KpiRollup, KpiStatus, Period, Scorecard
 from engagements.models.monitoring import period_bounds
+from outsourcing.svg import fmt
 
 JAN = datetime.date(2026, 1, 1)
 

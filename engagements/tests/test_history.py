@@ -25,6 +25,7 @@ from engagements.models import (
     Risk,
     Scorecard,
 )
+from engagements.selectors.history import risk_history
 from engagements.services.monitoring import write_scorecards
 from engagements.tests.factories import (
     ComplianceItemFactory,
@@ -37,7 +38,7 @@ from engagements.tests.factories import (
     KpiTemplateFactory,
     RiskFactory,
 )
-from engagements.views.history import HISTORY_LIMIT, risk_history
+from outsourcing.history import HISTORY_LIMIT
 from vendors.models import Vendor
 from vendors.tests.factories import VendorFactory
 

@@ -25,6 +25,7 @@ from engagements.tests.factories import (
     AssessmentFactory,
     CandidateFactory,
 )
+from outsourcing.models import Currency
 from outsourcing.tests.hostile import (
     XSS_PROBES,
     assert_escaped,
@@ -37,7 +38,7 @@ from outsourcing.tests.hostile import (
     hostile_text,
     sign_in,
 )
-from vendors.models import BusinessFunction, Currency, DataClassification
+from vendors.models import BusinessFunction, DataClassification
 
 pytestmark = pytest.mark.hostile
 

@@ -15,7 +15,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from engagements.charts.heatmap import heat_map
-from engagements.charts.svg import text
 from engagements.charts.trend import kpi_trend, scorecard_trend
 from engagements.models import Direction, KpiStatus, Period
 from engagements.tests.factories import (
@@ -25,6 +24,7 @@ from engagements.tests.factories import (
     RiskFactory,
     ScorecardFactory,
 )
+from outsourcing.svg import text
 from outsourcing.tests.hostile import RAW_MARKERS, assert_escaped, hostile_text, sign_in
 
 pytestmark = pytest.mark.hostile

@@ -24,6 +24,7 @@ from engagements.models import (
     ReminderPreference,
 )
 from engagements.tests import factories as ef
+from outsourcing.tests.factories import UserFactory
 from outsourcing.tests.hostile import (
     XSS_PROBES,
     check_get,
@@ -75,9 +76,9 @@ def world(manager: Any) -> World:
     item = ef.ActionItemFactory(checkin=checkin, description=f"Send the report {PROBE}")
     milestone = ef.MilestoneFactory(engagement=engagement, title=f"Go live {PROBE}")
     review = ef.PerformanceReviewFactory(engagement=engagement, summary=f"Quality fell {PROBE}")
-    teammate = vf.UserFactory(username="teammate", first_name=PROBE)
+    teammate = UserFactory(username="teammate", first_name=PROBE)
     teammate.groups.add(Group.objects.get_or_create(name="Manager")[0])
-    inactive = vf.UserFactory(username="gone", is_active=False)
+    inactive = UserFactory(username="gone", is_active=False)
     inactive.groups.add(Group.objects.get_or_create(name="Manager")[0])
     return World(engagement, checkin, item, milestone, review, teammate, inactive)
 

@@ -17,8 +17,10 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from engagements.models import OutboundEmail, ReminderPreference, Risk, Weekday
-from engagements.services.reminders import one_line, queue_reminders, send_outbox
+from engagements.services.reminders import queue_reminders, send_outbox
 from engagements.tests import factories as ef
+from outsourcing.formatting import one_line
+from outsourcing.tests.factories import UserFactory
 from outsourcing.tests.hostile import XSS_PROBES, assert_escaped, hostile_text
 from vendors.tests import factories as vf
 
@@ -54,7 +56,7 @@ def unique(text: str, suffix: str) -> str:
 
 def a_world(names: dict[str, str]) -> Any:
     """An engagement whose every name shown in an email is hostile, due for every email."""
-    owner = vf.UserFactory(
+    owner = UserFactory(
         username="owner",
         email="owner@example.com",
         first_name=names["first_name"],

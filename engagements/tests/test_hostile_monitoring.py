@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 
 from engagements.models import Direction, Kpi, Measurement
 from engagements.tests.factories import (
-    EngagementFactory,
     KpiFactory,
     KpiTemplateFactory,
     MeasurementFactory,
 )
+from engagements.tests.worlds import EngagementWorld
 from outsourcing.tests.hostile import (
     check_post,
     form_data,
@@ -53,12 +53,12 @@ def extreme_number() -> st.SearchStrategy[str]:
     )
 
 
-class World:
+class World(EngagementWorld):
     """An engagement owned by the manager with two active KPIs (one of each direction),
     an inactive one, a template, and a KPI of somebody else's engagement."""
 
     def __init__(self, owner: Any) -> None:
-        self.engagement = EngagementFactory(owner=owner, title="Helpdesk")
+        super().__init__(owner, title="Helpdesk")
         self.kpi = KpiFactory(engagement=self.engagement, name="First-contact resolution")
         self.lower = KpiFactory(
             engagement=self.engagement, name="Response time", lower_is_better=True

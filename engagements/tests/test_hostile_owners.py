@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -19,9 +18,9 @@ from django.utils.datastructures import MultiValueDict
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import user_with_role
-from engagements.models import Engagement, Measurement
-from engagements.tests.factories import EngagementFactory, KpiFactory, MeasurementFactory
+from engagements.models import Measurement
+from engagements.tests.factories import KpiFactory, MeasurementFactory
+from engagements.tests.worlds import OwnersWorld
 from outsourcing.tests.hostile import (
     XSS_PROBES,
     check_post,
@@ -45,36 +44,31 @@ OWNER_WRITES = [
 ]
 
 
-@dataclass
-class World:
-    engagement: Engagement
-    measurement: Measurement
-    ids: dict[str, str]
+class World(OwnersWorld):
+    """The owners page's world, its names carrying script probes, with a KPI value to edit
+    and the row ids the placeholders ("@dana") stand for."""
+
+    def __init__(self, owner: Any, viewer: Any, admin: Any) -> None:
+        super().__init__(
+            owner, title=f"Support {PROBE}", first_names=(f"Sam {XSS_PROBES[1]}", f"Dana {PROBE}")
+        )
+        kpi = KpiFactory(engagement=self.engagement, name=f"Uptime {PROBE}")
+        self.measurement = MeasurementFactory(
+            kpi=kpi, measured_on=datetime.date(2025, 1, 10), value=Decimal("96"), note=PROBE
+        )
+        self.ids = {
+            "@dana": str(self.dana.pk),
+            "@sam": str(self.sam.pk),
+            "@manager": str(owner.pk),
+            "@viewer": str(viewer.pk),
+            "@admin": str(admin.pk),
+            "@kpi": str(kpi.pk),
+        }
 
 
 @pytest.fixture
 def world(manager: Any, viewer: Any, role_admin: Any) -> World:
-    engagement = EngagementFactory(owner=manager, title=f"Support {PROBE}")
-    sam = user_with_role("Manager", "sam")
-    sam.first_name = f"Sam {XSS_PROBES[1]}"
-    sam.save()
-    dana = user_with_role("Manager", "dana")
-    dana.first_name = f"Dana {PROBE}"
-    dana.save()
-    engagement.co_owners.add(sam)
-    kpi = KpiFactory(engagement=engagement, name=f"Uptime {PROBE}")
-    measurement = MeasurementFactory(
-        kpi=kpi, measured_on=datetime.date(2025, 1, 10), value=Decimal("96"), note=PROBE
-    )
-    ids = {
-        "@dana": str(dana.pk),
-        "@sam": str(sam.pk),
-        "@manager": str(manager.pk),
-        "@viewer": str(viewer.pk),
-        "@admin": str(role_admin.pk),
-        "@kpi": str(kpi.pk),
-    }
-    return World(engagement, measurement, ids)
+    return World(manager, viewer, role_admin)
 
 
 def _resolve(data: Mapping[str, Any], ids: Mapping[str, str]) -> dict[str, Any]:

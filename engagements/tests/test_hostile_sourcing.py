@@ -29,12 +29,11 @@ from engagements.models import (
     Selection,
 )
 from engagements.tests.factories import (
-    CandidateFactory,
-    CriterionFactory,
     EvaluatorFactory,
     ProposalFactory,
-    SelectionFactory,
 )
+from engagements.tests.worlds import SelectionWorld
+from outsourcing.models import Currency
 from outsourcing.tests.hostile import (
     XSS_PROBES,
     assert_escaped,
@@ -51,7 +50,7 @@ from outsourcing.tests.hostile import (
     hostile_upload,
     sign_in,
 )
-from vendors.models import Currency, Vendor
+from vendors.models import Vendor
 from vendors.tests.factories import VendorFactory
 
 pytestmark = pytest.mark.hostile
@@ -63,36 +62,21 @@ CATEGORIES = [value for value, _ in CriterionCategory.choices]
 SCORES = ["1", "2", "3", "4", "5"]
 
 
-class World:
-    """A selection owned by `manager`, being evaluated: two proposals from vendors whose
-    names are script probes, two criteria (60 + 40), `evaluator` invited, one more vendor
-    to shortlist and one more colleague to invite."""
+class World(SelectionWorld):
+    """The selection being evaluated, owned by `manager`, its names script probes:
+    `evaluator` invited, one more vendor to shortlist and one more colleague to invite."""
 
     def __init__(self, manager: Any, evaluator: Any) -> None:
-        self.manager = manager
-        self.evaluator_user = evaluator
-        self.candidate = CandidateFactory(approved=True, owner=manager, name=XSS_PROBES[0])
-        self.selection = SelectionFactory(
-            candidate__owner=manager,
-            status=Selection.Status.EVALUATING,
+        super().__init__(
+            manager,
+            vendors=(XSS_PROBES[0], XSS_PROBES[1]),
+            criteria=(XSS_PROBES[2], "Price"),
+            first_proposal={"timeline_notes": XSS_PROBES[2], "notes": XSS_PROBES[1]},
+            candidate={"name": XSS_PROBES[0]},
             title=XSS_PROBES[3],
             requirements=XSS_PROBES[1],
         )
-        self.proposals = [
-            ProposalFactory(
-                selection=self.selection,
-                vendor__legal_name=XSS_PROBES[0],
-                timeline_notes=XSS_PROBES[2],
-                notes=XSS_PROBES[1],
-            ),
-            ProposalFactory(selection=self.selection, vendor__legal_name=XSS_PROBES[1]),
-        ]
-        self.criteria = [
-            CriterionFactory(
-                selection=self.selection, name=XSS_PROBES[2], weight=Decimal("60"), order=1
-            ),
-            CriterionFactory(selection=self.selection, name="Price", weight=Decimal("40"), order=2),
-        ]
+        self.evaluator_user = evaluator
         self.invitation = EvaluatorFactory(selection=self.selection, user=evaluator)
         self.new_vendors = [
             VendorFactory(legal_name=XSS_PROBES[2]),
@@ -100,9 +84,6 @@ class World:
             VendorFactory(legal_name="Suspended Ltd", status=Vendor.Status.SUSPENDED),
         ]
         self.elsewhere = ProposalFactory()  # on another selection
-
-    def url(self, name: str, **kwargs: Any) -> str:
-        return reverse(f"engagements:{name}", kwargs={"pk": self.selection.pk, **kwargs})
 
 
 @pytest.fixture
@@ -160,27 +141,27 @@ SELECTION_HOSTILE = {
 
 
 def test_selection_create_valid_baseline_is_accepted(world: World, client: Any) -> None:
-    sign_in(client, world.manager)
-    url = reverse("engagements:selection_create", args=[world.candidate.pk])
+    sign_in(client, world.owner)
+    url = reverse("engagements:selection_create", args=[world.approved_candidate.pk])
     response = client.post(url, SELECTION_VALID)
     assert response.status_code == 302
-    assert Selection.objects.filter(candidate=world.candidate).count() == 1
+    assert Selection.objects.filter(candidate=world.approved_candidate).count() == 1
 
 
 @given(data=form_data(SELECTION_VALID, SELECTION_HOSTILE))
 def test_selection_create_survives_hostile_input(data: dict, world: World, client: Any) -> None:
-    sign_in(client, world.manager)
+    sign_in(client, world.owner)
 
     def saved(response: Any, data: dict[str, Any]) -> None:
-        selection = Selection.objects.get(candidate=world.candidate)
+        selection = Selection.objects.get(candidate=world.approved_candidate)
         assert selection.title == _posted(response, data, "title")
         assert selection.requirements == _posted(response, data, "requirements")
         assert selection.status == data["status"]
-        assert selection.owner == world.manager
+        assert selection.owner == world.owner
 
     check_post(
         client,
-        reverse("engagements:selection_create", args=[world.candidate.pk]),
+        reverse("engagements:selection_create", args=[world.approved_candidate.pk]),
         data,
         writes={"engagements_selection", "engagements_criterion"},
         then=saved,
@@ -192,7 +173,7 @@ UPDATE_HOSTILE = {**SELECTION_HOSTILE, "negotiation_notes": hostile_text()}
 
 
 def test_selection_update_valid_baseline_is_accepted(world: World, client: Any) -> None:
-    sign_in(client, world.manager)
+    sign_in(client, world.owner)
     response = client.post(world.url("selection_update"), UPDATE_VALID)
     assert response.status_code == 302
     world.selection.refresh_from_db()
@@ -201,7 +182,7 @@ def test_selection_update_valid_baseline_is_accepted(world: World, client: Any) 
 
 @given(data=form_data(UPDATE_VALID, UPDATE_HOSTILE))
 def test_selection_update_survives_hostile_input(data: dict, world: World, client: Any) -> None:
-    sign_in(client, world.manager)
+    sign_in(client, world.owner)
 
     def saved(response: Any, data: dict[str, Any]) -> None:
         selection = Selection.objects.get(pk=world.selection.pk)
@@ -234,7 +215,7 @@ def test_selection_update_survives_hostile_input(data: dict, world: World, clien
 def test_selection_list_filters_survive_hostile_query(
     params: dict, world: World, client: Any
 ) -> None:
-    sign_in(client, world.manager)
+    sign_in(client, world.owner)
     assert check_get(client, reverse("engagements:selection_list"), params) == 200
 
 
@@ -242,7 +223,7 @@ def test_selection_list_filters_survive_hostile_query(
 
 
 def test_shortlist_valid_baseline_is_accepted(world: World, client: Any) -> None:
-    sign_in(client, world.manager)
+    sign_in(client, world.owner)
     vendor = world.new_vendors[0]
     response = client.post(world.url("shortlist"), {"vendors": [str(vendor.pk)]})
     assert response.status_code == 302
@@ -264,7 +245,7 @@ def test_shortlist_valid_baseline_is_accepted(world: World, client: Any) -> None
 def test_shortlist_survives_hostile_vendor_ids_and_removals(
     data: dict, world: World, client: Any
 ) -> None:
-    sign_in(client, world.manager)
+    sign_in(client, world.owner)
     # The ids Hypothesis picks among are small; point them at this world's rows.
     offset = min(v.pk for v in Vendor.objects.all()) - 1
     vendors = [
@@ -318,7 +299,7 @@ PROPOSAL_HOSTILE = {
 
 
 def test_proposal_valid_baseline_is_accepted(world: World, client: Any) -> None:
-    sign_in(client, world.manager)
+    sign_in(client, world.owner)
     proposal = world.proposals[0]
     response = client.post(world.url("proposal_update", proposal_pk=proposal.pk), PROPOSAL_VALID)
     assert response.status_code == 302
@@ -328,7 +309,7 @@ def test_proposal_valid_baseline_is_accepted(world: World, client: Any) -> None:
 
 @given(data=form_data(PROPOSAL_VALID, PROPOSAL_HOSTILE))
 def test_proposal_survives_hostile_input(data: dict, world: World, client: Any) -> None:
-    sign_in(client, world.manager)
+    sign_in(client, world.owner)
     proposal = world.proposals[0]
 
     def saved(response: Any, data: dict[str, Any]) -> None:
@@ -351,7 +332,7 @@ def test_proposal_survives_hostile_input(data: dict, world: World, client: Any) 
 
 
 def test_attachment_valid_baseline_is_accepted(world: World, client: Any) -> None:
-    sign_in(client, world.manager)
+    sign_in(client, world.owner)
     proposal = world.proposals[0]
     upload = SimpleUploadedFile("offer.pdf", b"%PDF-1.7\n% offer\n", "application/pdf")
     response = client.post(
@@ -365,7 +346,7 @@ def test_attachment_valid_baseline_is_accepted(world: World, client: Any) -> Non
 def test_attachment_survives_hostile_uploads(
     upload: SimpleUploadedFile, world: World, client: Any
 ) -> None:
-    sign_in(client, world.manager)
+    sign_in(client, world.owner)
     proposal = world.proposals[0]
 
     def saved(response: Any, data: dict[str, Any]) -> None:
@@ -437,7 +418,7 @@ CRITERIA_HOSTILE = {
 
 
 def test_criteria_valid_baseline_is_accepted(world: World, client: Any) -> None:
-    sign_in(client, world.manager)
+    sign_in(client, world.owner)
     response = client.post(world.url("criteria"), _criteria_valid(world))
     assert response.status_code == 302
     assert sorted(world.selection.criteria.values_list("name", "weight")) == [
@@ -448,7 +429,7 @@ def test_criteria_valid_baseline_is_accepted(world: World, client: Any) -> None:
 
 
 def test_criteria_refuse_a_tampered_number_of_forms(world: World, client: Any) -> None:
-    sign_in(client, world.manager)
+    sign_in(client, world.owner)
     before = list(world.selection.criteria.values_list("pk", "name", "weight"))
     body = {**_criteria_valid(world), "criteria-TOTAL_FORMS": "1000000000"}
     response = client.post(world.url("criteria"), body)
@@ -461,7 +442,7 @@ def test_criteria_refuse_a_tampered_number_of_forms(world: World, client: Any) -
 
 @given(seed=st.data())
 def test_criteria_formset_survives_hostile_input(seed: Any, world: World, client: Any) -> None:
-    sign_in(client, world.manager)
+    sign_in(client, world.owner)
     data = seed.draw(form_data(_criteria_valid(world), CRITERIA_HOSTILE))
     others = Criterion.objects.exclude(selection=world.selection).count()
     # hostile_choice's "1".."3" are the first rows of some table; make "1" this world's.
@@ -502,7 +483,7 @@ def colleague(db: None) -> Any:
 def test_invite_evaluator_valid_baseline_is_accepted(
     world: World, colleague: Any, client: Any
 ) -> None:
-    sign_in(client, world.manager)
+    sign_in(client, world.owner)
     response = client.post(world.url("evaluators"), {"user": str(colleague.pk)})
     assert response.status_code == 302
     assert world.selection.evaluators.filter(user=colleague).exists()
@@ -517,11 +498,11 @@ def test_invite_evaluator_valid_baseline_is_accepted(
 def test_evaluators_survive_hostile_invites_and_removals(
     choice: dict, world: World, colleague: Any, client: Any
 ) -> None:
-    sign_in(client, world.manager)
+    sign_in(client, world.owner)
     ids = {
         "colleague": str(colleague.pk),
         "evaluator": str(world.evaluator_user.pk),
-        "manager": str(world.manager.pk),
+        "manager": str(world.owner.pk),
         "invitation": str(world.invitation.pk),
         "other": str(world.invitation.pk + 1000),
     }
@@ -602,7 +583,7 @@ def test_scoring_valid_baseline_is_accepted(world: World, client: Any) -> None:
 def owner_client(world: World) -> Client:
     """A second browser, the selection's owner's, to look at the results of a scoring."""
     owner = Client()
-    sign_in(owner, world.manager)
+    sign_in(owner, world.owner)
     return owner
 
 
@@ -645,7 +626,7 @@ def test_scoring_survives_hostile_input(
 
 
 def test_award_valid_baseline_is_accepted(world: World, client: Any) -> None:
-    sign_in(client, world.manager)
+    sign_in(client, world.owner)
     proposal = world.proposals[1]
     response = client.post(world.url("award"), {"proposal": str(proposal.pk)})
     assert response.status_code == 302
@@ -663,7 +644,7 @@ def test_award_valid_baseline_is_accepted(world: World, client: Any) -> None:
     )
 )
 def test_award_survives_hostile_input(data: dict, world: World, client: Any) -> None:
-    sign_in(client, world.manager)
+    sign_in(client, world.owner)
     ids = {
         "first": str(world.proposals[0].pk),
         "second": str(world.proposals[1].pk),
@@ -707,7 +688,7 @@ def test_award_survives_hostile_input(data: dict, world: World, client: Any) -> 
 def test_a_remove_button_for_a_row_already_gone_redirects_with_a_message(
     route: str, world: World, client: Any
 ) -> None:
-    sign_in(client, world.manager)
+    sign_in(client, world.owner)
     gone = str(max(world.invitation.pk, *(p.pk for p in world.proposals)) + 1000)
 
     response = client.post(world.url(route), {"remove": gone}, follow=True)
@@ -720,7 +701,7 @@ def test_a_remove_button_for_a_row_already_gone_redirects_with_a_message(
 def test_a_remove_button_with_a_superscript_digit_is_not_found_not_a_crash(
     route: str, world: World, client: Any
 ) -> None:
-    sign_in(client, world.manager)
+    sign_in(client, world.owner)
 
     response = client.post(world.url(route), {"remove": "²"})
 
@@ -732,7 +713,7 @@ def test_a_remove_button_with_a_superscript_digit_is_not_found_not_a_crash(
 def test_a_proposal_date_far_in_the_past_or_future_is_refused_beside_the_field(
     field: str, far: str, world: World, client: Any
 ) -> None:
-    sign_in(client, world.manager)
+    sign_in(client, world.owner)
     proposal = world.proposals[0]
     data = {**PROPOSAL_VALID, "proposed_start": "", "proposed_end": "", field: far}
 
@@ -757,7 +738,7 @@ def test_awarding_a_proposal_with_far_dates_asks_to_correct_them_instead_of_cras
     # Saved before the form checked the dates.
     proposal = world.proposals[1]
     Proposal.objects.filter(pk=proposal.pk).update(proposed_start=start, proposed_end=end)
-    sign_in(client, world.manager)
+    sign_in(client, world.owner)
 
     response = client.post(world.url("award"), {"proposal": str(proposal.pk)})
 
@@ -769,7 +750,7 @@ def test_awarding_a_proposal_with_far_dates_asks_to_correct_them_instead_of_cras
 def test_the_criteria_page_leaves_an_absurd_weight_out_of_the_running_total(
     world: World, client: Any
 ) -> None:
-    sign_in(client, world.manager)
+    sign_in(client, world.owner)
     data = {**_criteria_valid(world), "criteria-2-weight": "1E+999990"}
 
     response = client.post(world.url("criteria"), data)
@@ -789,7 +770,7 @@ def test_the_criteria_page_leaves_an_absurd_weight_out_of_the_running_total(
 def test_criteria_with_a_tampered_initial_form_count_write_nothing_and_say_why(
     initial: str, message: str, world: World, client: Any
 ) -> None:
-    sign_in(client, world.manager)
+    sign_in(client, world.owner)
     before = sorted(world.selection.criteria.values_list("pk", "name", "weight"))
     data = {**_criteria_valid(world), "criteria-INITIAL_FORMS": initial}
     if initial == "0":

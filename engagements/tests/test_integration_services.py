@@ -45,7 +45,7 @@ from engagements.services.reminders import queue_reminders, send_outbox
 from engagements.tests import factories as ef
 from outsourcing.celery import app
 from outsourcing.tests import clock
-from vendors.tests import factories as vf
+from outsourcing.tests.factories import UserFactory
 
 # Dated: CI runs these at awkward moments too (outsourcing/tests/clock.py).
 pytestmark = pytest.mark.dates
@@ -146,7 +146,7 @@ def smtp_backend(settings: LazySettings, smtp: SmtpServer) -> SmtpServer:
 def reminders_due_now() -> dict[str, Any]:
     """Whatever the real clock says, a digest, a check-in and an expiry are due."""
     now = timezone.now()
-    owner = vf.UserFactory(username="owner")
+    owner = UserFactory(username="owner")
     owner.groups.add(Group.objects.get_or_create(name="Manager")[0])
     ReminderPreference.objects.create(
         user=owner, time_zone="UTC", digest_weekday=now.weekday(), digest_hour=0

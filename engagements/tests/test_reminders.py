@@ -33,10 +33,12 @@ from engagements.models import (
     ReminderPreference,
     Weekday,
 )
-from engagements.services import reminders
 from engagements.services.reminders import queue_reminders, send_outbox
+from engagements.services.reminders.digest import digest_drafts
+from engagements.services.reminders.queue import add_to_outbox
 from engagements.tests import factories as ef
-from engagements.tests.test_admin import admin_url, post_action
+from engagements.tests.admin_helpers import admin_url, post_action
+from outsourcing.tests.factories import UserFactory
 from vendors.tests import factories as vf
 
 # Dated: CI runs these at awkward moments too (outsourcing/tests/clock.py).
@@ -68,7 +70,7 @@ def prefer(user: Any, **fields: Any) -> ReminderPreference:
 
 
 def a_manager(username: str, **preferences: Any) -> Any:
-    user = vf.UserFactory(username=username)
+    user = UserFactory(username=username)
     user.groups.add(Group.objects.get_or_create(name="Manager")[0])
     if preferences:
         prefer(user, **preferences)
@@ -166,7 +168,7 @@ def test_a_digest_with_nothing_to_act_on_is_not_sent() -> None:
 
 
 def test_viewers_get_no_digest() -> None:
-    viewer = vf.UserFactory(username="reader")
+    viewer = UserFactory(username="reader")
     viewer.groups.add(Group.objects.get_or_create(name="Viewer")[0])
     with_overdue_checkin(viewer, at(2026, 12, 7, 8))
 
@@ -328,7 +330,7 @@ def test_the_digest_costs_the_same_queries_for_2_people_as_for_8() -> None:
             owner = a_manager(f"owner-{count}-{n}", time_zone="UTC")
             a_full_week(owner, a_manager(f"co-{count}-{n}", time_zone="UTC"))
         with CaptureQueriesContext(connection) as queries:
-            reminders.add_to_outbox(reminders.digest_drafts(at(2026, 12, 7, 8)))
+            add_to_outbox(digest_drafts(at(2026, 12, 7, 8)))
         return len(queries)
 
     few = queries_for(2)

@@ -21,8 +21,8 @@ from engagements.models import (
     Period,
     Scorecard,
 )
-from engagements.services import monitoring
-from engagements.services.monitoring import rollup_kpis
+from engagements.services.monitoring import reviews, rollup_kpis
+from engagements.services.monitoring import rollup as rollup_job
 from engagements.tests.factories import (
     EngagementFactory,
     KpiFactory,
@@ -304,8 +304,8 @@ def test_a_crash_halfway_keeps_the_watermark_and_the_next_run_finishes(monkeypat
     run_at(datetime.date(2025, 1, 6))
     for kpi in (first, second):
         measure(kpi, datetime.date(2025, 1, 10), "98")
-    monkeypatch.setattr(monitoring, "KPI_BATCH", 1)
-    upsert = monitoring.upsert_rollups
+    monkeypatch.setattr(rollup_job, "KPI_BATCH", 1)
+    upsert = rollup_job.upsert_rollups
     batches: list[list[KpiRollup]] = []
 
     def crash_after_first_batch(rows):
@@ -314,7 +314,7 @@ def test_a_crash_halfway_keeps_the_watermark_and_the_next_run_finishes(monkeypat
         upsert(rows)
         batches.append(rows)
 
-    monkeypatch.setattr(monitoring, "upsert_rollups", crash_after_first_batch)
+    monkeypatch.setattr(rollup_job, "upsert_rollups", crash_after_first_batch)
 
     with pytest.raises(ConnectionError):
         run_at(datetime.date(2025, 1, 11))
@@ -323,7 +323,7 @@ def test_a_crash_halfway_keeps_the_watermark_and_the_next_run_finishes(monkeypat
     assert rollup(first, JAN).value == D("98")
     assert rollup(second, JAN).value is None  # the first run's "no data" is still there
 
-    monkeypatch.setattr(monitoring, "upsert_rollups", upsert)
+    monkeypatch.setattr(rollup_job, "upsert_rollups", upsert)
     run_at(datetime.date(2025, 1, 12))
 
     assert rollup(second, JAN).value == D("98")
@@ -562,7 +562,7 @@ def test_a_racing_run_opens_no_second_review():
     kpi = KpiFactory()
     PerformanceReviewFactory(engagement=kpi.engagement, kpi=kpi, trigger="kpi_red_streak")
 
-    opened = monitoring._open_review(
+    opened = reviews.open_review(
         PerformanceReview(engagement=kpi.engagement, kpi=kpi, trigger="kpi_red_streak")
     )
 

@@ -15,7 +15,7 @@ from engagements.tests.factories import (
     AssessmentFactory,
     CandidateFactory,
 )
-from vendors.tests.factories import UserFactory
+from outsourcing.tests.factories import UserFactory
 
 
 def factor(

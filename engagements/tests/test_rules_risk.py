@@ -6,7 +6,8 @@ import pytest
 import time_machine
 
 from engagements.models import ComplianceStatus, Risk
-from engagements.models.risk import compliance_status, heat_map_cell, risk_level
+from engagements.models.compliance import compliance_status
+from engagements.models.risk import heat_map_cell, risk_level
 from engagements.tests.factories import ComplianceItemFactory, EvidenceFactory, RiskFactory
 
 TODAY = datetime.date(2025, 5, 14)

@@ -8,29 +8,27 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from engagements.models import DataAccessGrant
 from engagements.tests.factories import DataAccessGrantFactory, EngagementFactory
+from engagements.tests.worlds import EngagementWorld, world_fixture
+from outsourcing.tests.factories import UserFactory
+from outsourcing.tests.roles import CHANGE, READ, ROLES, user_for
 from vendors.models import DataClassification
-from vendors.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 GRANTED = datetime.date(2026, 1, 5)
 
 
-class World:
-    """An engagement owned by `manager` (co-owned by `co_owner`): one active, one revoked grant."""
+class World(EngagementWorld):
+    """An engagement owned by `manager`: one active, one revoked grant."""
 
     def __init__(self, owner: Any) -> None:
-        self.co_owner = UserFactory(username="co-owner")
-        self.co_owner.groups.add(Group.objects.get_or_create(name="Manager")[0])
-        self.engagement = EngagementFactory(owner=owner, start_date=GRANTED)
-        self.engagement.co_owners.add(self.co_owner)
+        super().__init__(owner, start_date=GRANTED)
         self.grant = DataAccessGrantFactory(
             engagement=self.engagement,
             system="Zendesk",
@@ -55,49 +53,11 @@ class World:
         )
 
 
-@pytest.fixture
-def world(manager: Any) -> World:
-    return World(manager)
+world = world_fixture(World)
 
 
-ROLES = [
-    "anonymous",
-    "no_role",
-    "viewer",
-    "owner",
-    "co_owner",
-    "other_manager",
-    "evaluator_user",
-    "role_admin",
-    "superuser",
-]
-READ = {
-    "anonymous": 302,
-    "no_role": 403,
-    "viewer": 200,
-    "owner": 200,
-    "co_owner": 200,
-    "other_manager": 200,
-    "evaluator_user": 200,
-    "role_admin": 200,
-    "superuser": 200,
-}
-CHANGED = {**READ, "viewer": 403, "other_manager": 403, "evaluator_user": 403}
-CHANGED = {role: 302 if code == 200 else code for role, code in CHANGED.items()}
-
-
-def user_for(role: str, world: World, request: pytest.FixtureRequest) -> Any:
-    if role == "anonymous":
-        return None
-    if role == "no_role":
-        return UserFactory(username="no-role")
-    if role == "owner":
-        return request.getfixturevalue("manager")
-    if role == "co_owner":
-        return world.co_owner
-    if role == "superuser":
-        return request.getfixturevalue("admin_user")
-    return request.getfixturevalue(role)
+# A change done redirects back to the tab.
+CHANGED = {role: 302 if code == 200 else code for role, code in CHANGE.items()}
 
 
 def access_url(world: World) -> str:
@@ -129,7 +89,7 @@ def revoke_data(world: World, on: str) -> dict[str, str]:
 def test_the_access_tab_opens_for_every_reader(
     role: str, world: World, client_for: Callable[[Any], Any], request: Any
 ) -> None:
-    response = client_for(user_for(role, world, request)).get(access_url(world))
+    response = client_for(user_for(role, request, world)).get(access_url(world))
 
     assert response.status_code == READ[role]
     if role == "anonymous":
@@ -140,7 +100,7 @@ def test_the_access_tab_opens_for_every_reader(
 def test_granting_access_works_for_owners_and_admins_and_changes_nothing_for_others(
     role: str, world: World, client_for: Callable[[Any], Any], request: Any
 ) -> None:
-    user = user_for(role, world, request)
+    user = user_for(role, request, world)
     before = world.snapshot()
 
     response = client_for(user).post(access_url(world), grant_data())
@@ -159,7 +119,7 @@ def test_granting_access_works_for_owners_and_admins_and_changes_nothing_for_oth
 def test_revoking_works_for_owners_and_admins_and_changes_nothing_for_others(
     role: str, world: World, client_for: Callable[[Any], Any], request: Any
 ) -> None:
-    user = user_for(role, world, request)
+    user = user_for(role, request, world)
     before = world.snapshot()
 
     response = client_for(user).post(revoke_url(world), revoke_data(world, "2026-03-02"))

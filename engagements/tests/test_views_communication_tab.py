@@ -29,8 +29,9 @@ from engagements.tests.factories import (
     EscalationLevelFactory,
     MilestoneFactory,
 )
-from engagements.tests.roles import CHANGE, READ, ROLES, user_for
-from vendors.tests.factories import UserFactory
+from engagements.tests.worlds import EngagementWorld, world_fixture
+from outsourcing.tests.factories import UserFactory
+from outsourcing.tests.roles import CHANGE, READ, ROLES, user_for
 
 # Dated: CI runs these at awkward moments too (outsourcing/tests/clock.py).
 pytestmark = [pytest.mark.django_db, pytest.mark.dates]
@@ -48,11 +49,11 @@ def frozen_time() -> Iterator[None]:
 # --- the world every access test runs in ---------------------------------------
 
 
-class World:
+class World(EngagementWorld):
     """A live engagement owned by `manager`: a plan, one overdue and one recorded check-in."""
 
     def __init__(self, owner: Any) -> None:
-        self.engagement = EngagementFactory(owner=owner, title="Customer support")
+        super().__init__(owner, title="Customer support")
         self.plan = CommunicationPlanFactory(engagement=self.engagement)
         self.level = EscalationLevelFactory(plan=self.plan, level=1, who="Ana, account lead")
         self.overdue = CheckInFactory(
@@ -92,9 +93,7 @@ class World:
         }
 
 
-@pytest.fixture
-def world(manager: Any) -> World:
-    return World(manager)
+world = world_fixture(World)
 
 
 def url_of(route: str, world: World) -> str:
@@ -128,7 +127,7 @@ GET_ROUTES = {
 def test_each_page_opens_only_for_the_roles_allowed_to_see_it(
     route: str, role: str, world: World, client_for: Callable[[Any], Any], request: Any
 ) -> None:
-    client = client_for(user_for(role, world, request))
+    client = client_for(user_for(role, request, world))
 
     response = client.get(url_of(route, world))
 
@@ -214,7 +213,7 @@ POST_ROUTES = {
 def test_a_post_changes_things_only_for_the_roles_allowed_to(
     route: str, role: str, world: World, client_for: Callable[[Any], Any], request: Any
 ) -> None:
-    client = client_for(user_for(role, world, request))
+    client = client_for(user_for(role, request, world))
     payload = post_payload(route, world)
     before = world.snapshot()
 

@@ -22,8 +22,11 @@ from engagements.tests.factories import (
     EngagementFactory,
     EvidenceFactory,
 )
+from engagements.tests.worlds import EngagementWorld, world_fixture
+from outsourcing.tests.roles import CHANGE, READ, user_for, without
+from outsourcing.tests.roles import ROLES as ALL_ROLES
 from vendors.models import Vendor
-from vendors.tests.factories import UserFactory, VendorFactory
+from vendors.tests.factories import VendorFactory
 
 # Dated: CI runs these at awkward moments too (outsourcing/tests/clock.py).
 pytestmark = [pytest.mark.django_db, pytest.mark.dates]
@@ -31,11 +34,11 @@ pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 PDF = b"%PDF-1.7\n% a signed NDA\n"
 
 
-class World:
+class World(EngagementWorld):
     """An engagement owned by `manager` with an NDA on file and a DPA still missing."""
 
     def __init__(self, owner: Any) -> None:
-        self.engagement = EngagementFactory(owner=owner, vendor__legal_name="Alpha Services Ltd")
+        super().__init__(owner, vendor__legal_name="Alpha Services Ltd")
         self.nda = ComplianceRequirementFactory(name="Test NDA", required_by_default=True)
         self.dpa = ComplianceRequirementFactory(name="Test DPA", required_by_default=True)
         self.soc2 = ComplianceRequirementFactory(name="Test SOC 2 report")
@@ -54,46 +57,11 @@ class World:
         }
 
 
-@pytest.fixture
-def world(manager: Any) -> World:
-    return World(manager)
+world = world_fixture(World)
 
 
-ROLES = [
-    "anonymous",
-    "no_role",
-    "viewer",
-    "owner",
-    "other_manager",
-    "evaluator_user",
-    "role_admin",
-    "superuser",
-]
-
-
-def user_for(role: str, request: pytest.FixtureRequest) -> Any:
-    if role == "anonymous":
-        return None
-    if role == "no_role":
-        return UserFactory(username="no-role")
-    if role == "owner":
-        return request.getfixturevalue("manager")
-    if role == "superuser":
-        return request.getfixturevalue("admin_user")
-    return request.getfixturevalue(role)
-
-
-READ = {
-    "anonymous": 302,
-    "no_role": 403,
-    "viewer": 200,
-    "owner": 200,
-    "other_manager": 200,
-    "evaluator_user": 200,
-    "role_admin": 200,
-    "superuser": 200,
-}
-CHANGE = {**READ, "viewer": 403, "other_manager": 403, "evaluator_user": 403}
+# Compliance is tried without a co-owner.
+ROLES = without(ALL_ROLES, "co_owner")
 
 
 def url_of(route: str, world: World) -> str:

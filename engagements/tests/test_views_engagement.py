@@ -14,28 +14,13 @@ from django.urls import reverse
 
 from engagements.models import Engagement
 from engagements.tests.factories import ContractFactory, EngagementFactory, MilestoneFactory
-from vendors.tests.factories import UserFactory
+from outsourcing.tests.factories import UserFactory
+from outsourcing.tests.roles import READ, renamed, user_for, without
 
 pytestmark = pytest.mark.django_db
 
-ROLES = {
-    "anonymous": 302,
-    "no_role": 403,
-    "viewer": 200,
-    "owner": 200,
-    "other_manager": 200,
-    "evaluator_user": 200,
-    "role_admin": 200,
-    "admin_user": 200,
-}
-
-
-def user_for(role: str, request: pytest.FixtureRequest) -> Any:
-    if role == "anonymous":
-        return None
-    if role == "no_role":
-        return UserFactory(username="no-role")
-    return request.getfixturevalue("manager" if role == "owner" else role)
+# Every role reads engagements; no co-owner here, the superuser goes by its fixture.
+ROLES = renamed(without(READ, "co_owner"), superuser="admin_user")
 
 
 @pytest.mark.parametrize("role", ROLES)

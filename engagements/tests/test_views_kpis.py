@@ -22,7 +22,8 @@ from engagements.tests.factories import (
     MeasurementFactory,
     ScorecardFactory,
 )
-from engagements.tests.roles import CHANGE, READ, ROLES, user_for
+from engagements.tests.worlds import EngagementWorld, world_fixture
+from outsourcing.tests.roles import CHANGE, READ, ROLES, user_for
 
 pytestmark = pytest.mark.django_db
 
@@ -35,11 +36,11 @@ def _frozen_today() -> Any:
         yield
 
 
-class World:
+class World(EngagementWorld):
     """An engagement owned by `manager` with two KPIs, values, rollups and one template."""
 
     def __init__(self, owner: Any) -> None:
-        self.engagement = EngagementFactory(owner=owner, title="Helpdesk for Acme")
+        super().__init__(owner, title="Helpdesk for Acme")
         self.kpi = KpiFactory(engagement=self.engagement, name="First-call resolution")
         self.hours = KpiFactory(
             engagement=self.engagement, name="Response time", lower_is_better=True
@@ -60,9 +61,7 @@ class World:
         }
 
 
-@pytest.fixture
-def world(manager: Any) -> World:
-    return World(manager)
+world = world_fixture(World)
 
 
 def url_of(route: str, world: World) -> str:
@@ -95,7 +94,7 @@ GET_ROUTES = {
 def test_each_page_opens_only_for_the_roles_allowed_to_see_it(
     route: str, role: str, world: World, client_for: Callable[[Any], Any], request: Any
 ) -> None:
-    client = client_for(user_for(role, world, request))
+    client = client_for(user_for(role, request, world))
 
     response = client.get(url_of(route, world))
 
@@ -152,7 +151,7 @@ POST_ROUTES = {
 def test_a_post_changes_things_only_for_the_roles_allowed_to(
     route: str, role: str, world: World, client_for: Callable[[Any], Any], request: Any
 ) -> None:
-    client = client_for(user_for(role, world, request))
+    client = client_for(user_for(role, request, world))
     payload = post_payload(route, world)
     before = world.snapshot()
 

@@ -12,10 +12,11 @@ import time_machine
 from django.urls import reverse
 
 from engagements.models import KpiRollup, Measurement
+from engagements.selectors.history import kpi_history
 from engagements.services.monitoring import rollup_kpis
 from engagements.tests.factories import EngagementFactory, KpiFactory, MeasurementFactory
-from engagements.tests.roles import CHANGE, ROLES, user_for
-from engagements.views.history import kpi_history
+from engagements.tests.worlds import EngagementWorld, world_fixture
+from outsourcing.tests.roles import CHANGE, ROLES, user_for
 
 pytestmark = pytest.mark.django_db
 
@@ -27,9 +28,9 @@ def at(day: datetime.date, hour: int = 3) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(hour), tzinfo=datetime.UTC)
 
 
-class World:
+class World(EngagementWorld):
     def __init__(self, owner: Any) -> None:
-        self.engagement = EngagementFactory(owner=owner, title="Customer support")
+        super().__init__(owner, title="Customer support")
         self.kpi = KpiFactory(engagement=self.engagement, name="Uptime", unit="%")
         self.measurement = MeasurementFactory(
             kpi=self.kpi, measured_on=datetime.date(2025, 1, 10), value=D("96")
@@ -47,9 +48,7 @@ class World:
         )
 
 
-@pytest.fixture
-def world(manager: Any) -> World:
-    return World(manager)
+world = world_fixture(World)
 
 
 EDIT = {"measured_on": "2025-01-10", "value": "97.5", "note": "Corrected from the vendor report"}
@@ -61,7 +60,7 @@ ROUTES = ("measurement_update", "measurement_delete")
 def test_the_edit_and_delete_pages_open_only_for_those_who_may_change(
     route: str, role: str, world: World, client_for: Callable[[Any], Any], request: Any
 ) -> None:
-    response = client_for(user_for(role, world, request)).get(world.url(route))
+    response = client_for(user_for(role, request, world)).get(world.url(route))
 
     assert response.status_code == CHANGE[role]
 
@@ -71,7 +70,7 @@ def test_the_edit_and_delete_pages_open_only_for_those_who_may_change(
 def test_a_post_changes_the_value_only_for_those_who_may(
     route: str, role: str, world: World, client_for: Callable[[Any], Any], request: Any
 ) -> None:
-    client = client_for(user_for(role, world, request))
+    client = client_for(user_for(role, request, world))
     before = world.snapshot()
 
     response = client.post(world.url(route), EDIT)

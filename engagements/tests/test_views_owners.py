@@ -12,42 +12,18 @@ from django.urls import reverse
 
 from conftest import user_with_role
 from engagements.models import Engagement
+from engagements.selectors.history import engagement_history
 from engagements.tests.factories import EngagementFactory, KpiFactory
-from engagements.tests.roles import CHANGE, READ, ROLES, user_for
-from engagements.views.history import engagement_history
+from engagements.tests.worlds import OwnersWorld, world_fixture
+from outsourcing.tests.roles import CHANGE, READ, ROLES, user_for
 
 pytestmark = pytest.mark.django_db
 
 
-class World:
-    """An engagement owned by `manager`, co-owned by Sam; Dana is a manager who may join."""
-
-    def __init__(self, owner: Any) -> None:
-        self.engagement = EngagementFactory(owner=owner, title="Customer support")
-        self.sam = user_with_role("Manager", "sam")
-        self.sam.first_name, self.sam.last_name = "Sam", "Lee"
-        self.sam.save()
-        self.dana = user_with_role("Manager", "dana")
-        self.dana.first_name, self.dana.last_name = "Dana", "Reyes"
-        self.dana.save()
-        self.engagement.co_owners.add(self.sam)
-        self.url = reverse("engagements:engagement_owners", args=[self.engagement.pk])
-
-    def snapshot(self) -> tuple[Any, ...]:
-        engagement = Engagement.objects.get(pk=self.engagement.pk)
-        return (
-            engagement.owner_id,
-            sorted(engagement.co_owners.values_list("pk", flat=True)),
-            Engagement.history.filter(id=engagement.pk).count(),
-        )
+world = world_fixture(OwnersWorld)
 
 
-@pytest.fixture
-def world(manager: Any) -> World:
-    return World(manager)
-
-
-def payload(action: str, world: World) -> dict[str, Any]:
+def payload(action: str, world: OwnersWorld) -> dict[str, Any]:
     if action == "add":
         return {"action": "add", "user": world.dana.pk}
     if action == "remove":
@@ -63,9 +39,9 @@ POSTS = {"add": MANAGE, "remove": MANAGE, "transfer": TRANSFER}
 
 @pytest.mark.parametrize("role", ROLES)
 def test_everyone_with_a_role_reads_the_owners(
-    role: str, world: World, client_for: Callable[[Any], Any], request: Any
+    role: str, world: OwnersWorld, client_for: Callable[[Any], Any], request: Any
 ) -> None:
-    response = client_for(user_for(role, world, request)).get(world.url)
+    response = client_for(user_for(role, request, world)).get(world.url)
 
     assert response.status_code == READ[role]
     if response.status_code == 200:
@@ -79,9 +55,9 @@ def test_everyone_with_a_role_reads_the_owners(
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("action", POSTS)
 def test_a_post_changes_owners_only_for_the_roles_allowed_to(
-    action: str, role: str, world: World, client_for: Callable[[Any], Any], request: Any
+    action: str, role: str, world: OwnersWorld, client_for: Callable[[Any], Any], request: Any
 ) -> None:
-    client = client_for(user_for(role, world, request))
+    client = client_for(user_for(role, request, world))
     before = world.snapshot()
 
     response = client.post(world.url, payload(action, world))
@@ -95,7 +71,7 @@ def test_a_post_changes_owners_only_for_the_roles_allowed_to(
 
 
 def test_the_owner_adds_a_co_owner_who_then_may_change_the_engagement(
-    world: World, manager: Any, client_for: Callable[[Any], Any]
+    world: OwnersWorld, manager: Any, client_for: Callable[[Any], Any]
 ) -> None:
     response = client_for(manager).post(world.url, payload("add", world), follow=True)
 
@@ -107,7 +83,7 @@ def test_the_owner_adds_a_co_owner_who_then_may_change_the_engagement(
 
 
 def test_a_removed_co_owner_loses_the_right_to_change(
-    world: World, manager: Any, client_for: Callable[[Any], Any]
+    world: OwnersWorld, manager: Any, client_for: Callable[[Any], Any]
 ) -> None:
     kpi = KpiFactory(engagement=world.engagement, name="Uptime")
     edit = reverse("engagements:kpi_update", args=[world.engagement.pk, kpi.pk])
@@ -124,7 +100,7 @@ def test_a_removed_co_owner_loses_the_right_to_change(
 
 
 def test_a_viewer_cannot_be_made_a_co_owner(
-    world: World, manager: Any, viewer: Any, client_for: Callable[[Any], Any]
+    world: OwnersWorld, manager: Any, viewer: Any, client_for: Callable[[Any], Any]
 ) -> None:
     before = world.snapshot()
 
@@ -140,7 +116,7 @@ def test_a_viewer_cannot_be_made_a_co_owner(
 
 
 def test_an_inactive_manager_cannot_be_made_a_co_owner(
-    world: World, manager: Any, client_for: Callable[[Any], Any]
+    world: OwnersWorld, manager: Any, client_for: Callable[[Any], Any]
 ) -> None:
     world.dana.is_active = False
     world.dana.save()
@@ -155,7 +131,7 @@ def test_an_inactive_manager_cannot_be_made_a_co_owner(
 
 @pytest.mark.parametrize("who", ["owner", "co_owner"])
 def test_the_owner_and_a_co_owner_cannot_be_added_again(
-    who: str, world: World, manager: Any, role_admin: Any, client_for: Callable[[Any], Any]
+    who: str, world: OwnersWorld, manager: Any, role_admin: Any, client_for: Callable[[Any], Any]
 ) -> None:
     person = manager if who == "owner" else world.sam
     before = world.snapshot()
@@ -167,7 +143,7 @@ def test_the_owner_and_a_co_owner_cannot_be_added_again(
     assert world.snapshot() == before
 
 
-def test_the_add_box_says_so_when_nobody_is_left_to_add(world: World, client: Any) -> None:
+def test_the_add_box_says_so_when_nobody_is_left_to_add(world: OwnersWorld, client: Any) -> None:
     client.force_login(world.engagement.owner)
     page = client.get(world.url).content.decode()
     assert "Dana Reyes" in page and "nobody is left to add" not in page
@@ -180,7 +156,7 @@ def test_the_add_box_says_so_when_nobody_is_left_to_add(world: World, client: An
 
 
 def test_removing_someone_who_is_not_a_co_owner_changes_nothing(
-    world: World, manager: Any, client_for: Callable[[Any], Any]
+    world: OwnersWorld, manager: Any, client_for: Callable[[Any], Any]
 ) -> None:
     before = world.snapshot()
 
@@ -192,7 +168,7 @@ def test_removing_someone_who_is_not_a_co_owner_changes_nothing(
 
 
 def test_an_unknown_action_changes_nothing(
-    world: World, manager: Any, client_for: Callable[[Any], Any]
+    world: OwnersWorld, manager: Any, client_for: Callable[[Any], Any]
 ) -> None:
     before = world.snapshot()
 
@@ -204,7 +180,7 @@ def test_an_unknown_action_changes_nothing(
 
 
 def test_an_admin_hands_over_and_keeps_the_old_owner_as_co_owner(
-    world: World, manager: Any, role_admin: Any, client_for: Callable[[Any], Any]
+    world: OwnersWorld, manager: Any, role_admin: Any, client_for: Callable[[Any], Any]
 ) -> None:
     response = client_for(role_admin).post(world.url, payload("transfer", world), follow=True)
 
@@ -216,7 +192,7 @@ def test_an_admin_hands_over_and_keeps_the_old_owner_as_co_owner(
 
 
 def test_a_hand_over_without_the_tickbox_drops_the_old_owner(
-    world: World, manager: Any, role_admin: Any, client_for: Callable[[Any], Any]
+    world: OwnersWorld, manager: Any, role_admin: Any, client_for: Callable[[Any], Any]
 ) -> None:
     kpi = KpiFactory(engagement=world.engagement)
     edit = reverse("engagements:kpi_update", args=[world.engagement.pk, kpi.pk])
@@ -230,7 +206,7 @@ def test_a_hand_over_without_the_tickbox_drops_the_old_owner(
 
 
 def test_handing_over_to_a_co_owner_makes_them_owner_only(
-    world: World, manager: Any, role_admin: Any, client_for: Callable[[Any], Any]
+    world: OwnersWorld, manager: Any, role_admin: Any, client_for: Callable[[Any], Any]
 ) -> None:
     client_for(role_admin).post(
         world.url, {"action": "transfer", "owner": world.sam.pk, "keep_previous": "on"}
@@ -242,7 +218,7 @@ def test_handing_over_to_a_co_owner_makes_them_owner_only(
 
 
 def test_the_engagement_cannot_be_handed_to_its_owner_or_a_viewer(
-    world: World, manager: Any, viewer: Any, role_admin: Any, client_for: Callable[[Any], Any]
+    world: OwnersWorld, manager: Any, viewer: Any, role_admin: Any, client_for: Callable[[Any], Any]
 ) -> None:
     before = world.snapshot()
     client = client_for(role_admin)
@@ -255,7 +231,7 @@ def test_the_engagement_cannot_be_handed_to_its_owner_or_a_viewer(
 
 
 def test_co_owner_changes_show_in_the_engagement_history(
-    world: World, manager: Any, role_admin: Any, client_for: Callable[[Any], Any]
+    world: OwnersWorld, manager: Any, role_admin: Any, client_for: Callable[[Any], Any]
 ) -> None:
     client_for(manager).post(world.url, payload("add", world))
     client_for(manager).post(world.url, payload("remove", world))
@@ -273,7 +249,7 @@ def test_co_owner_changes_show_in_the_engagement_history(
 
 
 def test_a_hand_over_is_one_history_entry_with_owner_and_co_owners(
-    world: World, manager: Any, role_admin: Any, client_for: Callable[[Any], Any]
+    world: OwnersWorld, manager: Any, role_admin: Any, client_for: Callable[[Any], Any]
 ) -> None:
     manager.first_name, manager.last_name = "Max", "Ward"
     manager.save()
@@ -291,7 +267,7 @@ def test_a_hand_over_is_one_history_entry_with_owner_and_co_owners(
 
 
 def test_the_overview_offers_manage_only_to_those_who_may(
-    world: World, manager: Any, client_for: Callable[[Any], Any]
+    world: OwnersWorld, manager: Any, client_for: Callable[[Any], Any]
 ) -> None:
     overview = world.engagement.get_absolute_url()
 

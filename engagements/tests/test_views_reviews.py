@@ -14,13 +14,13 @@ from django.urls import NoReverseMatch, reverse
 
 from engagements.models import Engagement, PerformanceReview
 from engagements.tests.factories import (
-    EngagementFactory,
     KpiFactory,
     PerformanceReviewFactory,
     ScorecardFactory,
 )
-from engagements.tests.roles import CHANGE, READ, ROLES, user_for
-from vendors.tests.factories import UserFactory
+from engagements.tests.worlds import EngagementWorld, world_fixture
+from outsourcing.tests.factories import UserFactory
+from outsourcing.tests.roles import CHANGE, READ, ROLES, user_for
 
 pytestmark = pytest.mark.django_db
 
@@ -33,11 +33,11 @@ def frozen_time() -> Iterator[None]:
         yield
 
 
-class World:
+class World(EngagementWorld):
     """A live engagement owned by `manager` with one open review from a red KPI."""
 
     def __init__(self, owner: Any) -> None:
-        self.engagement = EngagementFactory(owner=owner, title="Customer support")
+        super().__init__(owner, title="Customer support")
         self.kpi = KpiFactory(engagement=self.engagement, name="First-contact resolution")
         self.review = PerformanceReviewFactory(
             engagement=self.engagement,
@@ -54,9 +54,7 @@ class World:
         )
 
 
-@pytest.fixture
-def world(manager: Any) -> World:
-    return World(manager)
+world = world_fixture(World)
 
 
 def url_of(route: str, world: World) -> str:
@@ -81,7 +79,7 @@ PAYLOADS = {
 def test_each_page_opens_only_for_the_roles_allowed_to_see_it(
     route: str, role: str, world: World, client_for: Callable[[Any], Any], request: Any
 ) -> None:
-    client = client_for(user_for(role, world, request))
+    client = client_for(user_for(role, request, world))
 
     response = client.get(url_of(route, world))
 
@@ -95,7 +93,7 @@ def test_each_page_opens_only_for_the_roles_allowed_to_see_it(
 def test_a_post_changes_things_only_for_the_roles_allowed_to(
     route: str, role: str, world: World, client_for: Callable[[Any], Any], request: Any
 ) -> None:
-    client = client_for(user_for(role, world, request))
+    client = client_for(user_for(role, request, world))
     before = world.snapshot()
 
     response = client.post(url_of(route, world), PAYLOADS[route])

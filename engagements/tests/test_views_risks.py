@@ -10,29 +10,27 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from engagements.models import Engagement, Risk
 from engagements.tests.factories import EngagementFactory, RiskFactory
+from engagements.tests.worlds import EngagementWorld, world_fixture
 from engagements.views.risk import spreadsheet_safe
-from vendors.tests.factories import UserFactory
+from outsourcing.tests.factories import UserFactory
+from outsourcing.tests.roles import CHANGE, READ, ROLES, user_for
 
 pytestmark = pytest.mark.django_db
 
 TODAY = datetime.date(2026, 3, 10)
 
 
-class World:
-    """An active engagement owned by `manager`, co-owned by `co_owner`, with two risks."""
+class World(EngagementWorld):
+    """An active engagement owned by `manager`, with two risks."""
 
     def __init__(self, owner: Any) -> None:
-        self.co_owner = UserFactory(username="co-owner")
-        self.co_owner.groups.add(Group.objects.get_or_create(name="Manager")[0])
-        self.engagement = EngagementFactory(owner=owner, title="IT support 24/7")
-        self.engagement.co_owners.add(self.co_owner)
+        super().__init__(owner, title="IT support 24/7")
         self.risk = RiskFactory(
             engagement=self.engagement,
             title="Admin passwords shared by email",
@@ -57,48 +55,7 @@ class World:
         )
 
 
-@pytest.fixture
-def world(manager: Any) -> World:
-    return World(manager)
-
-
-ROLES = [
-    "anonymous",
-    "no_role",
-    "viewer",
-    "owner",
-    "co_owner",
-    "other_manager",
-    "evaluator_user",
-    "role_admin",
-    "superuser",
-]
-READ = {
-    "anonymous": 302,
-    "no_role": 403,
-    "viewer": 200,
-    "owner": 200,
-    "co_owner": 200,
-    "other_manager": 200,
-    "evaluator_user": 200,
-    "role_admin": 200,
-    "superuser": 200,
-}
-CHANGE = {**READ, "viewer": 403, "other_manager": 403, "evaluator_user": 403}
-
-
-def user_for(role: str, world: World, request: pytest.FixtureRequest) -> Any:
-    if role == "anonymous":
-        return None
-    if role == "no_role":
-        return UserFactory(username="no-role")
-    if role == "owner":
-        return request.getfixturevalue("manager")
-    if role == "co_owner":
-        return world.co_owner
-    if role == "superuser":
-        return request.getfixturevalue("admin_user")
-    return request.getfixturevalue(role)
+world = world_fixture(World)
 
 
 def url_of(route: str, world: World) -> str:
@@ -129,7 +86,7 @@ GET_ROUTES = {
 def test_each_risk_page_opens_only_for_the_roles_allowed_to_see_it(
     route: str, role: str, world: World, client_for: Callable[[Any], Any], request: Any
 ) -> None:
-    client = client_for(user_for(role, world, request))
+    client = client_for(user_for(role, request, world))
 
     response = client.get(url_of(route, world))
 
@@ -173,7 +130,7 @@ def test_each_risk_action_works_for_owners_and_admins_and_changes_nothing_for_ot
     client_for: Callable[[Any], Any],
     request: Any,
 ) -> None:
-    client = client_for(user_for(role, world, request))
+    client = client_for(user_for(role, request, world))
     before = world.snapshot()
 
     response = client.post(url_of(route, world), post_data(route, world, manager))

@@ -38,8 +38,12 @@ from engagements.tests.factories import (
     ScoreFactory,
     SelectionFactory,
 )
+from engagements.tests.worlds import SelectionWorld, world_fixture
+from outsourcing.tests import roles
+from outsourcing.tests.factories import UserFactory
+from outsourcing.tests.roles import user_for, without
 from vendors.models import Vendor
-from vendors.tests.factories import UserFactory, VendorFactory
+from vendors.tests.factories import VendorFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -49,24 +53,13 @@ PDF = b"%PDF-1.7\n% a proposal\n"
 # --- the world every access test runs in ---------------------------------------
 
 
-class World:
-    """A selection owned by `manager`: two proposals, two criteria, one attachment."""
+class World(SelectionWorld):
+    """The selection being evaluated, with an attachment and one more vendor to shortlist."""
 
     def __init__(self, owner: Any) -> None:
-        self.selection = SelectionFactory(
-            candidate__owner=owner, status=Selection.Status.EVALUATING
-        )
-        self.proposals = [
-            ProposalFactory(selection=self.selection, vendor__legal_name="Alpha Services Ltd"),
-            ProposalFactory(selection=self.selection, vendor__legal_name="Beta Partners LLP"),
-        ]
-        self.criteria = [
-            CriterionFactory(selection=self.selection, name="Experience", weight=Decimal("60")),
-            CriterionFactory(selection=self.selection, name="Price", weight=Decimal("40")),
-        ]
+        super().__init__(owner)
         self.attachment = ProposalAttachmentFactory(proposal=self.proposals[0])
         self.new_vendor = VendorFactory(legal_name="Gamma Outsourcing Inc.")
-        self.approved_candidate = CandidateFactory(approved=True, owner=owner)
 
     def snapshot(self) -> dict[str, Any]:
         """Everything a forbidden request might have changed."""
@@ -84,60 +77,16 @@ class World:
         }
 
 
-@pytest.fixture
-def world(manager: Any) -> World:
-    return World(manager)
+world = world_fixture(World)
 
 
-ROLES = [
-    "anonymous",
-    "no_role",
-    "viewer",
-    "owner",
-    "other_manager",
-    "invited_evaluator",
-    "uninvited_evaluator",
-    "role_admin",
-    "superuser",
-]
-
-
-def user_for(role: str, world: World, request: pytest.FixtureRequest) -> Any:
-    if role == "anonymous":
-        return None
-    if role == "no_role":
-        return UserFactory(username="no-role")
-    if role == "owner":
-        return request.getfixturevalue("manager")
-    if role == "superuser":
-        return request.getfixturevalue("admin_user")
-    if role in ("invited_evaluator", "uninvited_evaluator"):
-        user = request.getfixturevalue("evaluator_user")
-        if role == "invited_evaluator":
-            EvaluatorFactory(selection=world.selection, user=user)
-        return user
-    return request.getfixturevalue(role)
-
+# The evaluator comes in two: invited to the world's selection, and not; no co-owner here.
+EVALUATORS = ["invited_evaluator", "uninvited_evaluator"]
+ROLES = [*without(roles.ROLES, "co_owner", "evaluator_user"), *EVALUATORS]
 
 # Expected status of a GET by role.
-READ = {
-    "anonymous": 302,
-    "no_role": 403,
-    "viewer": 200,
-    "owner": 200,
-    "other_manager": 200,
-    "invited_evaluator": 200,
-    "uninvited_evaluator": 200,
-    "role_admin": 200,
-    "superuser": 200,
-}
-CHANGE = {
-    **READ,
-    "viewer": 403,
-    "other_manager": 403,
-    "invited_evaluator": 403,
-    "uninvited_evaluator": 403,
-}
+READ = {**roles.READ, **dict.fromkeys(EVALUATORS, 200)}
+CHANGE = {**roles.CHANGE, **dict.fromkeys(EVALUATORS, 403)}
 CREATE = {**CHANGE, "other_manager": 200}
 SCORE = {role: 403 for role in READ} | {"anonymous": 302, "invited_evaluator": 200}
 
@@ -183,7 +132,7 @@ GET_ROUTES = {
 def test_each_page_opens_only_for_the_roles_allowed_to_see_it(
     route: str, role: str, world: World, client_for: Callable[[Any], Any], request: Any
 ) -> None:
-    client = client_for(user_for(role, world, request))
+    client = client_for(user_for(role, request, world))
 
     response = client.get(url_of(route, world))
 
@@ -267,7 +216,7 @@ POST_ROUTES = {
 def test_a_post_changes_things_only_for_the_roles_allowed_to(
     route: str, role: str, world: World, client_for: Callable[[Any], Any], request: Any
 ) -> None:
-    client = client_for(user_for(role, world, request))
+    client = client_for(user_for(role, request, world))
     payload = post_payload(route, world)
     before = world.snapshot()
 

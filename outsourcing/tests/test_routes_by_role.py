@@ -399,13 +399,20 @@ class Route:
     kwargs: tuple[str, ...]
 
 
-def walk(patterns: list[Any], namespace: str = "", prefix: str = "") -> Iterator[Route]:
+def walk(
+    patterns: list[Any], namespace: str = "", prefix: str = "", outer: tuple[str, ...] = ()
+) -> Iterator[Route]:
+    """Every named route, with the keyword arguments of its whole path (an include()'s
+    prefix, such as engagements/<int:pk>/, names some of them)."""
     for entry in patterns:
         if isinstance(entry, URLResolver):
             inner = ":".join(filter(None, [namespace, entry.namespace or ""]))
             if (entry.namespace or "") in EXCLUDED_NAMESPACES:
                 continue
-            yield from walk(entry.url_patterns, inner, prefix + str(entry.pattern))
+            prefix_kwargs = tuple(getattr(entry.pattern, "converters", {}))
+            yield from walk(
+                entry.url_patterns, inner, prefix + str(entry.pattern), outer + prefix_kwargs
+            )
         elif isinstance(entry, URLPattern):
             pattern = prefix + str(entry.pattern)
             if pattern.startswith(settings.STATIC_URL.lstrip("/")):
@@ -413,7 +420,7 @@ def walk(patterns: list[Any], namespace: str = "", prefix: str = "") -> Iterator
             if entry.name is None:
                 raise AssertionError(f"name the URL pattern {pattern!r} so POLICY can cover it")
             name = f"{namespace}:{entry.name}" if namespace else entry.name
-            converters = tuple(getattr(entry.pattern, "converters", {}))
+            converters = outer + tuple(getattr(entry.pattern, "converters", {}))
             yield Route(name=name, pattern=pattern, kwargs=converters)
 
 

@@ -15,15 +15,28 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
-from vendors.tests.factories import PASSWORD, UserFactory
+from outsourcing.tests.factories import PASSWORD, UserFactory
 
 BASE_DIR = Path(settings.BASE_DIR)
 LOGIN_URL = "/accounts/login/"
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
-    "base-uri 'self'; object-src 'none'"
-)
+CSP = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "frame-ancestors": "'none'",
+    "form-action": "'self'",
+    "base-uri": "'self'",
+    "object-src": "'none'",
+}
+
+
+def directives(header: str) -> dict[str, str]:
+    """The policy's directives and their sources (their order in the header does not matter)."""
+    parts = (part.strip().split(" ", 1) for part in header.split(";") if part.strip())
+    return {name: sources for name, sources in parts}
 
 
 def run_in_production(*command: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -82,7 +95,7 @@ def test_pages_carry_the_content_security_policy_and_browser_protections(client:
     response = client.get(LOGIN_URL)
 
     assert response.status_code == 200
-    assert response["Content-Security-Policy"] == CSP
+    assert directives(response["Content-Security-Policy"]) == CSP
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
     assert response["X-Frame-Options"] == "DENY"
@@ -96,7 +109,7 @@ def test_signed_in_pages_carry_the_policy_too(client: Client, manager: Any) -> N
     response = client.get("/dashboard/")
 
     assert response.status_code == 200
-    assert response["Content-Security-Policy"] == CSP
+    assert directives(response["Content-Security-Policy"]) == CSP
 
 
 # What the Content-Security-Policy would block in a page: an inline <script> (one

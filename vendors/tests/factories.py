@@ -1,17 +1,14 @@
-"""Factories for the vendor registry and the users every app needs."""
+"""Factories for the vendor registry."""
 
 from __future__ import annotations
 
 import datetime
-import functools
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any
 
 import factory
-from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import User
-from factory.django import DjangoModelFactory
 
+from outsourcing.tests.factories import ModelFactory, UserFactory
 from vendors.models import (
     BusinessFunction,
     Certification,
@@ -26,42 +23,6 @@ from vendors.models import (
     VendorTierChange,
     suggest_tier,
 )
-
-T = TypeVar("T")
-
-
-class ModelFactory(DjangoModelFactory[T]):
-    """DjangoModelFactory that tells mypy `SomeFactory()` returns the model instance."""
-
-    class Meta:
-        abstract = True
-
-    if TYPE_CHECKING:
-        # Calling a factory returns the model, not the factory; mypy wants __new__ to
-        # return the class itself, hence the ignore.
-        def __new__(cls, *args: Any, **kwargs: Any) -> T:  # type: ignore[misc]
-            ...
-
-
-# Every factory user signs in with this password.
-PASSWORD = "correct horse battery staple"
-
-
-@functools.cache
-def _password_hash() -> str:
-    # Hashing is deliberately slow; hash once per test run, not once per user.
-    return make_password(PASSWORD)
-
-
-class UserFactory(ModelFactory[User]):
-    class Meta:
-        model = User
-
-    username = factory.Sequence(lambda n: f"user{n}")
-    email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
-    first_name = factory.Faker("first_name")
-    last_name = factory.Faker("last_name")
-    password = factory.LazyFunction(_password_hash)
 
 
 class ServiceCategoryFactory(ModelFactory[ServiceCategory]):

@@ -14,6 +14,7 @@ import factory
 import pytest
 from django.db import IntegrityError, transaction
 
+from outsourcing.tests import factories as shared
 from vendors.models import Contact
 from vendors.tests import factories as f
 
@@ -155,12 +156,14 @@ def test_a_sub_processor_is_listed_once_per_vendor():
     f.SubProcessorFactory(name=first.name)  # the same company under another vendor
 
 
+# The vendor registry's factories and the shared ones they build on (UserFactory).
 ALL_FACTORIES = [
     value
-    for value in vars(f).values()
+    for module in (shared, f)
+    for value in vars(module).values()
     if isinstance(value, type)
     and issubclass(value, factory.django.DjangoModelFactory)
-    and value.__module__ == f.__name__
+    and value.__module__ == module.__name__
     and not value._meta.abstract
 ]
 

@@ -22,6 +22,7 @@ from django.utils.datastructures import MultiValueDict
 from hypothesis import given
 from hypothesis import strategies as st
 
+from outsourcing.models import Currency
 from outsourcing.tests.hostile import (
     XSS_PROBES,
     assert_escaped,
@@ -39,7 +40,6 @@ from outsourcing.tests.hostile import (
 from vendors.models import (
     Certification,
     Contact,
-    Currency,
     DataClassification,
     Vendor,
     VendorStatusChange,

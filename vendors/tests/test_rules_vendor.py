@@ -7,8 +7,9 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
+from outsourcing.tests.factories import UserFactory
 from vendors.models import DataClassification, Vendor, VendorStatusChange, suggest_tier
-from vendors.tests.factories import UserFactory, VendorFactory
+from vendors.tests.factories import VendorFactory
 
 CHANGED_AT = datetime.datetime(2025, 4, 2, 14, 0, tzinfo=datetime.UTC)
 Tier = Vendor.Tier

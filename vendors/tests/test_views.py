@@ -17,6 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from engagements.tests.factories import EngagementFactory, ProposalFactory
+from outsourcing.tests.factories import UserFactory
+from outsourcing.tests.roles import user_for
 from vendors.models import (
     Certification,
     Contact,
@@ -31,7 +33,6 @@ from vendors.tests.factories import (
     ContactFactory,
     ServiceCategoryFactory,
     TagFactory,
-    UserFactory,
     VendorFactory,
     VendorStatusChangeFactory,
     VendorTierChangeFactory,
@@ -149,26 +150,14 @@ def registry(manager: Any) -> Registry:
     return Registry(vendor, ContactFactory(vendor=vendor), certification)
 
 
-FIXTURE_OF = {
-    "viewer": "viewer",
-    "evaluator": "evaluator_user",
-    "owner": "manager",
-    "other manager": "other_manager",
-    "role admin": "role_admin",
-    "superuser": "admin_user",
-}
-
-
 @pytest.fixture
 def person(request: pytest.FixtureRequest, db: None) -> Callable[[str], Any]:
-    """person("viewer") is the user playing that role; only the one asked for is created."""
+    """person("viewer") is the user playing that role (outsourcing/tests/roles.py, in
+    words: "no role", "other manager"); only the one asked for is created."""
 
     def play(who: str) -> Any:
-        if who == "anonymous":
-            return None
-        if who == "no role":
-            return UserFactory(username="no-role")
-        return request.getfixturevalue(FIXTURE_OF[who])
+        role = "evaluator_user" if who == "evaluator" else who.replace(" ", "_")
+        return user_for(role, request)
 
     return play
 

@@ -1,6 +1,6 @@
 """The shared SVG building blocks escape user text and say why a chart is empty."""
 
-from engagements.charts.svg import document, empty, fmt, text
+from outsourcing.svg import document, empty, fmt, text
 
 
 def test_user_text_is_escaped_inside_the_svg() -> None:

@@ -1,0 +1,36 @@
+"""The shared form fields: decimals that never turn hostile input into a 500."""
+
+from decimal import Decimal
+
+import pytest
+from django import forms
+
+from engagements.forms.sourcing import CriterionForm
+from engagements.models import Criterion
+from outsourcing.forms import FiniteDecimalField
+
+
+@pytest.mark.parametrize("typed", ["sNaN", "NaN", "-Infinity", "inf"])
+def test_a_decimal_refuses_nan_and_infinity_with_the_usual_message(typed: str) -> None:
+    field = FiniteDecimalField(required=False)
+
+    with pytest.raises(forms.ValidationError) as refused:
+        field.clean(typed)
+
+    assert refused.value.messages == ["Enter a number."]
+
+
+def test_a_decimal_reads_an_ordinary_number() -> None:
+    assert FiniteDecimalField().clean("12.50") == Decimal("12.50")
+
+
+def test_an_edit_form_sees_a_signalling_nan_as_a_change_instead_of_crashing() -> None:
+    # Django's own DecimalField compares Decimal("sNaN") with the initial value, which raises.
+    form = CriterionForm(
+        data={"name": "Price", "category": "price", "weight": "sNaN", "order": "1"},
+        instance=Criterion(name="Price", category="price", weight=Decimal("30"), order=1),
+    )
+
+    assert "weight" in form.changed_data
+    assert not form.is_valid()
+    assert form.errors["weight"] == ["Enter a number."]
