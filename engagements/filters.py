@@ -17,11 +17,13 @@ from outsourcing.lists import ListFilter
 from vendors.models import BusinessFunction, Vendor
 
 
-def _search(placeholder: str, label: str = "Search") -> django_filters.CharFilter:
+def _search(
+    placeholder: str, label: str = "Search", max_length: int = 100
+) -> django_filters.CharFilter:
     return django_filters.CharFilter(
         label=label,
         method="search",
-        max_length=200,
+        max_length=max_length,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": placeholder}),
     )
 
@@ -83,7 +85,7 @@ class CandidateFilter(ListFilter):
     sorts = _candidate_sorts()
     default_sort = "-updated"
 
-    q = _search("e.g. invoices", label="Search name or description")
+    q = _search("e.g. invoices", label="Search name or description", max_length=200)
     business_function = django_filters.ChoiceFilter(
         label="Business function", choices=BusinessFunction.choices, empty_label="All functions"
     )

@@ -51,6 +51,7 @@ def start_offboarding(
     if outcome not in OUTCOMES:
         raise ValidationError({"outcome": "Choose completed, terminated or brought in-house."})
     engagement = Engagement.objects.select_for_update().get(pk=engagement.pk)
+    decided_before = engagement.offboarding_outcome
     if engagement.status not in (*Engagement.LIVE_STATUSES, Status.OFFBOARDING):
         raise ValidationError(
             f"This engagement is {engagement.get_status_display().lower()}; "
@@ -77,11 +78,13 @@ def start_offboarding(
             defaults={"title": Kind(kind).label, "owner": engagement.owner},
         )
         if kind == Kind.FINAL_REVIEW and not item.is_done:
+            # The decision stands once its final review is done; until then it may change.
             item.notes = reason.strip()
             item.save(update_fields=["notes", "updated_at"])
-    engagement.status = Status.OFFBOARDING
-    engagement.offboarding_outcome = outcome
-    engagement.save(update_fields=["status", "offboarding_outcome", "updated_at"])
+            engagement.offboarding_outcome = outcome
+    if engagement.status != Status.OFFBOARDING or engagement.offboarding_outcome != decided_before:
+        engagement.status = Status.OFFBOARDING
+        engagement.save(update_fields=["status", "offboarding_outcome", "updated_at"])
     return list(OffboardingItem.objects.filter(engagement=engagement))
 
 

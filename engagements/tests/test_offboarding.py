@@ -83,6 +83,21 @@ def test_starting_twice_does_not_double_the_checklist_but_picks_up_a_new_grant()
     assert engagement.offboarding_outcome == Status.IN_HOUSE
 
 
+def test_once_the_final_review_is_done_starting_again_keeps_the_decision_and_its_reason() -> None:
+    engagement = EngagementFactory()
+    start(engagement, outcome=Status.COMPLETED)
+    final = OffboardingItem.objects.get(engagement=engagement, kind=Kind.FINAL_REVIEW)
+    complete_item(item=final, by=engagement.owner)
+
+    start_offboarding(
+        engagement=engagement, outcome=Status.TERMINATED, by=engagement.owner, reason="Other."
+    )
+
+    engagement.refresh_from_db()
+    final.refresh_from_db()
+    assert (engagement.offboarding_outcome, final.notes) == (Status.COMPLETED, "Quality fell.")
+
+
 def test_an_ended_engagement_cannot_start_offboarding() -> None:
     engagement = EngagementFactory(status=Status.COMPLETED)
 
