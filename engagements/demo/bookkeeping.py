@@ -9,12 +9,12 @@ from engagements.models import (
     Evaluator,
     PricingModel,
     Proposal,
-    Recommendation,
     Selection,
 )
-from vendors.models import BusinessFunction, Vendor
+from vendors.models import Vendor
 
 from .helpers import (
+    CANDIDATES,
     attach_proposal_file,
     criteria_from_templates,
     days,
@@ -76,33 +76,9 @@ COMMENTS = {
 
 def seed(people: People, vendors: dict[str, Vendor], today: datetime.date) -> Selection:
     candidate = ensure_candidate(
-        name="Bookkeeping and payroll",
-        business_function=BusinessFunction.ACCOUNTING,
+        **CANDIDATES["Bookkeeping and payroll"],
         owner=people.manager,
-        description="Day-to-day bookkeeping, supplier invoices and the monthly payroll run. "
-        "Month-end close stays in-house.",
-        in_house_yearly_cost=Decimal("96000"),
-        quoted_vendor_yearly_cost=Decimal("60000"),
-        currency="EUR",
-        volume="About 1,100 supplier invoices and 85 payslips a month",
-        skills_needed="Dutch and German payroll rules, our ERP, VAT",
-        data_touched="Supplier invoices, bank statements, salaries and bank details of staff",
-        data_classification="confidential",
-        answers={
-            "How core to the business": (1, "Pure back office."),
-            "In-house skills available": (3, "One bookkeeper, retiring next spring."),
-            "Saving potential": (4, "Quotes are around 40 % under our cost."),
-            "Vendor market maturity": (4, "Many providers; fewer know German payroll."),
-            "Data sensitivity": (4, "Salaries and bank details of every employee."),
-            "Volume variability": (2, "Steady, apart from year-end."),
-        },
-        decision=(
-            Recommendation.PILOT,
-            "The assessment recommends a pilot (65/100): a clear saving, but payroll data is "
-            "sensitive. Six-month pilot with one vendor before we decide for good.",
-            people.manager,
-            moment(month_start(today, -2) + days(6)),
-        ),
+        decided=(people.manager, moment(month_start(today, -2) + days(6))),
     )
     selection = ensure(
         Selection,

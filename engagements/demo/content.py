@@ -7,17 +7,16 @@ from decimal import Decimal
 from typing import Any
 
 from engagements.models import (
-    Candidate,
     Contract,
     DataAccessGrant,
     Engagement,
     PerformanceReview,
-    Recommendation,
     Risk,
 )
-from vendors.models import BusinessFunction, Vendor
+from vendors.models import Vendor
 
 from .helpers import (
+    CANDIDATES,
     add_years,
     backdate_created,
     change_tier_once,
@@ -55,33 +54,9 @@ def seed(
     end = add_years(start, 1) - days(1)
 
     candidate = ensure_candidate(
-        name="Blog content and infographics",
-        business_function=BusinessFunction.CONTENT_DESIGN,
+        **CANDIDATES["Blog content and infographics"],
         owner=people.manager,
-        description="Blog posts and infographics that bring visitors to the shop.",
-        in_house_yearly_cost=Decimal("52000"),
-        quoted_vendor_yearly_cost=Decimal("30500"),
-        currency="EUR",
-        volume="Eight blog posts and four infographics a month",
-        skills_needed="Writing for the web, data visualisation, our brand style",
-        data_touched="Product data, public sales figures, brand assets",
-        data_classification="internal",
-        answers={
-            "How core to the business": (2, "Helps traffic; not what customers buy from us."),
-            "In-house skills available": (2, "No designer on the team."),
-            "Saving potential": (3, "About 40 % cheaper than hiring."),
-            "Vendor market maturity": (5, "Plenty of studios and freelancers."),
-            "Data sensitivity": (1, "Everything ends up public on the blog."),
-            "Volume variability": (3, "Campaign months need twice the work."),
-        },
-        decision=(
-            Recommendation.OUTSOURCE,
-            "The assessment recommends outsourcing (74/100) and the data is public. We keep "
-            "the editorial calendar and final approval.",
-            people.manager,
-            moment(month_start(today, -7) + days(3)),
-        ),
-        status_after=Candidate.Status.OUTSOURCED,
+        decided=(people.manager, moment(month_start(today, -7) + days(3))),
     )
     engagement = ensure(
         Engagement,

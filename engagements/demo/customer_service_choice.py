@@ -10,12 +10,12 @@ from engagements.models import (
     Evaluator,
     PricingModel,
     Proposal,
-    Recommendation,
     Selection,
 )
-from vendors.models import BusinessFunction, Vendor
+from vendors.models import Vendor
 
 from .helpers import (
+    CANDIDATES,
     add_years,
     attach_proposal_file,
     criteria_from_templates,
@@ -36,41 +36,9 @@ def choose_the_vendor(
     """The assessment that said "outsource", and the selection BrightLine won on price."""
     brightline, callcrest = vendors[BRIGHTLINE], vendors[CALLCREST]
     candidate = ensure_candidate(
-        name="Customer service: phone, email and chat",
-        business_function=BusinessFunction.CUSTOMER_SERVICE,
+        **CANDIDATES["Customer service: phone, email and chat"],
         owner=people.manager,
-        description="Answering customer inquiries for the web shop by phone, email and chat, "
-        "and handling returns and exchanges.",
-        in_house_yearly_cost=Decimal("168000"),
-        quoted_vendor_yearly_cost=Decimal("88000"),
-        currency="EUR",
-        volume="About 3,500 inquiries a month; twice that in November and December",
-        skills_needed="Friendly written and spoken English and German, product knowledge, "
-        "our returns policy",
-        data_touched="Customer names, email addresses, phone numbers, delivery addresses and "
-        "order history",
-        data_classification="confidential",
-        answers={
-            "How core to the business": (
-                2,
-                "Customers care that answers are quick and kind; "
-                "the answering itself is not what we sell.",
-            ),
-            "In-house skills available": (2, "Two agents today, no cover for evenings or peaks."),
-            "Saving potential": (4, "Quotes come in at about half our in-house cost."),
-            "Vendor market maturity": (5, "Many contact centres with e-commerce references."),
-            "Data sensitivity": (3, "Customer contact data and order history, no payments."),
-            "Volume variability": (4, "Volume doubles before Christmas."),
-        },
-        decision=(
-            Recommendation.OUTSOURCE,
-            "The assessment recommends outsourcing (74/100): a saving of about 48 % and a "
-            "mature vendor market, and the Christmas peak is hard to staff ourselves. Returns "
-            "policy and escalated complaints stay with us.",
-            people.manager,
-            moment(month_start(today, -12) + days(4)),
-        ),
-        status_after=Candidate.Status.OUTSOURCED,
+        decided=(people.manager, moment(month_start(today, -12) + days(4))),
     )
 
     selection = ensure(

@@ -4,9 +4,11 @@ KPI history, nights of the rollup job replayed, check-in history, files."""
 from __future__ import annotations
 
 import datetime
+import tomllib
 import zoneinfo
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import User
@@ -130,12 +132,27 @@ def backdate_created(obj: models.Model, when: datetime.datetime) -> None:
 # --- step 1: candidates ----------------------------------------------------
 
 
+def _load_candidates() -> dict[str, dict[str, Any]]:
+    """candidates.toml by name: the text of each candidate, its answers and its decision."""
+    with (Path(__file__).parent / "candidates.toml").open("rb") as file:
+        specs = tomllib.load(file)["candidate"]
+    for spec in specs:
+        for money in ("in_house_yearly_cost", "quoted_vendor_yearly_cost"):
+            if money in spec:
+                spec[money] = Decimal(spec[money])
+    return {spec["name"]: spec for spec in specs}
+
+
+CANDIDATES = _load_candidates()
+
+
 def ensure_candidate(
     *,
     name: str,
     owner: User,
-    answers: dict[str, tuple[int, str]] | None = None,
-    decision: tuple[str, str, User, datetime.datetime] | None = None,
+    answers: dict[str, list[Any]] | None = None,
+    decision: dict[str, str] | None = None,
+    decided: tuple[User, datetime.datetime] | None = None,
     status_after: str | None = None,
     **fields: Any,
 ) -> Candidate:
@@ -159,9 +176,11 @@ def ensure_candidate(
             notes="",
             by=owner,
         )
-    if decision and not candidate.decision:
-        choice, reason, by, at = decision
-        candidate.record_decision(decision=choice, reason=reason, by=by)
+    if decision and decided and not candidate.decision:
+        by, at = decided
+        candidate.record_decision(
+            decision=decision["recommendation"], reason=decision["reason"], by=by
+        )
         Candidate.objects.filter(pk=candidate.pk).update(decided_at=at)
         if status_after:
             Candidate.objects.filter(pk=candidate.pk).update(status=status_after)

@@ -7,17 +7,16 @@ from decimal import Decimal
 from typing import Any
 
 from engagements.models import (
-    Candidate,
     Contract,
     DataAccessGrant,
     Engagement,
     Measurement,
-    Recommendation,
     Risk,
 )
-from vendors.models import BusinessFunction, Vendor
+from vendors.models import Vendor
 
 from .helpers import (
+    CANDIDATES,
     add_years,
     days,
     document,
@@ -58,36 +57,9 @@ def seed(
     end = renewal - days(1)
 
     candidate = ensure_candidate(
-        name="24/7 IT support",
-        business_function=BusinessFunction.IT_SUPPORT,
+        **CANDIDATES["24/7 IT support"],
         owner=people.manager2,
-        description="Round-the-clock support for servers, desktops and mobile devices: "
-        "hardware and software issues, network maintenance and security updates.",
-        in_house_yearly_cost=Decimal("520000"),
-        quoted_vendor_yearly_cost=Decimal("418000"),
-        currency="EUR",
-        volume="1,400 staff, 600 servers, 1,900 mobile devices; about 2,200 tickets a month",
-        skills_needed="Windows and Linux administration, networking, mobile device "
-        "management, security patching",
-        data_touched="Everything on our servers and devices; domain administrator rights",
-        data_classification="restricted",
-        answers={
-            "How core to the business": (2, "Must work, but running it is not our business."),
-            "In-house skills available": (3, "Good team by day; nobody at night."),
-            "Saving potential": (4, "Cheaper than staffing three shifts ourselves."),
-            "Vendor market maturity": (5, "Many managed service providers with references."),
-            "Data sensitivity": (4, "Administrator access to restricted systems."),
-            "Volume variability": (4, "Incidents come at any hour."),
-        },
-        decision=(
-            Recommendation.OUTSOURCE,
-            "The assessment suggests a pilot (66/100) because of data sensitivity. We outsource "
-            "fully: 24/7 cover cannot be staffed in-house, and the access risk is handled with "
-            "SOC 2 and ISO 27001 evidence, named admin accounts and the access register.",
-            people.manager2,
-            moment(start - days(75)),
-        ),
-        status_after=Candidate.Status.OUTSOURCED,
+        decided=(people.manager2, moment(start - days(75))),
     )
     engagement = ensure(
         Engagement,

@@ -8,17 +8,16 @@ from decimal import Decimal
 from typing import Any
 
 from engagements.models import (
-    Candidate,
     Contract,
     DataAccessGrant,
     Engagement,
     PerformanceReview,
-    Recommendation,
     Risk,
 )
-from vendors.models import BusinessFunction, Vendor
+from vendors.models import Vendor
 
 from .helpers import (
+    CANDIDATES,
     add_years,
     days,
     ensure,
@@ -62,45 +61,11 @@ def seed(
         ),
         by=people.admin,
     )
+    ensure_candidate(**CANDIDATES["Supplier invoice capture"], owner=people.manager2)
     ensure_candidate(
-        name="Supplier invoice capture",
-        business_function=BusinessFunction.DATA_ENTRY,
-        owner=people.manager2,
-        description="Typing in paper and PDF supplier invoices before they reach bookkeeping.",
-        in_house_yearly_cost=Decimal("38000"),
-        currency="EUR",
-        volume="About 250 paper invoices a week",
-        skills_needed="Accuracy; our ERP's supplier codes",
-        data_touched="Supplier names, amounts, bank details",
-        data_classification="internal",
-    )
-    ensure_candidate(
-        name="Key account support for wholesale customers",
-        business_function=BusinessFunction.CUSTOMER_SERVICE,
+        **CANDIDATES["Key account support for wholesale customers"],
         owner=people.manager,
-        description="Orders, questions and complaints of our twelve wholesale customers.",
-        in_house_yearly_cost=Decimal("74000"),
-        quoted_vendor_yearly_cost=Decimal("61000"),
-        currency="EUR",
-        volume="About 300 contacts a month",
-        skills_needed="Deep product knowledge; personal relationships with buyers",
-        data_touched="Contracts, prices and order history of wholesale customers",
-        data_classification="confidential",
-        answers={
-            "How core to the business": (5, "A third of revenue; buyers know us by name."),
-            "In-house skills available": (4, "Two experienced account managers."),
-            "Saving potential": (2, "Under 20 %."),
-            "Vendor market maturity": (2, "Few vendors do B2B account care for our trade."),
-            "Data sensitivity": (4, "Negotiated prices and contract terms."),
-            "Volume variability": (1, "Steady all year."),
-        },
-        decision=(
-            Recommendation.KEEP,
-            "The assessment says keep in-house (17/100): the work is core and the saving "
-            "small. Lesson from customer service: relationships are not a commodity.",
-            people.manager,
-            moment(today - days(25)),
-        ),
+        decided=(people.manager, moment(today - days(25))),
     )
 
 
@@ -112,33 +77,9 @@ def social_media(
     start = month_start(today, -5)
     end = add_years(start, 1) - days(1)
     candidate = ensure_candidate(
-        name="Social media management",
-        business_function=BusinessFunction.MARKETING,
+        **CANDIDATES["Social media management"],
         owner=people.manager,
-        description="Posting on and answering our Instagram, LinkedIn and TikTok accounts.",
-        in_house_yearly_cost=Decimal("61000"),
-        quoted_vendor_yearly_cost=Decimal("35000"),
-        currency="EUR",
-        volume="Three posts a day; about 400 comments and messages a week",
-        skills_needed="Social media copywriting, short video, community management",
-        data_touched="Followers' names and direct messages",
-        data_classification="internal",
-        answers={
-            "How core to the business": (3, "Our voice in public, but not our product."),
-            "In-house skills available": (2, "One marketer, no video skills."),
-            "Saving potential": (4, "Agencies quote about half the cost of two hires."),
-            "Vendor market maturity": (5, "Many agencies."),
-            "Data sensitivity": (2, "Mostly public; direct messages are personal data."),
-            "Volume variability": (3, "Campaign peaks."),
-        },
-        decision=(
-            Recommendation.OUTSOURCE,
-            "The assessment recommends outsourcing. We keep brand guidelines and crisis "
-            "communication in-house.",
-            people.manager,
-            moment(month_start(today, -6) + days(10)),
-        ),
-        status_after=Candidate.Status.OUTSOURCED,
+        decided=(people.manager, moment(month_start(today, -6) + days(10))),
     )
     engagement = ensure(
         Engagement,
