@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from engagements.models import CheckIn
+
+from .scope import Engagements
 
 
 def week_end(now: datetime.datetime) -> datetime.datetime:
@@ -20,9 +21,7 @@ def week_end(now: datetime.datetime) -> datetime.datetime:
     )
 
 
-def checkins_due_this_week(
-    engagements: QuerySet[Any, Any], now: datetime.datetime
-) -> QuerySet[CheckIn]:
+def checkins_due_this_week(engagements: Engagements, now: datetime.datetime) -> QuerySet[CheckIn]:
     """Unrecorded check-ins from now until the end of the week (overdue ones are listed apart)."""
     return (
         CheckIn.objects.unrecorded()
@@ -32,7 +31,7 @@ def checkins_due_this_week(
     )
 
 
-def checkins_overdue(engagements: QuerySet[Any, Any], now: datetime.datetime) -> QuerySet[CheckIn]:
+def checkins_overdue(engagements: Engagements, now: datetime.datetime) -> QuerySet[CheckIn]:
     return (
         CheckIn.objects.overdue(now)
         .filter(engagement__in=engagements)

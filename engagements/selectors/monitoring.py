@@ -29,9 +29,10 @@ from engagements.models import (
 from vendors.models import Vendor
 
 from .risk import risks_above_appetite
+from .scope import Engagements
 
 
-def red_kpis(engagements: QuerySet[Any, Any]) -> QuerySet[Kpi]:
+def red_kpis(engagements: Engagements) -> QuerySet[Kpi]:
     """Active KPIs whose latest rollup is red, with that period's value and start (in SQL)."""
     latest = KpiRollup.objects.filter(kpi=OuterRef("pk")).order_by("-period_start")
     return (
@@ -47,7 +48,7 @@ def red_kpis(engagements: QuerySet[Any, Any]) -> QuerySet[Kpi]:
     )
 
 
-def open_reviews(engagements: QuerySet[Any, Any]) -> QuerySet[PerformanceReview]:
+def open_reviews(engagements: Engagements) -> QuerySet[PerformanceReview]:
     return (
         PerformanceReview.objects.filter(engagement__in=engagements, decided_at__isnull=True)
         .select_related("engagement__vendor", "kpi")
@@ -72,7 +73,7 @@ STANDING_ORDER = Case(
 )
 
 
-def vendor_standings(engagements: QuerySet[Any, Any]) -> QuerySet[Vendor]:
+def vendor_standings(engagements: Engagements) -> QuerySet[Vendor]:
     """Vendors doing live work in scope, the ones to worry about first."""
     return (
         Vendor.objects.filter(
@@ -83,7 +84,7 @@ def vendor_standings(engagements: QuerySet[Any, Any]) -> QuerySet[Vendor]:
     )
 
 
-def with_latest_score(engagements: QuerySet[Any, Any]) -> QuerySet[Engagement]:
+def with_latest_score(engagements: Engagements) -> QuerySet[Engagement]:
     """These engagements with their latest scored period (score and period start)."""
     latest = Scorecard.objects.filter(engagement=OuterRef("pk"), score__isnull=False).order_by(
         "-period_start"

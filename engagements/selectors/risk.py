@@ -7,16 +7,13 @@ dashboard, its worklists and the weekly digest always agree on what "soon" means
 from __future__ import annotations
 
 import datetime
-from collections.abc import Collection
-from typing import Any
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, QuerySet
 
 from engagements.models import ComplianceItem, Contract, Evidence, Risk
 
-# The engagements a question covers: a subquery of their ids, or the ids themselves.
-Engagements = QuerySet[Any, Any] | Collection[int]
+from .scope import Engagements
 
 
 def risks_above_appetite(engagements: Engagements) -> QuerySet[Risk]:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from django.db.models import Q, QuerySet
 
 from engagements.models import Engagement
 from outsourcing.roles import ADMIN, MANAGER, roles
+
+# The engagements a question covers: a subquery of their ids, or the ids themselves.
+Engagements = QuerySet[Any, Any] | Collection[int]
 
 MINE = "mine"
 ALL = "all"

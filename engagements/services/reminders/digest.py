@@ -21,11 +21,11 @@ from engagements.models import (
     KpiStatus,
     Measurement,
     OutboundEmail,
-    PerformanceReview,
     Period,
     Risk,
 )
 from engagements.models.monitoring import period_bounds
+from engagements.selectors.monitoring import open_reviews
 from engagements.selectors.risk import evidence_expiring, notice_deadlines
 from outsourcing import roles
 from outsourcing.formatting import format_day, format_moment, in_days, plural
@@ -273,11 +273,7 @@ def digest_sections(
             line = DigestLine(name, detail, page_url(kpi))
             add("unmeasured_kpis", line, to=owners(kpi.engagement_id))
 
-    reviews = (
-        PerformanceReview.objects.filter(engagement_id__in=engagement_ids, decided_at__isnull=True)
-        .select_related("engagement")
-        .order_by("created_at")
-    )
+    reviews = open_reviews(engagement_ids)
     for review in reviews:
         opened = format_day(timezone.localdate(review.created_at))
         detail = f"{review.get_trigger_display()}, open since {opened}"
