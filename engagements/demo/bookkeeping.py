@@ -6,7 +6,6 @@ import datetime
 from decimal import Decimal
 
 from engagements.models import (
-    Evaluator,
     PricingModel,
     Proposal,
     Selection,
@@ -22,7 +21,7 @@ from .helpers import (
     ensure_candidate,
     moment,
     month_start,
-    score_proposal,
+    score_as_evaluator,
 )
 from .people import People
 from .registry import CLEARBOOKS, LEDGERWISE, NUMERA
@@ -152,22 +151,16 @@ def seed(people: People, vendors: dict[str, Vendor], today: datetime.date) -> Se
     criteria = criteria_from_templates(selection)
     invited = {"manager2": people.manager2, "evaluator": people.evaluator}
     for username, user in invited.items():
-        evaluator = ensure(
-            Evaluator,
+        score_as_evaluator(
             selection=selection,
             user=user,
+            invited_by=people.manager,
+            criteria=criteria,
             # Tom has submitted his scores; Sam is still drafting.
-            defaults={
-                "invited_by": people.manager,
-                "submitted_at": moment(today - days(3)) if username == "manager2" else None,
-            },
+            submitted_at=moment(today - days(3)) if username == "manager2" else None,
+            scores=[
+                (proposals[vendor_name], values, COMMENTS[username].get(vendor_name))
+                for vendor_name, values in SCORES[username].items()
+            ],
         )
-        for vendor_name, values in SCORES[username].items():
-            score_proposal(
-                evaluator=evaluator,
-                proposal=proposals[vendor_name],
-                criteria=criteria,
-                values=values,
-                comments=COMMENTS[username].get(vendor_name),
-            )
     return selection

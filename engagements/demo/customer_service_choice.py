@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from engagements.models import (
     Candidate,
-    Evaluator,
     PricingModel,
     Proposal,
     Selection,
@@ -24,7 +23,7 @@ from .helpers import (
     ensure_candidate,
     moment,
     month_start,
-    score_proposal,
+    score_as_evaluator,
 )
 from .people import People
 from .registry import BRIGHTLINE, CALLCREST
@@ -99,29 +98,28 @@ def choose_the_vendor(
         (people.manager, (4, 5, 3, 4, 5, 4, 2, 3), (4, 4, 4, 4, 3, 4, 4, 4)),
         (people.manager2, (4, 5, 3, 4, 5, 4, 2, 3), (4, 4, 4, 4, 3, 4, 4, 4)),
     ):
-        evaluator = ensure(
-            Evaluator,
+        score_as_evaluator(
             selection=selection,
             user=user,
-            defaults={"invited_by": people.manager, "submitted_at": submitted},
-        )
-        score_proposal(
-            evaluator=evaluator,
-            proposal=won,
+            invited_by=people.manager,
             criteria=criteria,
-            values=won_scores,
-            comments={
-                "Price": "Clearly the cheapest for our volume.",
-                "Cultural fit": "Scripts first; a complaint passes three supervisors before "
-                "someone can decide. Visited their Manila floor by video only.",
-            },
-        )
-        score_proposal(
-            evaluator=evaluator,
-            proposal=lost,
-            criteria=criteria,
-            values=lost_scores,
-            comments={"Cultural fit": "Agents may decide refunds up to 100 EUR themselves."},
+            submitted_at=submitted,
+            scores=[
+                (
+                    won,
+                    won_scores,
+                    {
+                        "Price": "Clearly the cheapest for our volume.",
+                        "Cultural fit": "Scripts first; a complaint passes three supervisors "
+                        "before someone can decide. Visited their Manila floor by video only.",
+                    },
+                ),
+                (
+                    lost,
+                    lost_scores,
+                    {"Cultural fit": "Agents may decide refunds up to 100 EUR themselves."},
+                ),
+            ],
         )
     if selection.status != Selection.Status.AWARDED:
         selection.status = Selection.Status.AWARDED

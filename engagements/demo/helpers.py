@@ -39,12 +39,12 @@ from engagements.models import (
     Period,
     Proposal,
     ProposalAttachment,
-    Score,
     Selection,
 )
 from engagements.models.monitoring import period_bounds
 from engagements.services.assessment import save_assessment
 from engagements.services.monitoring import rollup_kpis
+from engagements.services.sourcing import ScoreCell, save_scores
 from vendors.models import Vendor, VendorStatusChange, VendorTierChange
 
 M = TypeVar("M", bound=models.Model)
@@ -238,28 +238,36 @@ DEFAULT_CRITERIA = (
 )
 
 
-def score_proposal(
+def score_as_evaluator(
     *,
-    evaluator: Evaluator,
-    proposal: Proposal,
+    selection: Selection,
+    user: User,
+    invited_by: User,
     criteria: Sequence[Criterion],
-    values: Sequence[int],
-    comments: dict[str, str] | None = None,
-) -> None:
-    """One evaluator's 1–5 scores for one proposal, `values` in DEFAULT_CRITERIA order."""
-    comments = comments or {}
-    by_name = dict(zip(DEFAULT_CRITERIA, values, strict=True))
-    for criterion in criteria:
-        value = by_name.get(criterion.name)
-        if value is None:  # a criterion the admin added since; left for the evaluator
-            continue
-        ensure(
-            Score,
-            evaluator=evaluator,
-            proposal=proposal,
-            criterion=criterion,
-            defaults={"value": value, "comment": comments.get(criterion.name, "")},
-        )
+    scores: Iterable[tuple[Proposal, Sequence[int], dict[str, str] | None]],
+    submitted_at: datetime.datetime | None = None,
+) -> Evaluator:
+    """An invited colleague's 1–5 scores (`values` in DEFAULT_CRITERIA order) and comments,
+    saved by save_scores as on the scoring page: submitted, and dated as in the story, when
+    `submitted_at` is given. Seeding again leaves an invitation and its scores alone."""
+    evaluator, created = Evaluator.objects.get_or_create(
+        selection=selection, user=user, defaults={"invited_by": invited_by}
+    )
+    if not created:
+        return evaluator
+    cells = []
+    for proposal, values, comments in scores:
+        by_name = dict(zip(DEFAULT_CRITERIA, values, strict=True))
+        for criterion in criteria:
+            value = by_name.get(criterion.name)
+            if value is None:  # a criterion the admin added since; left for the evaluator
+                continue
+            comment = (comments or {}).get(criterion.name, "")
+            cells.append(ScoreCell(proposal, criterion, value, comment))
+    save_scores(evaluator=evaluator, cells=cells, submit=submitted_at is not None)
+    if submitted_at is not None:
+        Evaluator.objects.filter(pk=evaluator.pk).update(submitted_at=submitted_at)
+    return evaluator
 
 
 # --- vendors ---------------------------------------------------------------
