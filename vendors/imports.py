@@ -24,23 +24,9 @@ from .forms import VendorForm
 from .models import DataClassification, ServiceCategory, Tag, Vendor, suggest_tier
 
 REQUIRED_COLUMNS = ("legal_name", "country")
-OPTIONAL_COLUMNS = (
-    "website",
-    "time_zone",
-    "languages",
-    "size",
-    "founded_year",
-    "status",
-    "services",
-    "tags",
-    "notes",
-    "highest_data_classification",
-    "handles_personal_data",
-    "replaceability",
-    "annual_spend",
-    "annual_spend_currency",
-    "tier",
-    "tier_override_reason",
+# Every other field of the vendor form, in its order; the owner is whoever imports.
+OPTIONAL_COLUMNS = tuple(
+    name for name in VendorForm.Meta.fields if name not in (*REQUIRED_COLUMNS, "owner")
 )
 COLUMNS = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
 MAX_VENDOR_ROWS = 1_000

@@ -18,8 +18,6 @@ from outsourcing.forms import FiniteDecimalField, ModelForm
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 ALREADY_THERE = "There is already a value for this date; edit it instead."
-IN_THE_FUTURE = "This date is in the future; enter values for days that have happened."
-NO_NEGATIVE = "This KPI cannot be negative."
 
 
 def threshold_errors(
@@ -117,23 +115,12 @@ class KpiFromTemplatesForm(forms.Form):
         return bulk_create_with_history(kpis, Kpi)  # the history user comes from the request
 
 
-def check_value(kpi: Kpi, value: Decimal) -> str | None:
-    """The message for a value this KPI does not take, if any."""
-    if value < 0 and not kpi.allows_negative:
-        return NO_NEGATIVE
-    return None
-
-
-def check_day(day: datetime.date) -> str | None:
-    return IN_THE_FUTURE if day > timezone.localdate() else None
-
-
 class MeasuredOnForm(forms.Form):
     """The date a value is for: checked the same way wherever values are entered."""
 
     def clean_measured_on(self) -> datetime.date:
         day: datetime.date = self.cleaned_data["measured_on"]
-        if message := check_day(day):
+        if message := Measurement.day_problem(day):
             raise forms.ValidationError(message)
         return day
 
@@ -162,7 +149,7 @@ class MeasurementForm(MeasuredOnForm, ModelForm):
         super().clean()
         data = self.cleaned_data
         kpi, day, value = data.get("kpi"), data.get("measured_on"), data.get("value")
-        if kpi is not None and value is not None and (message := check_value(kpi, value)):
+        if kpi is not None and value is not None and (message := kpi.value_problem(value)):
             self.add_error("value", message)
         if (
             kpi is not None
@@ -228,7 +215,7 @@ class PeriodEntryForm(MeasuredOnForm):
             )
         for kpi in filled:
             field = f"value_{kpi.pk}"
-            if message := check_value(kpi, data[field]):
+            if message := kpi.value_problem(data[field]):
                 self.add_error(field, message)
             elif kpi.pk in taken:
                 self.add_error(field, ALREADY_THERE)

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from outsourcing.models import Owned, TimeStampedModel
@@ -156,6 +157,10 @@ def thresholds_constraint(prefix: str) -> models.CheckConstraint:
     )
 
 
+IN_THE_FUTURE = "This date is in the future; enter values for days that have happened."
+NO_NEGATIVE = "This KPI cannot be negative."
+
+
 class KpiDefinition(TimeStampedModel):
     """Fields a KPI and its template share."""
 
@@ -251,6 +256,12 @@ class Kpi(Owned, KpiDefinition):
     def __str__(self) -> str:
         return f"{self.name} ({self.engagement})"
 
+    def value_problem(self, value: Decimal) -> str | None:
+        """Why this KPI does not take `value`, if it does not (a form, an import ask it)."""
+        if value < 0 and not self.allows_negative:
+            return NO_NEGATIVE
+        return None
+
     @classmethod
     def from_template(cls, template: KpiTemplate, *, engagement: Engagement) -> Kpi:
         copied = {
@@ -280,6 +291,11 @@ class Measurement(Owned, TimeStampedModel):
     note = models.CharField(max_length=300, blank=True)
 
     history = HistoricalRecords()
+
+    @staticmethod
+    def day_problem(day: datetime.date) -> str | None:
+        """Why no value can be entered for `day`, if none can: it has not happened yet."""
+        return IN_THE_FUTURE if day > timezone.localdate() else None
 
     class Meta:
         ordering = ["-measured_on"]

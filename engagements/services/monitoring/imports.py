@@ -2,7 +2,7 @@
 
 A row is checked by the rules of the one-value form (MeasurementForm): a KPI among
 the engagement's active ones, a real date not in the future, a value the database
-holds (14 digits, 4 after the point, `check_value`), a note of at most 300
+holds (14 digits, 4 after the point, `Kpi.value_problem`), a note of at most 300
 characters. The reads are one per table for the whole file, so importing 10 rows
 or 5,000 costs the same number of queries plus the bulk writes.
 
@@ -24,7 +24,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from engagements.forms.monitoring import check_day, check_value
 from engagements.models import Engagement, Kpi, Measurement
 from outsourcing.csvimport import CsvRow, CsvTable, ImportResult, RowError, unquote_formula
 
@@ -76,7 +75,7 @@ def _day(row: CsvRow, errors: list[RowError]) -> datetime.date | None:
     except ValueError:
         errors.append(RowError(row.line, "date", "There is no such day in the calendar.", raw))
         return None
-    if message := check_day(day):
+    if message := Measurement.day_problem(day):
         errors.append(RowError(row.line, "date", message, raw))
         return None
     return day
@@ -123,7 +122,7 @@ def check_measurement_rows(
             raw_value = raw_value.replace(",", ".")
         value = _clean(value_field, raw_value, row, "value", row_errors)
         note = _clean(note_field, row.get("note"), row, "note", row_errors)
-        if kpi is not None and value is not None and (message := check_value(kpi, value)):
+        if kpi is not None and value is not None and (message := kpi.value_problem(value)):
             row_errors.append(RowError(row.line, "value", message, row.get("value")))
         if kpi is not None and day is not None:
             key = (kpi.pk, day)
