@@ -19,10 +19,10 @@ from .communication import (
 )
 from .compliance import ComplianceItem, ComplianceRequirement, ComplianceStatus, Evidence
 from .engagement import Contract, Engagement
+from .jobs import JobRun
 from .monitoring import (
     Aggregation,
     Direction,
-    JobRun,
     Kpi,
     KpiRollup,
     KpiStatus,
