@@ -38,14 +38,10 @@ register(
     | {"offboarding": "info", "terminated": "danger"},
     pill=True,
 )
-register("rag", RagStatus, {"green": "success", "amber": "warning", "red": "danger"})
-register(
-    "kpi_status",
-    KpiStatus,
-    {"green": "success", "amber": "warning", "red": "danger"},
-    default="light border",
-    pill=True,
-)
+# A check-in's status and a KPI's read the same way: green, amber, red.
+RAG = {"green": "success", "amber": "warning", "red": "danger"}
+register("rag", RagStatus, RAG)
+register("kpi_status", KpiStatus, RAG, default="light border", pill=True)
 register(
     "compliance_status",
     ComplianceStatus,

@@ -13,8 +13,8 @@ from engagements.models import (
 from vendors.models import Vendor
 
 from .helpers import (
-    CANDIDATES,
     attach_proposal_file,
+    candidate_spec,
     criteria_from_templates,
     days,
     ensure,
@@ -75,7 +75,7 @@ COMMENTS = {
 
 def seed(people: People, vendors: dict[str, Vendor], today: datetime.date) -> Selection:
     candidate = ensure_candidate(
-        **CANDIDATES["Bookkeeping and payroll"],
+        **candidate_spec("Bookkeeping and payroll"),
         owner=people.manager,
         decided=(people.manager, moment(month_start(today, -2) + days(6))),
     )

@@ -16,9 +16,9 @@ from engagements.models import (
 from vendors.models import Vendor
 
 from .helpers import (
-    CANDIDATES,
     add_years,
     backdate_created,
+    candidate_spec,
     change_tier_once,
     days,
     document,
@@ -54,7 +54,7 @@ def seed(
     end = add_years(start, 1) - days(1)
 
     candidate = ensure_candidate(
-        **CANDIDATES["Blog content and infographics"],
+        **candidate_spec("Blog content and infographics"),
         owner=people.manager,
         decided=(people.manager, moment(month_start(today, -7) + days(3))),
     )

@@ -14,9 +14,9 @@ from engagements.models import (
 from vendors.models import Vendor
 
 from .helpers import (
-    CANDIDATES,
     add_years,
     attach_proposal_file,
+    candidate_spec,
     criteria_from_templates,
     days,
     ensure,
@@ -35,7 +35,7 @@ def choose_the_vendor(
     """The assessment that said "outsource", and the selection BrightLine won on price."""
     brightline, callcrest = vendors[BRIGHTLINE], vendors[CALLCREST]
     candidate = ensure_candidate(
-        **CANDIDATES["Customer service: phone, email and chat"],
+        **candidate_spec("Customer service: phone, email and chat"),
         owner=people.manager,
         decided=(people.manager, moment(month_start(today, -12) + days(4))),
     )

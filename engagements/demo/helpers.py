@@ -4,6 +4,7 @@ KPI history, nights of the rollup job replayed, check-in history, files."""
 from __future__ import annotations
 
 import datetime
+import functools
 import tomllib
 import zoneinfo
 from collections.abc import Callable, Iterable, Sequence
@@ -132,8 +133,9 @@ def backdate_created(obj: models.Model, when: datetime.datetime) -> None:
 # --- step 1: candidates ----------------------------------------------------
 
 
-def _load_candidates() -> dict[str, dict[str, Any]]:
-    """candidates.toml by name: the text of each candidate, its answers and its decision."""
+@functools.cache
+def _candidates() -> dict[str, dict[str, Any]]:
+    """candidates.toml by name, read once when the demo is first seeded."""
     with (Path(__file__).parent / "candidates.toml").open("rb") as file:
         specs = tomllib.load(file)["candidate"]
     for spec in specs:
@@ -143,7 +145,9 @@ def _load_candidates() -> dict[str, dict[str, Any]]:
     return {spec["name"]: spec for spec in specs}
 
 
-CANDIDATES = _load_candidates()
+def candidate_spec(name: str) -> dict[str, Any]:
+    """The text of a candidate in candidates.toml, its answers and its decision."""
+    return _candidates()[name]
 
 
 def ensure_candidate(

@@ -16,8 +16,8 @@ from engagements.models import (
 from vendors.models import Vendor
 
 from .helpers import (
-    CANDIDATES,
     add_years,
+    candidate_spec,
     days,
     document,
     ensure,
@@ -57,7 +57,7 @@ def seed(
     end = renewal - days(1)
 
     candidate = ensure_candidate(
-        **CANDIDATES["24/7 IT support"],
+        **candidate_spec("24/7 IT support"),
         owner=people.manager2,
         decided=(people.manager2, moment(start - days(75))),
     )

@@ -17,8 +17,8 @@ from engagements.models import (
 from vendors.models import Vendor
 
 from .helpers import (
-    CANDIDATES,
     add_years,
+    candidate_spec,
     days,
     ensure,
     ensure_action,
@@ -61,9 +61,9 @@ def seed(
         ),
         by=people.admin,
     )
-    ensure_candidate(**CANDIDATES["Supplier invoice capture"], owner=people.manager2)
+    ensure_candidate(**candidate_spec("Supplier invoice capture"), owner=people.manager2)
     ensure_candidate(
-        **CANDIDATES["Key account support for wholesale customers"],
+        **candidate_spec("Key account support for wholesale customers"),
         owner=people.manager,
         decided=(people.manager, moment(today - days(25))),
     )
@@ -77,7 +77,7 @@ def social_media(
     start = month_start(today, -5)
     end = add_years(start, 1) - days(1)
     candidate = ensure_candidate(
-        **CANDIDATES["Social media management"],
+        **candidate_spec("Social media management"),
         owner=people.manager,
         decided=(people.manager, moment(month_start(today, -6) + days(10))),
     )
