@@ -59,6 +59,15 @@ class ListFilter(django_filters.FilterSet):
             else:
                 widget.attrs["class"] = "form-control"
 
+    @property
+    def noun(self) -> str:
+        """What the list holds, plural ("vendors"): the filter bar's label, pages, empty states."""
+        return str(self.queryset.model._meta.verbose_name_plural)
+
+    @property
+    def noun_one(self) -> str:
+        return str(self.queryset.model._meta.verbose_name)
+
     def keep_rows(self, rows: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
         return rows  # `sort` orders in filter_queryset, with or without a choice
 

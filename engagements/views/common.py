@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from engagements.models import Engagement, Selection
@@ -28,6 +28,13 @@ def tab_url(name: str, engagement: Engagement, anchor: str = "") -> str:
 def to_tab(name: str, engagement: Engagement, anchor: str = "") -> HttpResponseRedirect:
     """Back to one of the engagement's tabs (`engagement_kpis`…), at `anchor` if given."""
     return redirect(tab_url(name, engagement, anchor))
+
+
+def render_tab(
+    request: HttpRequest, template: str, engagement: Engagement, tab: str, **context: Any
+) -> HttpResponse:
+    """A page under one of the engagement's tabs (`tab` is lit in engagement_base.html)."""
+    return render(request, template, {"engagement": engagement, "active_tab": tab, **context})
 
 
 def selection_or_404(pk: int) -> Selection:

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
@@ -30,7 +30,7 @@ from engagements.services.communication import (
     complete_action_item,
     schedule_plan_checkins,
 )
-from engagements.views.common import engagement_or_404, signed_in, to_tab
+from engagements.views.common import engagement_or_404, render_tab, signed_in, to_tab
 
 RECENT_CHECKINS = 12
 
@@ -88,22 +88,20 @@ def engagement_communication(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("owner", "checkin")
         .order_by("due_date", "pk")
     ]
-    return render(
+    return render_tab(
         request,
         "engagements/communication/engagement_communication.html",
-        {
-            "engagement": engagement,
-            "plan": plan,
-            "overdue": overdue,
-            "scheduled": scheduled,
-            "upcoming": upcoming,
-            "recorded": recorded,
-            "open_items": open_items,
-            # Meeting times read in the plan's time zone, the one the meeting is set in.
-            "meeting_time_zone": plan.time_zone if plan else timezone.get_current_timezone_name(),
-            "can_edit": can_change(request.user, engagement),
-            "active_tab": "communication",
-        },
+        engagement,
+        "communication",
+        plan=plan,
+        overdue=overdue,
+        scheduled=scheduled,
+        upcoming=upcoming,
+        recorded=recorded,
+        open_items=open_items,
+        # Meeting times read in the plan's time zone, the one the meeting is set in.
+        meeting_time_zone=plan.time_zone if plan else timezone.get_current_timezone_name(),
+        can_edit=can_change(request.user, engagement),
     )
 
 
@@ -135,16 +133,14 @@ def communication_plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
         note = f" {created} check-in{pluralize(created)} scheduled." if created else ""
         messages.success(request, f"Communication plan {'created' if is_new else 'saved'}.{note}")
         return to_tab("engagement_communication", engagement, "plan")
-    return render(
+    return render_tab(
         request,
         "engagements/communication/plan_form.html",
-        {
-            "engagement": engagement,
-            "form": form,
-            "levels": levels,
-            "is_new": is_new,
-            "active_tab": "communication",
-        },
+        engagement,
+        "communication",
+        form=form,
+        levels=levels,
+        is_new=is_new,
     )
 
 
@@ -162,10 +158,12 @@ def checkin_create(request: HttpRequest, pk: int) -> HttpResponse:
         if checkin.scheduled_for <= timezone.now():
             return redirect("engagements:checkin_record", pk=engagement.pk, checkin_pk=checkin.pk)
         return to_tab("engagement_communication", engagement, "scheduled")
-    return render(
+    return render_tab(
         request,
         "engagements/communication/checkin_new.html",
-        {"engagement": engagement, "form": form, "active_tab": "communication"},
+        engagement,
+        "communication",
+        form=form,
     )
 
 
@@ -196,18 +194,16 @@ def checkin_record(request: HttpRequest, pk: int, checkin_pk: int) -> HttpRespon
         verb = "updated" if was_recorded else "recorded"
         messages.success(request, f"Check-in of {checkin.held_on:%-d %b %Y} {verb}{added}.")
         return to_tab("engagement_communication", engagement, "history")
-    return render(
+    return render_tab(
         request,
         "engagements/communication/checkin_form.html",
-        {
-            "engagement": engagement,
-            "checkin": checkin,
-            "meeting_time_zone": _meeting_time_zone(engagement),
-            "was_recorded": was_recorded,
-            "form": form,
-            "items": items,
-            "active_tab": "communication",
-        },
+        engagement,
+        "communication",
+        checkin=checkin,
+        meeting_time_zone=_meeting_time_zone(engagement),
+        was_recorded=was_recorded,
+        form=form,
+        items=items,
     )
 
 

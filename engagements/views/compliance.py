@@ -7,6 +7,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
@@ -30,10 +31,9 @@ from engagements.models import (
 )
 from engagements.permissions import can_change, can_read, require
 from engagements.selectors.history import compliance_history
-from engagements.views.common import engagement_or_404, to_tab
+from engagements.views.common import engagement_or_404, render_tab, to_tab
 from outsourcing.uploads import private_file_response
 
-EXPIRING_DAYS = 30
 # Worst first: a cell of the matrix shows the worst status among its items.
 SEVERITY = {
     ComplianceStatus.EXPIRED: 0,
@@ -62,7 +62,7 @@ class ItemRow:
             return ""
         if self.days_left < 0:
             return "danger"
-        return "warning" if self.days_left <= EXPIRING_DAYS else ""
+        return "warning" if self.days_left <= settings.EVIDENCE_EXPIRY_WINDOW_DAYS else ""
 
 
 def _item(engagement: Engagement, item_pk: int) -> ComplianceItem:
@@ -115,22 +115,20 @@ def _render_tab(
     counts = {value: 0 for value in ComplianceStatus.values}
     for row in rows:
         counts[row.status] += 1
-    return render(
+    return render_tab(
         request,
         "engagements/compliance/engagement_compliance.html",
-        {
-            "engagement": engagement,
-            "active_tab": "compliance",
-            "rows": rows,
-            "counts": counts,
-            "add_form": add_form,
-            "available": available,
-            "has_defaults": any(r.required_by_default for r in available),
-            "may_change": can_change(request.user, engagement),
-            "expiring_days": EXPIRING_DAYS,
-            "failed_item": failed_item,
-            "history": compliance_history(engagement),
-        },
+        engagement,
+        "compliance",
+        rows=rows,
+        counts=counts,
+        add_form=add_form,
+        available=available,
+        has_defaults=any(r.required_by_default for r in available),
+        may_change=can_change(request.user, engagement),
+        expiring_days=settings.EVIDENCE_EXPIRY_WINDOW_DAYS,
+        failed_item=failed_item,
+        history=compliance_history(engagement),
     )
 
 

@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_http_methods, require_safe
 
 from engagements.charts.trend import kpi_trend, scorecard_trend
@@ -41,7 +41,7 @@ from engagements.services.communication import (
     decide_review,
 )
 from engagements.services.monitoring import imports as monitoring_import
-from engagements.views.common import engagement_or_404, signed_in, to_tab
+from engagements.views.common import engagement_or_404, render_tab, signed_in, to_tab
 from outsourcing.csvimport import csv_download
 from outsourcing.lists import page_of
 
@@ -118,20 +118,18 @@ def engagement_kpis(request: HttpRequest, pk: int) -> HttpResponse:
             :SCORECARD_MONTHS
         ]
     )
-    return render(
+    return render_tab(
         request,
         "engagements/monitoring/kpi_tab.html",
-        {
-            "engagement": engagement,
-            "rows": rows,
-            "has_active": any(r.kpi.is_active for r in rows),
-            "may_edit": can_change(request.user, engagement),
-            "scorecard_chart": scorecard_trend(
-                reversed(scorecards), chart_id=f"scorecards-{engagement.pk}"
-            ),
-            "history": scorecard_history(engagement),
-            "active_tab": "kpis",
-        },
+        engagement,
+        "kpis",
+        rows=rows,
+        has_active=any(r.kpi.is_active for r in rows),
+        may_edit=can_change(request.user, engagement),
+        scorecard_chart=scorecard_trend(
+            reversed(scorecards), chart_id=f"scorecards-{engagement.pk}"
+        ),
+        history=scorecard_history(engagement),
     )
 
 
@@ -147,10 +145,8 @@ def kpi_from_templates(request: HttpRequest, pk: int) -> HttpResponse:
             request, f"Added {len(added)} KPI{'s' if len(added) != 1 else ''}: {names}."
         )
         return to_tab("engagement_kpis", engagement)
-    return render(
-        request,
-        "engagements/monitoring/kpi_templates.html",
-        {"engagement": engagement, "form": form, "active_tab": "kpis"},
+    return render_tab(
+        request, "engagements/monitoring/kpi_templates.html", engagement, "kpis", form=form
     )
 
 
@@ -163,10 +159,8 @@ def kpi_create(request: HttpRequest, pk: int) -> HttpResponse:
         kpi = form.save()
         messages.success(request, f"KPI “{kpi.name}” added.")
         return to_tab("engagement_kpis", engagement)
-    return render(
-        request,
-        "engagements/monitoring/kpi_form.html",
-        {"engagement": engagement, "form": form, "kpi": None, "active_tab": "kpis"},
+    return render_tab(
+        request, "engagements/monitoring/kpi_form.html", engagement, "kpis", form=form, kpi=None
     )
 
 
@@ -188,10 +182,8 @@ def kpi_update(request: HttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
         else:
             messages.success(request, f"KPI “{kpi.name}” saved.")
         return redirect("engagements:kpi_detail", pk=engagement.pk, kpi_pk=kpi.pk)
-    return render(
-        request,
-        "engagements/monitoring/kpi_form.html",
-        {"engagement": engagement, "form": form, "kpi": kpi, "active_tab": "kpis"},
+    return render_tab(
+        request, "engagements/monitoring/kpi_form.html", engagement, "kpis", form=form, kpi=kpi
     )
 
 
@@ -204,19 +196,17 @@ def kpi_detail(request: HttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
     rollups = list(kpi.rollups.order_by("-period_start")[:CHART_PERIODS])
     rollups.reverse()
     page = page_of(request, kpi.measurements.select_related("entered_by").order_by("-measured_on"))
-    return render(
+    return render_tab(
         request,
         "engagements/monitoring/kpi_detail.html",
-        {
-            "engagement": engagement,
-            "kpi": kpi,
-            "rollups": list(reversed(rollups)),
-            "chart": kpi_trend(kpi, rollups, chart_id=f"kpi-{kpi.pk}"),
-            "page": page,
-            "may_edit": can_change(request.user, kpi),
-            "history": kpi_history(kpi),
-            "active_tab": "kpis",
-        },
+        engagement,
+        "kpis",
+        kpi=kpi,
+        rollups=list(reversed(rollups)),
+        chart=kpi_trend(kpi, rollups, chart_id=f"kpi-{kpi.pk}"),
+        page=page,
+        may_edit=can_change(request.user, kpi),
+        history=kpi_history(kpi),
     )
 
 
@@ -241,10 +231,8 @@ def measurement_create(request: HttpRequest, pk: int) -> HttpResponse:
                 f"on {measurement.measured_on:%-d %b %Y}.",
             )
             return redirect("engagements:kpi_detail", pk=engagement.pk, kpi_pk=kpi.pk)
-    return render(
-        request,
-        "engagements/monitoring/measurement_form.html",
-        {"engagement": engagement, "form": form, "active_tab": "kpis"},
+    return render_tab(
+        request, "engagements/monitoring/measurement_form.html", engagement, "kpis", form=form
     )
 
 
@@ -268,10 +256,13 @@ def measurement_period(request: HttpRequest, pk: int) -> HttpResponse:
             return to_tab("engagement_kpis", engagement)
     elif request.method == "POST":
         messages.error(request, "Nothing was saved: fix the rows marked below and send again.")
-    return render(
+    return render_tab(
         request,
         "engagements/monitoring/measurement_period.html",
-        {"engagement": engagement, "form": form, "kpis": kpis, "active_tab": "kpis"},
+        engagement,
+        "kpis",
+        form=form,
+        kpis=kpis,
     )
 
 
@@ -297,16 +288,14 @@ def measurement_import(request: HttpRequest, pk: int) -> HttpResponse:
                 done += f" and replaced {report.updated}"
             messages.success(request, f"{done}.")
             return to_tab("engagement_kpis", engagement)
-    return render(
+    return render_tab(
         request,
         "engagements/monitoring/measurement_import.html",
-        {
-            "engagement": engagement,
-            "form": form,
-            "report": report,
-            "kpis": engagement.kpis.filter(is_active=True).order_by("name"),
-            "active_tab": "kpis",
-        },
+        engagement,
+        "kpis",
+        form=form,
+        report=report,
+        kpis=engagement.kpis.filter(is_active=True).order_by("name"),
     )
 
 
@@ -353,10 +342,13 @@ def measurement_update(request: HttpRequest, pk: int, measurement_pk: int) -> Ht
                 f"on {measurement.measured_on:%-d %b %Y}. The next rollup counts it.",
             )
             return redirect("engagements:kpi_detail", pk=engagement.pk, kpi_pk=kpi.pk)
-    return render(
+    return render_tab(
         request,
         "engagements/monitoring/measurement_edit.html",
-        {"engagement": engagement, "kpi": kpi, "form": form, "active_tab": "kpis"},
+        engagement,
+        "kpis",
+        kpi=kpi,
+        form=form,
     )
 
 
@@ -374,10 +366,13 @@ def measurement_delete(request: HttpRequest, pk: int, measurement_pk: int) -> Ht
             "The next rollup recomputes its period without it.",
         )
         return redirect("engagements:kpi_detail", pk=engagement.pk, kpi_pk=kpi.pk)
-    return render(
+    return render_tab(
         request,
         "engagements/monitoring/measurement_confirm_delete.html",
-        {"engagement": engagement, "kpi": kpi, "measurement": measurement, "active_tab": "kpis"},
+        engagement,
+        "kpis",
+        kpi=kpi,
+        measurement=measurement,
     )
 
 
@@ -399,16 +394,14 @@ def engagement_reviews(request: HttpRequest, pk: int) -> HttpResponse:
         key=lambda r: r.decided_at or r.created_at,
         reverse=True,
     )
-    return render(
+    return render_tab(
         request,
         "engagements/communication/engagement_reviews.html",
-        {
-            "engagement": engagement,
-            "open_reviews": [r for r in reviews if r.is_open],
-            "decided_reviews": decided,
-            "can_edit": can_change(request.user, engagement),
-            "active_tab": "reviews",
-        },
+        engagement,
+        "reviews",
+        open_reviews=[r for r in reviews if r.is_open],
+        decided_reviews=decided,
+        can_edit=can_change(request.user, engagement),
     )
 
 
@@ -425,10 +418,8 @@ def review_create(request: HttpRequest, pk: int) -> HttpResponse:
         )
         messages.success(request, "Review opened. Decide it once you have talked it through.")
         return to_tab("engagement_reviews", engagement, "open")
-    return render(
-        request,
-        "engagements/communication/review_form.html",
-        {"engagement": engagement, "form": form, "active_tab": "reviews"},
+    return render_tab(
+        request, "engagements/communication/review_form.html", engagement, "reviews", form=form
     )
 
 
@@ -456,8 +447,11 @@ def review_decide(request: HttpRequest, pk: int, review_pk: int) -> HttpResponse
         else:
             messages.info(request, "Someone decided this review a moment ago.")
         return to_tab("engagement_reviews", engagement, f"review-{review.pk}")
-    return render(
+    return render_tab(
         request,
         "engagements/communication/review_decide.html",
-        {"engagement": engagement, "review": review, "form": form, "active_tab": "reviews"},
+        engagement,
+        "reviews",
+        review=review,
+        form=form,
     )

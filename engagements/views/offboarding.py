@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST, require_safe
 
 from engagements.forms.offboarding import StartOffboardingForm
@@ -20,7 +20,7 @@ from engagements.services.offboarding import (
     offboarding_reason,
     start_offboarding,
 )
-from engagements.views.common import engagement_or_404
+from engagements.views.common import engagement_or_404, render_tab
 
 CHECKLIST_ORDER: dict[str, int] = {
     kind: n for n, kind in enumerate((OffboardingItem.Kind.REVOKE_ACCESS, *STANDARD_ITEMS))
@@ -45,22 +45,20 @@ def _render_tab(
     blockers = close_blockers(items=items, grants=grants, outcome=outcome)
     may_start = engagement.status in (*Engagement.LIVE_STATUSES, Engagement.Status.OFFBOARDING)
     initial = {"outcome": outcome, "reason": offboarding_reason(items)} if outcome else None
-    return render(
+    return render_tab(
         request,
         "engagements/offboarding/engagement_offboarding.html",
-        {
-            "engagement": engagement,
-            "active_tab": "offboarding",
-            "items": items,
-            "done_count": sum(1 for item in items if item.is_done),
-            "active_grants": [g for g in grants if g.revoked_on is None],
-            "reason": offboarding_reason(items),
-            "outcome_label": Engagement.Status(outcome).label if outcome else "",
-            "blockers": blockers,
-            "may_change": can_change(request.user, engagement),
-            "may_start": may_start,
-            "form": form or StartOffboardingForm(initial=initial),
-        },
+        engagement,
+        "offboarding",
+        items=items,
+        done_count=sum(1 for item in items if item.is_done),
+        active_grants=[g for g in grants if g.revoked_on is None],
+        reason=offboarding_reason(items),
+        outcome_label=Engagement.Status(outcome).label if outcome else "",
+        blockers=blockers,
+        may_change=can_change(request.user, engagement),
+        may_start=may_start,
+        form=form or StartOffboardingForm(initial=initial),
     )
 
 

@@ -25,7 +25,7 @@ from engagements.models import DataAccessGrant, Engagement, Risk
 from engagements.models.risk import risk_level
 from engagements.permissions import can_change, can_read, require
 from engagements.selectors.history import access_history, risk_history
-from engagements.views.common import engagement_or_404
+from engagements.views.common import engagement_or_404, render_tab
 from outsourcing.lists import page_of
 
 # --- shared helpers -------------------------------------------------------------
@@ -127,26 +127,24 @@ def engagement_risks(request: HttpRequest, pk: int) -> HttpResponse:
     selected = context["selected"]
     shown = [r for r in open_risks if _cell_of(r, basis) == selected] if selected else risks
     today = timezone.localdate()
-    return render(
+    return render_tab(
         request,
         "engagements/risk/engagement_risks.html",
-        {
-            **context,
-            "engagement": engagement,
-            "active_tab": "risks",
-            "may_change": can_change(request.user, engagement),
-            "rows": [
-                {
-                    "risk": r,
-                    "inherent_level": risk_level(r.inherent_score),
-                    "overdue": r.review_overdue_on(today),
-                }
-                for r in shown
-            ],
-            "risk_count": len(risks),
-            "history": risk_history(engagement),
-            "open_count": len(open_risks),
-        },
+        engagement,
+        "risks",
+        **context,
+        may_change=can_change(request.user, engagement),
+        rows=[
+            {
+                "risk": r,
+                "inherent_level": risk_level(r.inherent_score),
+                "overdue": r.review_overdue_on(today),
+            }
+            for r in shown
+        ],
+        risk_count=len(risks),
+        history=risk_history(engagement),
+        open_count=len(open_risks),
     )
 
 
@@ -159,10 +157,8 @@ def _risks_tab(engagement: Engagement) -> HttpResponse:
 def _render_risk_form(
     request: HttpRequest, engagement: Engagement, form: RiskForm, risk: Risk | None
 ) -> HttpResponse:
-    return render(
-        request,
-        "engagements/risk/risk_form.html",
-        {"engagement": engagement, "form": form, "risk": risk, "active_tab": "risks"},
+    return render_tab(
+        request, "engagements/risk/risk_form.html", engagement, "risks", form=form, risk=risk
     )
 
 
@@ -257,18 +253,16 @@ def _render_access(
             else:
                 revoke_form = RevokeForm(grant=grant)
         rows.append({"grant": grant, "revoke_form": revoke_form})
-    return render(
+    return render_tab(
         request,
         "engagements/risk/engagement_access.html",
-        {
-            "engagement": engagement,
-            "active_tab": "access",
-            "may_change": may_change,
-            "rows": rows,
-            "active_count": sum(1 for g in grants if g.is_active),
-            "history": access_history(engagement),
-            "grant_form": grant_form,
-        },
+        engagement,
+        "access",
+        may_change=may_change,
+        rows=rows,
+        active_count=sum(1 for g in grants if g.is_active),
+        history=access_history(engagement),
+        grant_form=grant_form,
     )
 
 
