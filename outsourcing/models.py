@@ -10,10 +10,12 @@ import zoneinfo
 from decimal import Decimal
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils.text import capfirst
 
 
 class TimeStampedModel(models.Model):
@@ -56,16 +58,42 @@ def time_zone_names() -> tuple[str, ...]:
 
 
 @functools.cache
-def _known_time_zones() -> frozenset[str]:
+def known_time_zones() -> frozenset[str]:
     return frozenset(time_zone_names())
 
 
 def validate_time_zone(value: str) -> None:
-    if value not in _known_time_zones():
+    if value not in known_time_zones():
         raise ValidationError(
             "%(value)s is not a known time zone. Use a name like Europe/Berlin.",
             params={"value": value},
         )
+
+
+class TimeZoneField(models.CharField):
+    """An IANA time zone name ("Europe/Berlin"): chosen from the list in forms and the admin."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 64)
+        kwargs.setdefault("default", "UTC")
+        kwargs.setdefault("validators", [validate_time_zone])
+        super().__init__(*args, **kwargs)
+
+    def formfield(self, **kwargs: Any) -> Any:  # type: ignore[override]
+        kwargs.pop("form_class", None)
+        kwargs.pop("choices_form_class", None)
+        defaults: dict[str, Any] = {
+            "label": capfirst(self.verbose_name),
+            "help_text": self.help_text,
+            "required": not self.blank,
+            "initial": self.default,
+            "choices": [(name, name.replace("_", " ")) for name in time_zone_names()],
+            "error_messages": {
+                "invalid_choice": "%(value)s is not a known time zone. "
+                "Use a name like Europe/Berlin."
+            },
+        }
+        return forms.TypedChoiceField(**{**defaults, **kwargs})
 
 
 class Owned:

@@ -120,6 +120,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Shows every time in the viewer's own zone (outsourcing/timezones.py).
+    "outsourcing.timezones.ViewerTimeZoneMiddleware",
     # Records the signed-in user on every history row saved during a request.
     "simple_history.middleware.HistoryRequestMiddleware",
     "csp.middleware.CSPMiddleware",

@@ -17,9 +17,9 @@ from simple_history.models import HistoricalRecords
 from outsourcing.models import (
     Owned,
     TimeStampedModel,
+    TimeZoneField,
     currency_field,
     money_field,
-    validate_time_zone,
 )
 from outsourcing.storage import RandomName, private_storage
 
@@ -120,7 +120,7 @@ class Vendor(Owned, TimeStampedModel):
     legal_name = models.CharField(max_length=200, unique=True)
     website = models.URLField(blank=True)
     country = models.CharField(max_length=2, help_text="ISO 3166 two-letter code, e.g. PH.")
-    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    time_zone = TimeZoneField()
     languages = models.CharField(max_length=200, blank=True, help_text="Comma-separated.")
     services = models.ManyToManyField(ServiceCategory, blank=True, related_name="vendors")
     size = models.CharField(max_length=10, choices=Size.choices, blank=True)

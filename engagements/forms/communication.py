@@ -208,12 +208,16 @@ class UnscheduledCheckInForm(forms.Form):
     scheduled_for = forms.DateTimeField(
         label="When",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text="Date and time of the extra meeting.",
     )
 
     def __init__(self, *args: Any, engagement: Engagement, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.engagement = engagement
+        # Read in the zone the pages show times in: the viewer's (outsourcing/timezones.py).
+        self.fields["scheduled_for"].help_text = (
+            f"Date and time of the extra meeting, in your time zone "
+            f"({timezone.get_current_timezone_name()})."
+        )
 
     def clean_scheduled_for(self) -> datetime.datetime:
         moment: datetime.datetime = self.cleaned_data["scheduled_for"]

@@ -10,7 +10,6 @@ from django import forms
 
 from engagements.models import ReminderPreference
 from outsourcing.forms import ModelForm
-from outsourcing.models import time_zone_names
 
 HOURS = [(hour, f"{hour:02d}:00") for hour in range(24)]
 
@@ -35,12 +34,8 @@ class ReminderPreferenceForm(ModelForm):
             "checkin_reminders",
             "deadline_reminders",
         ]
-        widgets = {
-            # Suggestions from the page's <datalist>; the model field validates the name.
-            "time_zone": forms.TextInput(attrs={"list": "time-zones", "autocomplete": "off"}),
-        }
         help_texts = {
-            "time_zone": "Where you read your email, e.g. Europe/London or America/New_York.",
+            "time_zone": "Every time in the app and in your emails is shown in this zone.",
         }
         labels = {
             "digest_enabled": "Send me the weekly digest",
@@ -59,7 +54,3 @@ class ReminderPreferenceForm(ModelForm):
             Fieldset("Reminders", "checkin_reminders", "deadline_reminders"),
         )
         self.helper.add_input(Submit("save", "Save reminder settings"))
-
-    @staticmethod
-    def time_zone_names() -> tuple[str, ...]:
-        return time_zone_names()

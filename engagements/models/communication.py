@@ -15,7 +15,7 @@ from django.utils import timezone
 from outsourcing.models import (
     Owned,
     TimeStampedModel,
-    validate_time_zone,
+    TimeZoneField,
 )
 
 from .engagement import Engagement
@@ -99,7 +99,7 @@ class CommunicationPlan(Owned, TimeStampedModel):
     cadence = models.CharField(max_length=20, choices=Cadence.choices, default=Cadence.WEEKLY)
     weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, default=Weekday.TUESDAY)
     time = models.TimeField(default=datetime.time(10, 0))
-    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    time_zone = TimeZoneField()
     duration_minutes = models.PositiveSmallIntegerField(default=30)
     starts_on = models.DateField()
     reporting_expectations = models.TextField(

@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from outsourcing.models import TimeStampedModel, validate_time_zone
+from outsourcing.models import TimeStampedModel, TimeZoneField
 
 from .communication import Weekday
 
@@ -22,7 +22,7 @@ class ReminderPreference(TimeStampedModel):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_preference"
     )
-    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    time_zone = TimeZoneField()
     digest_enabled = models.BooleanField("weekly digest", default=True)
     digest_weekday = models.PositiveSmallIntegerField(
         choices=Weekday.choices, default=Weekday.MONDAY

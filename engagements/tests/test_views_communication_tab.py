@@ -28,6 +28,7 @@ from engagements.tests.factories import (
     EngagementFactory,
     EscalationLevelFactory,
     MilestoneFactory,
+    ReminderPreferenceFactory,
 )
 from engagements.tests.worlds import EngagementWorld, world_fixture
 from outsourcing.tests.factories import UserFactory
@@ -596,15 +597,115 @@ def test_the_overview_offers_milestone_buttons_only_to_who_may_change(
     assert url_of("milestone_complete", world) not in others_page
 
 
-def test_meeting_times_read_in_the_plans_time_zone(
+def test_times_show_in_the_viewers_zone_with_the_plans_beside_where_it_differs(
     world: World, manager: Any, client_for: Callable[[Any], Any]
 ) -> None:
     CommunicationPlan.objects.filter(pk=world.plan.pk).update(time_zone="Europe/Berlin")
+    ReminderPreferenceFactory(user=manager, time_zone="America/New_York")
 
     page = client_for(manager).get(url_of("engagement_communication", world)).content.decode()
 
-    assert "Meeting times in Europe/Berlin." in page
-    assert "Tue 4 Mar 2025, 11:00" in page  # 10:00 UTC
+    assert "Times in your zone, America/New_York" in page
+    # 10:00 UTC: 05:00 in New York, 11:00 in Berlin.
+    assert "Tue 4 Mar 2025, 05:00" in page
+    assert "(11:00 Europe/Berlin)" in page
+
+
+def test_a_viewer_in_the_plans_offset_sees_one_time(
+    world: World, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    CommunicationPlan.objects.filter(pk=world.plan.pk).update(time_zone="Europe/Berlin")
+    ReminderPreferenceFactory(user=manager, time_zone="Europe/Amsterdam")
+
+    page = client_for(manager).get(url_of("engagement_communication", world)).content.decode()
+
+    assert "Tue 4 Mar 2025, 11:00" in page
+    assert "Europe/Berlin)" not in page
+
+
+def test_a_viewer_without_settings_reads_the_servers_zone(
+    world: World, manager: Any, client_for: Callable[[Any], Any], settings: Any
+) -> None:
+    settings.TIME_ZONE = "Asia/Tokyo"
+    CommunicationPlan.objects.filter(pk=world.plan.pk).update(time_zone="UTC")
+
+    page = client_for(manager).get(url_of("engagement_communication", world)).content.decode()
+
+    assert "Tue 4 Mar 2025, 19:00" in page
+    assert "(10:00 UTC)" in page
+
+
+def test_the_plans_zone_beside_follows_each_side_of_a_daylight_saving_change(
+    world: World, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    # America moves its clocks on 9 March 2025, Europe on 30 March: for three weeks
+    # London is four hours ahead of New York instead of five.
+    CommunicationPlan.objects.filter(pk=world.plan.pk).update(time_zone="Europe/London")
+    ReminderPreferenceFactory(user=manager, time_zone="America/New_York")
+    # 09:00 in London each time: GMT before 30 March, BST after.
+    for day, utc_hour in ((3, 9), (17, 9), (31, 8)):  # before, between and after the changes
+        CheckInFactory(
+            engagement=world.engagement,
+            scheduled_for=datetime.datetime(2025, 3, day, utc_hour, tzinfo=datetime.UTC),
+        )
+
+    page = client_for(manager).get(url_of("engagement_communication", world)).content.decode()
+
+    assert "Mon 3 Mar 2025, 04:00" in page and "(09:00 Europe/London)" in page
+    assert "Mon 17 Mar 2025, 05:00" in page
+    assert "Mon 31 Mar 2025, 04:00" in page
+    assert page.count("(09:00 Europe/London)") == 3
+
+
+def test_a_typed_time_is_read_in_the_zone_the_page_shows(
+    world: World, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    ReminderPreferenceFactory(user=manager, time_zone="Europe/Amsterdam")
+    client = client_for(manager)
+
+    form_page = client.get(url_of("checkin_create", world)).content.decode()
+    client.post(url_of("checkin_create", world), {"scheduled_for": "2025-04-02T09:00"})
+
+    assert "in your time zone (Europe/Amsterdam)" in form_page
+    checkin = CheckIn.objects.get(scheduled_for__date=datetime.date(2025, 4, 2))
+    assert checkin.scheduled_for == datetime.datetime(2025, 4, 2, 7, tzinfo=datetime.UTC)  # CEST
+    page = client.get(url_of("engagement_communication", world)).content.decode()
+    assert "Wed 2 Apr 2025, 09:00" in page
+
+
+def test_a_time_that_does_not_exist_in_the_viewers_zone_is_refused(
+    world: World, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    ReminderPreferenceFactory(user=manager, time_zone="Europe/Amsterdam")
+    before = world.snapshot()
+
+    # Clocks jump from 02:00 to 03:00 on 30 March 2025 in Amsterdam.
+    response = client_for(manager).post(
+        url_of("checkin_create", world), {"scheduled_for": "2025-03-30T02:30"}
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["scheduled_for"]
+    assert world.snapshot() == before
+
+
+def test_saving_settings_switches_the_zone_at_once(
+    world: World, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    client = client_for(manager)
+    client.post(
+        reverse("engagements:reminder_preferences"),
+        {
+            "time_zone": "Asia/Kolkata",
+            "digest_enabled": "on",
+            "digest_weekday": 0,
+            "digest_hour": 8,
+        },
+    )
+
+    page = client.get(url_of("engagement_communication", world)).content.decode()
+
+    assert "Tue 4 Mar 2025, 15:30" in page  # 10:00 UTC
 
 
 def test_two_levels_swapping_numbers_write_nothing_and_say_why(

@@ -24,6 +24,7 @@ from engagements.tests.factories import (
     KpiRollupFactory,
     MeasurementFactory,
     PerformanceReviewFactory,
+    ReminderPreferenceFactory,
     RiskFactory,
     ScorecardFactory,
 )
@@ -348,6 +349,17 @@ def test_the_checkin_worklist_tells_this_week_from_overdue(
     assert [c.scheduled_for for c in overdue.context["page"]] == [NOW - DAY]
     assert "Check-ins due this week" in week.content.decode()
     assert "Overdue check-ins" in overdue.content.decode()
+
+
+def test_the_worklist_shows_times_in_the_viewers_own_zone(
+    manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    busy_engagement(manager)  # a check-in two days from now, at 12:00 UTC
+    ReminderPreferenceFactory(user=manager, time_zone="Europe/Amsterdam")
+
+    page = client_for(manager).get(reverse("engagements:worklist_checkins")).content.decode()
+
+    assert "Fri 6 Mar 2026, 13:00" in page
 
 
 def test_a_worklist_pages_through_long_lists(

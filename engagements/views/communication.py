@@ -99,8 +99,6 @@ def engagement_communication(request: HttpRequest, pk: int) -> HttpResponse:
         upcoming=upcoming,
         recorded=recorded,
         open_items=open_items,
-        # Meeting times read in the plan's time zone, the one the meeting is set in.
-        meeting_time_zone=plan.time_zone if plan else timezone.get_current_timezone_name(),
         can_edit=can_change(request.user, engagement),
     )
 

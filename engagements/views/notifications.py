@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -12,6 +12,13 @@ from django.shortcuts import redirect, render
 
 from engagements.forms.notifications import ReminderPreferenceForm
 from engagements.models import ReminderPreference
+from engagements.selectors.notifications import time_zone_of
+from outsourcing.timezones import remember_time_zone
+
+
+def remember_own_time_zone(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    """On signing in (user_logged_in): show this person's times in their own zone."""
+    remember_time_zone(request, time_zone_of(user))
 
 
 @login_required
@@ -23,11 +30,14 @@ def reminder_preferences(request: HttpRequest) -> HttpResponse:
         preference = ReminderPreference(user_id=user_id, time_zone=settings.TIME_ZONE)
     form = ReminderPreferenceForm(request.POST or None, instance=preference)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, "Your reminder settings are saved.")
+        saved = form.save()
+        remember_time_zone(request, saved.time_zone)
+        messages.success(
+            request, f"Your reminder settings are saved. Times now show in {saved.time_zone}."
+        )
         return redirect("engagements:reminder_preferences")
     return render(
         request,
         "engagements/notifications/preferences.html",
-        {"form": form, "time_zones": form.time_zone_names()},
+        {"form": form},
     )
