@@ -92,14 +92,25 @@ class ShortlistForm(forms.Form):
         error_messages={"required": "Choose at least one vendor to shortlist."},
     )
 
-    def __init__(self, *args: Any, selection: Selection, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, selection: Selection, only_matching: bool = False, **kwargs: Any
+    ) -> None:
+        """`only_matching` offers just the vendors whose services cover the work's business
+        function; a posted form accepts any vendor that may be awarded work."""
         super().__init__(*args, **kwargs)
         self.selection = selection
-        self.fields["vendors"].queryset = (  # type: ignore[attr-defined]
-            Vendor.objects.awardable()
-            .exclude(proposals__selection=selection)
-            .order_by("legal_name")
-        )
+        offered = Vendor.objects.awardable().exclude(proposals__selection=selection)
+        self.other_count = 0
+        if only_matching:
+            matching = offered.filter(pk__in=self.matching_vendors())
+            self.other_count = offered.count() - matching.count()
+            offered = matching
+        self.fields["vendors"].queryset = offered.order_by("legal_name")  # type: ignore[attr-defined]
+
+    def matching_vendors(self) -> Any:
+        """Vendors offering a service of the work's business function (customer service…)."""
+        function = self.selection.candidate.business_function
+        return Vendor.objects.filter(services__business_function=function).values("pk")
 
     def vendor_choices(self) -> list[tuple[Vendor, Any]]:
         """Each vendor beside its checkbox, so the template can show standing and warnings."""

@@ -130,7 +130,10 @@ def score_as(browser: Any, base_url: str, username: str) -> None:
     for index in range(cells.count()):
         cells.nth(index).select_option(str(SCORES[username][index % len(VENDORS)]))
     page.locator("textarea[name^=comment-]").first.fill(f"{username.title()}: strong references.")
-    page.get_by_role("button", name="Submit").click()
+    page.get_by_role("button", name="Submit…").click()
+    # Locking is for good, so the page asks once more.
+    expect(page.get_by_text("Submit your scores for good?")).to_be_visible()
+    page.get_by_role("button", name="Yes, submit and lock them").click()
     expect(page.get_by_text("are submitted. Thank you.")).to_be_visible()
     page.context.close()
 

@@ -567,12 +567,15 @@ def _scoring_hostile(world: World) -> dict[str, st.SearchStrategy[Any]]:
             hostile[f"score-{proposal.pk}-{criterion.pk}"] = hostile_choice(SCORES)
             hostile[f"comment-{proposal.pk}-{criterion.pk}"] = hostile_text()
     hostile["submit"] = hostile_flag()
+    hostile["confirmed"] = hostile_flag()
     return hostile
 
 
 def test_scoring_valid_baseline_is_accepted(world: World, client: Any) -> None:
     sign_in(client, world.evaluator_user)
-    response = client.post(world.url("scoring"), {**_scoring_valid(world), "submit": ""})
+    response = client.post(
+        world.url("scoring"), {**_scoring_valid(world), "submit": "", "confirmed": "1"}
+    )
     assert response.status_code == 302
     world.invitation.refresh_from_db()
     assert world.invitation.submitted_at is not None
@@ -597,7 +600,8 @@ def test_scoring_survives_hostile_input(
 
     def saved(response: Any, data: dict[str, Any]) -> None:
         invitation = Evaluator.objects.get(pk=world.invitation.pk)
-        assert (invitation.submitted_at is not None) == ("submit" in data)
+        submitted = "submit" in data and "confirmed" in data
+        assert (invitation.submitted_at is not None) == submitted
         scores = {(s.proposal_id, s.criterion_id): s for s in invitation.scores.all()}
         for proposal in world.proposals:
             for criterion in world.criteria:

@@ -42,8 +42,8 @@ from engagements.tests.worlds import SelectionWorld, world_fixture
 from outsourcing.tests import roles
 from outsourcing.tests.factories import UserFactory
 from outsourcing.tests.roles import user_for, without
-from vendors.models import Vendor
-from vendors.tests.factories import VendorFactory
+from vendors.models import BusinessFunction, Vendor
+from vendors.tests.factories import ServiceCategoryFactory, VendorFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -166,6 +166,8 @@ def scores_data(world: World, value: int, *, submit: bool = False) -> dict[str, 
     data = {f"score-{p.pk}-{c.pk}": str(value) for p in world.proposals for c in world.criteria}
     data |= {f"comment-{p.pk}-{c.pk}": "Seen it." for p in world.proposals for c in world.criteria}
     data["submit" if submit else "save"] = "1"
+    if submit:
+        data["confirmed"] = "1"  # the second press, on the page that asks to confirm
     return data
 
 
@@ -378,6 +380,29 @@ def test_shortlisting_creates_one_proposal_per_vendor(
     assert "Shortlisted Gamma Outsourcing Inc." in response.content.decode()
 
 
+def test_the_shortlist_offers_vendors_of_the_works_function_first(
+    world: World, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    support = ServiceCategoryFactory(business_function=BusinessFunction.CUSTOMER_SERVICE)
+    books = ServiceCategoryFactory(business_function=BusinessFunction.ACCOUNTING)
+    VendorFactory(legal_name="Helpdesk Co").services.add(support)
+    ledger = VendorFactory(legal_name="Ledger Co")
+    ledger.services.add(books)
+    client = client_for(manager)
+
+    first = client.get(url_of("shortlist", world)).content.decode()
+    every = client.get(url_of("shortlist", world) + "?vendors=all").content.decode()
+    response = client.post(url_of("shortlist", world), {"vendors": [ledger.pk], "add": "1"})
+
+    assert "Helpdesk Co" in first and "Ledger Co" not in first
+    assert "Vendors offering customer service." in first
+    assert "other vendors too" in first
+    assert "Helpdesk Co" in every and "Ledger Co" in every
+    # Chosen from the longer list, a vendor outside the function is shortlisted all the same.
+    assert response.status_code == 302
+    assert world.selection.proposals.filter(vendor=ledger).exists()
+
+
 @pytest.mark.parametrize("status", [Vendor.Status.SUSPENDED, Vendor.Status.OFFBOARDED])
 def test_a_suspended_or_offboarded_vendor_cannot_be_shortlisted(
     status: str, world: World, manager: Any, client_for: Callable[[Any], Any]
@@ -385,7 +410,8 @@ def test_a_suspended_or_offboarded_vendor_cannot_be_shortlisted(
     barred = VendorFactory(legal_name="Barred Ltd", status=status)
     client = client_for(manager)
 
-    assert "Barred Ltd" not in client.get(url_of("shortlist", world)).content.decode()
+    shortlist = client.get(url_of("shortlist", world) + "?vendors=all").content.decode()
+    assert "Barred Ltd" not in shortlist
     response = client.post(url_of("shortlist", world), {"vendors": [barred.pk], "add": "1"})
 
     assert response.status_code == 200
@@ -646,6 +672,27 @@ def test_submitting_locks_the_scores(
     page = client.get(url_of("scoring", world)).content.decode()
     assert "You submitted these scores" in page
     assert "Save draft" not in page
+
+
+def test_submitting_scores_asks_to_confirm_and_keeps_them_as_a_draft_until_then(
+    world: World, invited: Evaluator, evaluator_user: Any, client_for: Callable[[Any], Any]
+) -> None:
+    data = scores_data(world, 4, submit=True)
+    del data["confirmed"]  # the first press of "Submit…"
+    client = client_for(evaluator_user)
+
+    asked = client.post(url_of("scoring", world), data)
+
+    invited.refresh_from_db()
+    assert asked.status_code == 200
+    assert "Submit your scores for good?" in asked.content.decode()
+    assert invited.submitted_at is None
+    assert invited.scores.filter(value=4).count() == 4
+
+    client.post(url_of("scoring", world), data | {"confirmed": "1"})
+
+    invited.refresh_from_db()
+    assert invited.submitted_at is not None
 
 
 def test_submitting_needs_every_cell_scored(

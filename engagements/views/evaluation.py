@@ -50,10 +50,13 @@ def scoring(request: HttpRequest, pk: int) -> HttpResponse:
     form = ScoringForm(
         request.POST or None, evaluator=evaluator, criteria=criteria, proposals=proposals
     )
+    confirming = False
     if request.method == "POST" and form.is_valid():
-        submitting = "submit" in request.POST
+        # "Submit" locks the scores for good, so it asks once more before it does.
+        asked_to_submit = "submit" in request.POST
+        submitting = asked_to_submit and "confirmed" in request.POST
         require(all(can_change_score(request.user, s) for s in form.existing.values()))
-        if not submitting or form.check_complete():
+        if not asked_to_submit or form.check_complete():
             if not save_scores(evaluator=evaluator, cells=form.cells(), submit=submitting):
                 messages.error(
                     request, "You have submitted your scores; they can no longer be changed."
@@ -64,17 +67,20 @@ def scoring(request: HttpRequest, pk: int) -> HttpResponse:
                     request, f"Your scores for “{selection}” are submitted. Thank you."
                 )
                 return to_selection(selection, "evaluators")
-            scored = sum(
-                1
-                for name, value in form.cleaned_data.items()
-                if name.startswith("score-") and value
-            )
-            messages.success(
-                request,
-                f"Draft saved: {scored} of {len(criteria) * len(proposals)} scores. "
-                "You can change them until you submit.",
-            )
-            return redirect("engagements:scoring", pk=selection.pk)
+            if asked_to_submit:
+                confirming = True  # saved as a draft; the page asks to confirm
+            else:
+                scored = sum(
+                    1
+                    for name, value in form.cleaned_data.items()
+                    if name.startswith("score-") and value
+                )
+                messages.success(
+                    request,
+                    f"Draft saved: {scored} of {len(criteria) * len(proposals)} scores. "
+                    "You can change them until you submit.",
+                )
+                return redirect("engagements:scoring", pk=selection.pk)
     return render(
         request,
         "engagements/sourcing/scoring.html",
@@ -84,6 +90,7 @@ def scoring(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "proposals": proposals,
             "may_score": may_score and evaluator.submitted_at is None,
+            "confirming": confirming,
         },
     )
 

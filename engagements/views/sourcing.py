@@ -233,7 +233,13 @@ def shortlist(request: HttpRequest, pk: int) -> HttpResponse:
     if _refuse_if_closed(request, selection, "shortlist"):
         return to_selection(selection, "proposals")
     adding = request.method == "POST" and "remove" not in request.POST
-    form = ShortlistForm(request.POST if adding else None, selection=selection)
+    show_all = request.GET.get("vendors") == "all"
+    # Offered: the vendors of the work's function unless asked for all; posted: any vendor.
+    form = ShortlistForm(
+        request.POST if adding else None,
+        selection=selection,
+        only_matching=not (adding or show_all),
+    )
     if request.method == "POST" and "remove" in request.POST:
         proposal = _posted_row(request, "remove", selection.proposals.select_related("vendor"))
         if proposal is None:
@@ -262,7 +268,7 @@ def shortlist(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "engagements/sourcing/shortlist.html",
-        {"selection": selection, "form": form, "proposals": proposals},
+        {"selection": selection, "form": form, "proposals": proposals, "show_all": show_all},
     )
 
 
