@@ -9,7 +9,7 @@ import importlib
 import pytest
 from django.apps import apps
 
-from engagements.models import Engagement, OffboardingItem
+from engagements.models import ComplianceRequirement, Engagement, OffboardingItem
 from engagements.tests.factories import EngagementFactory
 
 pytestmark = pytest.mark.django_db
@@ -50,3 +50,18 @@ def test_moving_back_puts_the_outcome_first_in_the_note_again() -> None:
 
     item.refresh_from_db()
     assert item.notes == "outcome: terminated\nMissed every target."
+
+
+iso_required = importlib.import_module("engagements.migrations.0013_iso_27001_required_by_default")
+
+
+def test_the_iso_27001_certificate_is_required_by_default_after_migrating() -> None:
+    # The catalog seed (0002) and this migration have both run on the test database.
+    iso = ComplianceRequirement.objects.get(name="ISO 27001 certificate")
+    assert iso.required_by_default
+
+    ComplianceRequirement.objects.filter(pk=iso.pk).update(required_by_default=False)
+    iso_required.require(apps, None)
+
+    iso.refresh_from_db()
+    assert iso.required_by_default

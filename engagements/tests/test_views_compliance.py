@@ -165,6 +165,11 @@ def test_the_owner_adds_every_requirement_needed_by_default_once(
     world.dpa_item.delete()
     client = client_for(manager)
 
+    tab = client.get(url_of("engagement_compliance", world)).content.decode()
+    offered = ComplianceRequirement.objects.exclude(items__engagement=world.engagement).filter(
+        required_by_default=True
+    )
+    offered_count = offered.count()
     client.post(url_of("compliance_add", world), {"add_defaults": "1"}, follow=True)
     response = client.post(url_of("compliance_add", world), {"add_defaults": "1"})
 
@@ -172,6 +177,9 @@ def test_the_owner_adds_every_requirement_needed_by_default_once(
     defaults = ComplianceRequirement.objects.filter(required_by_default=True)
     assert sorted(names) == sorted(defaults.values_list("name", flat=True))
     assert "Test SOC 2 report" not in names
+    # The button says how many it adds and the page names them.
+    assert f"Add the {offered_count} required by default" in tab
+    assert "Test DPA" in tab.split("Required by default")[1]
     assert response.status_code == 200
     assert "already on this engagement" in response.content.decode()
 

@@ -124,7 +124,7 @@ def _render_tab(
         counts=counts,
         add_form=add_form,
         available=available,
-        has_defaults=any(r.required_by_default for r in available),
+        defaults=[r for r in available if r.required_by_default],
         may_change=can_change(request.user, engagement),
         expiring_days=settings.EVIDENCE_EXPIRY_WINDOW_DAYS,
         failed_item=failed_item,
