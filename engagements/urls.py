@@ -81,6 +81,7 @@ communication_patterns = [
     ),
     path("checkins/new/", communication.checkin_create, name="checkin_create"),
     path("checkins/<int:checkin_pk>/", communication.checkin_record, name="checkin_record"),
+    path("checkins/<int:checkin_pk>/change/", communication.checkin_change, name="checkin_change"),
     path(
         "action-items/<int:item_pk>/done/",
         communication.action_item_done,
@@ -156,6 +157,12 @@ offboarding_patterns = [
         offboarding.offboarding_item_done,
         name="offboarding_item_done",
     ),
+    path(
+        "offboarding/actions/<int:item_pk>/settle/",
+        offboarding.action_item_settle,
+        name="action_item_settle",
+    ),
+    path("offboarding/risks/<int:risk_pk>/settle/", offboarding.risk_settle, name="risk_settle"),
     path("offboarding/close/", offboarding.offboarding_close, name="offboarding_close"),
 ]
 

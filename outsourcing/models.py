@@ -112,6 +112,11 @@ class Owned:
             root = getattr(root, name)
         return root
 
+    @property
+    def is_closed(self) -> bool:
+        """Asked of a root: a closed one (an ended engagement) is kept as it was, for good."""
+        return False
+
     def is_owned_by(self, user: Any) -> bool:
         """Asked of a root; an engagement also counts its co-owners."""
         owner_id = getattr(self, "owner_id", None)

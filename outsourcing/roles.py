@@ -65,6 +65,10 @@ def owns(user: Any, obj: Any) -> bool:
 
 
 def can_change(user: Any, obj: Any) -> bool:
+    """Admins and the owners; nobody, through the app's pages, once the root is closed
+    (an ended engagement asks for nothing more; admins still fix rows in the Django admin)."""
+    if obj.owner_root.is_closed:
+        return False
     if is_admin(user):
         return True
     return is_manager(user) and owns(user, obj)

@@ -231,6 +231,38 @@ class UnscheduledCheckInForm(forms.Form):
         return moment
 
 
+class CheckInChangeForm(forms.Form):
+    """Cancel a check-in that will not happen, or move it to another time, saying why."""
+
+    what = forms.ChoiceField(
+        choices=[("move", "Move it to another time"), ("cancel", "Cancel it")],
+        widget=forms.RadioSelect,
+        initial="move",
+        label="What happens to it",
+    )
+    to = forms.DateTimeField(
+        required=False,
+        label="New time",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    reason = forms.CharField(
+        max_length=500,
+        label="Why",
+        help_text="Kept with the check-in for everyone to read.",
+        error_messages={"required": "Say why, so everyone knows."},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to"].help_text = f"In your time zone ({timezone.get_current_timezone_name()})."
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("what") == "move" and data.get("to") is None and "to" not in self.errors:
+            self.add_error("to", "Pick the new time.")
+        return data
+
+
 # --- milestones (on the overview tab) ------------------------------------------
 
 

@@ -223,6 +223,9 @@ class CheckIn(Owned, TimeStampedModel):
     scheduled_for = models.DateTimeField()
     held_on = models.DateField(null=True, blank=True)
     cancelled = models.BooleanField(default=False)
+    change_note = models.TextField(
+        "why cancelled or moved", blank=True, help_text="Kept with the check-in for everyone."
+    )
     attendees = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=RagStatus.choices, blank=True)
     progress_summary = models.TextField(blank=True)
@@ -280,6 +283,10 @@ class ActionItem(Owned, TimeStampedModel):
     )
     due_date = models.DateField()
     done_on = models.DateField(null=True, blank=True)
+    resolution = models.TextField(
+        blank=True,
+        help_text="How it ended when not simply done: closed with a reason, handed over.",
+    )
 
     class Meta:
         ordering = ["due_date"]

@@ -126,6 +126,11 @@ class Engagement(Owned, TimeStampedModel):
     def is_live(self) -> bool:
         return self.status in self.LIVE_STATUSES
 
+    @property
+    def is_closed(self) -> bool:
+        """Ended (completed, terminated, brought in-house): kept as it was, nothing to enter."""
+        return self.status in self.OUTCOMES
+
 
 class Contract(Owned, TimeStampedModel):
     """The agreed terms of an engagement; the notice deadline is the date that matters."""

@@ -108,6 +108,9 @@ class Risk(Owned, TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="risks"
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    resolution = models.TextField(
+        blank=True, help_text="Why it was closed or to whom it was handed over."
+    )
     last_reviewed_on = models.DateField(null=True, blank=True)
     next_review_on = models.DateField(null=True, blank=True)
 

@@ -6,10 +6,18 @@ import datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from engagements.models import ActionItem, CommunicationPlan, Engagement, PerformanceReview
+from engagements.models import (
+    ActionItem,
+    CheckIn,
+    CommunicationPlan,
+    Engagement,
+    PerformanceReview,
+)
+from outsourcing.formatting import format_moment
 
 
 def schedule_checkins(*, now: datetime.datetime | None = None) -> int:
@@ -69,3 +77,55 @@ def decide_review(
     if changed:
         review.refresh_from_db()
     return bool(changed)
+
+
+def _unrecorded(checkin: CheckIn) -> CheckIn:
+    """The check-in locked for a change, while it is still neither held nor cancelled."""
+    locked = CheckIn.objects.select_for_update().get(pk=checkin.pk)
+    if locked.held_on is not None or locked.cancelled:
+        raise ValidationError("This check-in is recorded or cancelled already; it stays as it is.")
+    return locked
+
+
+@transaction.atomic
+def cancel_checkin(*, checkin: CheckIn, reason: str) -> CheckIn:
+    """Call off a check-in, saying why; its slot stays taken so the cadence does not refill it."""
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the check-in is cancelled."})
+    locked = _unrecorded(checkin)
+    locked.cancelled = True
+    locked.change_note = reason.strip()
+    locked.save(update_fields=["cancelled", "change_note", "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def move_checkin(*, checkin: CheckIn, to: datetime.datetime, reason: str) -> CheckIn:
+    """Hold a check-in at another time: the old slot is cancelled ("moved to …") and a new
+    check-in takes the new time, so the cadence does not put the old one back."""
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the check-in moves."})
+    locked = _unrecorded(checkin)
+    if CheckIn.objects.filter(engagement_id=locked.engagement_id, scheduled_for=to).exists():
+        raise ValidationError({"to": "There is a check-in at that time already."})
+    reason = reason.strip()
+    locked.cancelled = True
+    locked.change_note = (
+        f"Moved to {format_moment(to, timezone.get_current_timezone_name())}: {reason}"
+    )
+    locked.save(update_fields=["cancelled", "change_note", "updated_at"])
+    return CheckIn.objects.create(
+        engagement_id=locked.engagement_id,
+        scheduled_for=to,
+        change_note=f"Moved from "
+        f"{format_moment(locked.scheduled_for, timezone.get_current_timezone_name())}: {reason}",
+    )
+
+
+def cancel_remaining_checkins(*, engagement: Engagement, reason: str) -> int:
+    """Cancel every check-in not held yet (closing an engagement); returns how many."""
+    return (
+        CheckIn.objects.filter(engagement=engagement)
+        .unrecorded()
+        .update(cancelled=True, change_note=reason, updated_at=timezone.now())
+    )

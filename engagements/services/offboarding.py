@@ -17,7 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import Truncator
 
-from engagements.models import DataAccessGrant, Engagement, OffboardingItem
+from engagements.models import ActionItem, DataAccessGrant, Engagement, OffboardingItem, Risk
+from engagements.services.communication import cancel_remaining_checkins
 from vendors.models import Vendor
 
 Status = Engagement.Status
@@ -112,9 +113,11 @@ def complete_item(*, item: OffboardingItem, by: Any) -> OffboardingItem:
 class CloseBlockers:
     open_items: list[str]
     active_grants: list[str]
+    # Action items and risks of the engagement still open: each is closed or handed over.
+    loose_ends: list[str]
 
     def __bool__(self) -> bool:
-        return bool(self.open_items or self.active_grants)
+        return bool(self.open_items or self.active_grants or self.loose_ends)
 
     def message(self) -> str:
         parts = []
@@ -122,11 +125,27 @@ class CloseBlockers:
             parts.append("items still open: " + ", ".join(self.open_items))
         if self.active_grants:
             parts.append("access still active: " + ", ".join(self.active_grants))
+        if self.loose_ends:
+            parts.append("close or hand over what is still open: " + ", ".join(self.loose_ends))
         return "Cannot close yet — " + "; ".join(parts) + "."
 
 
+def loose_ends(engagement: Engagement) -> tuple[list[ActionItem], list[Risk]]:
+    """The engagement's open action items and risks: closing asks what happens to each."""
+    actions = ActionItem.objects.filter(
+        checkin__engagement=engagement, done_on__isnull=True
+    ).select_related("owner")
+    risks = Risk.objects.filter(engagement=engagement).still_open().select_related("owner")
+    return list(actions.order_by("due_date", "pk")), list(risks.order_by("pk"))
+
+
 def close_blockers(
-    *, items: list[OffboardingItem], grants: list[DataAccessGrant], outcome: str | None
+    *,
+    items: list[OffboardingItem],
+    grants: list[DataAccessGrant],
+    outcome: str | None,
+    actions: list[ActionItem],
+    risks: list[Risk],
 ) -> CloseBlockers:
     open_items = [item.title for item in items if not item.is_done]
     if not items:
@@ -136,7 +155,46 @@ def close_blockers(
     return CloseBlockers(
         open_items=open_items,
         active_grants=[grant.system for grant in grants if grant.revoked_on is None],
+        loose_ends=[f"action “{a.description}”" for a in actions]
+        + [f"risk “{r.title}”" for r in risks],
     )
+
+
+@transaction.atomic
+def settle(
+    *, thing: ActionItem | Risk, reason: str, by: Any, hand_over_to: Any | None = None
+) -> ActionItem | Risk:
+    """Close an open action item or risk of an ending engagement with a reason, or hand it
+    over to someone who carries it on; either way it leaves the engagement's open work."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why, so the record explains it."})
+    locked: Any = type(thing).objects.select_for_update().get(pk=thing.pk)
+    still_open = (
+        locked.done_on is None
+        if isinstance(locked, ActionItem)
+        else locked.status != Risk.Status.CLOSED
+    )
+    if not still_open:
+        return locked
+    today = timezone.localdate()
+    fields = ["resolution", "updated_at"]
+    if hand_over_to is not None:
+        name = hand_over_to.get_full_name() or hand_over_to.get_username()
+        locked.resolution = f"Handed over to {name} on {today:%-d %b %Y}: {reason}"
+        locked.owner = hand_over_to
+        fields.append("owner")
+    else:
+        who = by.get_full_name() or by.get_username()
+        locked.resolution = f"Closed by {who} on {today:%-d %b %Y}: {reason}"
+    if isinstance(locked, ActionItem):
+        locked.done_on = today
+        fields.append("done_on")
+    else:
+        locked.status = Risk.Status.CLOSED
+        fields.append("status")
+    locked.save(update_fields=fields)
+    return locked
 
 
 @transaction.atomic
@@ -152,12 +210,20 @@ def close_engagement(*, engagement: Engagement, by: Any) -> Engagement:
     items = list(OffboardingItem.objects.filter(engagement=engagement))
     grants = list(DataAccessGrant.objects.filter(engagement=engagement))
     outcome = engagement.offboarding_outcome or None
-    blockers = close_blockers(items=items, grants=grants, outcome=outcome)
+    actions, risks = loose_ends(engagement)
+    blockers = close_blockers(
+        items=items, grants=grants, outcome=outcome, actions=actions, risks=risks
+    )
     if blockers or outcome is None:
         raise ValidationError(blockers.message())
     engagement.status = outcome
     engagement.closed_at = timezone.now()
     engagement.save(update_fields=["status", "closed_at", "updated_at"])
+    # Nothing is held with a vendor who has left: what was still to come is called off.
+    cancel_remaining_checkins(
+        engagement=engagement,
+        reason=f"Engagement closed on {timezone.localdate():%-d %b %Y}.",
+    )
     vendor = engagement.vendor
     # An engagement still being offboarded counts too: the vendor is not gone yet.
     still_engaged = (

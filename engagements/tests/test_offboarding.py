@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -10,14 +12,23 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from engagements.models import DataAccessGrant, Engagement, OffboardingItem
+from engagements.models import DataAccessGrant, Engagement, OffboardingItem, Risk
 from engagements.services.offboarding import (
     close_engagement,
     complete_item,
+    settle,
     start_offboarding,
 )
-from engagements.tests.factories import DataAccessGrantFactory, EngagementFactory
+from engagements.tests.factories import (
+    ActionItemFactory,
+    CheckInFactory,
+    DataAccessGrantFactory,
+    EngagementFactory,
+    RiskFactory,
+    ScorecardFactory,
+)
 from engagements.tests.worlds import EngagementWorld, world_fixture
 from outsourcing.tests.factories import UserFactory
 from outsourcing.tests.roles import CHANGE, READ, user_for, without
@@ -320,3 +331,134 @@ def test_the_offboarding_tab_runs_the_same_queries_for_3_and_30_grants(
 
     count(small)
     assert count(small) == count(large)
+
+
+# --- a tidy close: open work settled, check-ins called off, nothing more to enter ----------
+
+
+def ready_to_close(engagement: Engagement) -> None:
+    start(engagement)
+    finish_everything(engagement)
+
+
+def test_closing_waits_for_open_action_items_and_risks_and_names_them() -> None:
+    engagement = EngagementFactory()
+    ActionItemFactory(checkin__engagement=engagement, description="Send the last invoice")
+    RiskFactory(engagement=engagement, title="Knowledge walks out")
+    ready_to_close(engagement)
+
+    with pytest.raises(ValidationError) as error:
+        close_engagement(engagement=engagement, by=engagement.owner)
+
+    assert "Send the last invoice" in str(error.value)
+    assert "Knowledge walks out" in str(error.value)
+
+
+def test_settling_closes_with_a_reason_or_hands_over_and_then_closing_goes_through() -> None:
+    engagement = EngagementFactory()
+    item = ActionItemFactory(checkin__engagement=engagement, description="Archive tickets")
+    risk = RiskFactory(engagement=engagement, title="Data left at the vendor")
+    successor = UserFactory(first_name="Ines", last_name="Ortega")
+    ready_to_close(engagement)
+
+    settle(thing=item, reason="Done by our own team.", by=engagement.owner)
+    settle(
+        thing=risk, reason="Deletion certificate due.", by=engagement.owner, hand_over_to=successor
+    )
+    close_engagement(engagement=engagement, by=engagement.owner)
+
+    item.refresh_from_db()
+    risk.refresh_from_db()
+    assert item.done_on is not None and "Done by our own team." in item.resolution
+    assert risk.status == Risk.Status.CLOSED and risk.owner == successor
+    assert risk.resolution.startswith("Handed over to Ines Ortega")
+    assert risk.history.first().resolution == risk.resolution  # kept in the history
+
+
+def test_settling_without_a_reason_is_refused() -> None:
+    item = ActionItemFactory()
+
+    with pytest.raises(ValidationError):
+        settle(thing=item, reason="  ", by=item.checkin.engagement.owner)
+
+    item.refresh_from_db()
+    assert item.done_on is None
+
+
+def test_closing_cancels_every_check_in_still_to_hold() -> None:
+    engagement = EngagementFactory()
+    now = timezone.now()
+    ahead = CheckInFactory(engagement=engagement, scheduled_for=now + datetime.timedelta(days=7))
+    missed = CheckInFactory(engagement=engagement, scheduled_for=now - datetime.timedelta(days=2))
+    held = CheckInFactory(
+        engagement=engagement, scheduled_for=now - datetime.timedelta(days=9), recorded=True
+    )
+    ready_to_close(engagement)
+
+    close_engagement(engagement=engagement, by=engagement.owner)
+
+    for checkin in (ahead, missed, held):
+        checkin.refresh_from_db()
+    assert ahead.cancelled and missed.cancelled and not held.cancelled
+    assert ahead.change_note.startswith("Engagement closed")
+
+
+def test_the_settle_form_shows_its_error_in_its_row_and_writes_nothing(
+    world: World, client_for: Callable[[Any], Any], manager: Any
+) -> None:
+    item = ActionItemFactory(checkin__engagement=world.engagement, description="Return laptops")
+    url = reverse("engagements:action_item_settle", args=[world.engagement.pk, item.pk])
+
+    response = client_for(manager).post(url, {f"action-{item.pk}-reason": ""})
+
+    item.refresh_from_db()
+    assert response.status_code == 200
+    assert "Say why, so the record explains it." in response.content.decode()
+    assert item.done_on is None
+
+
+def test_settling_from_the_tab_hands_a_risk_over(
+    world: World, client_for: Callable[[Any], Any], manager: Any
+) -> None:
+    risk = RiskFactory(engagement=world.engagement, title="Backups at the vendor")
+    url = reverse("engagements:risk_settle", args=[world.engagement.pk, risk.pk])
+
+    client_for(manager).post(
+        url,
+        {f"risk-{risk.pk}-reason": "IT keeps watch.", f"risk-{risk.pk}-hand_over_to": manager.pk},
+    )
+
+    risk.refresh_from_db()
+    assert risk.status == Risk.Status.CLOSED
+    assert "IT keeps watch." in risk.resolution
+
+
+def test_a_closed_engagement_asks_for_nothing_more(
+    client_for: Callable[[Any], Any], manager: Any
+) -> None:
+    engagement = EngagementFactory(owner=manager)
+    checkin = CheckInFactory(
+        engagement=engagement, scheduled_for=timezone.now() + datetime.timedelta(days=3)
+    )
+    ScorecardFactory(engagement=engagement, score=Decimal("71"))
+    ready_to_close(engagement)
+    close_engagement(engagement=engagement, by=manager)
+    client = client_for(manager)
+
+    tabs = {
+        name: client.get(reverse(f"engagements:{name}", args=[engagement.pk])).content.decode()
+        for name in ("engagement_communication", "engagement_kpis", "engagement_risks")
+    }
+    offboarding = client.get(
+        reverse("engagements:engagement_offboarding", args=[engagement.pk])
+    ).content.decode()
+    refused = client.post(
+        reverse("engagements:checkin_record", args=[engagement.pk, checkin.pk]), {}
+    )
+
+    assert "Record</a>" not in tabs["engagement_communication"]
+    assert "Add an extra check-in" not in tabs["engagement_communication"]
+    assert "Enter one value" not in tabs["engagement_kpis"]
+    assert "Add a risk" not in tabs["engagement_risks"]
+    assert "Final scorecard: <strong>71/100</strong>" in offboarding
+    assert refused.status_code == 403

@@ -105,6 +105,7 @@ def url_of(route: str, world: World) -> str:
         "communication_plan_edit": [e],
         "checkin_create": [e],
         "checkin_record": [e, world.overdue.pk],
+        "checkin_change": [e, world.overdue.pk],
         "action_item_done": [e, world.item.pk],
         "milestone_create": [e],
         "milestone_update": [e, world.milestone.pk],
@@ -726,3 +727,70 @@ def test_two_levels_swapping_numbers_write_nothing_and_say_why(
 
     assert world.snapshot() == before
     assert "Two levels cannot swap numbers in one save" in response.content.decode()
+
+
+# --- cancelling and moving a check-in ------------------------------------------------
+
+
+def test_a_check_in_is_cancelled_with_a_reason_everyone_reads(
+    world: World, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    client = client_for(manager)
+
+    client.post(
+        url_of("checkin_change", world),
+        {"what": "cancel", "reason": "Vendor's office closed for a holiday."},
+    )
+
+    world.overdue.refresh_from_db()
+    assert world.overdue.cancelled
+    page = client.get(url_of("engagement_communication", world)).content.decode()
+    assert "Vendor&#x27;s office closed for a holiday." in page
+    assert "Overdue check-ins" not in page
+
+
+def test_a_moved_check_in_keeps_its_old_slot_so_the_cadence_does_not_refill_it(
+    world: World, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    old_time = world.overdue.scheduled_for
+
+    client_for(manager).post(
+        url_of("checkin_change", world),
+        {"what": "move", "to": "2025-03-12T15:00", "reason": "Their lead is travelling."},
+    )
+    world.plan.schedule_checkins(now=NOW, until=NOW + datetime.timedelta(days=60))
+
+    moved = CheckIn.objects.get(engagement=world.engagement, change_note__startswith="Moved from")
+    assert moved.scheduled_for == datetime.datetime(
+        2025, 3, 12, 15, tzinfo=timezone.get_current_timezone()
+    )
+    old = CheckIn.objects.get(engagement=world.engagement, scheduled_for=old_time)
+    assert old.cancelled and old.change_note.startswith("Moved to")
+
+
+def test_moving_needs_a_time_and_a_reason_and_writes_nothing_without_them(
+    world: World, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    before = world.snapshot()
+
+    response = client_for(manager).post(url_of("checkin_change", world), {"what": "move"})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors.keys() == {"to", "reason"}
+    assert world.snapshot() == before
+
+
+def test_moving_onto_a_taken_slot_is_refused(
+    world: World, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    taken = timezone.localtime(world.recorded.scheduled_for)
+    before = world.snapshot()
+
+    response = client_for(manager).post(
+        url_of("checkin_change", world),
+        {"what": "move", "to": f"{taken:%Y-%m-%dT%H:%M}", "reason": "Clash."},
+    )
+
+    assert response.status_code == 200
+    assert "There is a check-in at that time already." in response.content.decode()
+    assert world.snapshot() == before

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from engagements.forms.communication import (
     ActionItemFormSet,
+    CheckInChangeForm,
     CheckInRecordForm,
     CommunicationPlanForm,
     EscalationLevelFormSet,
@@ -27,7 +29,9 @@ from engagements.models import (
 )
 from engagements.permissions import can_change, can_read, require
 from engagements.services.communication import (
+    cancel_checkin,
     complete_action_item,
+    move_checkin,
     schedule_plan_checkins,
 )
 from engagements.views.common import engagement_or_404, render_tab, signed_in, to_tab
@@ -66,14 +70,22 @@ def engagement_communication(request: HttpRequest, pk: int) -> HttpResponse:
     overdue = [c for c in unrecorded if c.is_overdue(now)]
     scheduled = [c for c in unrecorded if not c.is_overdue(now)]
     scheduled_times = {c.scheduled_for for c in scheduled}
-    # From the cadence: the next meetings, whether the nightly job has made them yet or not.
+    called_off = list(
+        CheckIn.objects.filter(engagement=engagement, cancelled=True).order_by("-scheduled_for")[
+            :RECENT_CHECKINS
+        ]
+    )
+    called_off_times = {c.scheduled_for for c in called_off}
+    # From the cadence: the next meetings, whether the nightly job has made them yet or not
+    # (a live engagement's only; a slot called off stays off).
     upcoming = (
         [
             (moment, moment in scheduled_times)
             for moment in plan.next_checkins(now, count=5)
-            if engagement.end_date is None or moment.date() <= engagement.end_date
+            if (engagement.end_date is None or moment.date() <= engagement.end_date)
+            and moment not in called_off_times
         ]
-        if plan
+        if plan and engagement.is_live
         else []
     )
     recorded = list(
@@ -98,7 +110,9 @@ def engagement_communication(request: HttpRequest, pk: int) -> HttpResponse:
         scheduled=scheduled,
         upcoming=upcoming,
         recorded=recorded,
+        called_off=called_off,
         open_items=open_items,
+        plan_zone=plan.time_zone if plan else "",
         can_edit=can_change(request.user, engagement),
     )
 
@@ -162,6 +176,41 @@ def checkin_create(request: HttpRequest, pk: int) -> HttpResponse:
         engagement,
         "communication",
         form=form,
+    )
+
+
+@login_required
+def checkin_change(request: HttpRequest, pk: int, checkin_pk: int) -> HttpResponse:
+    """Cancel a check-in or move it to another time, with a reason everyone can read."""
+    engagement = engagement_or_404(pk)
+    checkin = get_object_or_404(CheckIn, pk=checkin_pk, engagement=engagement)
+    require(can_change(request.user, engagement))
+    if checkin.held_on is not None or checkin.cancelled:
+        messages.info(request, "This check-in is recorded or cancelled already; it stays as it is.")
+        return to_tab("engagement_communication", engagement)
+    form = CheckInChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        reason = form.cleaned_data["reason"]
+        try:
+            if form.cleaned_data["what"] == "cancel":
+                cancel_checkin(checkin=checkin, reason=reason)
+                messages.success(request, "Check-in cancelled.")
+            else:
+                moved = move_checkin(checkin=checkin, to=form.cleaned_data["to"], reason=reason)
+                when = timezone.localtime(moved.scheduled_for)
+                messages.success(request, f"Check-in moved to {when:%-d %b %Y, %H:%M}.")
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return to_tab("engagement_communication", engagement, "scheduled")
+    return render_tab(
+        request,
+        "engagements/communication/checkin_change.html",
+        engagement,
+        "communication",
+        checkin=checkin,
+        form=form,
+        plan_zone=_meeting_time_zone(engagement),
     )
 
 

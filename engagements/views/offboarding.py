@@ -1,4 +1,5 @@
-"""Leaving: the offboarding tab — start the checklist, tick items, close the engagement."""
+"""Leaving: the offboarding tab — start the checklist, tick items, settle what is still open,
+close the engagement."""
 
 from __future__ import annotations
 
@@ -9,18 +10,27 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST, require_safe
 
-from engagements.forms.offboarding import StartOffboardingForm
-from engagements.models import DataAccessGrant, Engagement, OffboardingItem
+from engagements.forms.offboarding import SettleForm, StartOffboardingForm
+from engagements.models import (
+    ActionItem,
+    DataAccessGrant,
+    Engagement,
+    OffboardingItem,
+    Risk,
+    Scorecard,
+)
 from engagements.permissions import can_change, can_read, require
 from engagements.services.offboarding import (
     STANDARD_ITEMS,
     close_blockers,
     close_engagement,
     complete_item,
+    loose_ends,
     offboarding_reason,
+    settle,
     start_offboarding,
 )
-from engagements.views.common import engagement_or_404, render_tab
+from engagements.views.common import engagement_or_404, render_tab, to_tab
 
 CHECKLIST_ORDER: dict[str, int] = {
     kind: n for n, kind in enumerate((OffboardingItem.Kind.REVOKE_ACCESS, *STANDARD_ITEMS))
@@ -32,7 +42,9 @@ def _render_tab(
     engagement: Engagement,
     *,
     form: StartOffboardingForm | None = None,
+    refused: SettleForm | None = None,
 ) -> HttpResponse:
+    """`refused` brings back a settle form that was refused, with its errors, in its row."""
     items = list(
         OffboardingItem.objects.filter(engagement=engagement).select_related(
             "grant", "done_by", "owner"
@@ -42,7 +54,10 @@ def _render_tab(
     items.sort(key=lambda item: (CHECKLIST_ORDER.get(item.kind, len(CHECKLIST_ORDER)), item.title))
     grants = list(DataAccessGrant.objects.filter(engagement=engagement))
     outcome = engagement.offboarding_outcome or None
-    blockers = close_blockers(items=items, grants=grants, outcome=outcome)
+    actions, risks = loose_ends(engagement)
+    blockers = close_blockers(
+        items=items, grants=grants, outcome=outcome, actions=actions, risks=risks
+    )
     may_start = engagement.status in (*Engagement.LIVE_STATUSES, Engagement.Status.OFFBOARDING)
     initial = {"outcome": outcome, "reason": offboarding_reason(items)} if outcome else None
     return render_tab(
@@ -58,6 +73,12 @@ def _render_tab(
         blockers=blockers,
         may_change=can_change(request.user, engagement),
         may_start=may_start,
+        actions=[(a, _settle_form(a, refused)) for a in actions],
+        risks=[(r, _settle_form(r, refused)) for r in risks],
+        # The last scorecard with a score: what the work ended on.
+        final_scorecard=Scorecard.objects.filter(engagement=engagement, score__isnull=False)
+        .order_by("-period_start")
+        .first(),
         form=form or StartOffboardingForm(initial=initial),
     )
 
@@ -125,3 +146,49 @@ def offboarding_close(request: HttpRequest, pk: int) -> HttpResponse:
             f"{engagement.title} is closed: {engagement.get_status_display().lower()}.",
         )
     return redirect("engagements:engagement_offboarding", pk=engagement.pk)
+
+
+def _row_id(thing: ActionItem | Risk) -> str:
+    return f"{'action' if isinstance(thing, ActionItem) else 'risk'}-{thing.pk}"
+
+
+def _settle_form(thing: ActionItem | Risk, refused: SettleForm | None) -> SettleForm:
+    """Each row's own form (its own field ids); the refused one where it was posted."""
+    if refused is not None and refused.prefix == _row_id(thing):
+        return refused
+    return SettleForm(prefix=_row_id(thing))
+
+
+def _settle(request: HttpRequest, engagement: Engagement, thing: ActionItem | Risk) -> HttpResponse:
+    require(can_change(request.user, thing))
+    if engagement.status != Engagement.Status.OFFBOARDING:
+        messages.error(
+            request, "Start offboarding first: open work is settled when the engagement ends."
+        )
+        return redirect("engagements:engagement_offboarding", pk=engagement.pk)
+    form = SettleForm(request.POST, prefix=_row_id(thing))
+    if not form.is_valid():
+        return _render_tab(request, engagement, refused=form)
+    settled = settle(
+        thing=thing,
+        reason=form.cleaned_data["reason"],
+        by=request.user,
+        hand_over_to=form.cleaned_data["hand_over_to"],
+    )
+    messages.success(request, settled.resolution)
+    return to_tab("engagement_offboarding", engagement, "open-work")
+
+
+@login_required
+@require_POST
+def action_item_settle(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    engagement = engagement_or_404(pk)
+    item = get_object_or_404(ActionItem, pk=item_pk, checkin__engagement=engagement)
+    return _settle(request, engagement, item)
+
+
+@login_required
+@require_POST
+def risk_settle(request: HttpRequest, pk: int, risk_pk: int) -> HttpResponse:
+    engagement = engagement_or_404(pk)
+    return _settle(request, engagement, get_object_or_404(Risk, pk=risk_pk, engagement=engagement))

@@ -208,6 +208,7 @@ POLICY: dict[str, Policy] = {
     "engagements:communication_plan_edit": OWNER_FORM,
     "engagements:checkin_create": OWNER_FORM,
     "engagements:checkin_record": OWNER_FORM,
+    "engagements:checkin_change": OWNER_FORM,
     "engagements:action_item_done": OWNER_ACTION,
     "engagements:milestone_create": OWNER_FORM,
     "engagements:milestone_update": OWNER_FORM,
@@ -254,6 +255,8 @@ POLICY: dict[str, Policy] = {
     "engagements:offboarding_start": OWNER_ACTION,
     "engagements:offboarding_item_done": OWNER_ACTION,
     "engagements:offboarding_close": OWNER_ACTION,
+    "engagements:action_item_settle": OWNER_ACTION,
+    "engagements:risk_settle": OWNER_ACTION,
     # --- vendors ---
     "vendors:vendor_list": READ_ANY_METHOD,
     "vendors:vendor_detail": READ_ANY_METHOD,
@@ -355,6 +358,7 @@ KWARG_OBJECTS = {
 ROUTE_KWARG_OBJECTS = {
     ("engagements:action_item_done", "item_pk"): "action_item",
     ("engagements:offboarding_item_done", "item_pk"): "offboarding_item",
+    ("engagements:action_item_settle", "item_pk"): "action_item",
     ("engagements:compliance_evidence_upload", "item_pk"): "compliance_item",
     ("engagements:compliance_accept", "item_pk"): "compliance_item",
     ("engagements:compliance_expiry", "item_pk"): "compliance_item",
