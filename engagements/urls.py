@@ -63,6 +63,9 @@ sourcing_patterns = [
 overview_patterns = [
     path("", engagement.engagement_detail, name="engagement_detail"),
     path("owners/", engagement.engagement_owners, name="engagement_owners"),
+    path("terms/", engagement.engagement_terms, name="engagement_terms"),
+    path("contract/", engagement.contract_edit, name="contract_edit"),
+    path("contract/document/", engagement.contract_document, name="contract_document"),
     path("milestones/new/", engagement.milestone_create, name="milestone_create"),
     path("milestones/<int:milestone_pk>/", engagement.milestone_update, name="milestone_update"),
     path(

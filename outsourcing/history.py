@@ -102,9 +102,7 @@ def recent_history(*sources: Source, limit: int = HISTORY_LIMIT) -> list[History
 def _changed_fields(row: Any, before: Any) -> list[Any]:
     model = row.instance_type
     hidden = HIDDEN_FIELDS | {
-        field.name
-        for field in model._meta.get_fields()
-        if isinstance(field, models.FileField) or field.many_to_many
+        field.name for field in model._meta.get_fields() if field.many_to_many
     }
     return list(row.diff_against(before, excluded_fields=hidden).changes)
 
@@ -177,6 +175,15 @@ def _name(obj: Any) -> str:
 
 
 def _shown(field: Any, change: Any, names: RelatedNames) -> FieldChange:
+    if isinstance(field, models.FileField):
+        # Files are stored under random names that mean nothing (and must not be shown):
+        # say only that one came, went or was replaced.
+        return FieldChange(
+            str(field.verbose_name),
+            "on file" if change.old else EMPTY,
+            "a new file" if change.new else EMPTY,
+        )
+
     def text(value: Any) -> str:
         if value is None or value == "" or value == ():
             return EMPTY

@@ -49,6 +49,13 @@ class Engagement(Owned, TimeStampedModel):
     LIVE_STATUSES = (Status.ACTIVE, Status.ON_HOLD)
     # How an engagement can end: the status it takes when its offboarding closes.
     OUTCOMES = (Status.COMPLETED, Status.TERMINATED, Status.IN_HOUSE)
+    # Where the owners may move the status by hand (the terms page). Offboarding and the
+    # outcomes come only from the offboarding tab, which tidies up as the work ends.
+    STATUS_FLOW: dict[str, tuple[str, ...]] = {
+        Status.DRAFT: (Status.ACTIVE,),
+        Status.ACTIVE: (Status.ON_HOLD,),
+        Status.ON_HOLD: (Status.ACTIVE,),
+    }
 
     title = models.CharField(max_length=200)
     vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="engagements")
@@ -130,6 +137,33 @@ class Engagement(Owned, TimeStampedModel):
     def is_closed(self) -> bool:
         """Ended (completed, terminated, brought in-house): kept as it was, nothing to enter."""
         return self.status in self.OUTCOMES
+
+    def status_change_problem(self, new: str) -> str:
+        """Why the status may not move from what it is to `new` by hand; "" when it may."""
+        current = self.status
+        if new == current or new in self.STATUS_FLOW.get(current, ()):
+            return ""
+        if current in self.OUTCOMES:
+            return (
+                f"This engagement is closed ({self.get_status_display().lower()}); "
+                "its status no longer changes."
+            )
+        if current == self.Status.OFFBOARDING:
+            return (
+                "This engagement is being offboarded: its status follows the checklist "
+                "on the Offboarding tab."
+            )
+        if new == self.Status.OFFBOARDING or new in self.OUTCOMES:
+            return (
+                "An engagement ends through offboarding: start it on the Offboarding tab, "
+                "which also closes check-ins, open items and data access."
+            )
+        if new == self.Status.DRAFT:
+            return "Work that has started cannot go back to draft."
+        return (
+            f"A {self.get_status_display().lower()} engagement cannot become "
+            f"{dict(self.Status.choices).get(new, new).lower()}; it becomes active first."
+        )
 
 
 class Contract(Owned, TimeStampedModel):

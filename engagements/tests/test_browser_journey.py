@@ -1,14 +1,12 @@
 """A manager's whole journey in a real browser: from a candidate to an awarded engagement.
 
-Runs headless Chromium (/usr/bin/chromium) through Playwright against the live
-server. Deselect with `-m "not browser"`; without Chromium it skips, unless
-REQUIRE_SERVICES=1 says it must run.
+Runs headless Chromium through Playwright against the live server
+(engagements.tests.browser). Deselect with `-m "not browser"`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,10 +15,8 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.db import connections
 from django.db.models import Sum
 
-from conftest import require_service
 from engagements.models import (
     AssessmentFactor,
     Candidate,
@@ -29,23 +25,12 @@ from engagements.models import (
     Evaluator,
     Selection,
 )
+from engagements.tests.browser import REQUESTS, RESPONSES, browser_fixture, sign_in
 from engagements.tests.factories import AssessmentFactorFactory, CriterionTemplateFactory
-from outsourcing.tests.factories import PASSWORD, UserFactory
+from outsourcing.tests.factories import UserFactory
 from vendors.models import Vendor
 from vendors.tests.factories import VendorFactory
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-# Every request the browser made and every response it got, to prove the app asks no
-# other host for anything and every page and asset it asks for is there.
-REQUESTS: list[str] = []
-RESPONSES: list[tuple[str, int]] = []
 # Screenshots to look at after a run; the folder is git-ignored.
 OUTPUT = Path(settings.BASE_DIR) / "test-output" / "browser"
 
@@ -59,21 +44,7 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    require_service(f"Chromium ({CHROMIUM})", CHROMIUM.exists())
-    # Playwright's sync API runs an event loop in this thread; the test still talks to
-    # the database directly to set up and check, which Django otherwise refuses.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-        # Queries made while Playwright's loop runs open their own connection; close it, or
-        # PostgreSQL refuses to drop the test database at the end of the run.
-        connections.close_all()
+browser = browser_fixture()
 
 
 def person(username: str, group: str, first_name: str) -> Any:
@@ -102,19 +73,6 @@ def organisation() -> dict[str, Any]:
         "tom": person("tom", "Manager", "Tom"),
         "sam": person("sam", "Viewer", "Sam"),
     }
-
-
-def sign_in(browser: Any, base_url: str, username: str) -> Any:
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    page.on("response", lambda response: RESPONSES.append((response.url, response.status)))
-    page.on("request", lambda request: REQUESTS.append(request.url))
-    page.set_default_timeout(15_000)
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-    return page
 
 
 def score_as(browser: Any, base_url: str, username: str) -> None:

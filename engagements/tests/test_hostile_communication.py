@@ -1,4 +1,5 @@
-"""Hostile input to every form of step 3 (communication) and to the reminder settings page."""
+"""Hostile input to every form of step 3 (communication), to the engagement's terms and
+contract, and to the reminder settings page."""
 
 from __future__ import annotations
 
@@ -18,12 +19,14 @@ from engagements.models import (
     ActionItem,
     CheckIn,
     CommunicationPlan,
+    Contract,
     Engagement,
     Milestone,
     PerformanceReview,
     ReminderPreference,
 )
 from engagements.tests import factories as ef
+from outsourcing.models import Currency
 from outsourcing.tests.factories import UserFactory
 from outsourcing.tests.hostile import (
     XSS_PROBES,
@@ -35,6 +38,7 @@ from outsourcing.tests.hostile import (
     hostile_flag,
     hostile_number,
     hostile_text,
+    hostile_upload,
     sign_in,
 )
 from vendors.tests import factories as vf
@@ -76,6 +80,7 @@ def world(manager: Any) -> World:
     item = ef.ActionItemFactory(checkin=checkin, description=f"Send the report {PROBE}")
     milestone = ef.MilestoneFactory(engagement=engagement, title=f"Go live {PROBE}")
     review = ef.PerformanceReviewFactory(engagement=engagement, summary=f"Quality fell {PROBE}")
+    ef.ContractFactory(engagement=engagement, reference=f"MSA {PROBE}")
     teammate = UserFactory(username="teammate", first_name=PROBE)
     teammate.groups.add(Group.objects.get_or_create(name="Manager")[0])
     inactive = UserFactory(username="gone", is_active=False)
@@ -456,6 +461,106 @@ def test_milestone_complete_ignores_hostile_fields(
         then=saved,
     )
     assert status == 302
+
+
+# --- the engagement's terms and its contract ----------------------------------------------
+
+TERMS_WRITES = {
+    "engagements_engagement",
+    "engagements_historicalengagement",
+    "engagements_historicalengagement_co_owners",
+}
+TERMS_VALID = {
+    "scope": "First-line support by phone and chat.",
+    "deliverables": "Monthly service report.",
+    "budget": "85000.00",
+    "currency": "EUR",
+    "status": "on_hold",
+}
+TERMS_HOSTILE = {
+    "scope": hostile_text(),
+    "deliverables": hostile_text(),
+    "budget": hostile_number(),
+    "currency": hostile_choice(Currency.values),
+    "status": hostile_choice(Engagement.Status.values),
+}
+
+
+def terms_saved(response: Any, data: dict[str, Any]) -> None:
+    engagement = Engagement.objects.get(title__startswith="Support desk")
+    assert engagement.scope == cleaned(data.get("scope", ""))
+    assert engagement.deliverables == cleaned(data.get("deliverables", ""))
+    assert engagement.status in (Engagement.Status.ACTIVE, Engagement.Status.ON_HOLD)
+    assert engagement.budget is None or engagement.budget >= 0
+
+
+def test_terms_form_valid_baseline_is_accepted(world: World, manager: Any, client: Client) -> None:
+    sign_in(client, manager)
+    assert client.post(url("engagement_terms", world), TERMS_VALID).status_code == 302
+
+
+@given(data=form_data(TERMS_VALID, TERMS_HOSTILE))
+def test_terms_form_survives_hostile_input(
+    data: dict, world: World, manager: Any, client: Client
+) -> None:
+    sign_in(client, manager)
+    check_post(client, url("engagement_terms", world), data, writes=TERMS_WRITES, then=terms_saved)
+
+
+CONTRACT_WRITES = {"engagements_contract", "engagements_historicalcontract"}
+CONTRACT_VALID = {
+    "reference": "MSA-7",
+    "value": "85000.00",
+    "currency": "EUR",
+    "start_date": "2026-01-01",
+    "end_date": "2026-12-31",
+    "renewal_date": "2026-12-01",
+    "notice_period_days": "90",
+    "service_levels": "Answer 80% of calls within 20 seconds.",
+    "termination_terms": "90 days' notice.",
+    "signed_on": "2025-12-20",
+}
+CONTRACT_HOSTILE = {
+    "reference": hostile_text(),
+    "value": hostile_number(),
+    "currency": hostile_choice(Currency.values),
+    "start_date": hostile_date(),
+    "end_date": hostile_date(),
+    "renewal_date": hostile_date(),
+    "notice_period_days": hostile_number(),
+    "service_levels": hostile_text(),
+    "termination_terms": hostile_text(),
+    "signed_on": hostile_date(),
+    "document": hostile_upload(),
+}
+
+
+def contract_saved(response: Any, data: dict[str, Any]) -> None:
+    contract = Contract.objects.get(engagement__title__startswith="Support desk")
+    assert contract.reference == cleaned(data.get("reference", ""))
+    assert contract.service_levels == cleaned(data.get("service_levels", ""))
+    assert contract.end_date >= contract.start_date
+    # The deadline is a date the reminders can count back from.
+    assert contract.notice_deadline.year >= 1990
+    assert len(contract.document_name) <= 255
+    assert not any(ord(c) < 32 for c in contract.document_name)
+
+
+def test_contract_form_valid_baseline_is_accepted(
+    world: World, manager: Any, client: Client
+) -> None:
+    sign_in(client, manager)
+    assert client.post(url("contract_edit", world), CONTRACT_VALID).status_code == 302
+
+
+@given(data=form_data(CONTRACT_VALID, CONTRACT_HOSTILE))
+def test_contract_form_survives_hostile_input(
+    data: dict, world: World, manager: Any, client: Client
+) -> None:
+    sign_in(client, manager)
+    check_post(
+        client, url("contract_edit", world), data, writes=CONTRACT_WRITES, then=contract_saved
+    )
 
 
 # --- performance reviews ------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Step 3 rules: check-in slots from the cadence, overdue check-ins and milestones."""
+"""Step 3 rules: check-in slots from the cadence, overdue check-ins and milestones, and the
+engagement's status flow."""
 
 import datetime
 import zoneinfo
@@ -463,3 +464,26 @@ def test_scheduling_stops_at_the_engagements_end_date(horizon):
 
     assert created == 3
     assert slots_of(plan.engagement) == WEEKLY_SLOTS[:3]
+
+
+# --- the status flow the owners follow by hand ---------------------------------------
+
+Status = Engagement.Status
+BY_HAND = {
+    (Status.DRAFT, Status.ACTIVE),
+    (Status.ACTIVE, Status.ON_HOLD),
+    (Status.ON_HOLD, Status.ACTIVE),
+}
+
+
+@pytest.mark.parametrize("current", Status.values)
+@pytest.mark.parametrize("new", Status.values)
+def test_only_draft_to_active_and_active_to_on_hold_and_back_move_by_hand(
+    current: str, new: str
+) -> None:
+    problem = Engagement(status=current).status_change_problem(new)
+
+    if current == new or (current, new) in BY_HAND:
+        assert problem == ""
+    else:
+        assert problem, f"{current} -> {new} should be refused with a reason"

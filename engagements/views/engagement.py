@@ -1,15 +1,18 @@
-"""The engagement itself: the list, the overview with its milestones, owners and co-owners."""
+"""The engagement itself: the list, the overview with its milestones, owners and co-owners,
+its terms and its contract."""
 
 from __future__ import annotations
 
+from pathlib import PurePath
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from engagements.filters import EngagementFilter
 from engagements.forms.communication import (
@@ -18,6 +21,7 @@ from engagements.forms.communication import (
     MilestoneForm,
     OwnerTransferForm,
 )
+from engagements.forms.engagement import ContractForm, EngagementTermsForm
 from engagements.forms.sourcing import person_name
 from engagements.models import (
     Contract,
@@ -27,8 +31,10 @@ from engagements.models import (
 from engagements.permissions import can_change, can_read, is_admin, is_manager, require
 from engagements.selectors.history import engagement_history
 from engagements.services.engagement import complete_milestone, transfer_engagement
+from engagements.services.sourcing import DEFAULT_TERM
 from engagements.views.common import engagement_or_404, to_tab
 from outsourcing.lists import page_of
+from outsourcing.uploads import private_file_response
 
 
 @login_required
@@ -74,6 +80,93 @@ def engagement_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "active_tab": "overview",
         },
     )
+
+
+# --- the terms and the contract, shown on the overview ------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def engagement_terms(request: HttpRequest, pk: int) -> HttpResponse:
+    engagement = engagement_or_404(pk)
+    require(can_change(request.user, engagement))
+    # The form changes its own copy: a refused post must not show unsaved values in the
+    # page's header (the status badge) as if they were kept.
+    form = EngagementTermsForm(
+        request.POST or None, instance=Engagement.objects.get(pk=engagement.pk)
+    )
+    if request.method == "POST" and form.is_valid():
+        if form.has_changed():
+            form.save()
+            messages.success(request, "Scope, deliverables, budget and status saved.")
+        else:
+            messages.info(request, "Nothing was changed.")
+        return to_tab("engagement_detail", engagement, "overview")
+    return render(
+        request,
+        "engagements/communication/engagement_terms.html",
+        {"engagement": engagement, "form": form, "active_tab": "overview"},
+    )
+
+
+def contract_or_new(engagement: Engagement) -> Contract:
+    """The engagement's contract; without one, a new one starting from the engagement's terms."""
+    contract = Contract.objects.filter(engagement=engagement).first()
+    if contract is not None:
+        return contract
+    return Contract(
+        engagement=engagement,
+        value=engagement.budget,
+        currency=engagement.currency,
+        start_date=engagement.start_date,
+        # As the award does: an open-ended engagement gets the usual term to confirm.
+        end_date=engagement.end_date or engagement.start_date + DEFAULT_TERM,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contract_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    engagement = engagement_or_404(pk)
+    require(can_change(request.user, engagement))
+    contract = contract_or_new(engagement)
+    adding = contract._state.adding
+    posted = request.method == "POST"
+    form = ContractForm(
+        request.POST if posted else None,
+        request.FILES if posted else None,
+        instance=contract,
+        today=timezone.localdate(),
+    )
+    if posted and form.is_valid():
+        if adding or form.has_changed():
+            with transaction.atomic():
+                form.save()
+            messages.success(request, "Contract recorded." if adding else "Contract saved.")
+        else:
+            messages.info(request, "Nothing was changed.")
+        return to_tab("engagement_detail", engagement, "contract")
+    return render(
+        request,
+        "engagements/communication/contract_form.html",
+        {"engagement": engagement, "form": form, "adding": adding, "active_tab": "overview"},
+    )
+
+
+@login_required
+@require_safe
+def contract_document(request: HttpRequest, pk: int) -> FileResponse:
+    """The signed contract as a download, for anyone who may read the engagement."""
+    require(can_read(request.user))
+    contract = get_object_or_404(Contract, engagement_id=pk)
+    if not contract.document:
+        raise Http404("This contract has no signed document on file.")
+    suffix = PurePath(contract.document.name or "").suffix
+    download_name = contract.document_name or f"{contract.reference or 'Contract'}{suffix}"
+    try:
+        return private_file_response(contract.document, download_name=download_name)
+    except FileNotFoundError as missing:
+        raise Http404("The document is missing from storage.") from missing
 
 
 # --- milestones on the overview tab ------------------------------------------------

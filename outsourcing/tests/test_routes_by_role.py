@@ -204,6 +204,10 @@ POLICY: dict[str, Policy] = {
     "engagements:engagement_detail": READ_ONLY,
     # Read by every role; the owner and admins add and remove co-owners, admins hand over.
     "engagements:engagement_owners": OWNER_CHANGES,
+    "engagements:engagement_terms": OWNER_FORM,
+    "engagements:contract_edit": OWNER_FORM,
+    # The signed contract: everyone who may read the engagement, nobody else.
+    "engagements:contract_document": DOWNLOAD,
     "engagements:engagement_communication": READ_ONLY,
     "engagements:communication_plan_edit": OWNER_FORM,
     "engagements:checkin_create": OWNER_FORM,
@@ -296,7 +300,9 @@ def build_world(users: dict[str, Any]) -> World:
     manager = users["owner"]
     vendor = VendorFactory(owner=manager)
     engagement = EngagementFactory(owner=manager)
-    ContractFactory(engagement=engagement)
+    ContractFactory(
+        engagement=engagement, document=ContentFile(b"%PDF-1.4 contract", name="msa.pdf")
+    )
     CommunicationPlanFactory(engagement=engagement)
     checkin = CheckInFactory(engagement=engagement)
     kpi = KpiFactory(engagement=engagement)

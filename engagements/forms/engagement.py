@@ -1,0 +1,135 @@
+"""The engagement's own terms and its contract, changed by the owners after the award."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import PurePath
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.validators import MaxValueValidator
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+
+from engagements.models import Contract, Engagement
+from engagements.services.sourcing import DATE_RANGE_MESSAGE, plausible_date
+from outsourcing.forms import ModelForm
+from outsourcing.uploads import ALLOWED_LIST, validate_document
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# Longer than any notice period agreed in practice; it also keeps the notice deadline
+# (the renewal or end date minus the period) inside the calendar.
+MAX_NOTICE_DAYS = 1826
+
+
+class EngagementTermsForm(ModelForm):
+    class Meta(ModelForm.Meta):
+        model = Engagement
+        fields = ["scope", "deliverables", "budget", "currency", "status"]
+        labels = {"currency": "Budget currency"}
+        widgets = {
+            "scope": forms.Textarea(attrs={"rows": 4}),
+            "deliverables": forms.Textarea(attrs={"rows": 4}),
+        }
+        help_texts = {
+            "status": "Draft becomes active; active work can go on hold and back. "
+            "Work ends through the Offboarding tab.",
+        }
+
+    def clean_status(self) -> str:
+        # The instance still holds the status as loaded: fields are copied onto it later.
+        status: str = self.cleaned_data["status"]
+        problem = self.instance.status_change_problem(status)
+        if problem:
+            raise forms.ValidationError(problem, code="status_flow")
+        return status
+
+
+class ContractForm(ModelForm):
+    # A plain file input: the clearable one would link to the file, and private files have
+    # no URL. No "remove": a replaced document stays in storage for the history.
+    document = forms.FileField(
+        required=False,
+        widget=forms.FileInput,
+        validators=[validate_document],
+        label="Signed document",
+    )
+
+    class Meta(ModelForm.Meta):
+        model = Contract
+        fields = [
+            "reference",
+            "value",
+            "currency",
+            "start_date",
+            "end_date",
+            "renewal_date",
+            "notice_period_days",
+            "service_levels",
+            "termination_terms",
+            "signed_on",
+            "document",
+        ]
+        labels = {
+            "value": "Contract value",
+            "start_date": "Starts on",
+            "end_date": "Ends on",
+            "renewal_date": "Renews on",
+            "notice_period_days": "Notice period (days)",
+            "signed_on": "Signed on",
+        }
+        help_texts = {
+            "renewal_date": "Only if it renews automatically.",
+            "notice_period_days": "The notice deadline is the renewal (or end) date minus "
+            "this many days; reminders go out before it.",
+        }
+        widgets = {
+            "start_date": DATE_INPUT,
+            "end_date": DATE_INPUT,
+            "renewal_date": DATE_INPUT,
+            "signed_on": DATE_INPUT,
+            "service_levels": forms.Textarea(attrs={"rows": 4}),
+            "termination_terms": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args: Any, today: datetime.date | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today or timezone.localdate()
+        notice = self.fields["notice_period_days"]
+        notice.validators.append(MaxValueValidator(MAX_NOTICE_DAYS))
+        notice.widget.attrs["max"] = MAX_NOTICE_DAYS
+        accepted = f"{ALLOWED_LIST}, up to {filesizeformat(settings.MAX_UPLOAD_SIZE)}"
+        if self.instance.document:
+            self.fields["document"].help_text = (
+                f"Now: {self.instance.document_name or 'a document'}. "
+                f"Upload another to replace it ({accepted})."
+            )
+        else:
+            self.fields["document"].help_text = f"The contract as signed ({accepted})."
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        for name in ("start_date", "end_date", "renewal_date", "signed_on"):
+            if name in data and not plausible_date(data[name]):
+                self.add_error(name, DATE_RANGE_MESSAGE)
+        start, end = data.get("start_date"), data.get("end_date")
+        renewal, signed = data.get("renewal_date"), data.get("signed_on")
+        if start and end and end < start:
+            self.add_error("end_date", "The contract ends before it starts.")
+        if start and renewal and renewal < start:
+            self.add_error("renewal_date", "The renewal date is before the start.")
+        if signed and signed > self.today:
+            self.add_error("signed_on", "A contract cannot be signed in the future.")
+        return data
+
+    def save(self, commit: bool = True) -> Contract:
+        contract: Contract = super().save(commit=False)
+        upload = self.cleaned_data.get("document")
+        if upload and "document" in self.changed_data:
+            # Stored under a random name (RandomName); keep the name people know it by.
+            contract.document_name = PurePath(upload.name or "document").name[:255]
+        if commit:
+            contract.save()
+        return contract
