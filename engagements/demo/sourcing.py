@@ -46,7 +46,7 @@ def ensure_selection(spec: dict[str, Any], story: Story, candidate: Candidate) -
     if selection is None:
         owner = story.person(spec["owner"])
         fields = story.fields(Selection, spec)
-        fields.pop("owner")
+        fields.pop("owner")  # whoever starts a selection owns it
         selection = start_selection(candidate=candidate, by=owner, **fields)
     for proposal_spec in spec.get("proposal", []):
         ensure_proposal(selection, proposal_spec, story)
