@@ -1,13 +1,16 @@
 """Demo data for `manage.py seed_demo`: the reference document's stories, dated from today.
 
-1. Customer service outsourced, quality fell, brought back in-house (customer_service).
-2. The infographics studio kept on track by weekly check-ins and clear KPIs (content).
-3. 24/7 IT support from a critical vendor, its risks and evidence (it_support).
-4. A bookkeeping selection being scored by two colleagues (bookkeeping).
-5. A vendor on watch, a suspended one, a draft and a kept-in-house candidate (more).
+1. Customer service outsourced, quality fell, brought back in-house (customer_service.toml).
+2. The infographics studio kept on track by weekly check-ins and clear KPIs (content.toml).
+3. 24/7 IT support from a critical vendor, its risks and evidence (it_support.toml).
+4. A bookkeeping selection being scored by two colleagues (selections.toml).
+5. A vendor on watch (social_media.toml), a suspended one (registry.toml), a draft and a
+   kept-in-house candidate (candidates.toml).
 
-Every row is looked up by a natural key before it is created, so seeding again adds
-nothing twice and leaves what someone changed in the demo alone.
+The stories are data; the builders of each step (stories.py) play them through the app's
+own services, model methods and forms, so the demo shows what the product does. Every
+row is looked up by a natural key before it is made, so seeding again adds nothing twice
+and leaves what someone changed in the demo alone.
 """
 
 from __future__ import annotations
@@ -22,13 +25,17 @@ from django.db.models import Min
 from django.utils import timezone
 
 from engagements.models import Engagement
-from engagements.services import communication, monitoring
+from engagements.services.communication import schedule_checkins
+from engagements.services.monitoring import rollup_kpis
 from vendors.models import Vendor
 
-from . import bookkeeping, content, customer_service, it_support, more
-from .helpers import backdate_created, moment
+from .assessment import ensure_candidates
+from .dates import Story, moment
+from .helpers import as_told
 from .people import DEMO_PASSWORD, DEMO_USERS, DemoUser, ensure_people
 from .registry import BRIGHTLINE, ensure_vendors
+from .sourcing import ensure_selections
+from .stories import STORIES, play
 
 __all__ = ["DEMO_PASSWORD", "DEMO_USERS", "SeedResult", "seed_demo"]
 
@@ -67,23 +74,23 @@ def seed_demo() -> SeedResult:
     # this one, so a check-in later on the demo's day is upcoming however often it runs.
     first_run = first_seeded_at()
     told_at = first_run or timezone.now()
-    today = timezone.localdate(told_at)
-    people = ensure_people()
-    vendors = ensure_vendors(today, people)
+    story = Story(
+        today=timezone.localdate(told_at), now=told_at, people=ensure_people(), vendors={}
+    )
+    story.vendors.update(ensure_vendors(story))
     if first_run is None:
         # Kept as the registry's first row's creation time, for the runs that follow.
-        backdate_created(vendors[BRIGHTLINE], told_at)
-    customer_service.seed(people, vendors, today)
-    content.seed(people, vendors, today, now=told_at)
-    it_support.seed(people, vendors, today, now=told_at)
-    bookkeeping.seed(people, vendors, today)
-    more.seed(people, vendors, today, now=told_at)
+        vendor = story.vendors[BRIGHTLINE]
+        as_told(vendor, created_at=told_at, updated_at=told_at)
+    ensure_selections(story, ensure_candidates(story))
+    for name in STORIES:
+        play(name, story)
     # Upcoming check-ins of the live engagements, as the scheduled job creates them. From
     # midnight, so two runs on the same day look at the same horizon.
-    communication.schedule_checkins(now=moment(timezone.localdate(), hour=0))
+    schedule_checkins(now=moment(timezone.localdate(), hour=0))
     # Rollups, scorecards, standings and review flags as the scheduled job writes them: a
     # backfill from the first engagement's start, standing at the demo's moment, so a run
     # on a later day finds the same periods.
     first_day = Engagement.objects.aggregate(first=Min("start_date"))["first"]
-    monitoring.rollup_kpis(since=first_day, now=told_at)
-    return SeedResult(rows_added=count_rows() - before, dated_from=today, logins=DEMO_USERS)
+    rollup_kpis(since=first_day, now=told_at)
+    return SeedResult(rows_added=count_rows() - before, dated_from=story.today, logins=DEMO_USERS)

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from engagements.demo import DEMO_PASSWORD, DEMO_USERS
 from engagements.models import (
+    Candidate,
     CheckIn,
     ComplianceItem,
     Engagement,
@@ -158,6 +159,26 @@ def test_customer_service_is_brought_back_in_house():
     )
     done = items.filter(done_at__isnull=False).count()
     assert items.count() > done > items.count() / 2
+
+
+def test_customer_service_went_through_the_award_and_the_offboarding_checklist():
+    seed()
+
+    engagement = Engagement.objects.get(title__startswith="Customer service")
+    selection = engagement.selection
+    assert selection is not None and selection.status == Selection.Status.AWARDED
+    assert selection.awarded_proposal is not None
+    assert selection.awarded_proposal.vendor == engagement.vendor
+    assert engagement.candidate is not None
+    assert engagement.candidate.status == Candidate.Status.OUTSOURCED
+    assert engagement.offboarding_outcome == Engagement.Status.IN_HOUSE
+    items = engagement.offboarding_items.select_related("grant")
+    assert set(OffboardingItem.Kind) - {OffboardingItem.Kind.OTHER} <= {i.kind for i in items}
+    final_review = items.get(kind=OffboardingItem.Kind.FINAL_REVIEW)
+    assert final_review.notes and final_review.done_at is None
+    for item in items.filter(kind=OffboardingItem.Kind.REVOKE_ACCESS):
+        assert item.grant is not None
+        assert (item.done_at is None) == (item.grant.revoked_on is None)
 
 
 def test_infographics_studio_got_back_on_track_with_weekly_checkins():
