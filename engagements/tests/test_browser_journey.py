@@ -8,7 +8,6 @@ REQUIRE_SERVICES=1 says it must run.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,10 +16,8 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.db import connections
 from django.db.models import Sum
 
-from conftest import require_service
 from engagements.models import (
     AssessmentFactor,
     Candidate,
@@ -30,18 +27,11 @@ from engagements.models import (
     Selection,
 )
 from engagements.tests.factories import AssessmentFactorFactory, CriterionTemplateFactory
-from outsourcing.tests.factories import PASSWORD, UserFactory
+from outsourcing.tests.browser import log_in, new_page
+from outsourcing.tests.factories import UserFactory
 from vendors.models import Vendor
 from vendors.tests.factories import VendorFactory
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # Every request the browser made and every response it got, to prove the app asks no
 # other host for anything and every page and asset it asks for is there.
 REQUESTS: list[str] = []
@@ -57,23 +47,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-@pytest.fixture
-def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    require_service(f"Chromium ({CHROMIUM})", CHROMIUM.exists())
-    # Playwright's sync API runs an event loop in this thread; the test still talks to
-    # the database directly to set up and check, which Django otherwise refuses.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-        # Queries made while Playwright's loop runs open their own connection; close it, or
-        # PostgreSQL refuses to drop the test database at the end of the run.
-        connections.close_all()
 
 
 def person(username: str, group: str, first_name: str) -> Any:
@@ -105,15 +78,10 @@ def organisation() -> dict[str, Any]:
 
 
 def sign_in(browser: Any, base_url: str, username: str) -> Any:
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page = new_page(browser)
     page.on("response", lambda response: RESPONSES.append((response.url, response.status)))
     page.on("request", lambda request: REQUESTS.append(request.url))
-    page.set_default_timeout(15_000)
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    log_in(page, base_url, username)
     return page
 
 
