@@ -122,13 +122,10 @@ def vendor_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _vendor_form_page(
     request: HttpRequest, form: VendorForm, vendor: Vendor | None
 ) -> HttpResponse:
-    # After a refused POST the form's instance holds the answers given, so the
-    # suggestion shown matches what the person just entered.
-    suggested = Vendor.Tier(form.instance.suggested_tier()).label
     return render(
         request,
         "vendors/vendor_form.html",
-        {"form": form, "vendor": vendor, "suggested_tier": suggested},
+        {"form": form, "vendor": vendor},
     )
 
 
