@@ -345,6 +345,24 @@ def test_vendor_update_valid_baseline_is_accepted(world: World, manager: Any, cl
     assert Vendor.objects.get(pk=world.vendor.pk).notes == "Renewed."
 
 
+# --- the vendor form's tier part (htmx): a partial, never a write --------------------------
+
+TIER_PART_HOSTILE = {**UPDATE_HOSTILE, "shown_suggestion": hostile_choice(list(Vendor.Tier.values))}
+
+
+@given(data=form_data({**UPDATE_VALID, "shown_suggestion": "medium"}, TIER_PART_HOSTILE))
+def test_vendor_tier_part_survives_hostile_input(
+    data: dict[str, Any], world: World, manager: Any, client: Any
+) -> None:
+    sign_in(client, manager)
+    client.defaults["HTTP_HX_REQUEST"] = "true"
+    for url in (
+        reverse("vendors:vendor_create_tier"),
+        reverse("vendors:vendor_update_tier", args=[world.vendor.pk]),
+    ):
+        assert check_post(client, url, _resolve(data, world.ids)) == 200
+
+
 # --- StatusChangeForm --------------------------------------------------------------
 
 STATUS_VALID = {"status": "active", "reason": "Contract signed."}

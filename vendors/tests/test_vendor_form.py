@@ -238,6 +238,105 @@ def test_going_back_to_the_suggested_tier_needs_no_reason_and_drops_the_old_one(
     assert (change.old_tier, change.new_tier, change.reason) == (Tier.CRITICAL, Tier.MEDIUM, "")
 
 
+# --- the htmx tier part -------------------------------------------------------------------
+
+
+def tier_part(client: Any, url: str, data: dict[str, Any]) -> Any:
+    return client.post(url, data, headers={"HX-Request": "true"})
+
+
+def test_the_tier_part_follows_the_answers_and_writes_nothing(
+    manager: Any, client_for: Any
+) -> None:
+    response = tier_part(
+        client_for(manager),
+        reverse("vendors:vendor_create_tier"),
+        answers(highest_data_classification=DataClassification.RESTRICTED),
+    )
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="vendor-tier"')
+    assert "<html" not in html
+    assert "Suggested tier: <strong>High</strong>" in html
+    assert '<option value="high" selected>' in html
+    assert 'name="shown_suggestion" value="high"' in html
+    assert "vendor-tier-reason is-idle" in html  # no reason asked for
+    assert not Vendor.objects.exists()
+
+
+def test_the_tier_part_asks_for_a_reason_once_a_tier_is_chosen_without_complaining(
+    manager: Any, client_for: Any
+) -> None:
+    response = tier_part(
+        client_for(manager), reverse("vendors:vendor_create_tier"), answers(tier=Tier.LOW)
+    )
+
+    html = response.content.decode()
+    assert '<option value="low" selected>' in html
+    assert "is-idle" not in html
+    assert response.context["form"].fields["tier_override_reason"].required
+    assert "say why" not in html  # the error waits for a save
+
+
+def test_the_tier_part_of_an_edit_starts_from_the_vendor(manager: Any, client_for: Any) -> None:
+    vendor = VendorFactory(owner=manager, tier=Tier.CRITICAL, tier_override_reason="Payroll.")
+
+    response = tier_part(
+        client_for(manager),
+        reverse("vendors:vendor_update_tier", args=[vendor.pk]),
+        edit_answers(vendor, replaceability=Vendor.Replaceability.EASY),
+    )
+
+    html = response.content.decode()
+    assert "Suggested tier: <strong>Low</strong>" in html
+    assert '<option value="critical" selected>' in html
+    assert "Payroll." in html and "is-idle" not in html
+    vendor.refresh_from_db()
+    assert vendor.replaceability == Vendor.Replaceability.MODERATE
+
+
+def test_the_new_vendor_tier_part_is_for_those_who_may_create_vendors(
+    viewer: Any, other_manager: Any, client_for: Any
+) -> None:
+    url = reverse("vendors:vendor_create_tier")
+    assert tier_part(client_for(None), url, answers()).status_code == 302  # to sign in
+    assert tier_part(client_for(viewer), url, answers()).status_code == 403
+    assert tier_part(client_for(other_manager), url, answers()).status_code == 200
+    assert client_for(other_manager).get(url).status_code == 405
+
+
+def test_an_edit_tier_part_is_for_those_who_may_change_the_vendor(
+    manager: Any, viewer: Any, other_manager: Any, role_admin: Any, client_for: Any
+) -> None:
+    vendor = VendorFactory(owner=manager)
+    url = reverse("vendors:vendor_update_tier", args=[vendor.pk])
+    data = edit_answers(vendor)
+
+    assert tier_part(client_for(None), url, data).status_code == 302
+    assert tier_part(client_for(viewer), url, data).status_code == 403
+    assert tier_part(client_for(other_manager), url, data).status_code == 403
+    assert tier_part(client_for(manager), url, data).status_code == 200
+    assert tier_part(client_for(role_admin), url, data).status_code == 200
+    missing = reverse("vendors:vendor_update_tier", args=[vendor.pk + 1])
+    assert tier_part(client_for(manager), missing, data).status_code == 404
+
+
+def test_the_form_page_asks_for_its_tier_part_with_htmx(manager: Any, client_for: Any) -> None:
+    vendor = VendorFactory(owner=manager)
+    client = client_for(manager)
+    for page, part in (
+        (reverse("vendors:vendor_create"), reverse("vendors:vendor_create_tier")),
+        (
+            reverse("vendors:vendor_update", args=[vendor.pk]),
+            reverse("vendors:vendor_update_tier", args=[vendor.pk]),
+        ),
+    ):
+        html = client.get(page).content.decode()
+        assert html.count(f'hx-post="{part}"') == 2  # the answers and the tier
+        assert 'id="vendor-tier"' in html
+
+
 def test_a_new_vendor_saved_without_javascript_gets_the_suggestion_for_its_answers(
     manager: Any, client_for: Any
 ) -> None:
