@@ -1,6 +1,7 @@
 """Fixtures shared by every app's tests."""
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +124,28 @@ def require_service(name: str, available: bool) -> None:
 def _private_media(settings: LazySettings, tmp_path: Path) -> None:
     """Uploaded files of a test land in its own temporary folder."""
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+
+
+@pytest.fixture
+def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Headless Chromium through Playwright (outsourcing/tests/browser.py)."""
+    from django.db import connections
+
+    from outsourcing.tests.browser import CHROMIUM, CHROMIUM_ARGS
+
+    require_service(f"Chromium ({CHROMIUM})", CHROMIUM.exists())
+    # Playwright's sync API runs an event loop in this thread; the test still talks to
+    # the database directly to set up and check, which Django otherwise refuses.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+        # Queries made while Playwright's loop runs open their own connection; close it, or
+        # PostgreSQL refuses to drop the test database at the end of the run.
+        connections.close_all()
 
 
 @pytest.fixture

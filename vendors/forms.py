@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -13,7 +15,7 @@ from outsourcing.forms import ModelForm
 from outsourcing.roles import managers
 from outsourcing.uploads import ALLOWED_LIST, validate_document
 
-from .models import Certification, Contact, Vendor
+from .models import Certification, Contact, DataClassification, Vendor, suggest_tier
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -41,14 +43,60 @@ class RowsChoiceField(forms.ModelMultipleChoiceField):
         return super().clean(value)
 
 
+# The questions the suggested tier is drawn from (the currency is asked beside the spend).
+TIER_QUESTIONS = (
+    "highest_data_classification",
+    "handles_personal_data",
+    "replaceability",
+    "annual_spend",
+)
+
+
+def suggestion_for(answers: Mapping[str, Any]) -> Vendor.Tier | None:
+    """The suggested tier for the tier questions as answered, None while one is unanswered
+    or invalid."""
+    classification = answers.get("highest_data_classification")
+    replaceability = answers.get("replaceability")
+    spend = answers.get("annual_spend")
+    if (
+        classification not in DataClassification.values
+        or replaceability not in Vendor.Replaceability.values
+        or not isinstance(spend, Decimal | int)
+        or spend < 0  # refused by the model's validator, after the form's clean()
+    ):
+        return None
+    return Vendor.Tier(
+        suggest_tier(
+            classification=classification,
+            personal_data=bool(answers.get("handles_personal_data")),
+            replaceability=replaceability,
+            annual_spend=Decimal(spend),
+        )
+    )
+
+
 class VendorForm(ModelForm):
     """Create or edit a vendor. The tier is saved through `Vendor.change_tier`, kept in history.
 
-    `Vendor.clean()` asks for a reason when the tier differs from the suggested one;
-    the error lands on the reason field.
+    The tier follows the suggestion for the answers until the person chooses another one.
+    The form sends back the suggestion it showed (`shown_suggestion`, kept up to date by
+    htmx as the answers change): a tier still equal to it was pre-filled, not chosen, and
+    becomes the suggestion for the answers as submitted — so a page without JavaScript, or
+    answers changed after the last update, never asks to justify a tier nobody picked. A
+    tier other than both is a choice: `Vendor.clean()` then asks for a reason, on the reason
+    field. A tier equal to the suggestion needs no reason, and a reason left over is dropped.
     """
 
     website = forms.URLField(required=False, max_length=200, assume_scheme="https")
+    # Checked by clean_shown_suggestion, which never refuses: a hidden field's error has no
+    # place on the page.
+    shown_suggestion = forms.Field(required=False, widget=forms.HiddenInput)
+
+    # The suggestion for the answers as they stand (None while one is missing or invalid)
+    # and whether the tier differs from it: from the initial values for a form to fill in,
+    # by clean() for one filled in.
+    suggested_tier: Vendor.Tier | None
+    reason_needed: bool
 
     class Meta(ModelForm.Meta):
         model = Vendor
@@ -110,9 +158,17 @@ class VendorForm(ModelForm):
             self.fields["owner"].help_text = "The manager who looks after this vendor."
         else:
             del self.fields["owner"]
-        self.fields[
-            "tier"
-        ].help_text = "Suggested from the data it touches, how replaceable it is and what we spend."
+        self.fields["tier"].help_text = "Follows the suggested tier until you choose another one."
+        if self.is_bound:
+            self._settle_tier(None, None)  # until clean() has read the answers
+            return
+        suggestion = suggestion_for(
+            {name: self.get_initial_for_field(self.fields[name], name) for name in TIER_QUESTIONS}
+        )
+        if self.instance.pk is None and suggestion is not None:
+            self.initial["tier"] = suggestion
+        self.initial["shown_suggestion"] = suggestion or ""
+        self._settle_tier(suggestion, self.get_initial_for_field(self.fields["tier"], "tier"))
 
     def clean_country(self) -> str:
         country = self.cleaned_data["country"].strip().upper()
@@ -123,6 +179,39 @@ class VendorForm(ModelForm):
     def clean_time_zone(self) -> str:
         return self.cleaned_data["time_zone"].strip()
 
+    def clean_shown_suggestion(self) -> str:
+        shown = self.cleaned_data["shown_suggestion"]
+        return shown if shown in Vendor.Tier.values else ""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or self.cleaned_data
+        suggestion = suggestion_for(cleaned)
+        tier = cleaned.get("tier")
+        if suggestion is not None:
+            if tier and tier != suggestion and tier == cleaned.get("shown_suggestion"):
+                # Pre-filled from the suggestion for earlier answers, never chosen: it follows.
+                tier = cleaned["tier"] = suggestion
+                self._show("tier", tier)
+            self._show("shown_suggestion", suggestion)
+            if tier == suggestion:
+                # Nothing to explain; a reason kept from an earlier choice would mislead.
+                cleaned["tier_override_reason"] = ""
+        self._settle_tier(suggestion, tier)
+        return cleaned
+
+    def _settle_tier(self, suggestion: Vendor.Tier | None, tier: Any) -> None:
+        self.suggested_tier = suggestion
+        self.reason_needed = bool(suggestion and tier and tier != suggestion)
+        # Marks the reason as required on the page; Vendor.clean() is what enforces it.
+        self.fields["tier_override_reason"].required = self.reason_needed
+
+    def _show(self, name: str, value: str) -> None:
+        """Show `value` in the field `name` when the form is rendered again: what the form
+        decided rather than what was posted."""
+        data = cast(Any, self.data).copy()  # a QueryDict is immutable; its copy is not
+        data[self.add_prefix(name)] = value
+        self.data = data
+
     @transaction.atomic
     def save_by(self, user: Any) -> Vendor:
         """Save the vendor; a new vendor is owned by its creator, a new tier is kept in history."""
@@ -131,7 +220,9 @@ class VendorForm(ModelForm):
         creating = vendor.pk is None
         if creating and "owner" not in self.fields:
             vendor.owner = user
-        tier_changed = not creating and "tier" in self.changed_data
+        # Compared with the tier loaded, not the one posted: a tier that followed the
+        # suggestion changes the vendor's tier as much as one chosen by hand.
+        tier_changed = not creating and tier != self.initial["tier"]
         if tier_changed:
             # Saved first with the old tier so that change_tier records old → new.
             vendor.tier = self.initial["tier"]

@@ -7,10 +7,12 @@ app_name = "vendors"
 urlpatterns = [
     path("", views.vendor_list, name="vendor_list"),
     path("new/", views.vendor_create, name="vendor_create"),
+    path("new/tier/", views.vendor_tier, name="vendor_create_tier"),
     path("import/", views.vendor_import, name="vendor_import"),
     path("import/template.csv", views.vendor_import_template, name="vendor_import_template"),
     path("<int:pk>/", views.vendor_detail, name="vendor_detail"),
     path("<int:pk>/edit/", views.vendor_update, name="vendor_update"),
+    path("<int:pk>/edit/tier/", views.vendor_tier, name="vendor_update_tier"),
     path("<int:pk>/status/", views.vendor_status, name="vendor_status"),
     # A vendor's contacts and certifications: the same three pages for each.
     *(

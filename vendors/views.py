@@ -18,7 +18,7 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from outsourcing.csvimport import csv_download
 from outsourcing.lists import choice_order, page_of
@@ -119,16 +119,20 @@ def vendor_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- create, edit, status ----------------------------------------------------------
 
 
+def _tier_url(vendor: Vendor | None) -> str:
+    """Where the vendor form asks for its tier part again as the answers change."""
+    if vendor is None:
+        return reverse("vendors:vendor_create_tier")
+    return reverse("vendors:vendor_update_tier", args=[vendor.pk])
+
+
 def _vendor_form_page(
     request: HttpRequest, form: VendorForm, vendor: Vendor | None
 ) -> HttpResponse:
-    # After a refused POST the form's instance holds the answers given, so the
-    # suggestion shown matches what the person just entered.
-    suggested = Vendor.Tier(form.instance.suggested_tier()).label
     return render(
         request,
         "vendors/vendor_form.html",
-        {"form": form, "vendor": vendor, "suggested_tier": suggested},
+        {"form": form, "vendor": vendor, "tier_url": _tier_url(vendor)},
     )
 
 
@@ -206,6 +210,25 @@ def vendor_update(request: HttpRequest, pk: int) -> HttpResponse:
             messages.info(request, "Nothing was changed.")
         return redirect(_vendor_url(vendor))
     return _vendor_form_page(request, form, vendor)
+
+
+@login_required
+@require_POST
+def vendor_tier(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """The vendor form's tier part for the answers as they stand (htmx): the suggestion, the
+    tier following it unless chosen, the reason when needed. Saves nothing; open to whoever
+    may use the form itself."""
+    if pk is None:
+        require(can_create(request.user))
+        vendor = None
+    else:
+        vendor = _vendor_to_change(request, pk)
+    form = VendorForm(request.POST, instance=vendor, may_assign_owner=is_admin(request.user))
+    form.is_valid()  # cleans the answers and settles the tier
+    form.errors.clear()  # not a save: nothing to complain about while answering
+    return render(
+        request, "vendors/_vendor_tier.html", {"form": form, "tier_url": _tier_url(vendor)}
+    )
 
 
 @login_required

@@ -1,5 +1,5 @@
 """After the award, in a real browser: the owner edits the contract, uploads the signed
-document and downloads it again (engagements.tests.browser; deselect with -m "not browser")."""
+document and downloads it again (outsourcing.tests.browser; deselect with -m "not browser")."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import pytest
 from django.contrib.auth.models import Group
 
 from engagements.models import Contract
-from engagements.tests.browser import REQUESTS, RESPONSES, browser_fixture, sign_in
 from engagements.tests.factories import ContractFactory, EngagementFactory
+from outsourcing.tests.browser import REQUESTS, RESPONSES, sign_in
 from outsourcing.tests.factories import UserFactory
 
 PDF = b"%PDF-1.4\n% Master services agreement, signed by both parties\n%%EOF\n"
@@ -23,8 +23,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-browser = browser_fixture()
 
 
 def test_the_owner_edits_the_contract_uploads_the_signed_document_and_downloads_it(

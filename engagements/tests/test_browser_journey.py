@@ -1,7 +1,7 @@
 """A manager's whole journey in a real browser: from a candidate to an awarded engagement.
 
 Runs headless Chromium through Playwright against the live server
-(engagements.tests.browser). Deselect with `-m "not browser"`.
+(outsourcing.tests.browser). Deselect with `-m "not browser"`.
 """
 
 from __future__ import annotations
@@ -25,11 +25,11 @@ from engagements.models import (
     Evaluator,
     Selection,
 )
-from engagements.tests.browser import REQUESTS, RESPONSES, browser_fixture, sign_in
 from engagements.tests.factories import AssessmentFactorFactory, CriterionTemplateFactory
+from outsourcing.tests.browser import REQUESTS, RESPONSES, sign_in
 from outsourcing.tests.factories import UserFactory
-from vendors.models import Vendor
-from vendors.tests.factories import VendorFactory
+from vendors.models import BusinessFunction, Vendor
+from vendors.tests.factories import ServiceCategoryFactory, VendorFactory
 
 # Screenshots to look at after a run; the folder is git-ignored.
 OUTPUT = Path(settings.BASE_DIR) / "test-output" / "browser"
@@ -42,9 +42,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-browser = browser_fixture()
 
 
 def person(username: str, group: str, first_name: str) -> Any:
@@ -66,8 +63,9 @@ def organisation() -> dict[str, Any]:
         active.update(is_active=False)
         for name, weight in (("Experience", 50), ("Price", 30), ("Cultural fit", 20)):
             CriterionTemplateFactory(name=f"{name} (journey)", default_weight=weight)
+    payroll = ServiceCategoryFactory(name="Payroll", business_function=BusinessFunction.ACCOUNTING)
     for name in VENDORS:
-        VendorFactory(legal_name=name, status=Vendor.Status.APPROVED)
+        VendorFactory(legal_name=name, status=Vendor.Status.APPROVED).services.add(payroll)
     return {
         "manager": person("maria", "Manager", "Maria"),
         "tom": person("tom", "Manager", "Tom"),

@@ -127,6 +127,8 @@ OWNER_ACTION: Policy = {
 }
 # A creation form every manager may use.
 MANAGER_FORM: Policy = {"GET": managers(OK), "POST": managers(CHANGES)}
+# A POST-only action every manager may use (the creation form's htmx parts).
+MANAGER_ACTION: Policy = {"GET": everyone_signed_in(NOT_ALLOWED), "POST": managers(CHANGES)}
 # A file download: GET for every role, nothing to POST.
 DOWNLOAD: Policy = READ_ONLY
 # Only an invited evaluator scores: not the selection's owner, not an admin.
@@ -265,12 +267,14 @@ POLICY: dict[str, Policy] = {
     "vendors:vendor_list": READ_ANY_METHOD,
     "vendors:vendor_detail": READ_ANY_METHOD,
     "vendors:vendor_create": MANAGER_FORM,
+    "vendors:vendor_create_tier": MANAGER_ACTION,
     "vendors:vendor_import": MANAGER_FORM,
     "vendors:vendor_import_template": {
         "GET": managers(OK),
         "POST": everyone_signed_in(NOT_ALLOWED),
     },
     "vendors:vendor_update": OWNER_FORM,
+    "vendors:vendor_update_tier": OWNER_ACTION,
     "vendors:vendor_status": OWNER_FORM,
     "vendors:contact_create": OWNER_FORM,
     "vendors:contact_update": OWNER_FORM,

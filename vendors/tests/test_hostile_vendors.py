@@ -248,7 +248,11 @@ def test_vendor_create_survives_hostile_input(
         owner = posted.get("owner")
         _check_vendor(vendor, posted, owner=int(owner) if owner else None)
         assert vendor.status == posted["status"]
-        assert vendor.tier_override_reason == _text(posted, "tier_override_reason")
+        # The suggested tier needs no reason: one given anyway is dropped.
+        reason = _text(posted, "tier_override_reason")
+        assert vendor.tier_override_reason == (
+            "" if vendor.tier == vendor.suggested_tier() else reason
+        )
         _lands_on(response, vendor)
 
     check_post(
@@ -312,6 +316,8 @@ def test_vendor_update_survives_hostile_input(
         _check_vendor(saved_vendor, posted, owner=manager.pk)
         assert saved_vendor.status == vendor.status
         reason = _text(posted, "tier_override_reason")
+        if posted["tier"] == saved_vendor.suggested_tier():
+            reason = ""  # the suggested tier needs none: one given anyway is dropped
         if posted["tier"] != old_tier:
             change = VendorTierChange.objects.get(vendor=vendor)
             assert (change.old_tier, change.new_tier, change.reason) == (
@@ -319,8 +325,6 @@ def test_vendor_update_survives_hostile_input(
                 posted["tier"],
                 reason,
             )
-            if posted["tier"] == saved_vendor.suggested_tier():
-                reason = ""
         assert saved_vendor.tier_override_reason == reason
         _lands_on(response, saved_vendor)
 
@@ -339,6 +343,24 @@ def test_vendor_update_valid_baseline_is_accepted(world: World, manager: Any, cl
     response = client.post(reverse("vendors:vendor_update", args=[world.vendor.pk]), data)
     _lands_on(response, world.vendor)
     assert Vendor.objects.get(pk=world.vendor.pk).notes == "Renewed."
+
+
+# --- the vendor form's tier part (htmx): a partial, never a write --------------------------
+
+TIER_PART_HOSTILE = {**UPDATE_HOSTILE, "shown_suggestion": hostile_choice(list(Vendor.Tier.values))}
+
+
+@given(data=form_data({**UPDATE_VALID, "shown_suggestion": "medium"}, TIER_PART_HOSTILE))
+def test_vendor_tier_part_survives_hostile_input(
+    data: dict[str, Any], world: World, manager: Any, client: Any
+) -> None:
+    sign_in(client, manager)
+    client.defaults["HTTP_HX_REQUEST"] = "true"
+    for url in (
+        reverse("vendors:vendor_create_tier"),
+        reverse("vendors:vendor_update_tier", args=[world.vendor.pk]),
+    ):
+        assert check_post(client, url, _resolve(data, world.ids)) == 200
 
 
 # --- StatusChangeForm --------------------------------------------------------------
