@@ -311,9 +311,22 @@ OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 # worker and is claimed again. Must stay well above EMAIL_TIMEOUT.
 OUTBOX_CLAIM_TIMEOUT = env.int("OUTBOX_CLAIM_TIMEOUT", default=10 * 60)
 
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+# Every record is printed once, by the root's console handler.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        "client_errors_without_traceback": {"()": "outsourcing.logs.ClientErrorsWithoutTraceback"},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Without handlers of its own: Django's default console handler (with DEBUG) printed
+        # each record a second time, beside the root's. Its mail_admins handler goes too;
+        # ADMINS is not set, so it sent nothing.
+        "django": {"handlers": [], "level": LOG_LEVEL},
+        # A 403 or 400 is one line; a 500 keeps its traceback.
+        "django.request": {"filters": ["client_errors_without_traceback"]},
+    },
 }
