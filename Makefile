@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Django reads them too: without SITE_URL, links and the address seed_demo prints follow them.
+export HOST PORT
 
 .PHONY: run test test-dates test-hostile audit lint check worker beat web install install-dev migrate seed clean
 

@@ -38,8 +38,10 @@ ALLOWED_HOSTS = env.list(
 )
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
-# Absolute base for links in emails and calendar feeds, e.g. https://outsourcing.example.com
-SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
+# Absolute base for links in emails and calendar feeds, e.g. https://outsourcing.example.com.
+# Unset, it is the address `make run` serves on: HOST and PORT, which the Makefile exports.
+_served_at = f"http://{env.str('HOST', default='127.0.0.1')}:{env.int('PORT', default=8000)}"
+SITE_URL = env.str("SITE_URL", default=_served_at).rstrip("/")
 
 # --- HTTPS, cookies and browser protections --------------------------------
 # The secure defaults follow DEBUG at import time: on in production, off on a
