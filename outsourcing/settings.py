@@ -321,13 +321,26 @@ LOGGING = {
     "filters": {
         "client_errors_without_traceback": {"()": "outsourcing.logs.ClientErrorsWithoutTraceback"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         # Without handlers of its own: Django's default console handler (with DEBUG) printed
         # each record a second time, beside the root's. Its mail_admins handler goes too;
         # ADMINS is not set, so it sent nothing.
         "django": {"handlers": [], "level": LOG_LEVEL},
+        # runserver's access log, as Django's default has it (configuring "django" above
+        # resets its children).
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         # A 403 or 400 is one line; a 500 keeps its traceback.
         "django.request": {"filters": ["client_errors_without_traceback"]},
     },

@@ -15,14 +15,14 @@ pytestmark = pytest.mark.django_db
 
 
 @contextmanager
-def console_output() -> Iterator[io.StringIO]:
-    """What the console handlers a `django.request` record reaches print, in one buffer.
+def console_output(name: str = "django.request") -> Iterator[io.StringIO]:
+    """What the console handlers a record of logger `name` reaches print, in one buffer.
 
     Only plain StreamHandlers: pytest's capturing handlers are subclasses of it.
     """
     printed = io.StringIO()
     swapped: list[tuple[logging.StreamHandler[Any], Any]] = []
-    logger: logging.Logger | None = logging.getLogger("django.request")
+    logger: logging.Logger | None = logging.getLogger(name)
     while logger is not None:
         for handler in logger.handlers:
             if type(handler) is logging.StreamHandler:
@@ -86,3 +86,18 @@ def test_a_500_logs_its_traceback_once(
     assert "ValueError: a bug" in output
     [record] = request_records(caplog)
     assert record.exc_info is not None
+
+
+def test_the_web_servers_access_log_keeps_its_time_and_is_printed_once() -> None:
+    with console_output("django.server") as printed:
+        logging.getLogger("django.server").info(
+            '"%s" %s %s',
+            "GET /dashboard/ HTTP/1.1",
+            200,
+            512,
+            extra={"status_code": 200, "server_time": "02/Mar/2027 10:00:00"},
+        )
+
+    assert printed.getvalue().splitlines() == [
+        '[02/Mar/2027 10:00:00] "GET /dashboard/ HTTP/1.1" 200 512'
+    ]
