@@ -21,6 +21,7 @@ VARIABLES = (
     "SITE_URL",
     "HOST",
     "PORT",
+    "VAR_DIR",
 )
 
 
@@ -115,3 +116,19 @@ def test_an_explicit_site_url_wins_over_host_and_port() -> None:
     assert json.loads(result.stdout.strip().splitlines()[-1])["site_url"] == (
         "https://outsourcing.example.com"
     )
+
+
+def test_var_dir_holds_the_embedded_defaults_files(tmp_path: Path) -> None:
+    result = load_settings(DJANGO_DEBUG="1", VAR_DIR=str(tmp_path))
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1])["name"] == str(
+        tmp_path / "db.sqlite3"
+    )
+    # Celery's queue and its exchange tables ("control", Kombu's default in the working
+    # directory) alike.
+    assert sorted(path.name for path in (tmp_path / "celery").iterdir()) == [
+        "control",
+        "processed",
+        "queue",
+    ]
