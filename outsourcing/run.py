@@ -3,12 +3,12 @@ together.
 
     python -m outsourcing.run 127.0.0.1:8000
 
-Ctrl+C or SIGTERM stops both: each child gets one SIGTERM and is waited for, then the
-launcher exits 0. The children run in process groups of their own, so a Ctrl+C in the
-terminal reaches only the launcher (and make), never the children themselves: a
-second signal would turn Celery's warm shutdown into a cold one, and further signals
-while stopping are ignored for the same reason. A child that ends by itself (the port
-is taken, say) stops the other, and the launcher exits 1.
+Ctrl+C, SIGTERM or a closed terminal stops both: each child gets one SIGTERM and is
+waited for, then the launcher exits 0. The children run in process groups of their own,
+so a Ctrl+C in the terminal reaches only the launcher (and make), never the children
+themselves: a second signal would turn Celery's warm shutdown into a cold one, and
+further signals while stopping are ignored for the same reason. A child that ends by
+itself (the port is taken, say) stops the other, and the launcher exits 1.
 """
 
 from __future__ import annotations
@@ -55,8 +55,9 @@ def main(argv: list[str]) -> int:
     def remember(signum: int, frame: FrameType | None) -> None:
         signals.append(signum)
 
-    signal.signal(signal.SIGINT, remember)
-    signal.signal(signal.SIGTERM, remember)
+    # SIGHUP too: a closed terminal hangs up its foreground group, not the children's.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, remember)
     # Reviewed: this project's own fixed commands, without a shell.
     children = {
         name: subprocess.Popen(  # nosec B603
@@ -69,11 +70,18 @@ def main(argv: list[str]) -> int:
         time.sleep(POLL_INTERVAL)
         ended = next((name for name, child in children.items() if child.poll() is not None), None)
     if ended is None:
-        print("Stopping the web server and the worker...", file=sys.stderr, flush=True)
+        say("Stopping the web server and the worker...")
     else:
-        print(f"The {ended} stopped; stopping the rest.", file=sys.stderr, flush=True)
+        say(f"The {ended} stopped; stopping the rest.")
     stop(list(children.values()))
     return 0 if ended is None else 1
+
+
+def say(message: str) -> None:
+    try:
+        print(message, file=sys.stderr, flush=True)
+    except OSError:
+        pass  # the terminal is gone (SIGHUP); stop the children all the same
 
 
 def stop(children: list[subprocess.Popen[bytes]]) -> None:
