@@ -13,6 +13,7 @@ import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.log import DEFAULT_LOGGING
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -327,16 +328,12 @@ LOGGING = {
     "filters": {
         "client_errors_without_traceback": {"()": "outsourcing.logs.ClientErrorsWithoutTraceback"},
     },
-    "formatters": {
-        "django.server": {
-            "()": "django.utils.log.ServerFormatter",
-            "format": "[{server_time}] {message}",
-            "style": "{",
-        },
-    },
+    # runserver's access log, as Django's default logging has it (configuring "django"
+    # below resets its children, django.server among them).
+    "formatters": {"django.server": {**DEFAULT_LOGGING["formatters"]["django.server"]}},
     "handlers": {
         "console": {"class": "logging.StreamHandler"},
-        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+        "django.server": {**DEFAULT_LOGGING["handlers"]["django.server"]},
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
@@ -344,9 +341,7 @@ LOGGING = {
         # each record a second time, beside the root's. Its mail_admins handler goes too;
         # ADMINS is not set, so it sent nothing.
         "django": {"handlers": [], "level": LOG_LEVEL},
-        # runserver's access log, as Django's default has it (configuring "django" above
-        # resets its children).
-        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        "django.server": {**DEFAULT_LOGGING["loggers"]["django.server"]},
         # A 403 or 400 is one line; a 500 keeps its traceback.
         "django.request": {"filters": ["client_errors_without_traceback"]},
     },
