@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Django reads them too: without SITE_URL, links and the address seed_demo prints follow them.
+export HOST PORT
 
 .PHONY: run test test-dates test-hostile audit lint check worker beat web install install-dev migrate seed clean
 
@@ -33,14 +35,13 @@ seed: migrate
 	$(MANAGE) seed_demo
 
 ## Start everything on the embedded defaults: web server, Celery worker and beat.
+## Ctrl+C (or SIGTERM) stops them all (outsourcing/run.py).
 run: seed
 	@echo ""
 	@echo "  Outsourcing is starting at http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
 	@echo "  Stop with Ctrl+C."
 	@echo ""
-	@trap 'kill 0' INT TERM EXIT; \
-	$(BIN)/celery -A outsourcing worker --beat --loglevel=warning --concurrency=1 & \
-	$(MANAGE) runserver $(HOST):$(PORT)
+	@$(BIN)/python -m outsourcing.run $(HOST):$(PORT)
 
 web: migrate
 	$(MANAGE) runserver $(HOST):$(PORT)

@@ -13,14 +13,18 @@ import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.log import DEFAULT_LOGGING
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 # A local .env (copied from .env.example by `make`) fills in what the real
 # environment does not set; real environment variables always win.
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+# The embedded defaults' files: SQLite database, Celery's filesystem queue and beat
+# schedule, collected static files, private uploads.
+VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
@@ -38,8 +42,10 @@ ALLOWED_HOSTS = env.list(
 )
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
-# Absolute base for links in emails and calendar feeds, e.g. https://outsourcing.example.com
-SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
+# Absolute base for links in emails and calendar feeds, e.g. https://outsourcing.example.com.
+# Unset, it is the address `make run` serves on: HOST and PORT, which the Makefile exports.
+_served_at = f"http://{env.str('HOST', default='127.0.0.1')}:{env.int('PORT', default=8000)}"
+SITE_URL = env.str("SITE_URL", default=_served_at).rstrip("/")
 
 # --- HTTPS, cookies and browser protections --------------------------------
 # The secure defaults follow DEBUG at import time: on in production, off on a
@@ -249,13 +255,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = VAR_DIR / "celery" / "queue"
     _processed_dir = VAR_DIR / "celery" / "processed"
+    # Exchange tables; Kombu's default is a "control" folder in the working directory.
+    _control_dir = VAR_DIR / "celery" / "control"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(_processed_dir),
+        "control_folder": str(_control_dir),
         "store_processed": False,
     }
-    for _folder in (_queue_dir, _processed_dir):
+    for _folder in (_queue_dir, _processed_dir, _control_dir):
         _folder.mkdir(parents=True, exist_ok=True)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
@@ -313,9 +322,29 @@ OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 # worker and is claimed again. Must stay well above EMAIL_TIMEOUT.
 OUTBOX_CLAIM_TIMEOUT = env.int("OUTBOX_CLAIM_TIMEOUT", default=10 * 60)
 
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+# Every record is printed once, by the root's console handler.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "filters": {
+        "client_errors_without_traceback": {"()": "outsourcing.logs.ClientErrorsWithoutTraceback"},
+    },
+    # runserver's access log, as Django's default logging has it (configuring "django"
+    # below resets its children, django.server among them).
+    "formatters": {"django.server": {**DEFAULT_LOGGING["formatters"]["django.server"]}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "django.server": {**DEFAULT_LOGGING["handlers"]["django.server"]},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Without handlers of its own: Django's default console handler (with DEBUG) printed
+        # each record a second time, beside the root's. Its mail_admins handler goes too;
+        # ADMINS is not set, so it sent nothing.
+        "django": {"handlers": [], "level": LOG_LEVEL},
+        "django.server": {**DEFAULT_LOGGING["loggers"]["django.server"]},
+        # A 403 or 400 is one line; a 500 keeps its traceback.
+        "django.request": {"filters": ["client_errors_without_traceback"]},
+    },
 }

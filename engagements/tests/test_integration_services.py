@@ -15,7 +15,6 @@ import email.policy
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -46,6 +45,7 @@ from engagements.tests import factories as ef
 from outsourcing.celery import app
 from outsourcing.tests import clock
 from outsourcing.tests.factories import UserFactory
+from outsourcing.tests.ports import free_port
 
 # Dated: CI runs these at awkward moments too (outsourcing/tests/clock.py).
 pytestmark = pytest.mark.dates
@@ -91,12 +91,6 @@ class Inbox:
     def count(self) -> int:
         with self.lock:
             return len(self.messages)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class SmtpServer:

@@ -18,6 +18,10 @@ VARIABLES = (
     "REDIS_URL",
     "TIME_ZONE",
     "DJANGO_ALLOWED_HOSTS",
+    "SITE_URL",
+    "HOST",
+    "PORT",
+    "VAR_DIR",
 )
 
 
@@ -32,7 +36,7 @@ def load_settings(**env: str) -> subprocess.CompletedProcess[str]:
         "'broker': settings.CELERY_BROKER_URL, 'email': settings.EMAIL_BACKEND, "
         "'tz': settings.TIME_ZONE, 'use_tz': settings.USE_TZ, 'debug': settings.DEBUG, "
         "'hosts': settings.ALLOWED_HOSTS, 'cache': settings.CACHES['default']['BACKEND'], "
-        "'sessions': settings.SESSION_ENGINE}))"
+        "'sessions': settings.SESSION_ENGINE, 'site_url': settings.SITE_URL}))"
     )
     return subprocess.run(
         [sys.executable, "-c", script],
@@ -66,6 +70,7 @@ def test_it_runs_on_embedded_defaults_in_development() -> None:
     # A cache inside each process cannot hold sessions: signing out would not reach the
     # other web workers.
     assert loaded["sessions"] == "django.contrib.sessions.backends.db"
+    assert loaded["site_url"] == "http://127.0.0.1:8000"
 
 
 def test_it_takes_production_services_from_the_environment() -> None:
@@ -91,3 +96,39 @@ def test_it_takes_production_services_from_the_environment() -> None:
     assert loaded["hosts"] == ["outsourcing.example.com"]
     assert loaded["cache"].endswith("RedisCache")
     assert loaded["sessions"] == "django.contrib.sessions.backends.cached_db"
+
+
+def test_links_follow_the_address_make_run_serves_on_when_site_url_is_not_set() -> None:
+    result = load_settings(DJANGO_DEBUG="1", HOST="localhost", PORT="8101")
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1])["site_url"] == (
+        "http://localhost:8101"
+    )
+
+
+def test_an_explicit_site_url_wins_over_host_and_port() -> None:
+    result = load_settings(
+        DJANGO_DEBUG="1", HOST="localhost", PORT="8101", SITE_URL="https://outsourcing.example.com/"
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1])["site_url"] == (
+        "https://outsourcing.example.com"
+    )
+
+
+def test_var_dir_holds_the_embedded_defaults_files(tmp_path: Path) -> None:
+    result = load_settings(DJANGO_DEBUG="1", VAR_DIR=str(tmp_path))
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1])["name"] == str(
+        tmp_path / "db.sqlite3"
+    )
+    # Celery's queue and its exchange tables ("control", Kombu's default in the working
+    # directory) alike.
+    assert sorted(path.name for path in (tmp_path / "celery").iterdir()) == [
+        "control",
+        "processed",
+        "queue",
+    ]
