@@ -25,6 +25,25 @@ class FiniteDecimalField(forms.DecimalField):
         return number
 
 
+# Row ids are 64-bit integers; a bigger number cannot name a row (and SQLite overflows on it).
+LARGEST_ID = 2**63 - 1
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Ticked rows by id; an id out of any row's range is "not one of the choices", not a 500."""
+
+    def _check_values(self, value: Any) -> Any:
+        for pk in value:
+            text = str(pk).strip()
+            if text.lstrip("-").isdigit() and abs(int(text)) > LARGEST_ID:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)  # type: ignore[misc]
+
+
 def formfield(field: models.Field[Any, Any], **kwargs: Any) -> forms.Field | None:
     """The form field of a model field, decimals as FiniteDecimalField."""
     if isinstance(field, models.DecimalField):

@@ -16,7 +16,7 @@ from engagements.models import (
     Engagement,
     Evidence,
 )
-from outsourcing.forms import ModelForm
+from outsourcing.forms import ModelForm, ModelMultipleChoiceField
 from outsourcing.uploads import content_type_for, validate_document
 from vendors.models import Vendor
 
@@ -24,7 +24,7 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class AddRequirementsForm(forms.Form):
-    requirements = forms.ModelMultipleChoiceField(
+    requirements = ModelMultipleChoiceField(
         queryset=ComplianceRequirement.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         required=False,

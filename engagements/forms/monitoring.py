@@ -14,7 +14,7 @@ from simple_history.utils import bulk_create_with_history
 
 from engagements.models import Direction, Engagement, Kpi, KpiTemplate, Measurement
 from outsourcing.csvimport import CsvUploadForm
-from outsourcing.forms import FiniteDecimalField, ModelForm
+from outsourcing.forms import FiniteDecimalField, ModelForm, ModelMultipleChoiceField
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 ALREADY_THERE = "There is already a value for this date; edit it instead."
@@ -83,7 +83,7 @@ class KpiForm(ModelForm):
 
 
 class KpiFromTemplatesForm(forms.Form):
-    templates = forms.ModelMultipleChoiceField(
+    templates = ModelMultipleChoiceField(
         queryset=KpiTemplate.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         label="KPIs to add",

@@ -21,7 +21,7 @@ from engagements.models import (
     Selection,
 )
 from engagements.services.sourcing import DATE_RANGE_MESSAGE, ScoreCell, plausible_date
-from outsourcing.forms import ModelForm
+from outsourcing.forms import ModelForm, ModelMultipleChoiceField
 from outsourcing.roles import people_with_role
 from outsourcing.uploads import content_type_for, validate_document
 from vendors.models import Vendor
@@ -85,7 +85,7 @@ class SelectionForm(ModelForm):
 
 
 class ShortlistForm(forms.Form):
-    vendors = forms.ModelMultipleChoiceField(
+    vendors = ModelMultipleChoiceField(
         queryset=Vendor.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         label="Vendors to add",

@@ -34,3 +34,15 @@ def test_an_edit_form_sees_a_signalling_nan_as_a_change_instead_of_crashing() ->
     assert "weight" in form.changed_data
     assert not form.is_valid()
     assert form.errors["weight"] == ["Enter a number."]
+
+
+@pytest.mark.django_db
+def test_a_ticked_id_beyond_any_row_is_a_form_error_not_a_crash() -> None:
+    from django.contrib.auth.models import Group
+
+    from outsourcing.forms import ModelMultipleChoiceField
+
+    field = ModelMultipleChoiceField(queryset=Group.objects.all())
+
+    with pytest.raises(forms.ValidationError):
+        field.clean(["9223372036854775808"])
