@@ -86,6 +86,11 @@ communication_patterns = [
     path("checkins/<int:checkin_pk>/", communication.checkin_record, name="checkin_record"),
     path("checkins/<int:checkin_pk>/change/", communication.checkin_change, name="checkin_change"),
     path(
+        "checkins/<int:checkin_pk>/action-row/",
+        communication.action_item_row,
+        name="action_item_row",
+    ),
+    path(
         "action-items/<int:item_pk>/done/",
         communication.action_item_done,
         name="action_item_done",

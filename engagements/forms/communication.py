@@ -196,7 +196,7 @@ ActionItemFormSet = inlineformset_factory(
     ActionItem,
     form=ActionItemForm,
     formset=BaseActionItemFormSet,
-    extra=2,
+    extra=3,
     can_delete=True,
     max_num=MAX_ACTION_ITEMS,
     validate_max=True,

@@ -106,6 +106,7 @@ def url_of(route: str, world: World) -> str:
         "checkin_create": [e],
         "checkin_record": [e, world.overdue.pk],
         "checkin_change": [e, world.overdue.pk],
+        "action_item_row": [e, world.overdue.pk],
         "action_item_done": [e, world.item.pk],
         "milestone_create": [e],
         "milestone_update": [e, world.milestone.pk],
@@ -794,3 +795,24 @@ def test_moving_onto_a_taken_slot_is_refused(
     assert response.status_code == 200
     assert "There is a check-in at that time already." in response.content.decode()
     assert world.snapshot() == before
+
+
+def test_another_action_row_comes_with_the_next_index_and_count(
+    world: World, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    url = url_of("action_item_row", world) + "?items-TOTAL_FORMS=4"
+
+    fragment = client_for(manager).get(url).content.decode()
+
+    assert 'name="items-4-description"' in fragment
+    assert 'name="items-TOTAL_FORMS" value="5"' in fragment
+    assert 'hx-swap-oob="true"' in fragment
+
+
+def test_the_record_form_offers_three_action_rows_and_a_way_to_add_more(
+    world: World, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    page = client_for(manager).get(url_of("checkin_record", world)).content.decode()
+
+    assert 'name="items-2-description"' in page
+    assert "Add another action" in page

@@ -7,13 +7,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from engagements.forms.communication import (
+    MAX_ACTION_ITEMS,
+    ActionItemForm,
     ActionItemFormSet,
     CheckInChangeForm,
     CheckInRecordForm,
@@ -211,6 +213,30 @@ def checkin_change(request: HttpRequest, pk: int, checkin_pk: int) -> HttpRespon
         checkin=checkin,
         form=form,
         plan_zone=_meeting_time_zone(engagement),
+    )
+
+
+@login_required
+@require_safe
+def action_item_row(request: HttpRequest, pk: int, checkin_pk: int) -> HttpResponse:
+    """htmx: one more empty action-item row for the check-in form ("Add another action")."""
+    engagement = engagement_or_404(pk)
+    get_object_or_404(CheckIn, pk=checkin_pk, engagement=engagement)  # the row is for it
+    require(can_change(request.user, engagement))
+    try:
+        index = int(request.GET.get("items-TOTAL_FORMS", ""))
+    except ValueError:
+        return HttpResponseBadRequest("The form's row count is missing.")
+    if not 0 <= index < MAX_ACTION_ITEMS:
+        return HttpResponse(
+            f'<li class="list-group-item text-body-secondary">A check-in holds at most '
+            f"{MAX_ACTION_ITEMS} action items.</li>"
+        )
+    item = ActionItemForm(prefix=f"items-{index}", use_required_attribute=False)
+    return render(
+        request,
+        "engagements/communication/_action_item_more.html",
+        {"item": item, "total": index + 1},
     )
 
 

@@ -215,6 +215,11 @@ POLICY: dict[str, Policy] = {
     "engagements:checkin_create": OWNER_FORM,
     "engagements:checkin_record": OWNER_FORM,
     "engagements:checkin_change": OWNER_FORM,
+    # htmx: an empty row for the check-in form; without its count in the query, 400.
+    "engagements:action_item_row": {
+        "GET": owner_and_admin(400),
+        "POST": everyone_signed_in(NOT_ALLOWED),
+    },
     "engagements:action_item_done": OWNER_ACTION,
     "engagements:milestone_create": OWNER_FORM,
     "engagements:milestone_update": OWNER_FORM,
