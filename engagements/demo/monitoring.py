@@ -106,11 +106,14 @@ def replay_rollup_nights(engagement: Engagement, specs: list[dict[str, Any]], st
 
 
 def decide(review: PerformanceReview, spec: dict[str, Any], story: Story) -> None:
+    """A decision as the review page records it (an improvement plan names its follow-up)."""
     decide_review(
         review=review,
         decision=spec["decision"],
         notes=spec["notes"],
         by=story.person(spec["by"]),
+        plan_owner=story.person(spec["plan_owner"]) if "plan_owner" in spec else None,
+        follow_up_on=story.day(spec["follow_up"]) if "follow_up" in spec else None,
         now=story.moment(spec["at"]),
     )
 

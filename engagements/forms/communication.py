@@ -302,6 +302,34 @@ class ReviewDecisionForm(forms.Form):
         help_text="What the decision rests on and what happens next.",
         error_messages={"required": "Write down why: a decision needs notes."},
     )
+    plan_owner = forms.ModelChoiceField(
+        queryset=_people(),
+        required=False,
+        label="Improvement plan owner",
+        help_text="For an improvement plan: who follows it up with the vendor.",
+    )
+    follow_up_on = forms.DateField(
+        required=False,
+        label="Follow-up date",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="For an improvement plan: when to check it worked.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["plan_owner"].label_from_instance = person_name  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("decision") == PerformanceReview.Decision.IMPROVEMENT_PLAN:
+            if not data.get("plan_owner"):
+                self.add_error("plan_owner", "Name who follows the improvement plan up.")
+            follow_up = data.get("follow_up_on")
+            if not follow_up and "follow_up_on" not in self.errors:
+                self.add_error("follow_up_on", "Set when to check the plan worked.")
+            elif follow_up and follow_up < timezone.localdate():
+                self.add_error("follow_up_on", "The follow-up date cannot be in the past.")
+        return data
 
 
 class ManualReviewForm(forms.Form):

@@ -459,6 +459,11 @@ class PerformanceReview(Owned, TimeStampedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # An improvement plan names who follows it up with the vendor, and when.
+    plan_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    follow_up_on = models.DateField("follow-up date", null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -67,12 +67,26 @@ def decide_review(
     decision: str,
     notes: str,
     by: Any,
+    plan_owner: Any | None = None,
+    follow_up_on: datetime.date | None = None,
     now: datetime.datetime | None = None,
 ) -> bool:
-    """Record the decision on an open review; False when someone decided it first."""
+    """Record the decision on an open review; False when someone decided it first.
+
+    An improvement plan needs who follows it up and by when; other decisions keep neither.
+    """
+    is_plan = decision == PerformanceReview.Decision.IMPROVEMENT_PLAN
+    if is_plan and (plan_owner is None or follow_up_on is None):
+        raise ValidationError("An improvement plan needs an owner and a follow-up date.")
     now = now or timezone.now()
     changed = PerformanceReview.objects.filter(pk=review.pk, decided_at__isnull=True).update(
-        decision=decision, decision_notes=notes, decided_by=by, decided_at=now, updated_at=now
+        decision=decision,
+        decision_notes=notes,
+        decided_by=by,
+        decided_at=now,
+        plan_owner=plan_owner if is_plan else None,
+        follow_up_on=follow_up_on if is_plan else None,
+        updated_at=now,
     )
     if changed:
         review.refresh_from_db()

@@ -600,10 +600,13 @@ def test_manual_review_form_survives_hostile_input(
 
 @given(
     data=form_data(
-        {"decision": "improvement_plan", "decision_notes": "Thirty-day plan agreed."},
+        # An improvement plan also needs its owner and follow-up date (tried hostile here).
+        {"decision": "continue", "decision_notes": "Thirty-day plan agreed."},
         {
             "decision": hostile_choice(PerformanceReview.Decision.values),
             "decision_notes": hostile_text(),
+            "plan_owner": hostile_text(max_size=30),
+            "follow_up_on": hostile_text(max_size=30),
         },
     )
 )

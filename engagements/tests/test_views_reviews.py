@@ -70,7 +70,7 @@ GET_ROUTES = {"engagement_reviews": READ, "review_create": CHANGE, "review_decid
 POST_ROUTES = {"review_create": CHANGE, "review_decide": CHANGE}
 PAYLOADS = {
     "review_create": {"summary": "Two missed deadlines on the migration."},
-    "review_decide": {"decision": "improvement_plan", "decision_notes": "Thirty-day plan."},
+    "review_decide": {"decision": "continue", "decision_notes": "Back on track."},
 }
 
 
@@ -148,6 +148,30 @@ def test_a_decided_review_leaves_the_open_list_and_shows_its_decision(
     assert "Decision recorded: Continue." in page
     assert "No open reviews" in page
     assert "Back to green in March." in page
+
+
+def test_an_improvement_plan_names_who_follows_it_up_and_when(
+    world: World, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    client = client_for(manager)
+    before = world.snapshot()
+    plan = {"decision": "improvement_plan", "decision_notes": "Thirty-day plan."}
+
+    refused = client.post(url_of("review_decide", world), plan)
+    assert refused.status_code == 200
+    assert set(refused.context["form"].errors) == {"plan_owner", "follow_up_on"}
+    assert world.snapshot() == before
+
+    response = client.post(
+        url_of("review_decide", world),
+        plan | {"plan_owner": manager.pk, "follow_up_on": "2025-04-10"},
+        follow=True,
+    )
+
+    world.review.refresh_from_db()
+    assert world.review.plan_owner == manager
+    assert world.review.follow_up_on == datetime.date(2025, 4, 10)
+    assert "on 10 Apr 2025." in response.content.decode()
 
 
 def test_a_decision_needs_notes(

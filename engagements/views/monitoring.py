@@ -386,7 +386,7 @@ def engagement_reviews(request: HttpRequest, pk: int) -> HttpResponse:
     engagement = engagement_or_404(pk)
     reviews = list(
         PerformanceReview.objects.filter(engagement=engagement)
-        .select_related("kpi", "scorecard", "decided_by")
+        .select_related("kpi", "scorecard", "decided_by", "plan_owner")
         .order_by("-created_at", "-pk")
     )
     decided = sorted(
@@ -442,6 +442,8 @@ def review_decide(request: HttpRequest, pk: int, review_pk: int) -> HttpResponse
             decision=form.cleaned_data["decision"],
             notes=form.cleaned_data["decision_notes"],
             by=signed_in(request),
+            plan_owner=form.cleaned_data["plan_owner"],
+            follow_up_on=form.cleaned_data["follow_up_on"],
         ):
             messages.success(request, f"Decision recorded: {review.get_decision_display()}.")
         else:
