@@ -87,3 +87,8 @@ def period_start_of(day_field: str, period_field: str) -> Cast:
 
 def month_end(month: datetime.date) -> datetime.date:
     return period_bounds(Period.MONTH, month)[1]
+
+
+def first_scorecard_month(began: datetime.date) -> datetime.date:
+    """An engagement's scorecards begin with the month it began in."""
+    return period_bounds(Period.MONTH, began)[0]
