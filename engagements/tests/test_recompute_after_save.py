@@ -19,7 +19,7 @@ from django.utils.html import strip_tags
 from engagements import tasks
 from engagements.models import Engagement, Kpi, KpiRollup, Period, Scorecard
 from engagements.services.monitoring import recompute_kpi, rollup_kpis
-from engagements.tests.factories import KpiFactory, MeasurementFactory
+from engagements.tests.factories import EngagementFactory, KpiFactory, MeasurementFactory
 from engagements.tests.worlds import EngagementWorld, world_fixture
 from outsourcing.celery import app
 
@@ -411,3 +411,69 @@ def test_it_leaves_what_the_schedule_leaves_alone(world: World, why: str) -> Non
 
     assert (report.rollups, report.scorecards) == (0, 0)
     assert not KpiRollup.objects.exists() and not Scorecard.objects.exists()
+
+
+# --- values outside the engagement's dates ------------------------------------------------
+
+
+def dated_world(manager: Any, start: datetime.date, period: str = Period.MONTH) -> Any:
+    engagement = EngagementFactory(owner=manager, start_date=start)
+    return KpiFactory(engagement=engagement, name="Uptime", period=period)
+
+
+def scorecard_area(client: Any, engagement: Engagement) -> str:
+    page = client.get(reverse("engagements:engagement_kpis", args=[engagement.pk]))
+    html = page.content.decode()
+    found = re.search(r'aria-labelledby="scorecard-heading">(.*?)</section>', html, re.S)
+    assert found
+    return text(found.group(1))
+
+
+def test_the_scorecard_says_which_values_are_dated_before_the_engagement_started(
+    manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    kpi = dated_world(manager, datetime.date(2025, 2, 1))
+    for day in ("2024-12-15", "2025-01-10", "2025-01-20", "2025-02-10"):
+        measure(kpi, datetime.date.fromisoformat(day), "96")
+    rollup_kpis()
+
+    area = scorecard_area(client_for(manager), kpi.engagement)
+
+    assert (
+        "3 values are dated before the engagement started on 1 Feb 2025 and are not scored: "
+        "scorecards begin with February 2025, the month it started." in area
+    )
+    months = Scorecard.objects.filter(engagement=kpi.engagement).values_list("period_start")
+    assert sorted(month for (month,) in months) == [FEB, MAR]
+
+
+def test_a_value_before_the_start_but_in_its_month_is_scored_and_not_mentioned(
+    manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    kpi = dated_world(manager, datetime.date(2025, 2, 15))
+    measure(kpi, datetime.date(2025, 2, 10), "96")
+    rollup_kpis()
+
+    area = scorecard_area(client_for(manager), kpi.engagement)
+
+    assert "not scored" not in area
+    assert Scorecard.objects.get(engagement=kpi.engagement, period_start=FEB).score == D("75")
+
+
+def test_a_week_that_began_before_the_first_scored_month_is_explained_too(
+    manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    # Saturday 1 February; Sunday the 2nd falls in the week of Monday 27 January.
+    kpi = dated_world(manager, datetime.date(2025, 2, 1), period=Period.WEEK)
+    measure(kpi, datetime.date(2025, 2, 2), "96")
+    rollup_kpis()
+
+    area = scorecard_area(client_for(manager), kpi.engagement)
+
+    assert (
+        "1 value is not scored: it counts in months before February 2025, the month the "
+        "engagement started (1 Feb 2025), and scorecards begin with that month. A week "
+        "counts in the month it starts in." in area
+    )
+    assert not Scorecard.objects.filter(engagement=kpi.engagement, period_start=JAN).exists()
+    assert set(Scorecard.objects.values_list("score", flat=True)) == {None}

@@ -41,6 +41,7 @@ from engagements.services.communication import (
     decide_review,
 )
 from engagements.services.monitoring import imports as monitoring_import
+from engagements.services.monitoring.scorecards import unscored_values
 from engagements.tasks import recompute_kpis_on_commit
 from engagements.views.common import engagement_or_404, render_tab, signed_in, to_tab
 from outsourcing.csvimport import csv_download
@@ -131,6 +132,7 @@ def engagement_kpis(request: HttpRequest, pk: int) -> HttpResponse:
             reversed(scorecards), chart_id=f"scorecards-{engagement.pk}"
         ),
         history=scorecard_history(engagement),
+        unscored=unscored_values(engagement),
     )
 
 
