@@ -1,6 +1,7 @@
 """Fixtures shared by every app's tests."""
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -195,3 +196,37 @@ def client_for(client: Any) -> Any:
         return client
 
     return sign_in
+
+
+# --- a real browser (tests marked `browser`) ----------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Headless Chromium through Playwright; skips without it (fails with REQUIRE_SERVICES=1).
+
+    Use with `live_server` and `django_db(transaction=True)`: the server thread must see
+    the rows a test writes."""
+    require_service(f"Chromium ({CHROMIUM})", CHROMIUM.exists())
+    # Playwright's sync API runs an event loop in this thread; the test still talks to
+    # the database directly to set up and check, which Django otherwise refuses.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+        # Queries made while Playwright's loop runs open their own connection; close it, or
+        # PostgreSQL refuses to drop the test database at the end of the run.
+        connections.close_all()

@@ -1,14 +1,13 @@
 """A manager's whole journey in a real browser: from a candidate to an awarded engagement.
 
 Runs headless Chromium (/usr/bin/chromium) through Playwright against the live
-server. Deselect with `-m "not browser"`; without Chromium it skips, unless
-REQUIRE_SERVICES=1 says it must run.
+server (the `browser` fixture, conftest.py). Deselect with `-m "not browser"`; without
+Chromium it skips, unless REQUIRE_SERVICES=1 says it must run.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,10 +16,8 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.db import connections
 from django.db.models import Sum
 
-from conftest import require_service
 from engagements.models import (
     AssessmentFactor,
     Candidate,
@@ -34,14 +31,6 @@ from outsourcing.tests.factories import PASSWORD, UserFactory
 from vendors.models import Vendor
 from vendors.tests.factories import VendorFactory
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # Every request the browser made and every response it got, to prove the app asks no
 # other host for anything and every page and asset it asks for is there.
 REQUESTS: list[str] = []
@@ -57,23 +46,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-@pytest.fixture
-def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    require_service(f"Chromium ({CHROMIUM})", CHROMIUM.exists())
-    # Playwright's sync API runs an event loop in this thread; the test still talks to
-    # the database directly to set up and check, which Django otherwise refuses.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-        # Queries made while Playwright's loop runs open their own connection; close it, or
-        # PostgreSQL refuses to drop the test database at the end of the run.
-        connections.close_all()
 
 
 def person(username: str, group: str, first_name: str) -> Any:
