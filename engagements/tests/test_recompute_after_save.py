@@ -17,11 +17,13 @@ from django.urls import reverse
 from django.utils.html import strip_tags
 
 from engagements import tasks
-from engagements.models import Engagement, Kpi, KpiRollup, Period, Scorecard
+from engagements.models import Engagement, Kpi, KpiRollup, Measurement, Period, Scorecard
 from engagements.services.monitoring import recompute_kpi, rollup_kpis
+from engagements.tests.admin_helpers import admin_url
 from engagements.tests.factories import EngagementFactory, KpiFactory, MeasurementFactory
 from engagements.tests.worlds import EngagementWorld, world_fixture
 from outsourcing.celery import app
+from outsourcing.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -227,6 +229,42 @@ def test_the_pages_say_when_numbers_are_computed(
     world.engagement.save()
     draft = kpi_page(owner, world, world.hours)
     assert "rolled up only while the engagement is active or on hold" in draft
+
+
+def test_a_fix_in_the_django_admin_is_recomputed_too(
+    world: World, client: Any, committed: Callable[[], Any]
+) -> None:
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    with committed():
+        enter(client, world, world.kpi, "2025-02-10", "96")
+    measurement = world.kpi.measurements.get()
+
+    with committed():
+        response = client.post(
+            admin_url(Measurement, "change", measurement.pk),
+            {
+                "kpi": world.kpi.pk,
+                "measured_on": "2025-03-04",
+                "value": "85",
+                "source": "manual",
+                "note": "",
+                "entered_by": "",
+            },
+        )
+    assert response.status_code == 302
+    page = kpi_page(client, world, world.kpi)
+    assert row(page, "1 Feb 2025 – 28 Feb 2025") == "1 Feb 2025 – 28 Feb 2025 — No data 0"
+    assert row(page, "1 Mar 2025 – 31 Mar 2025") == "1 Mar 2025 – 31 Mar 2025 85 % Red 1"
+
+    with committed():
+        client.post(
+            admin_url(Measurement, "changelist"),
+            # "delete_selected", confirmed
+            {"action": "delete_selected", "_selected_action": [measurement.pk], "post": "yes"},
+        )
+    assert not Measurement.objects.exists()
+    page = kpi_page(client, world, world.kpi)
+    assert row(page, "1 Mar 2025 – 31 Mar 2025") == "1 Mar 2025 – 31 Mar 2025 — No data 0"
 
 
 # --- the broker: a worker's job, or down --------------------------------------------------
