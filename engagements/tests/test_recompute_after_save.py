@@ -271,16 +271,11 @@ def test_a_fix_in_the_django_admin_is_recomputed_too(
 
 
 @pytest.fixture
-def broker(settings: Any) -> Iterator[Callable[[str], None]]:
-    """Recomputes go through a broker at the URL given (the app's own is put back)."""
+def broker(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
+    """Recomputes go through a broker at the URL given. Celery reads CELERY_BROKER_URL
+    from the environment before its configuration, and for every new connection."""
     settings.ROLLUP_INLINE = False
-    before = app.conf.broker_url
-
-    def use(url: str) -> None:
-        app.conf.update(broker_url=url)
-
-    yield use
-    app.conf.update(broker_url=before)
+    return lambda url: monkeypatch.setenv("CELERY_BROKER_URL", url)
 
 
 def test_with_a_worker_the_save_queues_the_kpi_and_the_worker_recomputes_it(
@@ -311,7 +306,7 @@ def test_with_the_broker_unreachable_the_save_still_succeeds_and_the_schedule_ca
 ) -> None:
     broker("redis://127.0.0.1:1/0")  # nothing listens on port 1
 
-    with committed(), caplog.at_level(logging.WARNING, logger="engagements.tasks"):
+    with caplog.at_level(logging.WARNING, logger="engagements.tasks"), committed():
         response = enter(owner, world, world.kpi, "2025-03-10", "96")
 
     assert response.status_code == 302
@@ -334,7 +329,7 @@ def test_a_failing_inline_recompute_never_fails_the_save(
 
     monkeypatch.setattr(tasks.monitoring, "recompute_kpi", broken)
 
-    with committed(), caplog.at_level(logging.ERROR, logger="engagements.tasks"):
+    with caplog.at_level(logging.ERROR, logger="engagements.tasks"), committed():
         response = enter(owner, world, world.kpi, "2025-03-10", "96")
 
     assert response.status_code == 302
