@@ -266,6 +266,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
     for _folder in (_queue_dir, _processed_dir, _control_dir):
         _folder.mkdir(parents=True, exist_ok=True)
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # A web request queues a task after each save of KPI values: with Redis out of
+    # reach it gives up after this many seconds, not the system's TCP timeout.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 5}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -277,6 +281,11 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=15 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=14 * 60)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = "UTC"
+# Saving KPI values recomputes that KPI's periods and the scorecard right after the
+# commit (engagements.tasks.recompute_kpis_on_commit). Inline runs it in the request
+# that saved, so the next page shows it: the default with the filesystem broker (`make
+# run`). Otherwise a worker does it moments later, and the request only queues it.
+ROLLUP_INLINE = env.bool("ROLLUP_INLINE", default=CELERY_BROKER_URL.startswith("filesystem://"))
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Times are UTC; jobs that follow a person's own time zone run hourly and pick
 # the people whose local hour has come.

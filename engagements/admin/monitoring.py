@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
+from collections import defaultdict
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -22,6 +26,7 @@ from ..models import (
     Scorecard,
     StandingBand,
 )
+from ..tasks import recompute_kpis_on_commit
 
 KPI_COLUMNS = list(Kpi.RULE_FIELDS)
 
@@ -73,6 +78,34 @@ class MeasurementAdmin(SimpleHistoryAdmin):
         initial.setdefault("entered_by", str(request.user.pk))
         initial.setdefault("source", Measurement.Source.MANUAL)
         return initial
+
+    # A fix made here recomputes the KPI's periods right after, as one made on the pages.
+
+    def save_model(
+        self,
+        request: HttpRequest,
+        obj: Measurement,
+        form: forms.ModelForm[Measurement],
+        change: bool,
+    ) -> None:
+        super().save_model(request, obj, form, change)
+        days: dict[int, list[datetime.date]] = defaultdict(list)
+        days[obj.kpi_id].append(obj.measured_on)
+        left_kpi, left_day = form.initial.get("kpi"), form.initial.get("measured_on")
+        if change and left_kpi and left_day:  # the period it left, maybe of another KPI
+            days[int(left_kpi)].append(left_day)
+        recompute_kpis_on_commit(days)
+
+    def delete_model(self, request: HttpRequest, obj: Measurement) -> None:
+        super().delete_model(request, obj)
+        recompute_kpis_on_commit({obj.kpi_id: [obj.measured_on]})
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Measurement]) -> None:
+        days: dict[int, list[datetime.date]] = defaultdict(list)
+        for kpi_id, day in queryset.values_list("kpi_id", "measured_on"):
+            days[kpi_id].append(day)
+        super().delete_queryset(request, queryset)
+        recompute_kpis_on_commit(days)
 
     @admin.display(description="KPI", ordering="kpi__name")
     def kpi_name(self, obj: Measurement) -> str:

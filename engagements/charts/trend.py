@@ -248,7 +248,7 @@ def kpi_trend(kpi: Kpi, points: Sequence[KpiRollup], chart_id: str) -> SafeStrin
             width=WIDTH,
             height=HEIGHT,
             title=title,
-            message="No values yet: enter measurements and the nightly rollup charts them here.",
+            message=f"No values yet: each value entered is charted here under its {period}.",
         )
     frame = kpi_frame(kpi, points)
     labels = [period_label(kpi.period, p.period_start) for p in points]

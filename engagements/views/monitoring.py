@@ -41,6 +41,8 @@ from engagements.services.communication import (
     decide_review,
 )
 from engagements.services.monitoring import imports as monitoring_import
+from engagements.services.monitoring.scorecards import unscored_values
+from engagements.tasks import recompute_kpis_on_commit
 from engagements.views.common import engagement_or_404, render_tab, signed_in, to_tab
 from outsourcing.csvimport import csv_download
 from outsourcing.lists import page_of
@@ -130,6 +132,7 @@ def engagement_kpis(request: HttpRequest, pk: int) -> HttpResponse:
             reversed(scorecards), chart_id=f"scorecards-{engagement.pk}"
         ),
         history=scorecard_history(engagement),
+        unscored=unscored_values(engagement),
     )
 
 
@@ -225,6 +228,7 @@ def measurement_create(request: HttpRequest, pk: int) -> HttpResponse:
             pass  # the form carries the message
         else:
             kpi = measurement.kpi
+            recompute_kpis_on_commit({kpi.pk: [measurement.measured_on]})
             messages.success(
                 request,
                 f"Recorded {kpi.name}: {measurement.value.normalize():f} {kpi.unit} "
@@ -249,6 +253,7 @@ def measurement_period(request: HttpRequest, pk: int) -> HttpResponse:
             pass  # the form carries the message; nothing was written
         else:
             day = form.cleaned_data["measured_on"]
+            recompute_kpis_on_commit({measurement.kpi_id: [day] for measurement in saved})
             messages.success(
                 request,
                 f"Recorded {len(saved)} value{'s' if len(saved) != 1 else ''} for {day:%-d %b %Y}.",
@@ -283,6 +288,7 @@ def measurement_import(request: HttpRequest, pk: int) -> HttpResponse:
             replace=form.cleaned_data["replace"],
         )
         if report.ok:
+            recompute_kpis_on_commit(report.days_by_kpi)
             done = f"Imported {report.created} value{'s' if report.created != 1 else ''}"
             if report.updated:
                 done += f" and replaced {report.updated}"
@@ -327,6 +333,7 @@ def measurement_update(request: HttpRequest, pk: int, measurement_pk: int) -> Ht
     measurement = _measurement(engagement, measurement_pk)
     require(can_change(request.user, engagement))
     kpi = measurement.kpi
+    day_before = measurement.measured_on  # the form moves it when the date changes
     form = MeasurementForm(
         request.POST or None, instance=measurement, engagement=engagement, user=request.user
     )
@@ -336,10 +343,11 @@ def measurement_update(request: HttpRequest, pk: int, measurement_pk: int) -> Ht
         except IntegrityError:
             pass  # the form carries the message
         else:
+            recompute_kpis_on_commit({kpi.pk: [day_before, measurement.measured_on]})
             messages.success(
                 request,
                 f"Saved {kpi.name}: {measurement.value.normalize():f} {kpi.unit} "
-                f"on {measurement.measured_on:%-d %b %Y}. The next rollup counts it.",
+                f"on {measurement.measured_on:%-d %b %Y}.",
             )
             return redirect("engagements:kpi_detail", pk=engagement.pk, kpi_pk=kpi.pk)
     return render_tab(
@@ -360,10 +368,9 @@ def measurement_delete(request: HttpRequest, pk: int, measurement_pk: int) -> Ht
     kpi = measurement.kpi
     if request.method == "POST":
         measurement.delete()
+        recompute_kpis_on_commit({kpi.pk: [measurement.measured_on]})
         messages.success(
-            request,
-            f"Deleted the {kpi.name} value of {measurement.measured_on:%-d %b %Y}. "
-            "The next rollup recomputes its period without it.",
+            request, f"Deleted the {kpi.name} value of {measurement.measured_on:%-d %b %Y}."
         )
         return redirect("engagements:kpi_detail", pk=engagement.pk, kpi_pk=kpi.pk)
     return render_tab(

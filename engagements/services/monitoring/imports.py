@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -30,6 +30,13 @@ from outsourcing.csvimport import CsvRow, CsvTable, ImportResult, RowError, unqu
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 DECIMAL_COMMA = re.compile(r"-?\d+,\d+")
 NEEDS_ISO = "Write the date as YYYY-MM-DD, e.g. 2026-03-31 (in Excel: Format Cells → yyyy-mm-dd)."
+
+
+@dataclass
+class MeasurementImport(ImportResult):
+    """An import's result, with the days it saved values on for each KPI."""
+
+    days_by_kpi: dict[int, set[datetime.date]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -147,12 +154,12 @@ def check_measurement_rows(
 @transaction.atomic
 def import_measurements(
     *, engagement: Engagement, table: CsvTable, by: Any, replace: bool = False
-) -> ImportResult:
+) -> MeasurementImport:
     """Save the file's values as entered by `by` from CSV; with `replace`, values already
     entered for the same KPI and day are overwritten (their history keeps the old value).
     Any error in any row: nothing is saved and every error comes back."""
     parsed, errors = check_measurement_rows(engagement=engagement, table=table)
-    result = ImportResult(rows=len(table.rows), errors=errors)
+    result = MeasurementImport(rows=len(table.rows), errors=errors)
     if not parsed and not errors:
         result.errors.append(
             RowError(0, "value", "Every row's value is blank: there is nothing to import.")
@@ -221,6 +228,8 @@ def import_measurements(
         )
         return result
     result.created, result.updated = len(new), len(changed)
+    for row in parsed:
+        result.days_by_kpi.setdefault(row.kpi.pk, set()).add(row.day)
     return result
 
 

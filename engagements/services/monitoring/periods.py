@@ -87,3 +87,20 @@ def period_start_of(day_field: str, period_field: str) -> Cast:
 
 def month_end(month: datetime.date) -> datetime.date:
     return period_bounds(Period.MONTH, month)[1]
+
+
+def first_scorecard_month(began: datetime.date) -> datetime.date:
+    """An engagement's scorecards begin with the month it began in."""
+    return period_bounds(Period.MONTH, began)[0]
+
+
+def first_scored_day(period: str, began: datetime.date) -> datetime.date:
+    """The first day whose values a KPI of this period brings into the scorecards of an
+    engagement that began on `began`: a week counts in the month it starts in, a quarter
+    in each of its months."""
+    first = first_scorecard_month(began)
+    if period == Period.WEEK:
+        return first + datetime.timedelta(days=-first.weekday() % 7)  # the first Monday
+    if period == Period.QUARTER:
+        return period_bounds(Period.QUARTER, first)[0]
+    return first

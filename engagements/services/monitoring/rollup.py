@@ -60,7 +60,7 @@ from engagements.models.monitoring import period_bounds
 from .periods import (
     FOUR_PLACES,
     KPI_BATCH,
-    month_end,
+    first_scorecard_month,
     period_start_of,
     periods_between,
     previous_period_start,
@@ -248,6 +248,18 @@ def roll_up_batch(
     targets = sorted(window | set(changed))
     if not targets:
         return set()
+    rows = roll_up_periods(by_id, targets, computed_at=scope.computed_at)
+    report.rollups += len(rows)
+    report.rollups_without_data += sum(row.value is None for row in rows)
+    return _months_made_due(by_id, window, changed, scope)
+
+
+def roll_up_periods(
+    by_id: Mapping[int, Kpi], targets: list[Pair], *, computed_at: datetime.datetime
+) -> list[KpiRollup]:
+    """Compute the (KPI, period start) rollups from the measurements there are now and
+    upsert them; `targets` sorted. The scheduled run and the recompute after a save
+    (recompute.py) both write through here."""
     figures = _aggregate(by_id, targets)
     previous = _previous_values(by_id, targets)
     rows = []
@@ -272,13 +284,11 @@ def roll_up_batch(
                 status=kpi.status_for(value),
                 trend=trend(kpi.direction, earlier, value),
                 measurement_count=found.count if found else 0,
-                computed_at=scope.computed_at,
+                computed_at=computed_at,
             )
         )
     upsert_rollups(rows)
-    report.rollups += len(rows)
-    report.rollups_without_data += sum(row.value is None for row in rows)
-    return _months_made_due(by_id, window, changed, scope)
+    return rows
 
 
 def upsert_rollups(rows: list[KpiRollup]) -> None:
@@ -464,15 +474,27 @@ def _months_made_due(
                 due.add((kpi.engagement_id, month))
     for (kpi_id, start), measured_months in changed.items():
         kpi = by_id[kpi_id]
-        months = (
-            measured_months
-            if kpi.period == Period.QUARTER
-            else scorecard_months(kpi.period, start, scope.today)
-        )
+        months = reopened_months(kpi, start, measured_months, today=scope.today)
         due.update((kpi.engagement_id, month) for month in months)
     began = {kpi.engagement_id: kpi.engagement.start_date for kpi in by_id.values()}
     return {
         (engagement_id, month)
         for engagement_id, month in due
-        if month <= scope.today and month_end(month) >= began[engagement_id]
+        if scored_month(month, began=began[engagement_id], today=scope.today)
     }
+
+
+def reopened_months(
+    kpi: Kpi, start: datetime.date, measured_months: set[datetime.date], *, today: datetime.date
+) -> set[datetime.date]:
+    """The scorecard months a changed measurement in this KPI period reopens: those that
+    use the period, but for a quarter only the months the changed measurements fall in."""
+    if kpi.period == Period.QUARTER:
+        return set(measured_months)
+    return set(scorecard_months(kpi.period, start, today))
+
+
+def scored_month(month: datetime.date, *, began: datetime.date, today: datetime.date) -> bool:
+    """Whether an engagement that began on `began` has a scorecard for this month: from
+    the month it began in up to the current one."""
+    return first_scorecard_month(began) <= month <= today

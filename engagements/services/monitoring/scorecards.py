@@ -8,17 +8,28 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import Count, Q
+
 from engagements.models import (
+    Engagement,
     Kpi,
     KpiRollup,
     KpiStatus,
+    Measurement,
     Period,
     Scorecard,
 )
 from engagements.models.monitoring import period_bounds, scorecard
 from outsourcing.formatting import number_text
 
-from .periods import ENGAGEMENT_BATCH, FOUR_PLACES, month_end, periods_between
+from .periods import (
+    ENGAGEMENT_BATCH,
+    FOUR_PLACES,
+    first_scorecard_month,
+    first_scored_day,
+    month_end,
+    periods_between,
+)
 
 # --- scorecards -----------------------------------------------------------------------
 
@@ -204,4 +215,41 @@ def kpi_part(
             "status": status,
             "attainment": None if share is None else str(share.quantize(Decimal("0.001"))),
         },
+    )
+
+
+# --- values left out for their dates --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnscoredValues:
+    """Values of active KPIs that count in months before the engagement's first scorecard."""
+
+    count: int
+    dated_before_start: int  # of them, those dated before the engagement began
+    began: datetime.date
+    first_month: datetime.date
+
+    @property
+    def all_dated_before_start(self) -> bool:
+        return self.count == self.dated_before_start
+
+
+def unscored_values(engagement: Engagement) -> UnscoredValues | None:
+    """The engagement's values no scorecard counts because of their dates (one query), or
+    None when every value is in a scored month."""
+    began = engagement.start_date
+    unscored = Q()
+    for period in Period.values:
+        unscored |= Q(kpi__period=period, measured_on__lt=first_scored_day(period, began))
+    counts = Measurement.objects.filter(
+        unscored, kpi__engagement=engagement, kpi__is_active=True
+    ).aggregate(count=Count("pk"), before=Count("pk", filter=Q(measured_on__lt=began)))
+    if not counts["count"]:
+        return None
+    return UnscoredValues(
+        count=counts["count"],
+        dated_before_start=counts["before"],
+        began=began,
+        first_month=first_scorecard_month(began),
     )

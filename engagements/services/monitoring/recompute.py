@@ -1,0 +1,91 @@
+"""Step 4 workflows: one KPI recomputed right after its values changed.
+
+Entering, correcting, deleting or importing values queues this for each KPI touched,
+once the save has committed (`engagements.tasks.recompute_kpis_on_commit`), so the KPI
+page and the scorecard show the new numbers on the next page load. It follows the
+scheduled run's rules (rollup.py) for the periods it touches: only the periods the
+changed days fall in are computed again – a late value reopens only its own period,
+every other closed period keeps what was computed – and so are the scorecards of the
+months those periods count in, from the month the engagement began.
+
+The writes are the scheduled run's upserts on the natural keys, so running it twice, or
+beside the scheduled run, writes the same rows again and never appends. Recomputes of
+one engagement take turns (a lock on its row), so two KPIs saved together cannot each
+write the scorecard without the other's new period. Whatever this misses (the worker or
+the broker down) the scheduled run catches up: it finds the changed values by their
+`updated_at` and their history. Vendor standings and review flags follow on that run.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from engagements.models import Engagement, Kpi
+from engagements.models.monitoring import period_bounds
+
+from .rollup import RollupReport, reopened_months, roll_up_periods, scored_month
+from .scorecards import write_scorecards
+
+
+def recompute_kpi(
+    *, kpi_id: int, days: Iterable[datetime.date], now: datetime.datetime | None = None
+) -> RollupReport:
+    """Recompute the periods of `kpi_id` holding `days` (the days its values were
+    saved on, moved from or deleted from), then its engagement's scorecards for them.
+
+    Does nothing for a KPI that is gone or inactive, or an engagement that is not live:
+    the scheduled run leaves those alone too.
+    """
+    computed_at = now or timezone.now()
+    today = timezone.localdate(computed_at)
+    report = RollupReport()
+    with transaction.atomic():
+        kpi = (
+            Kpi.objects.select_related("engagement")
+            .filter(pk=kpi_id, is_active=True, engagement__status__in=Engagement.LIVE_STATUSES)
+            .first()
+        )
+        if kpi is None:
+            return report
+        _take_turns(kpi.engagement_id)
+        changed: dict[datetime.date, set[datetime.date]] = defaultdict(set)
+        for day in days:
+            start = period_bounds(kpi.period, day)[0]
+            if start <= today:
+                changed[start].add(day.replace(day=1))
+        report.kpis = 1
+        if not changed:
+            return report
+        rows = roll_up_periods(
+            {kpi.pk: kpi}, [(kpi.pk, start) for start in sorted(changed)], computed_at=computed_at
+        )
+        report.rollups = len(rows)
+        report.rollups_without_data = sum(row.value is None for row in rows)
+        months = {
+            month
+            for start, measured in changed.items()
+            for month in reopened_months(kpi, start, measured, today=today)
+            if scored_month(month, began=kpi.engagement.start_date, today=today)
+        }
+        if months:
+            report.scorecards = write_scorecards(
+                {kpi.engagement_id: months}, computed_at=computed_at
+            )
+    return report
+
+
+def _take_turns(engagement_id: int) -> None:
+    """Lock the engagement's row until the transaction ends. FOR NO KEY UPDATE where the
+    database has it: it does not hold up the scheduled run's inserts, which refer to the
+    row (FOR KEY SHARE). SQLite writes one at a time anyway and ignores the lock."""
+    no_key = connection.features.has_select_for_no_key_update
+    list(
+        Engagement.objects.select_for_update(no_key=no_key)
+        .filter(pk=engagement_id)
+        .values_list("pk", flat=True)
+    )
