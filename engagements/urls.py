@@ -166,6 +166,11 @@ offboarding_patterns = [
         name="offboarding_item_done",
     ),
     path(
+        "offboarding/<int:item_pk>/evidence/",
+        offboarding.offboarding_evidence,
+        name="offboarding_evidence",
+    ),
+    path(
         "offboarding/actions/<int:item_pk>/settle/",
         offboarding.action_item_settle,
         name="action_item_settle",

@@ -7,6 +7,7 @@ from django import forms
 from engagements.models import Engagement
 from engagements.services.offboarding import OUTCOMES
 from outsourcing.roles import managers
+from outsourcing.uploads import validate_document
 
 
 class StartOffboardingForm(forms.Form):
@@ -19,6 +20,24 @@ class StartOffboardingForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
         help_text="Kept with the final review and on the vendor's status history.",
+    )
+
+
+class ItemDoneForm(forms.Form):
+    """Ticking an offboarding item: optionally what was done and a file that shows it."""
+
+    note = forms.CharField(
+        max_length=1000,
+        required=False,
+        label="Note",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="What was done, e.g. where the data went.",
+    )
+    evidence = forms.FileField(
+        required=False,
+        validators=[validate_document],
+        label="Evidence",
+        help_text="A deletion certificate, handover record or the like.",
     )
 
 

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 
 from outsourcing.models import Owned, TimeStampedModel
+from outsourcing.storage import RandomName, private_storage
 
 from .engagement import Engagement
 from .risk import DataAccessGrant
@@ -46,6 +47,11 @@ class OffboardingItem(Owned, TimeStampedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     notes = models.TextField(blank=True)
+    # What shows the item was done (a deletion certificate, a handover record); private.
+    evidence = models.FileField(
+        storage=private_storage, upload_to=RandomName("offboarding"), blank=True
+    )
+    evidence_name = models.CharField(max_length=255, blank=True)
 
     class Meta:
         ordering = ["done_at", "kind", "title"]

@@ -90,8 +90,11 @@ def start_offboarding(
 
 
 @transaction.atomic
-def complete_item(*, item: OffboardingItem, by: Any) -> OffboardingItem:
-    """Tick an item; a revoke-access item revokes its grant in the same transaction."""
+def complete_item(
+    *, item: OffboardingItem, by: Any, note: str = "", evidence: Any | None = None
+) -> OffboardingItem:
+    """Tick an item, with a note and a file that shows it was done if given; a revoke-access
+    item revokes its grant in the same transaction."""
     # Lock the item only: the grant is a nullable (outer) join PostgreSQL cannot lock.
     item = (
         OffboardingItem.objects.select_for_update(of=("self",))
@@ -105,7 +108,16 @@ def complete_item(*, item: OffboardingItem, by: Any) -> OffboardingItem:
         item.grant.revoke(on=timezone.localdate(), by=by)
     item.done_at = now
     item.done_by = by
-    item.save(update_fields=["done_at", "done_by", "updated_at"])
+    fields = ["done_at", "done_by", "updated_at"]
+    if note.strip():
+        # The final review's note is the reason for ending; a note adds to it.
+        item.notes = f"{item.notes}\n{note.strip()}".strip()
+        fields.append("notes")
+    if evidence is not None:
+        item.evidence = evidence
+        item.evidence_name = evidence.name or "evidence"
+        fields += ["evidence", "evidence_name"]
+    item.save(update_fields=fields)
     return item
 
 

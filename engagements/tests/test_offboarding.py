@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -462,3 +463,50 @@ def test_a_closed_engagement_asks_for_nothing_more(
     assert "Add a risk" not in tabs["engagement_risks"]
     assert "Final scorecard: <strong>71/100</strong>" in offboarding
     assert refused.status_code == 403
+
+
+def test_an_item_is_ticked_with_a_note_and_evidence_anyone_who_reads_can_download(
+    world: World, client_for: Callable[[Any], Any], manager: Any, viewer: Any
+) -> None:
+    item = OffboardingItem.objects.get(engagement=world.engagement, kind=Kind.RECOVER_DATA)
+    url = reverse("engagements:offboarding_item_done", args=[world.engagement.pk, item.pk])
+    upload = SimpleUploadedFile("deletion.pdf", b"%PDF-1.4 certificate", "application/pdf")
+
+    client_for(manager).post(
+        url,
+        {
+            f"item-{item.pk}-note": "Vendor deleted every export.",
+            f"item-{item.pk}-evidence": upload,
+        },
+    )
+
+    item.refresh_from_db()
+    assert item.is_done and "Vendor deleted every export." in item.notes
+    page = (
+        client_for(viewer)
+        .get(reverse("engagements:engagement_offboarding", args=[world.engagement.pk]))
+        .content.decode()
+    )
+    download = reverse("engagements:offboarding_evidence", args=[world.engagement.pk, item.pk])
+    assert download in page and "Vendor deleted every export." in page
+    response = client_for(viewer).get(download)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"%PDF-1.4 certificate"
+
+
+def test_a_file_of_the_wrong_kind_is_refused_in_its_row_and_the_item_stays_open(
+    world: World, client_for: Callable[[Any], Any], manager: Any
+) -> None:
+    item = OffboardingItem.objects.get(engagement=world.engagement, kind=Kind.RECOVER_DATA)
+    url = reverse("engagements:offboarding_item_done", args=[world.engagement.pk, item.pk])
+    upload = SimpleUploadedFile("tool.exe", b"MZ\x90\x00", "application/octet-stream")
+
+    response = client_for(manager).post(url, {f"item-{item.pk}-evidence": upload})
+
+    item.refresh_from_db()
+    assert response.status_code == 200
+    assert not item.is_done
+    assert "list-group-item" in response.content.decode()
+    assert response.context["checklist"]
+    refused = dict((i.pk, f) for i, f in response.context["checklist"])[item.pk]
+    assert refused.errors["evidence"]

@@ -6,11 +6,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.forms import Form
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST, require_safe
 
-from engagements.forms.offboarding import SettleForm, StartOffboardingForm
+from engagements.forms.offboarding import ItemDoneForm, SettleForm, StartOffboardingForm
 from engagements.models import (
     ActionItem,
     DataAccessGrant,
@@ -31,6 +32,7 @@ from engagements.services.offboarding import (
     start_offboarding,
 )
 from engagements.views.common import engagement_or_404, render_tab, to_tab
+from outsourcing.uploads import private_file_response
 
 CHECKLIST_ORDER: dict[str, int] = {
     kind: n for n, kind in enumerate((OffboardingItem.Kind.REVOKE_ACCESS, *STANDARD_ITEMS))
@@ -42,9 +44,9 @@ def _render_tab(
     engagement: Engagement,
     *,
     form: StartOffboardingForm | None = None,
-    refused: SettleForm | None = None,
+    refused: Form | None = None,
 ) -> HttpResponse:
-    """`refused` brings back a settle form that was refused, with its errors, in its row."""
+    """`refused` brings back a row's form that was refused, with its errors, in its row."""
     items = list(
         OffboardingItem.objects.filter(engagement=engagement).select_related(
             "grant", "done_by", "owner"
@@ -73,8 +75,9 @@ def _render_tab(
         blockers=blockers,
         may_change=can_change(request.user, engagement),
         may_start=may_start,
-        actions=[(a, _settle_form(a, refused)) for a in actions],
-        risks=[(r, _settle_form(r, refused)) for r in risks],
+        actions=[(a, _row_form(SettleForm, _row_id(a), refused)) for a in actions],
+        risks=[(r, _row_form(SettleForm, _row_id(r), refused)) for r in risks],
+        checklist=[(item, _row_form(ItemDoneForm, f"item-{item.pk}", refused)) for item in items],
         # The last scorecard with a score: what the work ended on.
         final_scorecard=Scorecard.objects.filter(engagement=engagement, score__isnull=False)
         .order_by("-period_start")
@@ -125,10 +128,29 @@ def offboarding_item_done(request: HttpRequest, pk: int, item_pk: int) -> HttpRe
     elif item.is_done:
         messages.info(request, f"“{item.title}” was already done.")
     else:
-        complete_item(item=item, by=request.user)
+        form = ItemDoneForm(request.POST, request.FILES, prefix=f"item-{item.pk}")
+        if not form.is_valid():
+            return _render_tab(request, engagement, refused=form)
+        complete_item(
+            item=item,
+            by=request.user,
+            note=form.cleaned_data["note"],
+            evidence=form.cleaned_data["evidence"],
+        )
         extra = f" Access to {item.grant.system} is revoked." if item.grant_id else ""  # type: ignore[union-attr]
         messages.success(request, f"“{item.title}” done.{extra}")
     return redirect("engagements:engagement_offboarding", pk=engagement.pk)
+
+
+@login_required
+@require_safe
+def offboarding_evidence(request: HttpRequest, pk: int, item_pk: int) -> FileResponse:
+    """The file that shows an offboarding item was done, for everyone who may read."""
+    require(can_read(request.user))
+    item = get_object_or_404(OffboardingItem, pk=item_pk, engagement_id=pk)
+    if not item.evidence:
+        raise Http404("No evidence for this item.")
+    return private_file_response(item.evidence, download_name=item.evidence_name)
 
 
 @login_required
@@ -152,11 +174,11 @@ def _row_id(thing: ActionItem | Risk) -> str:
     return f"{'action' if isinstance(thing, ActionItem) else 'risk'}-{thing.pk}"
 
 
-def _settle_form(thing: ActionItem | Risk, refused: SettleForm | None) -> SettleForm:
+def _row_form(form_class: type[Form], prefix: str, refused: Form | None) -> Form:
     """Each row's own form (its own field ids); the refused one where it was posted."""
-    if refused is not None and refused.prefix == _row_id(thing):
+    if refused is not None and refused.prefix == prefix:
         return refused
-    return SettleForm(prefix=_row_id(thing))
+    return form_class(prefix=prefix)
 
 
 def _settle(request: HttpRequest, engagement: Engagement, thing: ActionItem | Risk) -> HttpResponse:

@@ -265,6 +265,7 @@ POLICY: dict[str, Policy] = {
     "engagements:engagement_offboarding": READ_ONLY,
     "engagements:offboarding_start": OWNER_ACTION,
     "engagements:offboarding_item_done": OWNER_ACTION,
+    "engagements:offboarding_evidence": DOWNLOAD,
     "engagements:offboarding_close": OWNER_ACTION,
     "engagements:action_item_settle": OWNER_ACTION,
     "engagements:risk_settle": OWNER_ACTION,
@@ -343,7 +344,11 @@ def build_world(users: dict[str, Any]) -> World:
         "grant": DataAccessGrantFactory(engagement=engagement),
         "compliance_item": compliance_item,
         "evidence": EvidenceFactory(item=compliance_item),
-        "offboarding_item": OffboardingItemFactory(engagement=engagement),
+        "offboarding_item": OffboardingItemFactory(
+            engagement=engagement,
+            evidence=ContentFile(b"%PDF-1.4 deletion", name="deleted.pdf"),
+            evidence_name="deleted.pdf",
+        ),
         "candidate": candidate,
         "approved_candidate": approved,
         "sourcing_candidate": sourcing_candidate,
@@ -373,6 +378,7 @@ KWARG_OBJECTS = {
 ROUTE_KWARG_OBJECTS = {
     ("engagements:action_item_done", "item_pk"): "action_item",
     ("engagements:offboarding_item_done", "item_pk"): "offboarding_item",
+    ("engagements:offboarding_evidence", "item_pk"): "offboarding_item",
     ("engagements:action_item_settle", "item_pk"): "action_item",
     ("engagements:compliance_evidence_upload", "item_pk"): "compliance_item",
     ("engagements:compliance_accept", "item_pk"): "compliance_item",
