@@ -29,8 +29,15 @@ class FiniteDecimalField(forms.DecimalField):
 LARGEST_ID = 2**63 - 1
 
 
-class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
-    """Ticked rows by id; an id out of any row's range is "not one of the choices", not a 500."""
+class TickedRows(forms.ModelMultipleChoiceField):
+    """Rows ticked in a list of check boxes (the form sets the queryset); an id out of any
+    row's range is "not one of the choices", not a 500."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, *, label: str, required_message: str, **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", None)
+        super().__init__(label=label, error_messages={"required": required_message}, **kwargs)
 
     def _check_values(self, value: Any) -> Any:
         for pk in value:

@@ -104,3 +104,12 @@ def private_file_response(file: File, *, download_name: str) -> FileResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def document_help_text(*, on_file: str | None, first: str) -> str:
+    """What a document field says: the file on record and that another replaces it, or
+    (`on_file` None) what to upload first — with the kinds and size accepted."""
+    accepted = f"{ALLOWED_LIST}, up to {filesizeformat(settings.MAX_UPLOAD_SIZE)}"
+    if on_file is not None:
+        return f"Now: {on_file or 'a document'}. Upload another to replace it ({accepted})."
+    return f"{first} ({accepted})."

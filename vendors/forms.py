@@ -7,13 +7,11 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
-from django.conf import settings
 from django.db import transaction
-from django.template.defaultfilters import filesizeformat
 
 from outsourcing.forms import ModelForm
 from outsourcing.roles import managers
-from outsourcing.uploads import ALLOWED_LIST, validate_document
+from outsourcing.uploads import document_help_text, validate_document
 
 from .models import Certification, Contact, DataClassification, Vendor, suggest_tier
 
@@ -303,14 +301,11 @@ class CertificationForm(ModelForm):
     def __init__(self, *args: Any, vendor: Vendor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.instance.vendor = vendor
-        accepted = f"{ALLOWED_LIST}, up to {filesizeformat(settings.MAX_UPLOAD_SIZE)}"
-        if self.instance.document:
-            self.fields["document"].help_text = (
-                f"Now: {self.instance.document_name or 'a document'}. "
-                f"Upload another to replace it ({accepted})."
-            )
-        else:
-            self.fields["document"].help_text = f"A scan or PDF of the certificate ({accepted})."
+        self.fields["document"].help_text = document_help_text(
+            on_file=self.instance.document_name if self.instance.document else None,
+            first="A scan or PDF of the certificate",
+        )
+        if not self.instance.document:
             del self.fields["remove_document"]
 
     def clean(self) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from engagements.models import (
     Engagement,
     Evidence,
 )
-from outsourcing.forms import ModelForm, ModelMultipleChoiceField
+from outsourcing.forms import ModelForm, TickedRows
 from outsourcing.uploads import content_type_for, validate_document
 from vendors.models import Vendor
 
@@ -24,11 +24,11 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class AddRequirementsForm(forms.Form):
-    requirements = ModelMultipleChoiceField(
-        queryset=ComplianceRequirement.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
+    # Not required: "add those required by default" needs no ticks (see clean()).
+    requirements = TickedRows(
         label="Requirements from the catalog",
+        required_message="Tick at least one requirement to add.",
+        required=False,
     )
 
     def __init__(self, *args: Any, engagement: Engagement, **kwargs: Any) -> None:
@@ -49,7 +49,7 @@ class AddRequirementsForm(forms.Form):
                     "Every requirement needed by default is already on this engagement."
                 )
         elif not data.get("requirements"):
-            self.add_error("requirements", "Tick at least one requirement to add.")
+            self.add_error("requirements", self.fields["requirements"].error_messages["required"])
         return data
 
     @transaction.atomic

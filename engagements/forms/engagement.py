@@ -7,15 +7,13 @@ from pathlib import PurePath
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.core.validators import MaxValueValidator
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from engagements.models import Contract, Engagement
 from engagements.services.sourcing import DATE_RANGE_MESSAGE, plausible_date
 from outsourcing.forms import ModelForm
-from outsourcing.uploads import ALLOWED_LIST, validate_document
+from outsourcing.uploads import document_help_text, validate_document
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 # Longer than any notice period agreed in practice; it also keeps the notice deadline
@@ -99,14 +97,10 @@ class ContractForm(ModelForm):
         notice = self.fields["notice_period_days"]
         notice.validators.append(MaxValueValidator(MAX_NOTICE_DAYS))
         notice.widget.attrs["max"] = MAX_NOTICE_DAYS
-        accepted = f"{ALLOWED_LIST}, up to {filesizeformat(settings.MAX_UPLOAD_SIZE)}"
-        if self.instance.document:
-            self.fields["document"].help_text = (
-                f"Now: {self.instance.document_name or 'a document'}. "
-                f"Upload another to replace it ({accepted})."
-            )
-        else:
-            self.fields["document"].help_text = f"The contract as signed ({accepted})."
+        self.fields["document"].help_text = document_help_text(
+            on_file=self.instance.document_name if self.instance.document else None,
+            first="The contract as signed",
+        )
 
     def clean(self) -> dict[str, Any]:
         super().clean()

@@ -14,7 +14,7 @@ from simple_history.utils import bulk_create_with_history
 
 from engagements.models import Direction, Engagement, Kpi, KpiTemplate, Measurement
 from outsourcing.csvimport import CsvUploadForm
-from outsourcing.forms import FiniteDecimalField, ModelForm, ModelMultipleChoiceField
+from outsourcing.forms import FiniteDecimalField, ModelForm, TickedRows
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 ALREADY_THERE = "There is already a value for this date; edit it instead."
@@ -83,12 +83,7 @@ class KpiForm(ModelForm):
 
 
 class KpiFromTemplatesForm(forms.Form):
-    templates = ModelMultipleChoiceField(
-        queryset=KpiTemplate.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
-        label="KPIs to add",
-        error_messages={"required": "Tick at least one KPI to add."},
-    )
+    templates = TickedRows(label="KPIs to add", required_message="Tick at least one KPI to add.")
 
     def __init__(self, *args: Any, engagement: Engagement, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

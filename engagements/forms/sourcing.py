@@ -21,7 +21,7 @@ from engagements.models import (
     Selection,
 )
 from engagements.services.sourcing import DATE_RANGE_MESSAGE, ScoreCell, plausible_date
-from outsourcing.forms import ModelForm, ModelMultipleChoiceField
+from outsourcing.forms import ModelForm, TickedRows
 from outsourcing.roles import people_with_role
 from outsourcing.uploads import content_type_for, validate_document
 from vendors.models import Vendor
@@ -85,11 +85,8 @@ class SelectionForm(ModelForm):
 
 
 class ShortlistForm(forms.Form):
-    vendors = ModelMultipleChoiceField(
-        queryset=Vendor.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
-        label="Vendors to add",
-        error_messages={"required": "Choose at least one vendor to shortlist."},
+    vendors = TickedRows(
+        label="Vendors to add", required_message="Choose at least one vendor to shortlist."
     )
 
     def __init__(

@@ -40,9 +40,9 @@ def test_an_edit_form_sees_a_signalling_nan_as_a_change_instead_of_crashing() ->
 def test_a_ticked_id_beyond_any_row_is_a_form_error_not_a_crash() -> None:
     from django.contrib.auth.models import Group
 
-    from outsourcing.forms import ModelMultipleChoiceField
+    from outsourcing.forms import TickedRows
 
-    field = ModelMultipleChoiceField(queryset=Group.objects.all())
+    field = TickedRows(queryset=Group.objects.all(), label="Groups", required_message="Tick one.")
 
     with pytest.raises(forms.ValidationError):
         field.clean(["9223372036854775808"])
