@@ -330,7 +330,7 @@ def test_the_digest_costs_the_same_queries_for_2_people_as_for_8() -> None:
             owner = a_manager(f"owner-{count}-{n}", time_zone="UTC")
             a_full_week(owner, a_manager(f"co-{count}-{n}", time_zone="UTC"))
         with CaptureQueriesContext(connection) as queries:
-            add_to_outbox(digest_drafts(at(2026, 12, 7, 8)))
+            add_to_outbox(digest_drafts(at(2026, 12, 7, 8)), due_at=at(2026, 12, 7, 8))
         return len(queries)
 
     few = queries_for(2)
@@ -916,6 +916,17 @@ def test_send_reminders_queues_and_sends() -> None:
 
     assert "Queued 3 emails: 1 digest, 1 check-in reminder, 1 deadline reminder." in out.getvalue()
     assert "Sent 3 emails, 0 to retry, 0 failed." in out.getvalue()
+    assert len(mail.outbox) == 3
+
+
+@time_machine.travel(datetime.datetime(2026, 12, 7, 8, tzinfo=UTC), tick=True)
+def test_send_reminders_sends_what_it_has_just_queued_while_the_clock_runs() -> None:
+    # With a running clock, each row is inserted a moment after the run's own "now":
+    # it must still be due for the send that follows in the same run.
+    queue_one_of_each()
+
+    call_command("send_reminders", stdout=StringIO())
+
     assert len(mail.outbox) == 3
 
 

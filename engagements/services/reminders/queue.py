@@ -78,11 +78,11 @@ def queue_reminders(*, now: datetime.datetime | None = None) -> QueueReport:
     now = now or timezone.now()
     report = QueueReport()
     for drafts in (digest_drafts(now), checkin_drafts(now), deadline_drafts(now)):
-        report.queued.extend(add_to_outbox(drafts))
+        report.queued.extend(add_to_outbox(drafts, due_at=now))
     return report
 
 
-def add_to_outbox(drafts: Iterable[Draft]) -> list[QueuedEmail]:
+def add_to_outbox(drafts: Iterable[Draft], *, due_at: datetime.datetime) -> list[QueuedEmail]:
     """Render and insert the drafts not queued before; the unique key settles races.
 
     Returns what this run inserted, as far as it knows: a run racing it may have
@@ -120,6 +120,9 @@ def add_to_outbox(drafts: Iterable[Draft]) -> list[QueuedEmail]:
                 subject=one_line(draft.subject),
                 text_body=render_to_string(f"emails/{draft.template}.txt", context).strip() + "\n",
                 html_body=render_to_string(f"emails/{draft.template}.html", context),
+                # Due from the run's own moment, so a run that queues and then sends
+                # (manage.py send_reminders) sends what it has just queued.
+                next_attempt_at=due_at,
             )
         )
     # A run racing this one may insert the same key first: that row wins, ours is dropped.
