@@ -56,9 +56,7 @@ def heat_map(
     `link_for(likelihood, impact)` gives the cell's address (None: no link).
     """
     if not any(n > 0 for n in counts.values()):
-        return empty(
-            chart_id=chart_id, width=WIDTH, height=HEIGHT, title=title, message=empty_message
-        )
+        return empty(chart_id=chart_id, title=title, message=empty_message)
     pieces: list[str] = []
     for likelihood in range(SIZE, 0, -1):
         for impact in range(1, SIZE + 1):

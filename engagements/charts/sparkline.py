@@ -17,9 +17,7 @@ def score_sparkline(
 ) -> SafeString:
     """Monthly scores on a 0–100 scale; months without a score leave a gap."""
     if all(score is None for score in scores):
-        return empty(
-            chart_id=chart_id, width=WIDTH, height=HEIGHT, title=title, message="No scores"
-        )
+        return empty(chart_id=chart_id, title=title, message="No scores")
     step = (WIDTH - 8) / max(len(months) - 1, 1)
 
     def point(i: int, score: Decimal) -> tuple[str, str]:

@@ -180,7 +180,7 @@ def _x_axis(frame: Frame, labels: Sequence[str], gaps: Sequence[bool]) -> str:
         if gaps[index]:
             pieces.append(
                 f'<text class="no-data" x="{fmt(x)}" y="{fmt(frame.plot_bottom - 4)}" '
-                f'text-anchor="middle" font-size="10" fill="#495057">no data</text>'
+                f'text-anchor="middle" font-size="11" fill="#495057">no data</text>'
             )
         if index % step == 0 or index == len(labels) - 1:
             pieces.append(
@@ -245,8 +245,6 @@ def kpi_trend(kpi: Kpi, points: Sequence[KpiRollup], chart_id: str) -> SafeStrin
     if not values:
         return empty(
             chart_id=chart_id,
-            width=WIDTH,
-            height=HEIGHT,
             title=title,
             message=f"No values yet: each value entered is charted here under its {period}.",
         )
@@ -323,8 +321,6 @@ def scorecard_trend(scorecards: Iterable[Scorecard], chart_id: str) -> SafeStrin
     if not scored:
         return empty(
             chart_id=chart_id,
-            width=WIDTH,
-            height=HEIGHT,
             title=title,
             message="No scorecards yet: they follow once KPIs have values for a month.",
         )

@@ -116,14 +116,13 @@ def test_it_labels_both_axes() -> None:
     assert labels.count("5") == 2  # one on each axis
 
 
-def test_without_risks_it_shows_the_empty_state() -> None:
-    svg = heat_map({(3, 3): 0}, link_for=link, chart_id="m", title="Open risks")
-    root = parse(svg)
+def test_without_risks_it_says_so_in_html_not_in_the_svg() -> None:
+    html = heat_map({(3, 3): 0}, link_for=link, chart_id="m", title="Open risks")
+    root = ET.fromstring(html)
 
-    assert cell_rects(root) == {}
-    assert list(root.iter(f"{SVG}a")) == []
-    assert "No open risks" in svg
-    assert root.find(f"{SVG}title").text == "Open risks"  # type: ignore[union-attr]
+    assert root.tag == "p"
+    assert "<svg" not in html
+    assert "".join(root.itertext()) == "Open risks: No open risks to place on the map yet."
 
 
 def test_no_user_text_reaches_the_markup_unescaped() -> None:

@@ -226,6 +226,7 @@ def test_a_kpi_without_values_shows_the_empty_state() -> None:
         svg = kpi_trend(kpi, points, "kpi-1")
         assert "No values yet" in svg
         assert "trend-point" not in svg and "trend-line" not in svg
+        assert "<text" not in svg  # said in HTML, which does not shrink with the chart
 
 
 def test_user_text_appears_only_escaped() -> None:
@@ -285,3 +286,4 @@ def test_no_scores_shows_the_empty_state() -> None:
         svg = scorecard_trend(given, "sc")
         assert "No scorecards yet" in svg
         assert "trend-point" not in svg
+        assert "<text" not in svg

@@ -26,9 +26,14 @@ CHROMIUM_ARGS = [
 ]
 
 
-def new_page(browser: Any) -> Any:
-    """A page in a fresh context (its own cookies), laptop-sized."""
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+LAPTOP = (1280, 900)
+PHONE = (390, 844)
+
+
+def new_page(browser: Any, size: tuple[int, int] = LAPTOP) -> Any:
+    """A page in a fresh context (its own cookies), laptop-sized unless told (PHONE)."""
+    width, height = size
+    page = browser.new_context(viewport={"width": width, "height": height}).new_page()
     page.set_default_timeout(15_000)
     return page
 
@@ -41,9 +46,9 @@ def log_in(page: Any, base_url: str, username: str) -> None:
     page.wait_for_load_state()
 
 
-def sign_in(browser: Any, base_url: str, username: str) -> Any:
+def sign_in(browser: Any, base_url: str, username: str, size: tuple[int, int] = LAPTOP) -> Any:
     """A new page signed in as `username`, its requests and responses recorded."""
-    page = new_page(browser)
+    page = new_page(browser, size)
     page.on("response", lambda response: RESPONSES.append((response.url, response.status)))
     page.on("request", lambda request: REQUESTS.append(request.url))
     log_in(page, base_url, username)

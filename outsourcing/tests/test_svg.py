@@ -19,11 +19,13 @@ def test_user_text_is_escaped_inside_the_svg() -> None:
     assert 'aria-labelledby="kpi-1-title kpi-1-desc"' in svg
 
 
-def test_the_empty_state_says_why_there_is_nothing_to_draw() -> None:
-    svg = empty(chart_id="c", width=200, height=100, title="Trend", message="No measurements yet")
+def test_the_empty_state_says_why_there_is_nothing_to_draw_in_html() -> None:
+    html = empty(chart_id="c", title="Trend <b>", message="No measurements & no rollups")
 
-    assert "No measurements yet" in svg
-    assert '<title id="c-title">Trend</title>' in svg
+    assert html == (
+        '<p class="chart-empty" data-chart="c"><span class="visually-hidden">Trend &lt;b&gt;: '
+        "</span>No measurements &amp; no rollups</p>"
+    )
 
 
 def test_coordinates_are_short() -> None:
