@@ -41,8 +41,11 @@ class TickedRows(forms.ModelMultipleChoiceField):
 
     def _check_values(self, value: Any) -> Any:
         for pk in value:
-            text = str(pk).strip()
-            if text.lstrip("-").isdigit() and abs(int(text)) > LARGEST_ID:
+            try:
+                number = int(str(pk).strip())
+            except ValueError:
+                continue  # not a number at all: Django refuses it as it should
+            if abs(number) > LARGEST_ID:
                 raise ValidationError(
                     self.error_messages["invalid_pk_value"],
                     code="invalid_pk_value",

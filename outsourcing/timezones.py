@@ -20,10 +20,13 @@ SESSION_KEY = "time_zone"
 
 
 def remember_time_zone(request: HttpRequest, name: str) -> None:
-    """Show this session's times in `name` from the next request on (and this one)."""
+    """Show this session's times in `name` from its next request on.
+
+    Only the session changes: a sign-in outside a request (a test client's login) must
+    not leave the zone switched on in the thread; the middleware switches it per request.
+    """
     if hasattr(request, "session"):
         request.session[SESSION_KEY] = name
-    timezone.activate(zoneinfo.ZoneInfo(name))
 
 
 class ViewerTimeZoneMiddleware:

@@ -17,6 +17,7 @@ from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.http import FileResponse
 from django.template.defaultfilters import filesizeformat
+from django.utils.html import format_html
 
 # Extension -> what the first bytes of such a file must look like.
 PDF = (b"%PDF-",)
@@ -111,5 +112,8 @@ def document_help_text(*, on_file: str | None, first: str) -> str:
     (`on_file` None) what to upload first — with the kinds and size accepted."""
     accepted = f"{ALLOWED_LIST}, up to {filesizeformat(settings.MAX_UPLOAD_SIZE)}"
     if on_file is not None:
-        return f"Now: {on_file or 'a document'}. Upload another to replace it ({accepted})."
+        # The name came with an upload: escaped, since help text is shown as HTML.
+        return format_html(
+            "Now: {}. Upload another to replace it ({}).", on_file or "a document", accepted
+        )
     return f"{first} ({accepted})."

@@ -204,6 +204,15 @@ ActionItemFormSet = inlineformset_factory(
 )
 
 
+def check_within_reach(moment: datetime.datetime) -> None:
+    """A check-in's time must lie within YEARS_AHEAD years of today, either way."""
+    earliest = timezone.localdate() - datetime.timedelta(days=round(365.25 * YEARS_AHEAD))
+    if not earliest <= moment.date() <= latest_allowed_day():
+        raise forms.ValidationError(
+            f"Pick a time within {YEARS_AHEAD} years of today.", code="too_far"
+        )
+
+
 class UnscheduledCheckInForm(forms.Form):
     scheduled_for = forms.DateTimeField(
         label="When",
@@ -221,11 +230,7 @@ class UnscheduledCheckInForm(forms.Form):
 
     def clean_scheduled_for(self) -> datetime.datetime:
         moment: datetime.datetime = self.cleaned_data["scheduled_for"]
-        earliest = timezone.localdate() - datetime.timedelta(days=round(365.25 * YEARS_AHEAD))
-        if not earliest <= moment.date() <= latest_allowed_day():
-            raise forms.ValidationError(
-                f"Pick a time within {YEARS_AHEAD} years of today.", code="too_far"
-            )
+        check_within_reach(moment)
         if CheckIn.objects.filter(engagement=self.engagement, scheduled_for=moment).exists():
             raise forms.ValidationError("There is a check-in at that time already.")
         return moment
@@ -255,6 +260,12 @@ class CheckInChangeForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["to"].help_text = f"In your time zone ({timezone.get_current_timezone_name()})."
+
+    def clean_to(self) -> datetime.datetime | None:
+        moment: datetime.datetime | None = self.cleaned_data["to"]
+        if moment is not None:
+            check_within_reach(moment)
+        return moment
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

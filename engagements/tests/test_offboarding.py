@@ -510,3 +510,26 @@ def test_a_file_of_the_wrong_kind_is_refused_in_its_row_and_the_item_stays_open(
     assert response.context["checklist"]
     refused = dict((i.pk, f) for i, f in response.context["checklist"])[item.pk]
     assert refused.errors["evidence"]
+
+
+def test_open_work_with_an_owner_at_the_vendor_shows_and_costs_the_same_queries(
+    world: World, client_for: Callable[[Any], Any], manager: Any
+) -> None:
+    url = reverse("engagements:engagement_offboarding", args=[world.engagement.pk])
+    client = client_for(manager)
+    ActionItemFactory(
+        checkin__engagement=world.engagement, owner=None, owner_name="Priya at the vendor"
+    )
+
+    def count() -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(url).content.decode()
+        return len(queries), page
+
+    one, page = count()
+    for _ in range(4):
+        RiskFactory(engagement=world.engagement)
+    five, _ = count()
+
+    assert "Priya at the vendor" in page
+    assert one == five

@@ -816,3 +816,28 @@ def test_the_record_form_offers_three_action_rows_and_a_way_to_add_more(
 
     assert 'name="items-2-description"' in page
     assert "Add another action" in page
+
+
+def test_a_check_in_cannot_move_beyond_reach(
+    world: World, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    before = world.snapshot()
+
+    response = client_for(manager).post(
+        url_of("checkin_change", world),
+        {"what": "move", "to": "9999-12-31T23:30", "reason": "Far away."},
+    )
+
+    assert response.status_code == 200
+    assert "Pick a time within" in str(response.context["form"].errors["to"])
+    assert world.snapshot() == before
+
+
+def test_signing_in_leaves_the_time_zone_to_the_requests(
+    manager: Any, client_for: Callable[[Any], Any], settings: Any
+) -> None:
+    ReminderPreferenceFactory(user=manager, time_zone="Asia/Tokyo")
+
+    client_for(manager)
+
+    assert timezone.get_current_timezone_name() == settings.TIME_ZONE

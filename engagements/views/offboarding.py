@@ -3,6 +3,9 @@ close the engagement."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -32,6 +35,7 @@ from engagements.services.offboarding import (
     start_offboarding,
 )
 from engagements.views.common import engagement_or_404, render_tab, to_tab
+from outsourcing.roles import managers
 from outsourcing.uploads import private_file_response
 
 CHECKLIST_ORDER: dict[str, int] = {
@@ -57,6 +61,8 @@ def _render_tab(
     grants = list(DataAccessGrant.objects.filter(engagement=engagement))
     outcome = engagement.offboarding_outcome or None
     actions, risks = loose_ends(engagement)
+    people = list(managers()) if actions or risks else []
+    settle_form = functools.partial(SettleForm, people=people)
     blockers = close_blockers(
         items=items, grants=grants, outcome=outcome, actions=actions, risks=risks
     )
@@ -75,8 +81,8 @@ def _render_tab(
         blockers=blockers,
         may_change=can_change(request.user, engagement),
         may_start=may_start,
-        actions=[(a, _row_form(SettleForm, _row_id(a), refused)) for a in actions],
-        risks=[(r, _row_form(SettleForm, _row_id(r), refused)) for r in risks],
+        actions=[(a, _row_form(settle_form, _row_id(a), refused)) for a in actions],
+        risks=[(r, _row_form(settle_form, _row_id(r), refused)) for r in risks],
         checklist=[(item, _row_form(ItemDoneForm, f"item-{item.pk}", refused)) for item in items],
         # The last scorecard with a score: what the work ended on.
         final_scorecard=Scorecard.objects.filter(engagement=engagement, score__isnull=False)
@@ -174,7 +180,7 @@ def _row_id(thing: ActionItem | Risk) -> str:
     return f"{'action' if isinstance(thing, ActionItem) else 'risk'}-{thing.pk}"
 
 
-def _row_form(form_class: type[Form], prefix: str, refused: Form | None) -> Form:
+def _row_form(form_class: Callable[..., Form], prefix: str, refused: Form | None) -> Form:
     """Each row's own form (its own field ids); the refused one where it was posted."""
     if refused is not None and refused.prefix == prefix:
         return refused
@@ -188,7 +194,7 @@ def _settle(request: HttpRequest, engagement: Engagement, thing: ActionItem | Ri
             request, "Start offboarding first: open work is settled when the engagement ends."
         )
         return redirect("engagements:engagement_offboarding", pk=engagement.pk)
-    form = SettleForm(request.POST, prefix=_row_id(thing))
+    form = SettleForm(request.POST, prefix=_row_id(thing), people=list(managers()))
     if not form.is_valid():
         return _render_tab(request, engagement, refused=form)
     settled = settle(

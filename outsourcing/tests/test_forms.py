@@ -46,3 +46,23 @@ def test_a_ticked_id_beyond_any_row_is_a_form_error_not_a_crash() -> None:
 
     with pytest.raises(forms.ValidationError):
         field.clean(["9223372036854775808"])
+
+
+@pytest.mark.django_db
+def test_a_ticked_value_that_only_looks_like_a_digit_is_a_form_error() -> None:
+    from django.contrib.auth.models import Group
+
+    from outsourcing.forms import TickedRows
+
+    field = TickedRows(queryset=Group.objects.all(), label="Groups", required_message="Tick one.")
+
+    with pytest.raises(forms.ValidationError):
+        field.clean(["²"])
+
+
+def test_a_stored_file_name_is_escaped_in_the_help_text() -> None:
+    from outsourcing.uploads import document_help_text
+
+    text = document_help_text(on_file="<img src=x>.pdf", first="The contract")
+
+    assert "<img" not in text and "&lt;img src=x&gt;.pdf" in text

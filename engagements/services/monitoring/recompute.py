@@ -22,6 +22,7 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -41,6 +42,15 @@ def recompute_kpi(
     Does nothing for a KPI that is gone or inactive, or an engagement that is not live:
     the scheduled run leaves those alone too.
     """
+    # Days as the scheduled job counts them: in the server's zone, not in that of
+    # whoever saved the value (the request that saved runs in the viewer's zone).
+    with timezone.override(settings.TIME_ZONE):
+        return _recompute(kpi_id=kpi_id, days=days, now=now)
+
+
+def _recompute(
+    *, kpi_id: int, days: Iterable[datetime.date], now: datetime.datetime | None
+) -> RollupReport:
     computed_at = now or timezone.now()
     today = timezone.localdate(computed_at)
     report = RollupReport()
