@@ -674,7 +674,7 @@ def test_submitting_locks_the_scores(
     assert "Save draft" not in page
 
 
-def test_submitting_scores_asks_to_confirm_and_keeps_them_as_a_draft_until_then(
+def test_submitting_scores_asks_to_confirm_and_writes_nothing_until_then(
     world: World, invited: Evaluator, evaluator_user: Any, client_for: Callable[[Any], Any]
 ) -> None:
     data = scores_data(world, 4, submit=True)
@@ -687,7 +687,8 @@ def test_submitting_scores_asks_to_confirm_and_keeps_them_as_a_draft_until_then(
     assert asked.status_code == 200
     assert "Submit your scores for good?" in asked.content.decode()
     assert invited.submitted_at is None
-    assert invited.scores.filter(value=4).count() == 4
+    assert not invited.scores.exists()
+    assert 'value="4" selected' in asked.content.decode()  # what was typed is still there
 
     client.post(url_of("scoring", world), data | {"confirmed": "1"})
 

@@ -56,7 +56,10 @@ def scoring(request: HttpRequest, pk: int) -> HttpResponse:
         asked_to_submit = "submit" in request.POST
         submitting = asked_to_submit and "confirmed" in request.POST
         require(all(can_change_score(request.user, s) for s in form.existing.values()))
-        if not asked_to_submit or form.check_complete():
+        if asked_to_submit and not submitting and form.check_complete():
+            # Nothing is written yet: the page shows the typed scores and asks to confirm.
+            confirming = True
+        elif not asked_to_submit or form.check_complete():
             if not save_scores(evaluator=evaluator, cells=form.cells(), submit=submitting):
                 messages.error(
                     request, "You have submitted your scores; they can no longer be changed."
@@ -67,20 +70,17 @@ def scoring(request: HttpRequest, pk: int) -> HttpResponse:
                     request, f"Your scores for “{selection}” are submitted. Thank you."
                 )
                 return to_selection(selection, "evaluators")
-            if asked_to_submit:
-                confirming = True  # saved as a draft; the page asks to confirm
-            else:
-                scored = sum(
-                    1
-                    for name, value in form.cleaned_data.items()
-                    if name.startswith("score-") and value
-                )
-                messages.success(
-                    request,
-                    f"Draft saved: {scored} of {len(criteria) * len(proposals)} scores. "
-                    "You can change them until you submit.",
-                )
-                return redirect("engagements:scoring", pk=selection.pk)
+            scored = sum(
+                1
+                for name, value in form.cleaned_data.items()
+                if name.startswith("score-") and value
+            )
+            messages.success(
+                request,
+                f"Draft saved: {scored} of {len(criteria) * len(proposals)} scores. "
+                "You can change them until you submit.",
+            )
+            return redirect("engagements:scoring", pk=selection.pk)
     return render(
         request,
         "engagements/sourcing/scoring.html",
