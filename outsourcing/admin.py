@@ -67,7 +67,11 @@ PRIVATE_FILES: Mapping[type[models.Field[Any, Any]], Mapping[str, Any]] = {
 }
 
 # File field -> the field that keeps the file's name as uploaded (stored names are random).
-UPLOAD_NAMES = {"file": "original_name", "document": "document_name"}
+UPLOAD_NAMES = {
+    "file": "original_name",
+    "document": "document_name",
+    "evidence": "evidence_name",
+}
 
 
 class UploadForm(forms.ModelForm):

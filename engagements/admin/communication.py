@@ -157,7 +157,7 @@ class OverdueFilter(admin.SimpleListFilter):
 class ActionItemInline(admin.TabularInline):
     model = ActionItem
     extra = 0
-    fields = ["description", "owner", "owner_name", "due_date", "done_on"]
+    fields = ["description", "owner", "owner_name", "due_date", "done_on", "resolution"]
     autocomplete_fields = ["owner"]
 
 

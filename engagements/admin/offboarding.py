@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from outsourcing.admin import PRIVATE_FILES, UploadForm
+
 from ..models import OffboardingItem
 
 
@@ -26,7 +28,10 @@ class OffboardingItemAdmin(admin.ModelAdmin):
     date_hierarchy = "due_date"
     autocomplete_fields = ["engagement", "owner", "done_by"]
     raw_id_fields = ["grant"]
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["evidence_name", "created_at", "updated_at"]
+    # The evidence file: checked like every upload, never linked by its stored name.
+    form = UploadForm
+    formfield_overrides = PRIVATE_FILES
 
     @admin.display(description="access", ordering="grant__system")
     def access(self, obj: OffboardingItem) -> str:

@@ -78,6 +78,7 @@ class RiskAdmin(SimpleHistoryAdmin):
             },
         ),
         ("Review", {"fields": [("last_reviewed_on", "next_review_on")]}),
+        ("Closed or handed over", {"fields": ["resolution"]}),
         ("Record", {"fields": [("created_at", "updated_at")], "classes": ["collapse"]}),
     ]
     actions = ["mark_reviewed_today"]
