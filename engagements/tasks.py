@@ -3,6 +3,7 @@ from django.db import OperationalError
 
 from .services import communication, monitoring
 from .services import reminders as reminder_service
+from .services.engagement import activate_planned_engagements
 
 
 @shared_task(acks_late=True)
@@ -42,3 +43,15 @@ def rollup_kpis() -> dict[str, int]:
     """Roll up KPIs, then scorecards, standings and review flags. Safe to run twice,
     late or after a crash: the rollup upserts, and a failed run leaves the watermark."""
     return monitoring.rollup_kpis().as_dict()
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_kwargs={"max_retries": 5},
+)
+def activate_planned() -> int:
+    """Planned engagements whose start date has come become active. Safe to run twice or
+    late: only engagements still planned change."""
+    return activate_planned_engagements()
