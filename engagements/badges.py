@@ -34,7 +34,7 @@ register(
 register(
     "engagement_status",
     Engagement.Status,
-    {"active": "success", "draft": "light border", "on_hold": "warning"}
+    {"active": "success", "draft": "light border", "planned": "primary", "on_hold": "warning"}
     | {"offboarding": "info", "terminated": "danger"},
     pill=True,
 )

@@ -223,7 +223,7 @@ class RiskFilter(ListFilter):
         label="Engagement status",
         field_name="engagement__status",
         choices=Engagement.Status.choices,
-        empty_label="Live (active or on hold)",
+        empty_label="Planned, active or on hold",
     )
     above_appetite = django_filters.BooleanFilter(
         label="Above appetite only", method="beyond_appetite", widget=forms.CheckboxInput
@@ -232,7 +232,7 @@ class RiskFilter(ListFilter):
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         risks = queryset.still_open().with_residual()  # type: ignore[attr-defined]
         if not self._cleaned().get("engagement_status"):
-            risks = risks.filter(engagement__status__in=Engagement.LIVE_STATUSES)
+            risks = risks.filter(engagement__status__in=Engagement.WATCHED_STATUSES)
         return super().filter_queryset(risks)
 
     def at_level(self, risks: QuerySet[Risk], name: str, value: str) -> QuerySet[Risk]:

@@ -9,6 +9,7 @@ from django.db import OperationalError, transaction
 
 from .services import communication, monitoring
 from .services import reminders as reminder_service
+from .services.engagement import activate_planned_engagements
 
 logger = logging.getLogger(__name__)
 
@@ -95,3 +96,15 @@ def _recompute_or_queue(kpi_id: int, days: list[str]) -> None:
             kpi_id,
             error,
         )
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_kwargs={"max_retries": 5},
+)
+def activate_planned() -> int:
+    """Planned engagements whose start date has come become active. Safe to run twice or
+    late: only engagements still planned change."""
+    return activate_planned_engagements()

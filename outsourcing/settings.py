@@ -306,6 +306,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "engagements.tasks.send_outbox",
         "schedule": crontab(minute="*/2"),
     },
+    # Hourly, so work starts on its day in any time zone and a missed run catches up.
+    "activate-planned": {
+        "task": "engagements.tasks.activate_planned",
+        "schedule": crontab(minute=10),
+    },
 }
 
 # --- Product rules kept in settings --------------------------------------

@@ -19,6 +19,7 @@ from ..models import (
     Criterion,
     CriterionTemplate,
     Evaluator,
+    ExchangeRate,
     Proposal,
     ProposalAttachment,
     Score,
@@ -48,6 +49,19 @@ def save_uploads(request: HttpRequest, formset: Any) -> None:
         obj.save()
     for obj in formset.deleted_objects:
         obj.delete()
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(admin.ModelAdmin):
+    """Rates to the base currency by date: proposals convert at the latest rate on or before
+    the day they arrived, and the pages say which rate that was."""
+
+    list_display = ["currency", "rate", "valid_from", "updated_at"]
+    list_filter = ["currency"]
+    search_fields = ["currency"]
+    date_hierarchy = "valid_from"
+    ordering = ["currency", "-valid_from"]
+    readonly_fields = ["created_at", "updated_at"]
 
 
 @admin.register(CriterionTemplate)
@@ -175,6 +189,7 @@ class ProposalAdmin(JoinedAdmin):
         "proposed_start",
         "proposed_end",
         "received_on",
+        "assumed_volume",
     ]
     list_filter = ["pricing_model", "currency", "selection__status"]
     list_select_related = ["vendor", "selection"]

@@ -33,6 +33,8 @@ class CandidateForm(ModelForm):
             "quoted_vendor_yearly_cost",
             "currency",
             "volume",
+            "yearly_volume",
+            "volume_unit",
             "skills_needed",
             "data_touched",
             "data_classification",
@@ -60,6 +62,7 @@ class CandidateForm(ModelForm):
             # Checked here too, so the message sits at the field before the model is asked.
             field.validators.append(MinValueValidator(Decimal("0"), message=NEGATIVE_COST))
             field.widget.attrs.update(min="0", step="0.01", inputmode="decimal")
+        self.fields["yearly_volume"].widget.attrs.update(min="0", step="1")
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
@@ -75,6 +78,10 @@ class CandidateForm(ModelForm):
                 Column("currency", css_class="col-md-4"),
             ),
             Field("volume"),
+            Row(
+                Column("yearly_volume", css_class="col-md-6"),
+                Column("volume_unit", css_class="col-md-6"),
+            ),
             Row(
                 Column("skills_needed", css_class="col-md-6"),
                 Column("data_touched", css_class="col-md-6"),

@@ -112,7 +112,7 @@ SCOPE_LIVE, SCOPE_ALL = "live", "all"
 class MatrixFilterForm(forms.Form):
     scope = forms.ChoiceField(
         required=False,
-        choices=[(SCOPE_LIVE, "Live engagements"), (SCOPE_ALL, "All engagements")],
+        choices=[(SCOPE_LIVE, "Planned and live engagements"), (SCOPE_ALL, "All engagements")],
         label="Engagements",
     )
     vendor_status = forms.ChoiceField(
@@ -138,7 +138,7 @@ class MatrixFilterForm(forms.Form):
 
     def engagements(self, engagements: QuerySet[Engagement]) -> QuerySet[Engagement]:
         if self.value("scope") != SCOPE_ALL:
-            engagements = engagements.filter(status__in=Engagement.LIVE_STATUSES)
+            engagements = engagements.filter(status__in=Engagement.WATCHED_STATUSES)
         if self.value("vendor_status"):
             engagements = engagements.filter(vendor__status=self.value("vendor_status"))
         if self.value("tier"):
@@ -147,7 +147,7 @@ class MatrixFilterForm(forms.Form):
 
     def items(self, items: QuerySet[ComplianceItem]) -> QuerySet[ComplianceItem]:
         if self.value("scope") != SCOPE_ALL:
-            items = items.filter(engagement__status__in=Engagement.LIVE_STATUSES)
+            items = items.filter(engagement__status__in=Engagement.WATCHED_STATUSES)
         if self.value("vendor_status"):
             items = items.filter(engagement__vendor__status=self.value("vendor_status"))
         if self.value("tier"):

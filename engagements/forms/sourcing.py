@@ -21,7 +21,7 @@ from engagements.models import (
     Selection,
 )
 from engagements.services.sourcing import DATE_RANGE_MESSAGE, ScoreCell, plausible_date
-from outsourcing.forms import ModelForm, TickedRows
+from outsourcing.forms import FiniteDecimalField, ModelForm, TickedRows
 from outsourcing.roles import people_with_role
 from outsourcing.uploads import content_type_for, validate_document
 from vendors.models import Vendor
@@ -135,6 +135,7 @@ class ProposalForm(ModelForm):
             "proposed_end",
             "timeline_notes",
             "received_on",
+            "assumed_volume",
             "notes",
         ]
         widgets = {
@@ -149,6 +150,17 @@ class ProposalForm(ModelForm):
             "price": "Per the pricing model: the total, the hourly rate, the unit price or "
             "the monthly fee.",
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["assumed_volume"]
+        field.widget.attrs.update(min="0", step="1")
+        candidate = self.instance.selection.candidate
+        if candidate.yearly_volume is not None:
+            field.help_text = (
+                f"Units a year for a per-unit price; blank takes the work's "
+                f"{candidate.yearly_volume_text}. Hours a year for an hourly rate."
+            )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -417,7 +429,25 @@ class ScoringForm(forms.Form):
         ]
 
 
+def money_input(label: str, help_text: str) -> FiniteDecimalField:
+    return FiniteDecimalField(
+        label=label,
+        help_text=help_text,
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        widget=forms.NumberInput(attrs={"min": "0", "step": "0.01", "inputmode": "decimal"}),
+    )
+
+
 class AwardForm(forms.Form):
+    """Choose the proposal, then confirm or correct the contract value and budget.
+
+    Both start as the chosen proposal's yearly equivalent in its own currency (the
+    currency the contract is signed in). Figures posted for another proposal than
+    the one chosen are replaced by the chosen one's and shown again to confirm.
+    """
+
     proposal = forms.ModelChoiceField(
         queryset=Proposal.objects.none(),
         widget=forms.RadioSelect,
@@ -432,12 +462,60 @@ class AwardForm(forms.Form):
         help_text="Admins only; needed when the chosen vendor's standing is poor. It is kept "
         "in the selection's negotiation notes.",
     )
+    contract_value = money_input(
+        "Contract value",
+        "Filled in with the proposal's yearly equivalent, in its currency: confirm or correct.",
+    )
+    budget = money_input("Budget", "What you plan to spend a year; starts as the contract value.")
+    # Which proposal the figures above were filled in for.
+    prefilled_for = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, selection: Selection, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["proposal"].queryset = selection.proposals.select_related(  # type: ignore[attr-defined]
-            "vendor"
+            "vendor", "selection__candidate"
         )
         self.fields["proposal"].label_from_instance = lambda p: str(p.vendor)  # type: ignore[attr-defined]
         if not permissions.is_admin(user):
             del self.fields["override_reason"]
+        if not self.is_bound:
+            self.prefill(self.initial.get("proposal"))
+
+    def prefill(self, proposal_pk: Any) -> None:
+        """Start the figures from the proposal's yearly equivalent (unbound form)."""
+        proposal = self._proposal(proposal_pk)
+        if proposal is None:
+            return
+        amount = proposal.yearly_equivalent().amount
+        self.initial.update(
+            contract_value=amount, budget=amount, prefilled_for=proposal.pk, proposal=proposal.pk
+        )
+
+    def _proposal(self, pk: Any) -> Proposal | None:
+        if pk in (None, "") or not str(pk).isdigit():
+            return None
+        queryset = self.fields["proposal"].queryset  # type: ignore[attr-defined]
+        return queryset.filter(pk=int(pk)).first()  # type: ignore[no-any-return]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        proposal = data.get("proposal")
+        if proposal is None or data.get("prefilled_for") == proposal.pk:
+            return data
+        # The figures on the page belong to another proposal (or none): show the chosen
+        # one's instead, to be confirmed. Nothing per unit or per hour becomes a value.
+        yearly = proposal.yearly_equivalent()
+        posted: Any = self.data
+        self.data = posted = posted.copy()
+        for name, value in (
+            ("contract_value", yearly.amount),
+            ("budget", yearly.amount),
+            ("prefilled_for", proposal.pk),
+        ):
+            posted[self.add_prefix(name)] = "" if value is None else str(value)
+            self.errors.pop(name, None)
+        raise forms.ValidationError(
+            f"The contract value and budget are now filled in from {proposal.vendor}'s "
+            "proposal: check them, then award.",
+            code="prefilled",
+        )

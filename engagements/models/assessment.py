@@ -151,6 +151,19 @@ class Candidate(Owned, TimeStampedModel):
     volume = models.CharField(
         max_length=150, blank=True, help_text="e.g. 1,200 tickets a month, 40 invoices a week"
     )
+    # The number a per-unit price is multiplied by to compare proposals year against year.
+    yearly_volume = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        verbose_name="yearly volume",
+        help_text="Units a year, e.g. 12000; per-unit proposals are compared at this volume.",
+    )
+    volume_unit = models.CharField(
+        max_length=50,
+        blank=True,
+        verbose_name="unit",
+        help_text="What one unit is, in the plural: payslips, tickets, invoices.",
+    )
     skills_needed = models.TextField(blank=True)
     data_touched = models.TextField(blank=True)
     data_classification = models.CharField(
@@ -196,6 +209,13 @@ class Candidate(Owned, TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def yearly_volume_text(self) -> str:
+        """12,000 payslips a year; "" when no yearly volume is known."""
+        if self.yearly_volume is None:
+            return ""
+        return f"{self.yearly_volume:,} {self.volume_unit or 'units'} a year"
 
     def make_or_buy(self) -> tuple[Decimal, Decimal] | None:
         return make_or_buy_saving(self.in_house_yearly_cost, self.quoted_vendor_yearly_cost)

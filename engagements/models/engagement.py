@@ -31,6 +31,10 @@ class EngagementQuerySet(models.QuerySet["Engagement"]):
     def active(self) -> EngagementQuerySet:
         return self.filter(status=Engagement.Status.ACTIVE)
 
+    def due_to_start(self, today: datetime.date) -> EngagementQuerySet:
+        """Planned engagements whose start date has come (or passed, for a late run)."""
+        return self.filter(status=Engagement.Status.PLANNED, start_date__lte=today)
+
     def owned_by(self, user: object) -> EngagementQuerySet:
         return self.filter(Q(owner=user) | Q(co_owners=user)).distinct()
 
@@ -38,6 +42,7 @@ class EngagementQuerySet(models.QuerySet["Engagement"]):
 class Engagement(Owned, TimeStampedModel):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
+        PLANNED = "planned", "Planned"
         ACTIVE = "active", "Active"
         ON_HOLD = "on_hold", "On hold"
         OFFBOARDING = "offboarding", "Offboarding"
@@ -46,13 +51,20 @@ class Engagement(Owned, TimeStampedModel):
         IN_HOUSE = "in_house", "Brought in-house"
 
     # Statuses in which the work goes on and check-ins, KPIs and reminders matter.
+    # Planned work has not started: nothing to meet about or measure yet.
     LIVE_STATUSES = (Status.ACTIVE, Status.ON_HOLD)
+    # Statuses whose risks, compliance evidence and contract deadlines are watched: live
+    # work and work about to start (its NDA and data access matter before day one).
+    WATCHED_STATUSES = (Status.PLANNED, *LIVE_STATUSES)
     # How an engagement can end: the status it takes when its offboarding closes.
     OUTCOMES = (Status.COMPLETED, Status.TERMINATED, Status.IN_HOUSE)
     # Where the owners may move the status by hand (the terms page). Offboarding and the
     # outcomes come only from the offboarding tab, which tidies up as the work ends.
     STATUS_FLOW: dict[str, tuple[str, ...]] = {
-        Status.DRAFT: (Status.ACTIVE,),
+        Status.DRAFT: (Status.PLANNED, Status.ACTIVE),
+        # Planned work becomes active on its start date (activate_planned_engagements);
+        # the owners may start it early.
+        Status.PLANNED: (Status.ACTIVE,),
         Status.ACTIVE: (Status.ON_HOLD,),
         Status.ON_HOLD: (Status.ACTIVE,),
     }
@@ -134,6 +146,15 @@ class Engagement(Owned, TimeStampedModel):
         return self.status in self.LIVE_STATUSES
 
     @property
+    def is_watched(self) -> bool:
+        return self.status in self.WATCHED_STATUSES
+
+    @staticmethod
+    def status_on_award(start: datetime.date, today: datetime.date) -> str:
+        """Work awarded to start later is planned until its start date; otherwise active."""
+        return Engagement.Status.PLANNED if start > today else Engagement.Status.ACTIVE
+
+    @property
     def is_closed(self) -> bool:
         """Ended (completed, terminated, brought in-house): kept as it was, nothing to enter."""
         return self.status in self.OUTCOMES
@@ -160,6 +181,8 @@ class Engagement(Owned, TimeStampedModel):
             )
         if new == self.Status.DRAFT:
             return "Work that has started cannot go back to draft."
+        if new == self.Status.PLANNED:
+            return "Only a draft becomes planned; work that has started stays started."
         return (
             f"A {self.get_status_display().lower()} engagement cannot become "
             f"{dict(self.Status.choices).get(new, new).lower()}; it becomes active first."

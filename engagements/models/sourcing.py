@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -137,6 +139,13 @@ class Proposal(Owned, TimeStampedModel):
     timeline_notes = models.TextField(blank=True)
     received_on = models.DateField(null=True, blank=True)
     notes = models.TextField(blank=True)
+    assumed_volume = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        verbose_name="volume assumed",
+        help_text="Units a year for a per-unit price (blank: the work's yearly volume), "
+        "hours a year for an hourly rate.",
+    )
 
     class Meta:
         ordering = ["vendor__legal_name"]
@@ -156,6 +165,28 @@ class Proposal(Owned, TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.vendor} for {self.selection}"
+
+    def yearly_equivalent(self) -> YearlyEquivalent:
+        """The price as a year's worth, in the proposal's own currency, and how it was got."""
+        volume, unit, from_candidate = self.assumed_volume, "", False
+        if self.pricing_model == PricingModel.PER_UNIT:
+            candidate = self.selection.candidate
+            unit = candidate.volume_unit
+            if volume is None and candidate.yearly_volume is not None:
+                volume, from_candidate = candidate.yearly_volume, True
+        equivalent = yearly_equivalent(
+            price=self.price,
+            pricing_model=self.pricing_model,
+            volume=volume,
+            unit=unit,
+            start=self.proposed_start,
+            end=self.proposed_end,
+        )
+        if from_candidate and equivalent.amount is not None:
+            equivalent = YearlyEquivalent(
+                equivalent.amount, f"{equivalent.basis}, the work's volume"
+            )
+        return equivalent
 
 
 class ProposalAttachment(Owned, models.Model):
@@ -317,3 +348,101 @@ def evaluate(
             previous_total = total
         ranking.append(Ranked(proposal_id, total, rank, means, disagreements))
     return EvaluationResult(ranking=ranking)
+
+
+@dataclass(frozen=True)
+class YearlyEquivalent:
+    """A proposal's price as a year's worth (None when it cannot be worked out) and how."""
+
+    amount: Decimal | None
+    basis: str
+
+
+CENT = Decimal("0.01")
+
+
+def term_in_years(start: datetime.date, end: datetime.date) -> Decimal:
+    """The years from start to end, both days included: whole months count as twelfths
+    (1 Jan–30 Jun is half a year in any year), any other term as days over 365."""
+    if end == datetime.date.max:
+        return Decimal((end - start).days + 1) / 365
+    after = end + datetime.timedelta(days=1)
+    months = (after.year - start.year) * 12 + after.month - start.month
+    if after.day == start.day and months > 0:
+        return Decimal(months) / 12
+    return Decimal((after - start).days) / 365
+
+
+def yearly_equivalent(
+    *,
+    price: Decimal | None,
+    pricing_model: str,
+    volume: int | None = None,
+    unit: str = "",
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+) -> YearlyEquivalent:
+    """A price in any pricing model as a year's worth, in its own currency.
+
+    Monthly retainer × 12; per unit × units a year; hourly × hours a year; a fixed
+    price over the proposed term in years, or as one year when no term is proposed.
+    """
+    if price is None:
+        return YearlyEquivalent(None, "no price recorded")
+    if pricing_model == PricingModel.RETAINER:
+        return YearlyEquivalent((price * 12).quantize(CENT), "12 months")
+    if pricing_model in (PricingModel.PER_UNIT, PricingModel.HOURLY):
+        per_unit = pricing_model == PricingModel.PER_UNIT
+        if volume is None:
+            return YearlyEquivalent(
+                None,
+                "no yearly volume: give the work's yearly volume or the proposal's"
+                if per_unit
+                else "no hours a year stated in the proposal",
+            )
+        what = (unit or "units") if per_unit else "hours"
+        return YearlyEquivalent((price * volume).quantize(CENT), f"{volume:,} {what} a year")
+    if pricing_model == PricingModel.FIXED:
+        if start is None or end is None or end < start:
+            return YearlyEquivalent(price.quantize(CENT), "fixed price taken as one year: no term")
+        years = term_in_years(start, end)
+        amount = (price / years).quantize(CENT, rounding=ROUND_HALF_UP)
+        return YearlyEquivalent(
+            amount, f"fixed price over {years.quantize(CENT).normalize():f} years"
+        )
+    return YearlyEquivalent(None, "no pricing model")
+
+
+class ExchangeRate(TimeStampedModel):
+    """Admin-kept: what one unit of a currency is worth in the base currency, from a day on.
+
+    A conversion uses the latest rate valid on or before its date; the base currency
+    (settings.DEFAULT_CURRENCY) needs none.
+    """
+
+    currency = currency_field()
+    rate = models.DecimalField(
+        max_digits=18,
+        decimal_places=8,
+        validators=[MinValueValidator(Decimal("0.00000001"))],
+        help_text="One unit of this currency in the base currency, e.g. 0.92 for USD in EUR.",
+    )
+    valid_from = models.DateField()
+
+    class Meta:
+        ordering = ["currency", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["currency", "valid_from"], name="one_exchange_rate_per_currency_and_day"
+            ),
+            models.CheckConstraint(condition=Q(rate__gt=0), name="exchange_rate_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"1 {self.currency} = {self.rate.normalize():f} {settings.DEFAULT_CURRENCY}"
+
+    def clean(self) -> None:
+        if self.currency == settings.DEFAULT_CURRENCY:
+            raise ValidationError(
+                {"currency": f"{self.currency} is the base currency; it needs no rate."}
+            )

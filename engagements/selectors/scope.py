@@ -23,13 +23,16 @@ def default_scope(user: Any) -> str:
     return MINE if MANAGER in user_roles and ADMIN not in user_roles else ALL
 
 
-def live_engagements(user: Any, scope: str) -> QuerySet[Engagement]:
-    engagements = Engagement.objects.filter(status__in=Engagement.LIVE_STATUSES)
+def live_engagements(user: Any, scope: str, *, watched: bool = False) -> QuerySet[Engagement]:
+    """Live engagements in scope; `watched` adds planned ones, whose risks and evidence
+    matter before the work starts (Engagement.WATCHED_STATUSES)."""
+    statuses = Engagement.WATCHED_STATUSES if watched else Engagement.LIVE_STATUSES
+    engagements = Engagement.objects.filter(status__in=statuses)
     if scope == MINE:
         engagements = engagements.filter(Q(owner=user) | Q(co_owners=user)).distinct()
     return engagements
 
 
-def in_scope(user: Any, scope: str) -> QuerySet[Any, Any]:
+def in_scope(user: Any, scope: str, *, watched: bool = False) -> QuerySet[Any, Any]:
     """The engagement ids in scope, as a subquery for the selectors' `engagements`."""
-    return live_engagements(user, scope).values("pk")
+    return live_engagements(user, scope, watched=watched).values("pk")

@@ -2,11 +2,136 @@
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from engagements.models import Criterion, Proposal, Score, Selection
-from engagements.models.sourcing import Ranked
+from django.conf import settings
+from django.db.models import DateField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.dateformat import format as format_date
+
+from engagements.models import Criterion, ExchangeRate, Proposal, Score, Selection
+from engagements.models.sourcing import CENT, Ranked, YearlyEquivalent
+
+# --- prices compared like with like ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RateUsed:
+    currency: str
+    rate: Decimal  # one unit of `currency` in the base currency
+    valid_from: datetime.date
+
+    def __str__(self) -> str:
+        rate = self.rate.normalize()
+        when = format_date(self.valid_from, "j M Y")
+        return f"1 {self.currency} = {rate:f} {settings.DEFAULT_CURRENCY}, rate of {when}"
+
+
+@dataclass(frozen=True)
+class YearlyPrice:
+    """A proposal's yearly equivalent in its own currency and in the base currency.
+
+    `in_base` is None when the yearly equivalent cannot be worked out or no exchange
+    rate is kept for the currency on the day: shown as "missing", never as zero.
+    """
+
+    yearly: YearlyEquivalent
+    currency: str
+    in_base: Decimal | None
+    rate: RateUsed | None
+    on: datetime.date  # the day whose rate converts it: received, else today
+
+    @property
+    def base_currency(self) -> str:
+        return settings.DEFAULT_CURRENCY
+
+    @property
+    def comparable(self) -> bool:
+        return self.in_base is not None
+
+    @property
+    def rate_missing(self) -> bool:
+        return (
+            self.yearly.amount is not None
+            and self.currency != settings.DEFAULT_CURRENCY
+            and self.rate is None
+        )
+
+    @property
+    def conversion(self) -> str:
+        """Which rate converted it, or why it could not be converted; "" for the base."""
+        if self.currency == settings.DEFAULT_CURRENCY:
+            return ""
+        if self.rate is None:
+            when = format_date(self.on, "j M Y")
+            return f"{self.currency} rate missing on {when}"
+        return str(self.rate)
+
+
+def with_exchange_rates(
+    proposals: QuerySet[Proposal], *, today: datetime.date | None = None
+) -> QuerySet[Proposal]:
+    """Proposals with the latest rate of their currency on or before the day they were
+    received (today when not yet), in the same query; read by yearly_price()."""
+    today = today or timezone.localdate()
+    latest = ExchangeRate.objects.filter(
+        currency=OuterRef("currency"),
+        valid_from__lte=Coalesce(OuterRef("received_on"), Value(today, output_field=DateField())),
+    ).order_by("-valid_from")
+    return proposals.select_related("selection__candidate").annotate(
+        rate_value=Subquery(latest.values("rate")[:1]),
+        rate_valid_from=Subquery(latest.values("valid_from")[:1]),
+    )
+
+
+def yearly_price(proposal: Proposal, *, today: datetime.date | None = None) -> YearlyPrice:
+    """The one answer to "what is this proposal worth a year, in the base currency?":
+    for the proposal pages, the results and the award."""
+    today = today or timezone.localdate()
+    on = proposal.received_on or today
+    if not hasattr(proposal, "rate_value"):
+        latest = (
+            ExchangeRate.objects.filter(currency=proposal.currency, valid_from__lte=on)
+            .order_by("-valid_from")
+            .values_list("rate", "valid_from")
+            .first()
+        )
+        proposal.rate_value, proposal.rate_valid_from = latest or (None, None)  # type: ignore[attr-defined]
+    yearly = proposal.yearly_equivalent()
+    rate = None
+    if proposal.currency != settings.DEFAULT_CURRENCY and proposal.rate_value is not None:  # type: ignore[attr-defined]
+        rate = RateUsed(proposal.currency, proposal.rate_value, proposal.rate_valid_from)  # type: ignore[attr-defined]
+    in_base: Decimal | None = None
+    if yearly.amount is not None:
+        if proposal.currency == settings.DEFAULT_CURRENCY:
+            in_base = yearly.amount
+        elif rate is not None:
+            in_base = (yearly.amount * rate.rate).quantize(CENT)
+    return YearlyPrice(yearly=yearly, currency=proposal.currency, in_base=in_base, rate=rate, on=on)
+
+
+def price_ranks(prices: Iterable[tuple[int, YearlyPrice]]) -> dict[int, int]:
+    """Proposal id -> rank by yearly equivalent in the base currency, cheapest first;
+    equal prices share a rank. Proposals that cannot be compared get no rank."""
+    comparable = sorted(
+        ((pk, price.in_base) for pk, price in prices if price.in_base is not None),
+        key=lambda item: item[1],
+    )
+    ranks: dict[int, int] = {}
+    previous: Decimal | None = None
+    rank = 0
+    for position, (pk, amount) in enumerate(comparable, start=1):
+        if amount != previous:
+            rank, previous = position, amount
+        ranks[pk] = rank
+    return ranks
+
+
+# --- results -----------------------------------------------------------------------
 
 
 @dataclass
@@ -20,6 +145,8 @@ class ResultCell:
 class ResultRow:
     proposal: Proposal
     ranked: Ranked | None
+    price: YearlyPrice
+    price_rank: int | None  # by yearly equivalent in the base currency; None: not comparable
     cells: list[ResultCell] = field(default_factory=list)
 
 
@@ -28,6 +155,11 @@ class SelectionResults:
     rows: list[ResultRow]
     breakdown: list[tuple[Criterion, list[ResultCell]]]
     comments: list[tuple[Proposal, list[Score]]]
+
+    @property
+    def by_price(self) -> list[ResultRow]:
+        """Cheapest yearly equivalent first; those that cannot be compared after them."""
+        return sorted(self.rows, key=lambda row: (row.price_rank is None, row.price_rank or 0))
 
     @property
     def disagreement_count(self) -> int:
@@ -39,7 +171,9 @@ def selection_results(selection: Selection, *, include_drafts: bool) -> Selectio
     submitted scores only unless the owner asks to include drafts."""
     evaluation = selection.evaluation(submitted_only=not include_drafts)
     criteria = list(selection.criteria.all())
-    proposals = {p.pk: p for p in selection.proposals.select_related("vendor")}
+    proposals = {p.pk: p for p in with_exchange_rates(selection.proposals.select_related("vendor"))}
+    prices = {pk: yearly_price(p) for pk, p in proposals.items()}
+    ranks = price_ranks(prices.items())
     scores = Score.objects.filter(evaluator__selection=selection).select_related(
         "evaluator__user", "criterion"
     )
@@ -61,6 +195,8 @@ def selection_results(selection: Selection, *, include_drafts: bool) -> Selectio
             ResultRow(
                 proposal=proposals[proposal_id],
                 ranked=ranked,
+                price=prices[proposal_id],
+                price_rank=ranks.get(proposal_id),
                 cells=[
                     ResultCell(
                         mean=ranked.by_criterion.get(c.pk) if ranked else None,

@@ -1,7 +1,9 @@
-"""Workflows on the engagement itself: completing milestones, handing over ownership."""
+"""Workflows on the engagement itself: completing milestones, handing over ownership,
+starting planned work on its start date."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.db import transaction
@@ -36,3 +38,30 @@ def transfer_engagement(engagement: Engagement, *, to: Any, keep_previous: bool)
         del engagement.skip_history_when_saving  # type: ignore[attr-defined]
     engagement.owner = to
     engagement.save(update_fields=["owner", "updated_at"])
+
+
+@transaction.atomic
+def activate_planned_engagements(*, today: datetime.date | None = None) -> int:
+    """Planned engagements whose start date has come become active; returns how many.
+
+    One UPDATE for all of them, plus one insert of their history rows (the update
+    bypasses save()). The rows are locked first, and the update asks for "planned"
+    again, so two runs at once, or a run after an owner started the work by hand,
+    change nothing twice. A late run catches up every start date passed meanwhile.
+    """
+    today = today or timezone.localdate()
+    due = Engagement.objects.due_to_start(today)
+    ids = list(due.select_for_update().values_list("pk", flat=True))
+    if not ids:
+        return 0
+    now = timezone.now()
+    changed = Engagement.objects.filter(pk__in=ids, status=Engagement.Status.PLANNED).update(
+        status=Engagement.Status.ACTIVE, updated_at=now
+    )
+    Engagement.history.bulk_history_create(
+        list(Engagement.objects.filter(pk__in=ids)),
+        update=True,
+        default_date=now,
+        default_change_reason="Started on its start date",
+    )
+    return changed

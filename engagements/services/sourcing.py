@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -23,6 +24,9 @@ from engagements.models import (
     Selection,
 )
 from vendors.models import Vendor
+
+# Money fields hold 14 digits, 2 after the point.
+LARGEST_AMOUNT = Decimal("999999999999.99")
 
 # An award without proposed dates runs for a year from the day it is made.
 DEFAULT_TERM = datetime.timedelta(days=364)
@@ -103,15 +107,24 @@ def award_blocker(*, proposal: Proposal, by: Any) -> str:
 
 @transaction.atomic
 def award_selection(
-    *, selection: Selection, proposal: Proposal, by: Any, override_reason: str = ""
+    *,
+    selection: Selection,
+    proposal: Proposal,
+    by: Any,
+    override_reason: str = "",
+    contract_value: Decimal | None = None,
+    budget: Decimal | None = None,
 ) -> Engagement:
     """Award the selection to one proposal: the engagement and its contract start from it.
 
-    The engagement carries the requirements over as scope, the proposal's price
-    as budget and contract value, and its proposed dates (a year from today
-    when none were proposed). The candidate becomes outsourced and the vendor
-    active. A vendor whose standing is poor is awarded only by an admin who
-    writes down why; the reason is kept in the selection's negotiation notes.
+    The engagement carries the requirements over as scope, and its proposed dates
+    (a year from today when none were proposed). The contract value and budget are
+    what the manager confirmed on the award page; when not given, the proposal's
+    yearly equivalent in its own currency (never a unit or hourly price). Work that
+    starts after today is planned until its start date, otherwise active. The
+    candidate becomes outsourced and the vendor active. A vendor whose standing is
+    poor is awarded only by an admin who writes down why; the reason is kept in the
+    selection's negotiation notes.
     """
     # Locked so two people pressing "Award" at once cannot create two engagements.
     selection = Selection.objects.select_for_update().get(pk=selection.pk)
@@ -135,6 +148,19 @@ def award_selection(
             }
         )
 
+    if contract_value is None:
+        yearly = proposal.yearly_equivalent()
+        if yearly.amount is None:
+            raise ValidationError(
+                {"contract_value": f"No yearly equivalent ({yearly.basis}): enter the value."}
+            )
+        contract_value = yearly.amount
+    if budget is None:
+        budget = contract_value
+    for name, amount in (("contract_value", contract_value), ("budget", budget)):
+        if not 0 <= amount <= LARGEST_AMOUNT:
+            raise ValidationError({name: "Enter an amount from 0 to 999,999,999,999.99."})
+
     today = timezone.localdate()
     start = proposal.proposed_start or today
     end = proposal.proposed_end or start + DEFAULT_TERM
@@ -147,15 +173,15 @@ def award_selection(
         selection=selection,
         owner=selection.owner,
         scope=selection.requirements,
-        budget=proposal.price,
+        budget=budget,
         currency=proposal.currency,
         start_date=start,
         end_date=end,
-        status=Engagement.Status.ACTIVE,
+        status=Engagement.status_on_award(start, today),
     )
     Contract.objects.create(
         engagement=engagement,
-        value=proposal.price,
+        value=contract_value,
         currency=proposal.currency,
         start_date=start,
         end_date=end,

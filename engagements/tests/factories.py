@@ -35,6 +35,7 @@ from engagements.models import (
     EscalationLevel,
     Evaluator,
     Evidence,
+    ExchangeRate,
     JobRun,
     Kpi,
     KpiRollup,
@@ -164,6 +165,15 @@ class ProposalFactory(ModelFactory[Proposal]):
     proposed_start = BASE_DATE
     proposed_end = factory.LazyAttribute(lambda o: o.proposed_start + datetime.timedelta(days=364))
     received_on = BASE_DATE
+
+
+class ExchangeRateFactory(ModelFactory[ExchangeRate]):
+    class Meta:
+        model = ExchangeRate
+
+    currency = "USD"
+    rate = Decimal("0.92")
+    valid_from = BASE_DATE
 
 
 class ProposalAttachmentFactory(ModelFactory[ProposalAttachment]):

@@ -77,6 +77,7 @@ ROW_MAKERS: dict[str, Callable[[], Any]] = {
     "engagements.selection": ef.SelectionFactory.create,
     "engagements.proposal": ef.ProposalFactory.create,
     "engagements.proposalattachment": ef.ProposalAttachmentFactory.create,
+    "engagements.exchangerate": ef.ExchangeRateFactory.create,
     "engagements.criterion": ef.CriterionFactory.create,
     "engagements.evaluator": ef.EvaluatorFactory.create,
     "engagements.score": ef.ScoreFactory.create,

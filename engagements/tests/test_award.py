@@ -50,6 +50,18 @@ def award_url(selection: Selection) -> str:
     return reverse("engagements:award", args=[selection.pk])
 
 
+def confirmed(proposal: Any, **data: Any) -> dict[str, Any]:
+    """The award page's POST once the manager has confirmed the pre-filled figures."""
+    yearly = proposal.yearly_equivalent().amount
+    return {
+        "proposal": proposal.pk,
+        "prefilled_for": proposal.pk,
+        "contract_value": yearly,
+        "budget": yearly,
+        **data,
+    }
+
+
 # --- the service ----------------------------------------------------------------------
 
 
@@ -68,12 +80,13 @@ def test_an_award_creates_one_engagement_carrying_scope_price_and_dates(
     assert engagement.selection == selection
     assert engagement.owner == manager
     assert engagement.scope == "Invoices within 3 days; payroll for 85 people."
-    assert (engagement.budget, engagement.currency) == (Decimal("21500.00"), "PLN")
+    # A monthly retainer of 21,500 PLN: its yearly equivalent, never the monthly price.
+    assert (engagement.budget, engagement.currency) == (Decimal("258000.00"), "PLN")
     assert (engagement.start_date, engagement.end_date) == (START, END)
     assert engagement.status == Engagement.Status.ACTIVE
 
     contract = Contract.objects.get(engagement=engagement)
-    assert (contract.value, contract.currency) == (Decimal("21500.00"), "PLN")
+    assert (contract.value, contract.currency) == (Decimal("258000.00"), "PLN")
     assert (contract.start_date, contract.end_date) == (START, END)
     assert contract.notice_period_days == 90
     assert contract.notice_deadline == END - datetime.timedelta(days=90)
@@ -207,7 +220,7 @@ def test_the_manager_confirms_and_lands_on_the_new_engagement(
     client = client_for(manager)
     assert "Ledgerwise Sp. z o.o." in client.get(award_url(selection)).content.decode()
 
-    response = client.post(award_url(selection), {"proposal": proposal.pk}, follow=True)
+    response = client.post(award_url(selection), confirmed(proposal), follow=True)
 
     engagement = Engagement.objects.get()
     assert response.redirect_chain[-1][0] == reverse(
@@ -224,9 +237,9 @@ def test_a_second_award_through_the_page_is_refused(
 ) -> None:
     first, second = proposal_for(selection), proposal_for(selection, legal_name="Numera")
     client = client_for(manager)
-    client.post(award_url(selection), {"proposal": first.pk})
+    client.post(award_url(selection), confirmed(first))
 
-    response = client.post(award_url(selection), {"proposal": second.pk}, follow=True)
+    response = client.post(award_url(selection), confirmed(second), follow=True)
 
     assert Engagement.objects.count() == 1
     assert "it cannot be awarded again" in response.content.decode()
@@ -242,9 +255,7 @@ def test_a_manager_sees_why_a_poor_vendor_is_blocked_and_gets_no_override_field(
     assert "Only an admin can award it" in page
     assert "override_reason" not in page
 
-    response = client.post(
-        award_url(selection), {"proposal": proposal.pk, "override_reason": "Trust me"}
-    )
+    response = client.post(award_url(selection), confirmed(proposal, override_reason="Trust me"))
 
     assert response.status_code == 200
     assert "Only an admin can award it" in " ".join(response.context["form"].non_field_errors())
@@ -258,13 +269,13 @@ def test_an_admin_awards_a_poor_vendor_with_a_reason_on_the_page(
     client = client_for(role_admin)
     assert 'name="override_reason"' in client.get(award_url(selection)).content.decode()
 
-    refused = client.post(award_url(selection), {"proposal": proposal.pk})
+    refused = client.post(award_url(selection), confirmed(proposal))
     assert refused.context["form"].errors["override_reason"]
     assert not Engagement.objects.exists()
 
     response = client.post(
         award_url(selection),
-        {"proposal": proposal.pk, "override_reason": "Only vendor with German payroll."},
+        confirmed(proposal, override_reason="Only vendor with German payroll."),
     )
 
     assert response.status_code == 302

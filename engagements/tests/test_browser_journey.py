@@ -186,13 +186,17 @@ def test_a_manager_takes_work_from_candidate_to_an_awarded_engagement(
     main.get_by_role("link", name="Award…").click()
     page.get_by_label("Alder Bookkeeping Ltd").check()
     page.get_by_role("button", name="Award and create the engagement").click()
+    # The figures follow the vendor chosen: its yearly equivalent, to confirm or correct.
+    expect(page.get_by_text("now filled in from Alder Bookkeeping Ltd")).to_be_visible()
+    expect(page.get_by_label("Contract value")).to_have_value("62400.00")
+    page.get_by_role("button", name="Award and create the engagement").click()
     expect(page).to_have_url(re.compile(r"/engagements/\d+/$"))
     expect(page.get_by_role("heading", name="Payroll run – Alder Bookkeeping Ltd")).to_be_visible()
     expect(page.get_by_text("Awarded to Alder Bookkeeping Ltd.")).to_be_visible()
     page.screenshot(path=str(OUTPUT / "engagement.png"), full_page=True)
 
     engagement = Engagement.objects.get(selection=selection)
-    assert engagement.budget == Decimal("5200.00")
+    assert engagement.budget == Decimal("62400.00")  # 5,200 a month, a year's worth
     assert engagement.vendor.status == Vendor.Status.ACTIVE
     assert Candidate.objects.get(pk=candidate.pk).status == Candidate.Status.OUTSOURCED
     # Styled by the app's own Bootstrap and scripts, and nothing asked of any other host.

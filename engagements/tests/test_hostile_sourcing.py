@@ -632,7 +632,16 @@ def test_scoring_survives_hostile_input(
 def test_award_valid_baseline_is_accepted(world: World, client: Any) -> None:
     sign_in(client, world.owner)
     proposal = world.proposals[1]
-    response = client.post(world.url("award"), {"proposal": str(proposal.pk)})
+    yearly = str(proposal.yearly_equivalent().amount)
+    response = client.post(
+        world.url("award"),
+        {
+            "proposal": str(proposal.pk),
+            "prefilled_for": str(proposal.pk),
+            "contract_value": yearly,
+            "budget": yearly,
+        },
+    )
     assert response.status_code == 302
     world.selection.refresh_from_db()
     assert world.selection.awarded_proposal == proposal
@@ -640,9 +649,13 @@ def test_award_valid_baseline_is_accepted(world: World, client: Any) -> None:
 
 @given(
     data=form_data(
-        {"proposal": "second"},
+        {"proposal": "second", "prefilled_for": "second", "contract_value": "90000.00"}
+        | {"budget": "85000.00"},
         {
             "proposal": hostile_choice(["first", "second", "elsewhere"]),
+            "prefilled_for": hostile_choice(["first", "second", "elsewhere"]),
+            "contract_value": hostile_number(),
+            "budget": hostile_number(),
             "override_reason": hostile_text(),
         },
     )
@@ -660,9 +673,14 @@ def test_award_survives_hostile_input(data: dict, world: World, client: Any) -> 
         selection = Selection.objects.get(pk=world.selection.pk)
         assert selection.status == Selection.Status.AWARDED
         assert str(selection.awarded_proposal_id) == data["proposal"].strip()
+        assert data["prefilled_for"].strip() == data["proposal"].strip()
         awarded = Proposal.objects.get(pk=int(data["proposal"]))
         engagement = Engagement.objects.get(selection=selection)
-        assert (engagement.vendor_id, engagement.budget) == (awarded.vendor_id, awarded.price)
+        # What the manager confirmed, as the form reads it.
+        budget = forms.DecimalField().clean(data["budget"])
+        value = forms.DecimalField().clean(data["contract_value"])
+        assert (engagement.vendor_id, engagement.budget) == (awarded.vendor_id, budget)
+        assert engagement.contract.value == value
         assert Candidate.objects.get(pk=selection.candidate_id).status == "outsourced"
         _pages_escaped(world, client)
 

@@ -471,6 +471,9 @@ def test_scheduling_stops_at_the_engagements_end_date(horizon):
 Status = Engagement.Status
 BY_HAND = {
     (Status.DRAFT, Status.ACTIVE),
+    (Status.DRAFT, Status.PLANNED),
+    # Planned work becomes active on its start date; its owners may start it early.
+    (Status.PLANNED, Status.ACTIVE),
     (Status.ACTIVE, Status.ON_HOLD),
     (Status.ON_HOLD, Status.ACTIVE),
 }
@@ -478,7 +481,7 @@ BY_HAND = {
 
 @pytest.mark.parametrize("current", Status.values)
 @pytest.mark.parametrize("new", Status.values)
-def test_only_draft_to_active_and_active_to_on_hold_and_back_move_by_hand(
+def test_only_draft_to_planned_or_active_planned_to_active_and_on_hold_move_by_hand(
     current: str, new: str
 ) -> None:
     problem = Engagement(status=current).status_change_problem(new)

@@ -111,13 +111,16 @@ def test_runs_later_that_day_and_weeks_later_find_the_first_runs_stories(
 # key would stop the real reminder it names from ever being queued. (The seed does run the
 # real rollup job, so its JobRun watermark is the truth.)
 LEFT_TO_THE_JOBS = {"engagements.OutboundEmail"}
+# Exchange rates are the admin's to keep; the demo does not seed them yet, so its foreign
+# proposals show their yearly equivalent in the base currency as "missing".
+LEFT_TO_THE_ADMIN = {"engagements.ExchangeRate"}
 
 
 def test_every_model_of_both_apps_has_rows_except_the_job_bookkeeping():
     seed()
 
     empty = {label for label, count in row_counts().items() if count == 0}
-    assert empty == LEFT_TO_THE_JOBS
+    assert empty == LEFT_TO_THE_JOBS | LEFT_TO_THE_ADMIN
 
 
 def test_it_prints_the_demo_logins_and_they_work():

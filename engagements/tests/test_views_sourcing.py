@@ -192,7 +192,14 @@ def post_payload(route: str, world: World) -> dict[str, Any]:
     if route == "scoring":
         return scores_data(world, 4)
     if route == "award":
-        return {"proposal": world.proposals[0].pk}
+        proposal = world.proposals[0]
+        yearly = proposal.yearly_equivalent().amount
+        return {
+            "proposal": proposal.pk,
+            "prefilled_for": proposal.pk,
+            "contract_value": yearly,
+            "budget": yearly,
+        }
     raise AssertionError(route)
 
 

@@ -65,6 +65,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     require(can_read(request.user))
     scope = scope_of(request)
     engagements = in_scope(request.user, scope)
+    # Planned work shows among my engagements, risks and evidence; not in check-ins or KPIs.
+    watched = in_scope(request.user, scope, watched=True)
     now = timezone.now()
     today = timezone.localdate(now)
     engagements_url = reverse("engagements:engagement_list")
@@ -77,13 +79,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "scope": scope,
             "today": today,
             "engagements_url": engagements_url,
-            "engagements": Panel.of(with_latest_score(engagements), size=10),
+            "engagements": Panel.of(with_latest_score(watched), size=10),
             "checkins_week": Panel.of(checkins_due_this_week(engagements, now)),
             "checkins_overdue": Panel.of(checkins_overdue(engagements, now)),
             "red_kpis": Panel.of(red_kpis(engagements)),
             "reviews": Panel.of(open_reviews(engagements)),
-            "risks": Panel.of(risks_above_appetite(engagements)),
-            "evidence": Panel.of(evidence_expiring(engagements, today)),
+            "risks": Panel.of(risks_above_appetite(watched)),
+            "evidence": Panel.of(evidence_expiring(watched, today)),
             "vendors": Panel.of(vendor_standings(engagements), size=10),
             "appetite": settings.RISK_APPETITE_SCORE,
             "expiry_days": settings.EVIDENCE_EXPIRY_WINDOW_DAYS,
@@ -102,6 +104,7 @@ class Worklist:
     title: str
     noun: str
     rows: Callable[[QuerySet[Any, Any], datetime.datetime], QuerySet[Any]]
+    watched: bool = False  # planned engagements count too (risks, evidence)
 
 
 WORKLISTS = {
@@ -120,12 +123,14 @@ WORKLISTS = {
         "Risks above appetite",
         "risks",
         lambda rows, now: risks_above_appetite(rows),
+        watched=True,
     ),
     "evidence": Worklist(
         "evidence.html",
         "Evidence expiring or expired",
         "compliance items",
         lambda rows, now: evidence_expiring(rows, timezone.localdate(now)),
+        watched=True,
     ),
 }
 
@@ -144,7 +149,7 @@ def worklist(request: HttpRequest, kind: str) -> HttpResponse:
         kind = f"checkins_{when}"
     shown = WORKLISTS[kind]
     now = timezone.now()
-    rows = shown.rows(in_scope(request.user, scope), now)
+    rows = shown.rows(in_scope(request.user, scope, watched=shown.watched), now)
     return render(
         request,
         f"engagements/dashboard/{shown.template}",

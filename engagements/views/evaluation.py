@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -21,7 +24,7 @@ from engagements.permissions import (
     evaluator_for,
     require,
 )
-from engagements.selectors.sourcing import selection_results
+from engagements.selectors.sourcing import selection_results, with_exchange_rates, yearly_price
 from engagements.services.sourcing import (
     CLOSED_STATUSES,
     award_blocker,
@@ -110,6 +113,8 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "selection": selection,
             "rows": results.rows,
+            "by_price": results.by_price,
+            "base_currency": settings.DEFAULT_CURRENCY,
             "breakdown": results.breakdown,
             "comments": results.comments,
             "pending": [e for e in evaluators if e.submitted_at is None],
@@ -147,6 +152,8 @@ def award(request: HttpRequest, pk: int) -> HttpResponse:
                 proposal=proposal,
                 by=request.user,
                 override_reason=form.cleaned_data.get("override_reason", ""),
+                contract_value=form.cleaned_data["contract_value"],
+                budget=form.cleaned_data["budget"],
             )
         except ValidationError as error:
             on_fields = hasattr(error, "error_dict") and set(error.error_dict) <= set(form.fields)
@@ -155,19 +162,20 @@ def award(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(
                 request,
                 f"Awarded to {proposal.vendor}. The engagement and its contract are set up "
-                "from the proposal; check the contract terms.",
+                "from the proposal and the figures you confirmed; check the contract terms.",
             )
             return redirect("engagements:engagement_detail", pk=engagement.pk)
     evaluation = selection.evaluation()
     radios = {int(radio.data["value"].value): radio for radio in form["proposal"]}
-    options = [
+    options: list[dict[str, Any]] = [
         {
             "proposal": proposal,
             "radio": radios[proposal.pk],
             "ranked": evaluation.for_proposal(proposal.pk),
             "blocker": award_blocker(proposal=proposal, by=request.user),
+            "price": yearly_price(proposal),
         }
-        for proposal in form.fields["proposal"].queryset  # type: ignore[attr-defined]
+        for proposal in with_exchange_rates(form.fields["proposal"].queryset)  # type: ignore[attr-defined]
     ]
     options.sort(key=lambda o: (o["ranked"] is None, o["ranked"].rank if o["ranked"] else 0))
     return render(
@@ -177,6 +185,10 @@ def award(request: HttpRequest, pk: int) -> HttpResponse:
             "selection": selection,
             "form": form,
             "options": options,
+            "prefilled": next(
+                (o for o in options if str(o["proposal"].pk) == str(form["prefilled_for"].value())),
+                None,
+            ),
             "pending": selection.evaluators.filter(submitted_at__isnull=True).select_related(
                 "user"
             ),

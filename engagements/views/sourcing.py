@@ -40,6 +40,7 @@ from engagements.permissions import (
     can_score,
     require,
 )
+from engagements.selectors.sourcing import with_exchange_rates, yearly_price
 from engagements.services.sourcing import (
     CLOSED_STATUSES,
     selection_in_progress,
@@ -132,10 +133,12 @@ def selection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require(can_read(request.user))
     selection = selection_or_404(pk)
     proposals = list(
-        selection.proposals.select_related("vendor").prefetch_related(
+        with_exchange_rates(selection.proposals.select_related("vendor")).prefetch_related(
             Prefetch("attachments", queryset=ProposalAttachment.objects.order_by("uploaded_at"))
         )
     )
+    for proposal in proposals:
+        proposal.yearly_price = yearly_price(proposal)  # type: ignore[attr-defined]
     criteria = list(selection.criteria.all())
     weight_total = sum((c.weight for c in criteria), Decimal("0"))
     evaluators = list(selection.evaluators.select_related("user"))
@@ -294,6 +297,7 @@ def _render_proposal(
             "proposal": proposal,
             "form": form,
             "attachment_form": attachment_form,
+            "yearly_price": yearly_price(Proposal.objects.get(pk=proposal.pk)),
             "attachments": proposal.attachments.select_related("uploaded_by").order_by(
                 "uploaded_at"
             ),

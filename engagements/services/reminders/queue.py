@@ -191,7 +191,8 @@ def deadline_drafts(now: datetime.datetime) -> Iterator[Draft]:
     utc_today = now.astimezone(datetime.UTC).date()
     # Wide by a day on each side: local dates differ from UTC's by up to one.
     window = (utc_today - datetime.timedelta(days=1), utc_today + datetime.timedelta(days=31))
-    live = Engagement.LIVE_STATUSES
+    # Planned work too: an NDA or notice deadline may fall before the start date.
+    live = Engagement.WATCHED_STATUSES
     owner_and_names = (
         "engagement__vendor",
         "engagement__owner__reminder_preference",
