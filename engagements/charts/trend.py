@@ -16,19 +16,13 @@ from decimal import Decimal
 from django.utils.safestring import SafeString
 
 from engagements.models import Direction, Kpi, KpiRollup, KpiStatus, Period, Scorecard
+from outsourcing.badges import tone_of
 from outsourcing.svg import Number, document, empty, fmt, text
 
 WIDTH = 640
 HEIGHT = 260
 LEFT, RIGHT, TOP, BOTTOM = 64, 40, 28, 44
 INSET = 18  # keeps the first and last markers and their labels off the axes
-# Fills are light (fill-opacity) so the line and its labels stay readable in print.
-ZONE_COLOURS: dict[str, str] = {
-    KpiStatus.GREEN: "#198754",
-    KpiStatus.AMBER: "#ffc107",
-    KpiStatus.RED: "#dc3545",
-}
-MARKER_COLOURS: dict[str, str] = {**ZONE_COLOURS, KpiStatus.NO_DATA: "#6c757d"}
 INK = "#212529"
 MAX_VALUE_LABELS = 13
 
@@ -96,6 +90,12 @@ def scorecard_frame(count: int) -> Frame:
     return Frame(count=count, low=0.0, high=100.0)
 
 
+def status_colour(status: str) -> str:
+    """A KPI status's colour: its badge's tone (outsourcing/status.py). Zones use it
+    light (fill-opacity) so the line and its labels stay readable in print."""
+    return tone_of(status, "kpi_status").fill
+
+
 # --- words ---------------------------------------------------------------------------
 
 
@@ -158,7 +158,7 @@ def _marker(x: float, y: float, *, status: str, label: str, shown: str | None) -
     """A point with its value written above it (`shown`), and the full label as a tooltip."""
     marker = (
         f'<circle class="trend-point" cx="{fmt(x)}" cy="{fmt(y)}" r="4.5" '
-        f'fill="{MARKER_COLOURS.get(status, INK)}" stroke="{INK}" stroke-width="1.5" '
+        f'fill="{status_colour(status)}" stroke="{INK}" stroke-width="1.5" '
         f'data-status="{text(status)}"><title>{text(label)}</title></circle>'
     )
     if shown is not None:
@@ -208,7 +208,7 @@ def _zone(frame: Frame, status: str, start: float, end: float) -> str:
     return (
         f'<rect class="zone zone-{status}" x="{fmt(frame.plot_left)}" y="{fmt(top)}" '
         f'width="{fmt(frame.plot_right - frame.plot_left)}" height="{fmt(bottom - top)}" '
-        f'fill="{ZONE_COLOURS[status]}" fill-opacity="0.14" stroke="none"/>'
+        f'fill="{status_colour(status)}" fill-opacity="0.14" stroke="none"/>'
     )
 
 
