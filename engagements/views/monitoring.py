@@ -27,6 +27,7 @@ from engagements.forms.monitoring import (
     PeriodEntryForm,
 )
 from engagements.models import (
+    Direction,
     Engagement,
     Kpi,
     KpiRollup,
@@ -44,14 +45,32 @@ from engagements.services.monitoring import imports as monitoring_import
 from engagements.views.common import engagement_or_404, render_tab, signed_in, to_tab
 from outsourcing.csvimport import csv_download
 from outsourcing.lists import page_of
+from outsourcing.status import BAD, GOOD, NONE, Tone
 
 CHART_PERIODS = 12
 SCORECARD_MONTHS = 12
-TREND_ARROWS = {
-    KpiRollup.Trend.BETTER: ("▲", "better than the period before"),
-    KpiRollup.Trend.WORSE: ("▼", "worse than the period before"),
-    KpiRollup.Trend.SAME: ("▶", "unchanged from the period before"),
-}
+
+
+@dataclass(frozen=True)
+class TrendArrow:
+    """Which way the value moved (▲ ▼ ▶), coloured by whether that is better or worse."""
+
+    symbol: str
+    tone: Tone
+    words: str  # for screen readers and the tooltip: the arrow alone says only "up"
+
+
+def trend_arrow(trend: str, direction: str) -> TrendArrow | None:
+    """▼ on a lower-is-better KPI is good news: the arrow follows the value, the colour
+    and the words follow the KPI's direction."""
+    rising = direction == Direction.HIGHER
+    if trend == KpiRollup.Trend.BETTER:
+        return TrendArrow("▲" if rising else "▼", GOOD, "better than the period before")
+    if trend == KpiRollup.Trend.WORSE:
+        return TrendArrow("▼" if rising else "▲", BAD, "worse than the period before")
+    if trend == KpiRollup.Trend.SAME:
+        return TrendArrow("▶", NONE, "unchanged from the period before")
+    return None
 
 
 def _kpi(engagement: Engagement, kpi_pk: int) -> Kpi:
@@ -75,8 +94,8 @@ class KpiRow:
         return str(KpiStatus(self.status).label)
 
     @property
-    def trend_arrow(self) -> tuple[str, str] | None:
-        return TREND_ARROWS.get(self.trend)  # type: ignore[call-overload]
+    def trend_arrow(self) -> TrendArrow | None:
+        return trend_arrow(self.trend, self.kpi.direction)
 
 
 def kpis_with_latest(engagement: Engagement) -> QuerySet[Kpi]:
