@@ -263,6 +263,19 @@ def test_the_trend_arrow_follows_the_value_and_is_coloured_by_the_kpis_direction
     assert arrows == [(tone.bootstrap, tone.css, symbol, trend)]
 
 
+def test_the_scorecard_chart_spans_its_card_with_the_review_threshold_from_the_setting(
+    world: World, viewer: Any, client_for: Callable[[Any], Any], settings: Any
+) -> None:
+    settings.REVIEW_BELOW_SCORECARD = 70
+
+    page = client_for(viewer).get(url_of("engagement_kpis", world)).content.decode()
+    card = page.split('id="scorecard-heading"')[1].split("</section>")[0]
+
+    assert '<div class="card-body"><svg' in card  # no narrower wrapper around the chart
+    assert '<line class="threshold-line threshold-review"' in card
+    assert ">review below 70</text>" in card
+
+
 def test_the_tab_without_kpis_says_what_to_do_next(
     manager: Any, client_for: Callable[[Any], Any]
 ) -> None:

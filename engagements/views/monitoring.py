@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
@@ -146,7 +147,9 @@ def engagement_kpis(request: HttpRequest, pk: int) -> HttpResponse:
         has_active=any(r.kpi.is_active for r in rows),
         may_edit=can_change(request.user, engagement),
         scorecard_chart=scorecard_trend(
-            reversed(scorecards), chart_id=f"scorecards-{engagement.pk}"
+            reversed(scorecards),
+            chart_id=f"scorecards-{engagement.pk}",
+            review_below=settings.REVIEW_BELOW_SCORECARD,
         ),
         history=scorecard_history(engagement),
     )
