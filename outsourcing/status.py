@@ -38,7 +38,7 @@ TONES: dict[str, Tone] = {tone.name: tone for tone in (GOOD, OK, WARN, BAD, NONE
 
 
 def swatch(tone: Tone) -> SafeString:
-    """A legend's colour square, drawn in the tone's tint (a style="" would break the CSP)."""
+    """A legend's colour square in the tone's tint: SVG fill, as the CSP allows no inline style."""
     return format_html(
         '<svg class="legend-swatch {}" viewBox="0 0 10 10" aria-hidden="true" focusable="false">'
         '<rect width="10" height="10" fill="{}"/></svg>',
