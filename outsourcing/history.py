@@ -24,8 +24,10 @@ from django.utils.text import Truncator
 from simple_history.models import HistoricalRecords
 from simple_history.utils import get_m2m_reverse_field_name
 
-# The entries a page shows: the latest ones across everything the section covers.
+# The entries a page holds: the latest ones across everything the section covers; of
+# those the first few show, the others behind a "Show all" (templates/_history.html).
 HISTORY_LIMIT = 20
+HISTORY_SHOWN = 5
 # Bookkeeping and derived fields: they change with every save or run and say nothing.
 HIDDEN_FIELDS = frozenset({"created_at", "updated_at", "computed_at", "breakdown"})
 EMPTY = "—"
@@ -48,11 +50,25 @@ class HistoryEntry:
     changes: list[FieldChange]
 
 
+class History(list[HistoryEntry]):
+    """The latest entries, newest first; `more` when older ones were left out."""
+
+    more: bool = False
+
+    @property
+    def shown(self) -> list[HistoryEntry]:
+        return self[:HISTORY_SHOWN]
+
+    @property
+    def folded(self) -> list[HistoryEntry]:
+        return self[HISTORY_SHOWN:]
+
+
 # A tracked model's history rows, and how to name the object of one row.
 Source = tuple[QuerySet[Any], Callable[[Any], str]]
 
 
-def recent_history(*sources: Source, limit: int = HISTORY_LIMIT) -> list[HistoryEntry]:
+def recent_history(*sources: Source, limit: int = HISTORY_LIMIT) -> History:
     """The latest `limit` changes across these history querysets, newest first, each
     with its field changes against the previous version of the same object."""
     found: list[tuple[Any, Any, Callable[[Any], str]]] = []
@@ -66,11 +82,12 @@ def recent_history(*sources: Source, limit: int = HISTORY_LIMIT) -> list[History
         latest = list(
             history.select_related("history_user")
             .annotate(previous_id=previous_id)
-            .order_by("-history_date", "-history_id")[:limit]
+            .order_by("-history_date", "-history_id")[: limit + 1]  # one more: any left out?
         )
         previous = rows.in_bulk([row.previous_id for row in latest if row.previous_id])
         found.extend((row, previous.get(row.previous_id), name) for row in latest)
     found.sort(key=lambda item: (item[0].history_date, item[0].history_id), reverse=True)
+    more = len(found) > limit
     found = found[:limit]
 
     deltas = [
@@ -84,7 +101,7 @@ def recent_history(*sources: Source, limit: int = HISTORY_LIMIT) -> list[History
         for (row, _, _), changes in zip(found, deltas, strict=True)
         for change in changes
     )
-    return [
+    entries = History(
         HistoryEntry(
             when=row.history_date,
             user=row.history_user,
@@ -96,7 +113,9 @@ def recent_history(*sources: Source, limit: int = HISTORY_LIMIT) -> list[History
             ],
         )
         for (row, _, name), changes in zip(found, deltas, strict=True)
-    ]
+    )
+    entries.more = more
+    return entries
 
 
 def _changed_fields(row: Any, before: Any) -> list[Any]:

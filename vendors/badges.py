@@ -1,23 +1,35 @@
-"""The colours of the vendor registry's badges (outsourcing/badges.py)."""
+"""The colours of the vendor registry's badges (outsourcing/badges.py).
+
+Statuses wear the tones of the one status scale (outsourcing/status.py); steps that
+are neither good nor bad keep a plain colour.
+"""
 
 from outsourcing.badges import register
+from outsourcing.status import BAD, GOOD, OK, WARN
 
 from .models import Vendor
 
 register(
     "vendor_status",
     Vendor.Status,
-    {"prospect": "secondary", "qualified": "info", "approved": "primary", "active": "success"}
-    | {"on_watch": "warning", "suspended": "danger", "offboarded": "dark"},
+    {
+        "prospect": "secondary",
+        "qualified": "info",
+        "approved": "primary",
+        "active": GOOD,
+        "on_watch": WARN,
+        "suspended": BAD,
+        "offboarded": "dark",
+    },
 )
+# A vendor's tier reads like a risk level: high is amber on the heat map and here.
 register(
     "vendor_tier",
     Vendor.Tier,
-    {"critical": "danger", "high": "warning", "medium": "info", "low": "light border"},
+    {"critical": BAD, "high": WARN, "medium": OK, "low": GOOD},
 )
 register(
     "vendor_standing",
     Vendor.Standing,
-    {"excellent": "success", "good": "primary", "watch": "warning", "poor": "danger"}
-    | {"no_data": "secondary"},
+    {"excellent": GOOD, "good": OK, "watch": WARN, "poor": BAD, "no_data": "secondary"},
 )

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from outsourcing.history import HistoryEntry, recent_history
+from outsourcing.history import History, recent_history
 
 from .models import Vendor
 
 
-def vendor_history(vendor: Vendor) -> list[HistoryEntry]:
+def vendor_history(vendor: Vendor) -> History:
     return recent_history((Vendor.history.filter(id=vendor.pk), lambda row: "Vendor"))

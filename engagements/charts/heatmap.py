@@ -7,6 +7,8 @@ from collections.abc import Callable, Mapping
 from django.utils.safestring import SafeString
 
 from engagements.models.risk import heat_map_cell, risk_level
+from outsourcing.badges import tone_of
+from outsourcing.status import Tone
 from outsourcing.svg import document, empty, fmt, text
 
 Cell = tuple[int, int]  # (likelihood, impact)
@@ -20,10 +22,14 @@ RIGHT = 12
 WIDTH = LEFT + SIZE * CELL + RIGHT
 HEIGHT = TOP + SIZE * CELL + BOTTOM
 
-# Band colours light enough for dark digits and for paper; the band name is also in each tooltip.
-FILL = {"low": "#cfe8d5", "medium": "#fff0b3", "high": "#fcc99a", "critical": "#f3a3ab"}
 STROKE = "#ffffff"
 INK = "#212529"
+
+
+def level_tone(level: str) -> Tone:
+    """A band's tone: the colour of its badge, in a tint light enough for dark digits and
+    for paper (the band name is also in each tooltip)."""
+    return tone_of(level, "risk_level")
 
 
 def describe(counts: Mapping[Cell, int]) -> str:
@@ -84,11 +90,13 @@ def _cell(
     row, column = heat_map_cell(likelihood, impact)
     x, y = LEFT + column * CELL, TOP + row * CELL
     level = risk_level(likelihood * impact)
+    tone = level_tone(level)
     is_selected = selected == (likelihood, impact)
     rect = (
-        f'<rect x="{x}" y="{y}" width="{CELL}" height="{CELL}" fill="{FILL[level]}" '
+        f'<rect x="{x}" y="{y}" width="{CELL}" height="{CELL}" fill="{tone.tint}" '
         f'stroke="{INK if is_selected else STROKE}" stroke-width="{3 if is_selected else 2}"'
-        f' class="heat-cell heat-{level}" data-likelihood="{likelihood}" data-impact="{impact}"/>'
+        f' class="heat-cell heat-{level} {tone.css}" data-likelihood="{likelihood}"'
+        f' data-impact="{impact}"/>'
     )
     if count == 0:
         return rect

@@ -16,19 +16,14 @@ from decimal import Decimal
 from django.utils.safestring import SafeString
 
 from engagements.models import Direction, Kpi, KpiRollup, KpiStatus, Period, Scorecard
+from outsourcing.badges import tone_of
 from outsourcing.svg import Number, document, empty, fmt, text
 
-WIDTH = 640
+# Wide and low: the charts span their card's width (a page's full width on a desktop).
+WIDTH = 880
 HEIGHT = 260
 LEFT, RIGHT, TOP, BOTTOM = 64, 40, 28, 44
 INSET = 18  # keeps the first and last markers and their labels off the axes
-# Fills are light (fill-opacity) so the line and its labels stay readable in print.
-ZONE_COLOURS: dict[str, str] = {
-    KpiStatus.GREEN: "#198754",
-    KpiStatus.AMBER: "#ffc107",
-    KpiStatus.RED: "#dc3545",
-}
-MARKER_COLOURS: dict[str, str] = {**ZONE_COLOURS, KpiStatus.NO_DATA: "#6c757d"}
 INK = "#212529"
 MAX_VALUE_LABELS = 13
 
@@ -96,6 +91,12 @@ def scorecard_frame(count: int) -> Frame:
     return Frame(count=count, low=0.0, high=100.0)
 
 
+def status_colour(status: str) -> str:
+    """A KPI status's colour: its badge's tone (outsourcing/status.py). Zones use it
+    light (fill-opacity) so the line and its labels stay readable in print."""
+    return tone_of(status, "kpi_status").fill
+
+
 # --- words ---------------------------------------------------------------------------
 
 
@@ -158,7 +159,7 @@ def _marker(x: float, y: float, *, status: str, label: str, shown: str | None) -
     """A point with its value written above it (`shown`), and the full label as a tooltip."""
     marker = (
         f'<circle class="trend-point" cx="{fmt(x)}" cy="{fmt(y)}" r="4.5" '
-        f'fill="{MARKER_COLOURS.get(status, INK)}" stroke="{INK}" stroke-width="1.5" '
+        f'fill="{status_colour(status)}" stroke="{INK}" stroke-width="1.5" '
         f'data-status="{text(status)}"><title>{text(label)}</title></circle>'
     )
     if shown is not None:
@@ -208,7 +209,7 @@ def _zone(frame: Frame, status: str, start: float, end: float) -> str:
     return (
         f'<rect class="zone zone-{status}" x="{fmt(frame.plot_left)}" y="{fmt(top)}" '
         f'width="{fmt(frame.plot_right - frame.plot_left)}" height="{fmt(bottom - top)}" '
-        f'fill="{ZONE_COLOURS[status]}" fill-opacity="0.14" stroke="none"/>'
+        f'fill="{status_colour(status)}" fill-opacity="0.14" stroke="none"/>'
     )
 
 
@@ -232,6 +233,39 @@ def zones(kpi: Kpi, frame: Frame) -> str:
             (KpiStatus.RED, red, frame.high),
         ]
     return "".join(_zone(frame, status, start, end) for status, start, end in spans)
+
+
+def level_line(
+    frame: Frame, value: Number, *, css: str, colour: str, label: str, right: bool = False
+) -> str:
+    """A dashed line across the plot at `value`, its label written above it at one end."""
+    y = frame.y(value)
+    x, anchor = (frame.plot_right - 2, "end") if right else (frame.plot_left + 4, "start")
+    return (
+        f'<line class="{css}" x1="{fmt(frame.plot_left)}" y1="{fmt(y)}" '
+        f'x2="{fmt(frame.plot_right)}" y2="{fmt(y)}" stroke="{colour}" stroke-width="1.5" '
+        f'stroke-dasharray="6 4"/>'
+        f'<text class="{css}-label" x="{fmt(x)}" y="{fmt(y - 4)}" text-anchor="{anchor}" '
+        f'font-size="11" fill="{INK}">{text(label)}</text>'
+    )
+
+
+def threshold_lines(kpi: Kpi, frame: Frame) -> str:
+    """The amber and red thresholds as lines in their status's colour, labelled."""
+    unit = kpi.unit
+    return level_line(
+        frame,
+        kpi.amber_threshold,
+        css="threshold-line threshold-amber",
+        colour=status_colour(KpiStatus.AMBER),
+        label=f"amber {with_unit(kpi.amber_threshold, unit)}",
+    ) + level_line(
+        frame,
+        kpi.red_threshold,
+        css="threshold-line threshold-red",
+        colour=status_colour(KpiStatus.RED),
+        label=f"red {with_unit(kpi.red_threshold, unit)}",
+    )
 
 
 # --- charts --------------------------------------------------------------------------
@@ -265,13 +299,13 @@ def kpi_trend(kpi: Kpi, points: Sequence[KpiRollup], chart_id: str) -> SafeStrin
         for i, (p, xy) in enumerate(zip(points, coordinates, strict=True))
         if xy is not None and p.value is not None
     )
-    target_y = frame.y(kpi.target)
-    target = (
-        f'<line class="target-line" x1="{fmt(frame.plot_left)}" y1="{fmt(target_y)}" '
-        f'x2="{fmt(frame.plot_right)}" y2="{fmt(target_y)}" stroke="{INK}" stroke-width="1.5" '
-        f'stroke-dasharray="6 4"/>'
-        f'<text x="{fmt(frame.plot_right - 2)}" y="{fmt(target_y - 4)}" text-anchor="end" '
-        f'font-size="11" fill="{INK}">target {text(with_unit(kpi.target, kpi.unit))}</text>'
+    target = level_line(
+        frame,
+        kpi.target,
+        css="target-line",
+        colour=INK,
+        label=f"target {with_unit(kpi.target, kpi.unit)}",
+        right=True,
     )
     axis = (
         _x_axis(frame, labels, [c is None for c in coordinates])
@@ -285,12 +319,23 @@ def kpi_trend(kpi: Kpi, points: Sequence[KpiRollup], chart_id: str) -> SafeStrin
     description = (
         f"{title}, {period_span(kpi.period, points[0].period_start, points[-1].period_start)}: "
         f"latest {with_unit(latest.value, kpi.unit)}, {status}; "  # type: ignore[arg-type]
-        f"target {with_unit(kpi.target, kpi.unit)}."
+        f"target {with_unit(kpi.target, kpi.unit)}, "
+        f"amber {'below' if kpi.direction == Direction.HIGHER else 'above'} "
+        f"{with_unit(kpi.amber_threshold, kpi.unit)}, "
+        f"red {'below' if kpi.direction == Direction.HIGHER else 'above'} "
+        f"{with_unit(kpi.red_threshold, kpi.unit)}."
     )
     gaps = sum(1 for c in coordinates if c is None)
     if gaps:
         description += f" {gaps} {period}{'s' if gaps > 1 else ''} without data."
-    body = zones(kpi, frame) + axis + target + _line(coordinates, INK) + markers
+    body = (
+        zones(kpi, frame)
+        + axis
+        + threshold_lines(kpi, frame)
+        + target
+        + _line(coordinates, INK)
+        + markers
+    )
     return document(
         chart_id=chart_id,
         width=WIDTH,
@@ -309,8 +354,14 @@ def _months(first: datetime.date, last: datetime.date) -> list[datetime.date]:
     return months
 
 
-def scorecard_trend(scorecards: Iterable[Scorecard], chart_id: str) -> SafeString:
-    """Monthly 0–100 scorecards; a month without a score (or without a row) is a gap."""
+def scorecard_trend(
+    scorecards: Iterable[Scorecard], chart_id: str, *, review_below: Number | None = None
+) -> SafeString:
+    """Monthly 0–100 scorecards; a month without a score (or without a row) is a gap.
+
+    `review_below`: the score under which a month opens a performance review
+    (settings.REVIEW_BELOW_SCORECARD), drawn as a red line.
+    """
     by_month = {
         card.period_start.replace(day=1): card.score
         for card in scorecards
@@ -360,7 +411,18 @@ def scorecard_trend(scorecards: Iterable[Scorecard], chart_id: str) -> SafeStrin
     gaps = len(months) - len(scored)
     if gaps:
         description += f" {gaps} month{'s' if gaps > 1 else ''} without data."
-    body = grid + axis + _line(coordinates, "#0d6efd") + markers
+    threshold = ""
+    if review_below is not None:
+        threshold = level_line(
+            frame,
+            review_below,
+            css="threshold-line threshold-review",
+            colour=status_colour(KpiStatus.RED),
+            label=f"review below {number(review_below)}",
+            right=True,
+        )
+        description += f" A score below {number(review_below)} opens a performance review."
+    body = grid + axis + threshold + _line(coordinates, "#0d6efd") + markers
     return document(
         chart_id=chart_id,
         width=WIDTH,

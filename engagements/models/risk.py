@@ -31,7 +31,15 @@ def risk_level(score: int) -> str:
     return "low"
 
 
-# Days between reviews for each band: the higher the risk, the more often.
+class RiskLevel(models.TextChoices):
+    """The bands of `risk_level`, lowest first (no field stores them: scores are stored)."""
+
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+    CRITICAL = "critical", "Critical"
+
+
 LEVELS = [("critical", "Critical"), ("high", "High"), ("medium", "Medium"), ("low", "Low")]
 
 
@@ -41,6 +49,7 @@ def scores_of(level: str) -> list[int]:
     return sorted(score for score in products if risk_level(score) == level)
 
 
+# Days between reviews for each band: the higher the risk, the more often.
 REVIEW_INTERVAL_DAYS = {"critical": 30, "high": 60, "medium": 90, "low": 180}
 
 

@@ -12,27 +12,30 @@ from engagements.models import (
     Risk,
     Scorecard,
 )
-from outsourcing.history import HistoryEntry, recent_history
+from outsourcing.history import History, recent_history
 
 
-def engagement_history(engagement: Engagement) -> list[HistoryEntry]:
+def engagement_history(engagement: Engagement) -> History:
     return recent_history(
         (Engagement.history.filter(id=engagement.pk), lambda row: "Engagement"),
         (Contract.history.filter(engagement_id=engagement.pk), lambda row: "Contract"),
     )
 
 
-def kpi_history(kpi: Kpi) -> list[HistoryEntry]:
+def kpi_history(kpi: Kpi) -> History:
+    """The KPI's changes and its values' edits and deletions. A new value is not news
+    here: the page lists every value entered, with who entered it, and a month of daily
+    values would push everything else out of the history."""
     return recent_history(
         (Kpi.history.filter(id=kpi.pk), lambda row: "KPI"),
         (
-            Measurement.history.filter(kpi_id=kpi.pk),
+            Measurement.history.filter(kpi_id=kpi.pk).exclude(history_type="+"),
             lambda row: f"Value of {row.measured_on:%-d %b %Y}",
         ),
     )
 
 
-def scorecard_history(engagement: Engagement) -> list[HistoryEntry]:
+def scorecard_history(engagement: Engagement) -> History:
     return recent_history(
         (
             Scorecard.history.filter(engagement_id=engagement.pk),
@@ -41,13 +44,13 @@ def scorecard_history(engagement: Engagement) -> list[HistoryEntry]:
     )
 
 
-def risk_history(engagement: Engagement) -> list[HistoryEntry]:
+def risk_history(engagement: Engagement) -> History:
     return recent_history(
         (Risk.history.filter(engagement_id=engagement.pk), lambda row: f"Risk “{row.title}”")
     )
 
 
-def access_history(engagement: Engagement) -> list[HistoryEntry]:
+def access_history(engagement: Engagement) -> History:
     return recent_history(
         (
             DataAccessGrant.history.filter(engagement_id=engagement.pk),
@@ -56,7 +59,7 @@ def access_history(engagement: Engagement) -> list[HistoryEntry]:
     )
 
 
-def compliance_history(engagement: Engagement) -> list[HistoryEntry]:
+def compliance_history(engagement: Engagement) -> History:
     return recent_history(
         (
             ComplianceItem.history.filter(engagement_id=engagement.pk).select_related(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from engagements.charts.heatmap import FILL, heat_map
+from engagements.charts.heatmap import heat_map, level_tone
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -64,13 +64,13 @@ def test_empty_cells_have_no_link_and_no_number() -> None:
 def test_cells_are_coloured_by_the_band_of_likelihood_times_impact() -> None:
     cells = cell_rects(parse(heat_map({(1, 1): 1}, link_for=link, chart_id="m", title="R")))
 
-    assert cells[(1, 4)].get("fill") == FILL["low"]  # 4
-    assert cells[(1, 5)].get("fill") == FILL["medium"]  # 5
-    assert cells[(3, 3)].get("fill") == FILL["medium"]  # 9
-    assert cells[(2, 5)].get("fill") == FILL["high"]  # 10
-    assert cells[(3, 4)].get("fill") == FILL["high"]  # 12
-    assert cells[(3, 5)].get("fill") == FILL["critical"]  # 15
-    assert cells[(5, 5)].get("fill") == FILL["critical"]  # 25
+    assert cells[(1, 4)].get("fill") == level_tone("low").tint  # 4
+    assert cells[(1, 5)].get("fill") == level_tone("medium").tint  # 5
+    assert cells[(3, 3)].get("fill") == level_tone("medium").tint  # 9
+    assert cells[(2, 5)].get("fill") == level_tone("high").tint  # 10
+    assert cells[(3, 4)].get("fill") == level_tone("high").tint  # 12
+    assert cells[(3, 5)].get("fill") == level_tone("critical").tint  # 15
+    assert cells[(5, 5)].get("fill") == level_tone("critical").tint  # 25
 
 
 def test_links_are_escaped_in_the_markup() -> None:

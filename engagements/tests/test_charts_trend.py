@@ -11,12 +11,14 @@ import pytest
 from engagements.charts.trend import (
     kpi_frame,
     kpi_trend,
+    number,
     period_span,
     scorecard_frame,
     scorecard_trend,
 )
 from engagements.models import Direction, Kpi, KpiRollup, KpiStatus, Period, Scorecard
 from engagements.models.monitoring import period_bounds
+from outsourcing.badges import tone_of
 from outsourcing.svg import fmt
 
 JAN = datetime.date(2026, 1, 1)
@@ -209,9 +211,38 @@ def test_the_description_says_the_trend_in_words() -> None:
 
     assert (
         '<desc id="kpi-1-desc">Customer satisfaction by month, Jan–Aug 2026: '
-        "latest 55 %, red; target 90 %.</desc>"
+        "latest 55 %, red; target 90 %, amber below 80 %, red below 60 %.</desc>"
     ) in svg
     assert '<title id="kpi-1-title">Customer satisfaction by month</title>' in svg
+
+
+@pytest.mark.parametrize("kpi", [higher_kpi(), lower_kpi()], ids=["higher", "lower"])
+def test_the_kpi_chart_draws_the_target_and_both_thresholds_as_labelled_lines(kpi: Kpi) -> None:
+    points = rollups(kpi, ["95", "70", "3"])
+    frame = kpi_frame(kpi, points)
+    svg = kpi_trend(kpi, points, "kpi-1")
+
+    for css, value, word, status in (
+        ("target-line", kpi.target, "target", None),
+        ("threshold-amber", kpi.amber_threshold, "amber", KpiStatus.AMBER),
+        ("threshold-red", kpi.red_threshold, "red", KpiStatus.RED),
+    ):
+        line = re.search(rf'<line class="[^"]*{css}"[^>]*y1="([\d.]+)"[^>]*stroke="(#\w+)"', svg)
+        assert line, css
+        assert float(line.group(1)) == pytest.approx(frame.y(value), abs=0.01)
+        if status is not None:
+            assert line.group(2) == tone_of(status, "kpi_status").fill
+        assert f">{word} {number(value)} {kpi.unit}</text>" in svg
+
+
+def test_the_scorecard_chart_draws_the_review_threshold_line() -> None:
+    svg = scorecard_trend(cards({1: "70", 2: "55"}), "sc", review_below=60)
+    frame = scorecard_frame(2)
+
+    line = re.search(r'<line class="threshold-line threshold-review"[^>]*y1="([\d.]+)"', svg)
+    assert line and float(line.group(1)) == pytest.approx(frame.y(60), abs=0.01)
+    assert ">review below 60</text>" in svg
+    assert "A score below 60 opens a performance review." in svg
 
 
 def test_the_span_names_both_years_when_it_crosses_one() -> None:

@@ -36,6 +36,7 @@ from engagements.tests.factories import (
     KpiFactory,
     KpiRollupFactory,
     KpiTemplateFactory,
+    MeasurementFactory,
     RiskFactory,
 )
 from outsourcing.history import HISTORY_LIMIT
@@ -150,7 +151,28 @@ def test_editing_a_kpi_and_adding_a_value_show_on_the_kpi_page(
     assert (value.history_type, value.history_user) == ("+", manager)
     html = page(client, "engagements:kpi_detail", engagement.pk, kpi.pk)
     assert f"Target: 98 {ARROW} 97" in html
-    assert "Value of 3 Mar 2025 created" in html
+    # A new value is listed under "Values entered", with who entered it, not in the history.
+    assert "Value of 3 Mar 2025" not in html
+
+
+def test_a_month_of_daily_values_leaves_the_kpi_history_to_the_kpi_and_value_edits(
+    engagement: Engagement, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    kpi = KpiFactory(engagement=engagement, name="First-contact resolution")
+    for day in range(1, 31):
+        MeasurementFactory(kpi=kpi, measured_on=datetime.date(2026, 6, day))
+    edited = Measurement.objects.get(kpi=kpi, measured_on=datetime.date(2026, 6, 3))
+    edited.value = Decimal("91")
+    edited.save()
+    kpi.target = Decimal("97")
+    kpi.save()
+
+    html = page(client_for(manager), "engagements:kpi_detail", engagement.pk, kpi.pk)
+
+    assert "Value of 3 Jun 2026 changed" in html
+    assert "KPI changed" in html and "KPI created" in html
+    assert "created" not in html.replace("KPI created", "")
+    assert "Show all" not in html  # three entries: nothing to fold
 
 
 def test_editing_a_risk_shows_old_and_new_on_the_risks_tab(
@@ -330,3 +352,19 @@ def test_the_admin_revoke_action_records_history_for_each_grant(
         row = latest(DataAccessGrant.history.filter(id=grant.pk))
         assert (row.history_type, row.history_user) == ("~", admin_user)
         assert row.revoked_on == timezone.localdate()
+
+
+def test_the_risks_tab_shows_five_changes_and_folds_the_others_behind_show_all(
+    engagement: Engagement, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    RiskFactory.create_batch(8, engagement=engagement)
+
+    response = client_for(manager).get(
+        reverse("engagements:engagement_risks", args=[engagement.pk])
+    )
+    section = response.content.decode().split('id="change-history"')[1].split("</section>")[0]
+    shown, folded = section.split("<details", 1)
+
+    assert shown.count('class="list-group-item history-entry"') == 5
+    assert "Show all 8 changes</summary>" in folded
+    assert folded.count('class="list-group-item history-entry"') == 3

@@ -97,6 +97,19 @@ def test_each_compliance_page_opens_for_every_role_that_may_read(
         assert response["Location"].startswith(reverse("login"))
 
 
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_the_main_menu_links_to_the_matrix_for_every_role_that_may_read_it(
+    role: str, world: World, client_for: Callable[[Any], Any], request: Any
+) -> None:
+    client = client_for(user_for(role, request, world))
+
+    page = client.get(reverse("home"), follow=True).content.decode()
+    menu = page.split('aria-label="Main"')[1].split("</nav>")[0]
+
+    link = f'href="{reverse("engagements:compliance_matrix")}">Compliance</a>'
+    assert (link in menu) is (READ[role] == 200)
+
+
 def post_data(route: str, world: World) -> dict[str, Any]:
     if route == "compliance_add":
         return {"requirements": [world.soc2.pk]}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -23,6 +24,7 @@ from engagements.tests.factories import (
     ScorecardFactory,
 )
 from engagements.tests.worlds import EngagementWorld, world_fixture
+from outsourcing.status import BAD, GOOD, Tone
 from outsourcing.tests.roles import CHANGE, READ, ROLES, user_for
 
 pytestmark = pytest.mark.django_db
@@ -228,6 +230,50 @@ def test_the_tab_shows_the_latest_value_its_status_and_the_trend_arrow(
     assert "No data</span>" in page  # the response-time KPI has nothing yet
     assert "Scorecard by month" in page
     assert "Enter a period" not in page  # a viewer changes nothing
+
+
+@pytest.mark.parametrize(
+    ("lower_is_better", "trend", "symbol", "tone"),
+    [
+        (False, "better", "▲", GOOD),
+        (False, "worse", "▼", BAD),
+        (True, "better", "▼", GOOD),
+        (True, "worse", "▲", BAD),
+    ],
+)
+def test_the_trend_arrow_follows_the_value_and_is_coloured_by_the_kpis_direction(
+    world: World,
+    viewer: Any,
+    client_for: Callable[[Any], Any],
+    lower_is_better: bool,
+    trend: str,
+    symbol: str,
+    tone: Tone,
+) -> None:
+    kpi = world.hours if lower_is_better else world.kpi
+    KpiRollupFactory(kpi=kpi, period_start=datetime.date(2026, 9, 1), trend=trend)
+
+    page = client_for(viewer).get(url_of("engagement_kpis", world)).content.decode()
+
+    arrows = re.findall(
+        r'<span class="trend-arrow text-(\w+)-emphasis ([\w-]+)" title="[^"]+">'
+        r'<span aria-hidden="true">(.)</span><span class="visually-hidden">(\w+) ',
+        page,
+    )
+    assert arrows == [(tone.bootstrap, tone.css, symbol, trend)]
+
+
+def test_the_scorecard_chart_spans_its_card_with_the_review_threshold_from_the_setting(
+    world: World, viewer: Any, client_for: Callable[[Any], Any], settings: Any
+) -> None:
+    settings.REVIEW_BELOW_SCORECARD = 70
+
+    page = client_for(viewer).get(url_of("engagement_kpis", world)).content.decode()
+    card = page.split('id="scorecard-heading"')[1].split("</section>")[0]
+
+    assert "<svg" in card and "chart-medium" not in card  # no narrower wrapper around it
+    assert '<line class="threshold-line threshold-review"' in card
+    assert ">review below 70</text>" in card
 
 
 def test_the_tab_without_kpis_says_what_to_do_next(

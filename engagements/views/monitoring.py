@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
@@ -27,6 +28,7 @@ from engagements.forms.monitoring import (
     PeriodEntryForm,
 )
 from engagements.models import (
+    Direction,
     Engagement,
     Kpi,
     KpiRollup,
@@ -46,14 +48,32 @@ from engagements.tasks import recompute_kpis_on_commit
 from engagements.views.common import engagement_or_404, render_tab, signed_in, to_tab
 from outsourcing.csvimport import csv_download
 from outsourcing.lists import page_of
+from outsourcing.status import BAD, GOOD, NONE, Tone
 
 CHART_PERIODS = 12
 SCORECARD_MONTHS = 12
-TREND_ARROWS = {
-    KpiRollup.Trend.BETTER: ("▲", "better than the period before"),
-    KpiRollup.Trend.WORSE: ("▼", "worse than the period before"),
-    KpiRollup.Trend.SAME: ("▶", "unchanged from the period before"),
-}
+
+
+@dataclass(frozen=True)
+class TrendArrow:
+    """Which way the value moved (▲ ▼ ▶), coloured by whether that is better or worse."""
+
+    symbol: str
+    tone: Tone
+    words: str  # for screen readers and the tooltip: the arrow alone says only "up"
+
+
+def trend_arrow(trend: str, direction: str) -> TrendArrow | None:
+    """▼ on a lower-is-better KPI is good news: the arrow follows the value, the colour
+    and the words follow the KPI's direction."""
+    rising = direction == Direction.HIGHER
+    if trend == KpiRollup.Trend.BETTER:
+        return TrendArrow("▲" if rising else "▼", GOOD, "better than the period before")
+    if trend == KpiRollup.Trend.WORSE:
+        return TrendArrow("▼" if rising else "▲", BAD, "worse than the period before")
+    if trend == KpiRollup.Trend.SAME:
+        return TrendArrow("▶", NONE, "unchanged from the period before")
+    return None
 
 
 def _kpi(engagement: Engagement, kpi_pk: int) -> Kpi:
@@ -77,8 +97,8 @@ class KpiRow:
         return str(KpiStatus(self.status).label)
 
     @property
-    def trend_arrow(self) -> tuple[str, str] | None:
-        return TREND_ARROWS.get(self.trend)  # type: ignore[call-overload]
+    def trend_arrow(self) -> TrendArrow | None:
+        return trend_arrow(self.trend, self.kpi.direction)
 
 
 def kpis_with_latest(engagement: Engagement) -> QuerySet[Kpi]:
@@ -129,7 +149,9 @@ def engagement_kpis(request: HttpRequest, pk: int) -> HttpResponse:
         has_active=any(r.kpi.is_active for r in rows),
         may_edit=can_change(request.user, engagement),
         scorecard_chart=scorecard_trend(
-            reversed(scorecards), chart_id=f"scorecards-{engagement.pk}"
+            reversed(scorecards),
+            chart_id=f"scorecards-{engagement.pk}",
+            review_below=settings.REVIEW_BELOW_SCORECARD,
         ),
         history=scorecard_history(engagement),
         unscored=unscored_values(engagement),

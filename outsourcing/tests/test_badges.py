@@ -31,4 +31,4 @@ def test_templates_ask_for_a_badge_with_the_filter() -> None:
         Context({"status": "no_data"})
     )
 
-    assert rendered == '<span class="badge rounded-pill text-bg-light border">No data</span>'
+    assert rendered == '<span class="badge rounded-pill text-bg-secondary">No data</span>'
