@@ -19,7 +19,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from outsourcing.forms import FiniteDecimalField
-from outsourcing.uploads import content_type_for, validate_document
+from outsourcing.uploads import UPLOAD_NAMES, content_type_for, validate_document
 
 BULK_REASON = "Bulk action by admin"
 
@@ -64,13 +64,6 @@ class PrivateFileInput(forms.ClearableFileInput):
 PRIVATE_FILES: Mapping[type[models.Field[Any, Any]], Mapping[str, Any]] = {
     models.FileField: {"widget": PrivateFileInput},
     models.DecimalField: {"form_class": FiniteDecimalField},
-}
-
-# File field -> the field that keeps the file's name as uploaded (stored names are random).
-UPLOAD_NAMES = {
-    "file": "original_name",
-    "document": "document_name",
-    "evidence": "evidence_name",
 }
 
 

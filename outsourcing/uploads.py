@@ -9,15 +9,21 @@ engagements.permissions whether this person may see the owning object.
 from __future__ import annotations
 
 import mimetypes
+from collections.abc import Callable
 from pathlib import PurePath
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
-from django.http import FileResponse
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest
+from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html
+
+from outsourcing.roles import can_read, require
 
 # Extension -> what the first bytes of such a file must look like.
 PDF = (b"%PDF-",)
@@ -105,6 +111,44 @@ def private_file_response(file: File, *, download_name: str) -> FileResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# A private file field -> the field that keeps the file's name as uploaded (stored names
+# are random): every upload here uses one of these pairs.
+UPLOAD_NAMES = {
+    "file": "original_name",
+    "document": "document_name",
+    "evidence": "evidence_name",
+}
+
+
+def private_download(
+    request: HttpRequest,
+    rows: QuerySet[Any],
+    *,
+    fallback: Callable[[Any], str] | None = None,
+    **lookup: Any,
+) -> FileResponse:
+    """One row's private file as a download, for anyone who may read (roles.can_read).
+
+    The row is found by `lookup` within `rows`, which ties it to the page's engagement,
+    selection or vendor; a missing row, file or stored file is a 404. The download is
+    named as uploaded, else `fallback(row)` (else the row) with the stored suffix.
+    """
+    require(can_read(request.user))
+    row = get_object_or_404(rows, **lookup)
+    names = {field.name for field in row._meta.get_fields()}
+    file_field = next(field for field in UPLOAD_NAMES if field in names)
+    stored = getattr(row, file_field)
+    if not stored:
+        raise Http404("There is no file on record.")
+    suffix = PurePath(stored.name or "").suffix
+    named = getattr(row, UPLOAD_NAMES[file_field])
+    download_name = named or f"{fallback(row) if fallback else row}{suffix}"
+    try:
+        return private_file_response(stored, download_name=download_name)
+    except FileNotFoundError as missing:
+        raise Http404("The file is missing from storage.") from missing
 
 
 def document_help_text(*, on_file: str | None, first: str) -> str:

@@ -7,7 +7,6 @@ work with the vendor come from engagements (templatetags/vendor_work.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import PurePath
 from typing import Any
 
 from django.contrib import messages
@@ -15,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -23,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from outsourcing.csvimport import csv_download
 from outsourcing.lists import choice_order, page_of
 from outsourcing.roles import can_change, can_create, can_read, is_admin, require
-from outsourcing.uploads import private_file_response
+from outsourcing.uploads import private_download
 from vendors.selectors import vendor_history
 
 from . import imports as vendor_imports
@@ -336,13 +335,5 @@ def part_delete(request: HttpRequest, vendor_pk: int, pk: int, part: VendorPart)
 @require_http_methods(["GET"])
 def certification_document(request: HttpRequest, vendor_pk: int, pk: int) -> FileResponse:
     """The certificate's document as a download, for anyone who may read the registry."""
-    require(can_read(request.user))
-    certification = get_object_or_404(Certification, pk=pk, vendor_id=vendor_pk)
-    if not certification.document:
-        raise Http404("This certification has no document.")
-    suffix = PurePath(certification.document.name or "").suffix
-    download_name = certification.document_name or f"{certification.name}{suffix}"
-    try:
-        return private_file_response(certification.document, download_name=download_name)
-    except FileNotFoundError as missing:
-        raise Http404("The document is missing from storage.") from missing
+    certifications = Certification.objects.filter(vendor_id=vendor_pk)
+    return private_download(request, certifications, fallback=lambda c: c.name, pk=pk)

@@ -32,7 +32,7 @@ from engagements.models import (
 from engagements.permissions import can_change, can_read, require
 from engagements.selectors.history import compliance_history
 from engagements.views.common import engagement_or_404, render_tab, to_tab
-from outsourcing.uploads import private_file_response
+from outsourcing.uploads import private_download
 
 # Worst first: a cell of the matrix shows the worst status among its items.
 SEVERITY = {
@@ -175,9 +175,9 @@ def compliance_evidence_upload(request: HttpRequest, pk: int, item_pk: int) -> H
 @login_required
 @require_safe
 def compliance_evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> FileResponse:
-    require(can_read(request.user))
-    evidence = get_object_or_404(Evidence, pk=evidence_pk, item__engagement_id=pk)
-    return private_file_response(evidence.file, download_name=evidence.original_name)
+    return private_download(
+        request, Evidence.objects.filter(item__engagement_id=pk), pk=evidence_pk
+    )
 
 
 @login_required

@@ -3,13 +3,12 @@ its terms and its contract."""
 
 from __future__ import annotations
 
-from pathlib import PurePath
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -34,7 +33,7 @@ from engagements.services.engagement import complete_milestone, transfer_engagem
 from engagements.services.sourcing import DEFAULT_TERM
 from engagements.views.common import engagement_or_404, to_tab
 from outsourcing.lists import page_of
-from outsourcing.uploads import private_file_response
+from outsourcing.uploads import private_download
 
 
 @login_required
@@ -157,16 +156,10 @@ def contract_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def contract_document(request: HttpRequest, pk: int) -> FileResponse:
     """The signed contract as a download, for anyone who may read the engagement."""
-    require(can_read(request.user))
-    contract = get_object_or_404(Contract, engagement_id=pk)
-    if not contract.document:
-        raise Http404("This contract has no signed document on file.")
-    suffix = PurePath(contract.document.name or "").suffix
-    download_name = contract.document_name or f"{contract.reference or 'Contract'}{suffix}"
-    try:
-        return private_file_response(contract.document, download_name=download_name)
-    except FileNotFoundError as missing:
-        raise Http404("The document is missing from storage.") from missing
+    by_reference = lambda contract: contract.reference or "Contract"  # noqa: E731
+    return private_download(
+        request, Contract.objects.all(), fallback=by_reference, engagement_id=pk
+    )
 
 
 # --- milestones on the overview tab ------------------------------------------------

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.forms import Form
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST, require_safe
 
@@ -36,7 +36,7 @@ from engagements.services.offboarding import (
 )
 from engagements.views.common import engagement_or_404, render_tab, to_tab
 from outsourcing.roles import managers
-from outsourcing.uploads import private_file_response
+from outsourcing.uploads import private_download
 
 CHECKLIST_ORDER: dict[str, int] = {
     kind: n for n, kind in enumerate((OffboardingItem.Kind.REVOKE_ACCESS, *STANDARD_ITEMS))
@@ -152,11 +152,8 @@ def offboarding_item_done(request: HttpRequest, pk: int, item_pk: int) -> HttpRe
 @require_safe
 def offboarding_evidence(request: HttpRequest, pk: int, item_pk: int) -> FileResponse:
     """The file that shows an offboarding item was done, for everyone who may read."""
-    require(can_read(request.user))
-    item = get_object_or_404(OffboardingItem, pk=item_pk, engagement_id=pk)
-    if not item.evidence:
-        raise Http404("No evidence for this item.")
-    return private_file_response(item.evidence, download_name=item.evidence_name)
+    items = OffboardingItem.objects.filter(engagement_id=pk)
+    return private_download(request, items, pk=item_pk)
 
 
 @login_required

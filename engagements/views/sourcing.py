@@ -48,7 +48,7 @@ from engagements.services.sourcing import (
 )
 from engagements.views.common import selection_or_404, signed_in, to_selection
 from outsourcing.lists import page_of
-from outsourcing.uploads import private_file_response
+from outsourcing.uploads import private_download
 from vendors.models import Vendor
 
 RowT = TypeVar("RowT", bound=Model)
@@ -335,9 +335,8 @@ def attachment_create(request: HttpRequest, pk: int, proposal_pk: int) -> HttpRe
 @login_required
 @require_safe
 def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
-    require(can_read(request.user))
-    attachment = get_object_or_404(ProposalAttachment, pk=attachment_pk, proposal__selection_id=pk)
-    return private_file_response(attachment.file, download_name=attachment.original_name)
+    attachments = ProposalAttachment.objects.filter(proposal__selection_id=pk)
+    return private_download(request, attachments, pk=attachment_pk)
 
 
 # --- criteria and evaluators ----------------------------------------------------
