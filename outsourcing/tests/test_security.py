@@ -13,6 +13,7 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from outsourcing.tests.factories import PASSWORD, UserFactory
@@ -236,3 +237,29 @@ def test_a_session_outlives_the_cache_and_ends_everywhere_on_sign_out(
     response = stolen.get(dashboard)
     assert response.status_code == 302
     assert response["Location"].startswith(resolve_url(settings.LOGIN_URL))
+
+
+@pytest.mark.django_db
+def test_signed_in_pages_are_kept_by_no_browser_or_proxy(client: Any) -> None:
+    from django.contrib.auth.models import Group
+
+    viewer = UserFactory()
+    viewer.groups.add(Group.objects.get_or_create(name="Viewer")[0])
+    client.force_login(viewer)
+
+    dashboard = client.get(reverse("engagements:dashboard"))
+    vendors = client.get(reverse("vendors:vendor_list"))
+
+    for response in (dashboard, vendors):
+        assert "private" in response["Cache-Control"]
+        assert "no-store" in response["Cache-Control"]
+
+
+def test_the_anonymous_health_check_is_not_marked_private(client: Any) -> None:
+    response = client.get("/health/")
+
+    assert "private" not in response.get("Cache-Control", "")
+
+
+def test_a_kept_database_connection_is_checked_before_use(settings: Any) -> None:
+    assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
