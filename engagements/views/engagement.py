@@ -31,7 +31,7 @@ from engagements.permissions import can_change, can_read, is_admin, is_manager, 
 from engagements.selectors.history import engagement_history
 from engagements.services.engagement import complete_milestone, transfer_engagement
 from engagements.services.sourcing import DEFAULT_TERM
-from engagements.views.common import engagement_or_404, to_tab
+from engagements.views.common import engagement_or_404, render_tab, to_tab
 from outsourcing.lists import page_of
 from outsourcing.uploads import private_download
 
@@ -64,20 +64,18 @@ def engagement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     contract = Contract.objects.filter(engagement=engagement).first()
     today = timezone.localdate()
     days_left = (contract.notice_deadline - today).days if contract else None
-    return render(
+    return render_tab(
         request,
         "engagements/communication/engagement_detail.html",
-        {
-            "engagement": engagement,
-            "contract": contract,
-            "notice_days_left": days_left,
-            "notice_days_ago": -days_left if days_left is not None and days_left < 0 else None,
-            "milestones": [(m, m.is_overdue(today)) for m in engagement.milestones.all()],
-            "can_edit": can_change(request.user, engagement),
-            "can_manage_owners": may_manage_co_owners(request.user, engagement),
-            "history": engagement_history(engagement),
-            "active_tab": "overview",
-        },
+        engagement,
+        "overview",
+        contract=contract,
+        notice_days_left=days_left,
+        notice_days_ago=-days_left if days_left is not None and days_left < 0 else None,
+        milestones=[(m, m.is_overdue(today)) for m in engagement.milestones.all()],
+        can_edit=can_change(request.user, engagement),
+        can_manage_owners=may_manage_co_owners(request.user, engagement),
+        history=engagement_history(engagement),
     )
 
 
@@ -101,10 +99,12 @@ def engagement_terms(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.info(request, "Nothing was changed.")
         return to_tab("engagement_detail", engagement, "overview")
-    return render(
+    return render_tab(
         request,
         "engagements/communication/engagement_terms.html",
-        {"engagement": engagement, "form": form, "active_tab": "overview"},
+        engagement,
+        "overview",
+        form=form,
     )
 
 
@@ -145,10 +145,13 @@ def contract_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.info(request, "Nothing was changed.")
         return to_tab("engagement_detail", engagement, "contract")
-    return render(
+    return render_tab(
         request,
         "engagements/communication/contract_form.html",
-        {"engagement": engagement, "form": form, "adding": adding, "active_tab": "overview"},
+        engagement,
+        "overview",
+        form=form,
+        adding=adding,
     )
 
 
@@ -156,10 +159,13 @@ def contract_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def contract_document(request: HttpRequest, pk: int) -> FileResponse:
     """The signed contract as a download, for anyone who may read the engagement."""
-    by_reference = lambda contract: contract.reference or "Contract"  # noqa: E731
     return private_download(
-        request, Contract.objects.all(), fallback=by_reference, engagement_id=pk
+        request, Contract.objects.all(), fallback=_contract_name, engagement_id=pk
     )
+
+
+def _contract_name(contract: Contract) -> str:
+    return contract.reference or "Contract"
 
 
 # --- milestones on the overview tab ------------------------------------------------
@@ -178,10 +184,12 @@ def milestone_create(request: HttpRequest, pk: int) -> HttpResponse:
         milestone = form.save()
         messages.success(request, f"Milestone “{milestone}” added.")
         return to_tab("engagement_detail", engagement, "milestones")
-    return render(
+    return render_tab(
         request,
         "engagements/communication/milestone_form.html",
-        {"engagement": engagement, "form": form, "active_tab": "overview"},
+        engagement,
+        "overview",
+        form=form,
     )
 
 
@@ -195,10 +203,13 @@ def milestone_update(request: HttpRequest, pk: int, milestone_pk: int) -> HttpRe
         form.save()
         messages.success(request, f"Milestone “{milestone}” saved.")
         return to_tab("engagement_detail", engagement, "milestones")
-    return render(
+    return render_tab(
         request,
         "engagements/communication/milestone_form.html",
-        {"engagement": engagement, "form": form, "milestone": milestone, "active_tab": "overview"},
+        engagement,
+        "overview",
+        form=form,
+        milestone=milestone,
     )
 
 
@@ -264,17 +275,15 @@ def engagement_owners(request: HttpRequest, pk: int) -> HttpResponse:
     if action not in (None, "add", "remove", "transfer"):
         messages.error(request, "Nothing was changed: choose to add, remove or hand over.")
     co_owners = list(engagement.co_owners.order_by("first_name", "last_name", "username"))
-    return render(
+    return render_tab(
         request,
         "engagements/communication/engagement_owners.html",
-        {
-            "engagement": engagement,
-            "co_owners": co_owners,
-            "may_manage": may_manage,
-            "may_transfer": may_transfer,
-            "add_form": add_form,
-            "remove_form": remove_form,
-            "transfer_form": transfer_form,
-            "active_tab": "overview",
-        },
+        engagement,
+        "overview",
+        co_owners=co_owners,
+        may_manage=may_manage,
+        may_transfer=may_transfer,
+        add_form=add_form,
+        remove_form=remove_form,
+        transfer_form=transfer_form,
     )
