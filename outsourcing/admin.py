@@ -20,6 +20,7 @@ from django.utils.safestring import SafeString
 
 from outsourcing.forms import FiniteDecimalField
 from outsourcing.uploads import UPLOAD_NAMES, content_type_for, validate_document
+from outsourcing.versions import VersionedForm
 
 BULK_REASON = "Bulk action by admin"
 
@@ -106,7 +107,22 @@ def log_bulk_change(request: HttpRequest, queryset: QuerySet[Any], message: str)
     )
 
 
-class JoinedAdmin(admin.ModelAdmin):
+class VersionedAdmin(admin.ModelAdmin):
+    """A change form that refuses to overwrite a change made since it was opened, as the
+    app's own forms do (outsourcing/versions.py; the version rides in a hidden field that
+    templates/admin/change_form.html adds). The admin saves in one transaction, so the
+    check's row lock holds until the save commits."""
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)
+        if issubclass(form, VersionedForm):
+            return form
+        return type(form.__name__, (VersionedForm, form), {"__module__": form.__module__})
+
+
+class JoinedAdmin(VersionedAdmin):
     """Joins `list_select_related` in every query of this admin, not only the list's.
 
     Autocomplete answers and change pages name rows by `__str__`, which reads

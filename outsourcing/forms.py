@@ -9,6 +9,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from outsourcing.versions import VersionedForm
+
 
 class FiniteDecimalField(forms.DecimalField):
     """A decimal that refuses NaN and infinity as it reads the value.
@@ -61,8 +63,9 @@ def formfield(field: models.Field[Any, Any], **kwargs: Any) -> forms.Field | Non
     return field.formfield(**kwargs)
 
 
-class ModelForm(forms.ModelForm):
-    """The base of every model form here (its Meta's formfield_callback is inherited)."""
+class ModelForm(VersionedForm, forms.ModelForm):
+    """The base of every model form here (its Meta's formfield_callback is inherited): an
+    edit refuses to overwrite a change made since the form was read (outsourcing/versions)."""
 
     class Meta:
         formfield_callback = formfield

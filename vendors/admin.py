@@ -19,6 +19,7 @@ from outsourcing.admin import (
     HistoryInline,
     JoinedAdmin,
     UploadForm,
+    VersionedAdmin,
 )
 
 from .models import (
@@ -35,7 +36,7 @@ from .models import (
 
 
 @admin.register(ServiceCategory)
-class ServiceCategoryAdmin(admin.ModelAdmin):
+class ServiceCategoryAdmin(VersionedAdmin):
     list_display = ["name", "business_function", "updated_at"]
     list_filter = ["business_function"]
     search_fields = ["name", "description"]
@@ -136,7 +137,7 @@ class VendorAdminForm(forms.ModelForm):
 
 
 @admin.register(Vendor)
-class VendorAdmin(SimpleHistoryAdmin):
+class VendorAdmin(VersionedAdmin, SimpleHistoryAdmin):
     form = VendorAdminForm
     list_display = [
         "legal_name",

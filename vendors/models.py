@@ -321,6 +321,9 @@ class Contact(Owned, TimeStampedModel):
     is_primary = models.BooleanField(default=False)
     notes = models.TextField(blank=True)
 
+    # Who changed what: an edit form refused as stale names it (outsourcing/versions).
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["-is_primary", "name"]
         constraints = [
@@ -348,6 +351,9 @@ class Certification(Owned, TimeStampedModel):
         storage=private_storage, upload_to=RandomName("certifications"), blank=True
     )
     document_name = models.CharField(max_length=255, blank=True, help_text="Name as uploaded.")
+
+    # Who changed what: an edit form refused as stale names it (outsourcing/versions).
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["expires_on", "name"]

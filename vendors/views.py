@@ -23,6 +23,7 @@ from outsourcing.csvimport import csv_download
 from outsourcing.lists import choice_order, page_of
 from outsourcing.roles import can_change, can_create, can_read, is_admin, require
 from outsourcing.uploads import private_download
+from outsourcing.versions import saves_atomically
 from vendors.selectors import vendor_history
 
 from . import imports as vendor_imports
@@ -196,6 +197,7 @@ def vendor_import_template(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@saves_atomically
 def vendor_update(request: HttpRequest, pk: int) -> HttpResponse:
     vendor = _vendor_to_change(request, pk)
     form = VendorForm(
@@ -281,6 +283,7 @@ CERTIFICATIONS = VendorPart(Certification, CertificationForm, "certification", "
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@saves_atomically
 def part_form(
     request: HttpRequest, vendor_pk: int, part: VendorPart, pk: int | None = None
 ) -> HttpResponse:

@@ -11,13 +11,13 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
-from outsourcing.admin import JoinedAdmin
+from outsourcing.admin import JoinedAdmin, VersionedAdmin
 
 from ..models import Assessment, AssessmentAnswer, AssessmentFactor, Candidate, Recommendation
 
 
 @admin.register(AssessmentFactor)
-class AssessmentFactorAdmin(admin.ModelAdmin):
+class AssessmentFactorAdmin(VersionedAdmin):
     list_display = ["name", "question", "weight", "high_favours_outsourcing", "order", "is_active"]
     list_editable = ["weight", "order", "is_active"]
     list_filter = ["is_active", "high_favours_outsourcing"]
@@ -26,7 +26,7 @@ class AssessmentFactorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Candidate)
-class CandidateAdmin(admin.ModelAdmin):
+class CandidateAdmin(VersionedAdmin):
     list_display = [
         "name",
         "business_function",

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from outsourcing.admin import JoinedAdmin, log_bulk_change
+from outsourcing.admin import JoinedAdmin, VersionedAdmin, log_bulk_change
 
 from ..models import (
     ActionItem,
@@ -43,7 +43,7 @@ class KpiInline(admin.TabularInline):
 
 
 @admin.register(Engagement)
-class EngagementAdmin(SimpleHistoryAdmin):
+class EngagementAdmin(VersionedAdmin, SimpleHistoryAdmin):
     list_display = [
         "title",
         "vendor",
@@ -190,7 +190,7 @@ class CheckInAdmin(EngagementPartAdmin):
 
 
 @admin.register(ActionItem)
-class ActionItemAdmin(admin.ModelAdmin):
+class ActionItemAdmin(VersionedAdmin):
     list_display = [
         "description",
         "engagement",

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
-from outsourcing.admin import JoinedAdmin, UploadForm, log_bulk_change
+from outsourcing.admin import JoinedAdmin, UploadForm, VersionedAdmin, log_bulk_change
 
 from ..models import (
     ComplianceItem,
@@ -23,7 +23,7 @@ from .sourcing import UploadInline, save_uploads
 
 
 @admin.register(ComplianceRequirement)
-class ComplianceRequirementAdmin(admin.ModelAdmin):
+class ComplianceRequirementAdmin(VersionedAdmin):
     list_display = ["name", "expires", "validity_months", "required_by_default", "order"]
     list_editable = ["order"]
     list_filter = ["expires", "required_by_default"]

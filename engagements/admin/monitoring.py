@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from outsourcing.admin import JoinedAdmin
+from outsourcing.admin import JoinedAdmin, VersionedAdmin
 
 from ..models import (
     JobRun,
@@ -46,7 +46,7 @@ class ComputedAdmin(admin.ModelAdmin):
 
 
 @admin.register(KpiTemplate)
-class KpiTemplateAdmin(admin.ModelAdmin):
+class KpiTemplateAdmin(VersionedAdmin):
     list_display = ["name", *KPI_COLUMNS]
     list_filter = ["direction", "aggregation", "period"]
     search_fields = ["name", "description"]
@@ -64,7 +64,7 @@ class KpiAdmin(SimpleHistoryAdmin, JoinedAdmin):
 
 
 @admin.register(Measurement)
-class MeasurementAdmin(SimpleHistoryAdmin):
+class MeasurementAdmin(VersionedAdmin, SimpleHistoryAdmin):
     list_display = ["kpi_name", "engagement", "measured_on", "value", "source", "entered_by"]
     list_filter = ["source", "kpi__period"]
     list_select_related = ["kpi__engagement", "entered_by"]
@@ -199,7 +199,7 @@ class StandingBandAdmin(admin.ModelAdmin):
 
 
 @admin.register(PerformanceReview)
-class PerformanceReviewAdmin(admin.ModelAdmin):
+class PerformanceReviewAdmin(VersionedAdmin):
     list_display = [
         "engagement",
         "trigger",

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from outsourcing.admin import JoinedAdmin, log_bulk_change
+from outsourcing.admin import JoinedAdmin, VersionedAdmin, log_bulk_change
 
 from ..models import OutboundEmail, ReminderPreference
 from ..services import reminders
@@ -34,7 +34,7 @@ class ReminderPreferenceAdmin(JoinedAdmin):
 
 
 @admin.register(OutboundEmail)
-class OutboundEmailAdmin(admin.ModelAdmin):
+class OutboundEmailAdmin(VersionedAdmin):
     """The outbox, to read: reminder jobs add rows and the sender alone moves them on.
 
     The one change by hand is "send again" for emails the sender gave up on.

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from outsourcing.admin import PRIVATE_FILES, UploadForm
+from outsourcing.admin import PRIVATE_FILES, UploadForm, VersionedAdmin
 
 from ..models import OffboardingItem
 
 
 @admin.register(OffboardingItem)
-class OffboardingItemAdmin(admin.ModelAdmin):
+class OffboardingItemAdmin(VersionedAdmin):
     list_display = [
         "title",
         "engagement",

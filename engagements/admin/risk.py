@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
-from outsourcing.admin import log_bulk_change
+from outsourcing.admin import VersionedAdmin, log_bulk_change
 
 from ..models import (
     DataAccessGrant,
@@ -45,7 +45,7 @@ class RiskLevelFilter(admin.SimpleListFilter):
 
 
 @admin.register(Risk)
-class RiskAdmin(SimpleHistoryAdmin):
+class RiskAdmin(VersionedAdmin, SimpleHistoryAdmin):
     list_display = [
         "title",
         "engagement",
@@ -111,7 +111,7 @@ class RiskAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(DataAccessGrant)
-class DataAccessGrantAdmin(SimpleHistoryAdmin):
+class DataAccessGrantAdmin(VersionedAdmin, SimpleHistoryAdmin):
     list_display = [
         "system",
         "engagement",

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
-from outsourcing.admin import PRIVATE_FILES, JoinedAdmin, UploadForm
+from outsourcing.admin import PRIVATE_FILES, JoinedAdmin, UploadForm, VersionedAdmin
 
 from ..models import (
     Contract,
@@ -52,7 +52,7 @@ def save_uploads(request: HttpRequest, formset: Any) -> None:
 
 
 @admin.register(ExchangeRate)
-class ExchangeRateAdmin(admin.ModelAdmin):
+class ExchangeRateAdmin(VersionedAdmin):
     """Rates to the base currency by date: proposals convert at the latest rate on or before
     the day they arrived, and the pages say which rate that was."""
 
@@ -65,7 +65,7 @@ class ExchangeRateAdmin(admin.ModelAdmin):
 
 
 @admin.register(CriterionTemplate)
-class CriterionTemplateAdmin(admin.ModelAdmin):
+class CriterionTemplateAdmin(VersionedAdmin):
     list_display = ["name", "category", "default_weight", "order", "is_active"]
     list_editable = ["default_weight", "order", "is_active"]
     list_filter = ["category", "is_active"]
@@ -102,7 +102,7 @@ class EvaluatorInline(admin.TabularInline):
 
 
 @admin.register(Selection)
-class SelectionAdmin(admin.ModelAdmin):
+class SelectionAdmin(VersionedAdmin):
     list_display = [
         "title",
         "candidate",
@@ -256,7 +256,7 @@ class EvaluatorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Score)
-class ScoreAdmin(admin.ModelAdmin):
+class ScoreAdmin(VersionedAdmin):
     list_display = ["proposal", "criterion", "evaluator", "value", "updated_at"]
     list_filter = ["value", "criterion__category"]
     list_select_related = [
@@ -324,7 +324,7 @@ class ContractInline(admin.StackedInline):
 
 
 @admin.register(Contract)
-class ContractAdmin(SimpleHistoryAdmin):
+class ContractAdmin(VersionedAdmin, SimpleHistoryAdmin):
     fields = ("engagement", *CONTRACT_FIELDS, ("created_at", "updated_at"))
     list_display = [
         "__str__",

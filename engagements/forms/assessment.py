@@ -15,6 +15,7 @@ from django.core.validators import MinValueValidator
 from engagements.models import Assessment, AssessmentFactor, Candidate, Recommendation
 from engagements.models.assessment import FactorScore
 from outsourcing.forms import ModelForm
+from outsourcing.versions import VersionedForm
 
 MONEY_FIELDS = ("in_house_yearly_cost", "quoted_vendor_yearly_cost")
 NEGATIVE_COST = "A cost cannot be negative. Enter 0 or more, or leave it empty."
@@ -64,6 +65,7 @@ class CandidateForm(ModelForm):
             field.widget.attrs.update(min="0", step="0.01", inputmode="decimal")
         self.fields["yearly_volume"].widget.attrs.update(min="0", step="1")
         self.helper = FormHelper()
+        self.helper.render_hidden_fields = True  # the row's version (outsourcing/versions)
         self.helper.form_tag = False
         self.helper.layout = Layout(
             Field("name"),
@@ -98,7 +100,7 @@ class FactorRow:
     comment: forms.BoundField
 
 
-class AssessmentForm(forms.Form):
+class AssessmentForm(VersionedForm, forms.Form):
     """One required 1–5 score and an optional comment per active factor, plus notes.
 
     The fields are named after the factor's id (`score_12`, `comment_12`) so the
@@ -120,6 +122,7 @@ class AssessmentForm(forms.Form):
         assessment: Assessment | None = None,
         **kwargs: Any,
     ) -> None:
+        self.versioned = assessment
         super().__init__(*args, **kwargs)
         self.factors = list(factors)
         answers = {a.factor_id: a for a in assessment.answers.all()} if assessment else {}
@@ -231,4 +234,5 @@ class DecisionForm(forms.Form):
                 "Required. There is no assessment yet, so the reason is all the record has."
             )
         self.helper = FormHelper()
+        self.helper.render_hidden_fields = True  # the row's version (outsourcing/versions)
         self.helper.form_tag = False

@@ -48,6 +48,7 @@ class ReminderPreferenceForm(ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
+        self.helper.render_hidden_fields = True  # the row's version (outsourcing/versions)
         self.helper.layout = Layout(
             "time_zone",
             Fieldset("Weekly digest", "digest_enabled", "digest_weekday", "digest_hour"),

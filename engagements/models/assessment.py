@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from outsourcing.models import Owned, TimeStampedModel, currency_field, money_field
 from vendors.models import BusinessFunction, DataClassification
@@ -184,6 +185,9 @@ class Candidate(Owned, TimeStampedModel):
 
     objects = CandidateQuerySet.as_manager()
 
+    # Who changed what: an edit form refused as stale names it (outsourcing/versions).
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["-updated_at"]
         indexes = [
@@ -260,6 +264,9 @@ class Assessment(Owned, TimeStampedModel):
     # Kept from result() whenever the answers are saved, so lists can filter and sort on it.
     score = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
     recommendation = models.CharField(max_length=20, choices=Recommendation.choices, blank=True)
+
+    # Who changed what: an edit form refused as stale names it (outsourcing/versions).
+    history = HistoricalRecords()
 
     class Meta:
         indexes = [

@@ -11,6 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from outsourcing.models import (
     Owned,
@@ -29,6 +30,9 @@ class Milestone(Owned, TimeStampedModel):
     description = models.TextField(blank=True)
     due_date = models.DateField()
     completed_on = models.DateField(null=True, blank=True)
+
+    # Who changed what: an edit form refused as stale names it (outsourcing/versions).
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["due_date", "title"]
@@ -105,6 +109,9 @@ class CommunicationPlan(Owned, TimeStampedModel):
     reporting_expectations = models.TextField(
         blank=True, help_text="What the vendor reports, and when."
     )
+
+    # Who changed what: an edit form refused as stale names it (outsourcing/versions).
+    history = HistoricalRecords()
 
     class Meta:
         constraints = [
@@ -236,6 +243,9 @@ class CheckIn(Owned, TimeStampedModel):
     )
 
     objects = CheckInQuerySet.as_manager()
+
+    # Who changed what: an edit form refused as stale names it (outsourcing/versions).
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-scheduled_for"]

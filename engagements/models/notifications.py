@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from outsourcing.models import TimeStampedModel, TimeZoneField
 
@@ -34,6 +35,9 @@ class ReminderPreference(TimeStampedModel):
     deadline_reminders = models.BooleanField(
         "reminders before evidence expires and before notice deadlines", default=True
     )
+
+    # Who changed what: an edit form refused as stale names it (outsourcing/versions).
+    history = HistoricalRecords()
 
     class Meta:
         constraints = [

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
 
 from outsourcing.models import Owned, TimeStampedModel, currency_field, money_field
 from outsourcing.storage import RandomName, private_storage
@@ -92,6 +93,9 @@ class Selection(Owned, TimeStampedModel):
     awarded_at = models.DateTimeField(null=True, blank=True)
     negotiation_notes = models.TextField(blank=True)
 
+    # Who changed what: an edit form refused as stale names it (outsourcing/versions).
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["-created_at"]
         indexes = [
@@ -146,6 +150,9 @@ class Proposal(Owned, TimeStampedModel):
         help_text="Units a year for a per-unit price (blank: the work's yearly volume), "
         "hours a year for an hourly rate.",
     )
+
+    # Who changed what: an edit form refused as stale names it (outsourcing/versions).
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["vendor__legal_name"]

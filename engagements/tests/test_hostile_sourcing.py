@@ -465,7 +465,7 @@ def test_criteria_formset_survives_hostile_input(seed: Any, world: World, client
         client,
         world.url("criteria"),
         data,
-        writes={"engagements_criterion", "engagements_score"},
+        writes={"engagements_criterion", "engagements_score", "engagements_selection"},
         then=saved,
     )
 

@@ -22,6 +22,7 @@ from engagements.models.assessment import AssessmentResult, assess
 from engagements.services import sourcing
 from engagements.services.assessment import save_assessment
 from outsourcing.lists import page_of
+from outsourcing.versions import saves_atomically
 
 
 def _candidate(pk: int) -> Candidate:
@@ -90,6 +91,7 @@ def candidate_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@saves_atomically
 def candidate_update(request: HttpRequest, pk: int) -> HttpResponse:
     candidate = _candidate(pk)
     permissions.require(permissions.can_change(request.user, candidate))
@@ -146,6 +148,7 @@ def _result_context(form: AssessmentForm, result: AssessmentResult, answered: in
 
 
 @login_required
+@saves_atomically
 def candidate_assess(request: HttpRequest, pk: int) -> HttpResponse:
     candidate = _candidate(pk)
     permissions.require(permissions.can_change(request.user, candidate))

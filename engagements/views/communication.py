@@ -37,6 +37,7 @@ from engagements.services.communication import (
     schedule_plan_checkins,
 )
 from engagements.views.common import engagement_or_404, render_tab, signed_in, to_tab
+from outsourcing.versions import saves_atomically
 
 RECENT_CHECKINS = 12
 
@@ -120,6 +121,7 @@ def engagement_communication(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@saves_atomically
 def communication_plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     engagement = engagement_or_404(pk)
     require(can_change(request.user, engagement))
@@ -241,6 +243,7 @@ def action_item_row(request: HttpRequest, pk: int, checkin_pk: int) -> HttpRespo
 
 
 @login_required
+@saves_atomically
 def checkin_record(request: HttpRequest, pk: int, checkin_pk: int) -> HttpResponse:
     engagement = engagement_or_404(pk)
     checkin = get_object_or_404(CheckIn, pk=checkin_pk, engagement=engagement)

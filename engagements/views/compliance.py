@@ -33,6 +33,7 @@ from engagements.permissions import can_change, can_read, require
 from engagements.selectors.history import compliance_history
 from engagements.views.common import engagement_or_404, render_tab, to_tab
 from outsourcing.uploads import private_download
+from outsourcing.versions import saves_atomically
 
 # Worst first: a cell of the matrix shows the worst status among its items.
 SEVERITY = {
@@ -198,6 +199,7 @@ def compliance_accept(request: HttpRequest, pk: int, item_pk: int) -> HttpRespon
 
 @login_required
 @require_POST
+@saves_atomically
 def compliance_expiry(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     engagement = engagement_or_404(pk)
     item = _item(engagement, item_pk)

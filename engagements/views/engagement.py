@@ -34,6 +34,7 @@ from engagements.services.sourcing import DEFAULT_TERM
 from engagements.views.common import engagement_or_404, render_tab, to_tab
 from outsourcing.lists import page_of
 from outsourcing.uploads import private_download
+from outsourcing.versions import saves_atomically
 
 
 @login_required
@@ -84,6 +85,7 @@ def engagement_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@saves_atomically
 def engagement_terms(request: HttpRequest, pk: int) -> HttpResponse:
     engagement = engagement_or_404(pk)
     require(can_change(request.user, engagement))
@@ -125,6 +127,7 @@ def contract_or_new(engagement: Engagement) -> Contract:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@saves_atomically
 def contract_edit(request: HttpRequest, pk: int) -> HttpResponse:
     engagement = engagement_or_404(pk)
     require(can_change(request.user, engagement))
@@ -194,6 +197,7 @@ def milestone_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@saves_atomically
 def milestone_update(request: HttpRequest, pk: int, milestone_pk: int) -> HttpResponse:
     engagement = engagement_or_404(pk)
     milestone = get_object_or_404(Milestone, pk=milestone_pk, engagement=engagement)

@@ -49,6 +49,7 @@ from engagements.views.common import engagement_or_404, render_tab, signed_in, t
 from outsourcing.csvimport import csv_download
 from outsourcing.lists import page_of
 from outsourcing.status import BAD, GOOD, NONE, Tone
+from outsourcing.versions import saves_atomically
 
 CHART_PERIODS = 12
 SCORECARD_MONTHS = 12
@@ -190,6 +191,7 @@ def kpi_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@saves_atomically
 def kpi_update(request: HttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
     engagement = engagement_or_404(pk)
     kpi = _kpi(engagement, kpi_pk)
@@ -350,6 +352,7 @@ def _measurement(engagement: Engagement, measurement_pk: int) -> Measurement:
 
 
 @login_required
+@saves_atomically
 def measurement_update(request: HttpRequest, pk: int, measurement_pk: int) -> HttpResponse:
     engagement = engagement_or_404(pk)
     measurement = _measurement(engagement, measurement_pk)

@@ -14,6 +14,7 @@ from engagements.forms.notifications import ReminderPreferenceForm
 from engagements.models import ReminderPreference
 from engagements.selectors.notifications import time_zone_of
 from outsourcing.timezones import remember_time_zone
+from outsourcing.versions import saves_atomically
 
 
 def remember_own_time_zone(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
@@ -22,6 +23,7 @@ def remember_own_time_zone(sender: Any, request: HttpRequest, user: Any, **kwarg
 
 
 @login_required
+@saves_atomically
 def reminder_preferences(request: HttpRequest) -> HttpResponse:
     """The signed-in person's own settings; there is no way to reach anyone else's."""
     user_id = cast(int, request.user.pk)  # signed in: login_required

@@ -27,6 +27,7 @@ from engagements.permissions import can_change, can_read, require
 from engagements.selectors.history import access_history, risk_history
 from engagements.views.common import engagement_or_404, render_tab
 from outsourcing.lists import page_of
+from outsourcing.versions import saves_atomically
 
 # --- shared helpers -------------------------------------------------------------
 
@@ -180,6 +181,7 @@ def risk_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@saves_atomically
 def risk_update(request: HttpRequest, pk: int, risk_pk: int) -> HttpResponse:
     require(can_read(request.user))
     engagement = engagement_or_404(pk)

@@ -49,6 +49,7 @@ from engagements.services.sourcing import (
 from engagements.views.common import selection_or_404, signed_in, to_selection
 from outsourcing.lists import page_of
 from outsourcing.uploads import private_download
+from outsourcing.versions import RowVersion, saves_atomically
 from vendors.models import Vendor
 
 RowT = TypeVar("RowT", bound=Model)
@@ -211,6 +212,7 @@ def selection_create(request: HttpRequest, candidate_pk: int) -> HttpResponse:
 
 
 @login_required
+@saves_atomically
 def selection_update(request: HttpRequest, pk: int) -> HttpResponse:
     selection = selection_or_404(pk)
     require(can_change(request.user, selection))
@@ -306,6 +308,7 @@ def _render_proposal(
 
 
 @login_required
+@saves_atomically
 def proposal_update(request: HttpRequest, pk: int, proposal_pk: int) -> HttpResponse:
     selection = selection_or_404(pk)
     proposal = _proposal(selection, proposal_pk)
@@ -343,6 +346,7 @@ def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> Fi
 
 
 @login_required
+@saves_atomically
 def criteria(request: HttpRequest, pk: int) -> HttpResponse:
     selection = selection_or_404(pk)
     require(can_change(request.user, selection))
@@ -351,7 +355,14 @@ def criteria(request: HttpRequest, pk: int) -> HttpResponse:
     formset = CriterionFormSet(
         request.POST or None, instance=selection, queryset=selection.criteria.all()
     )
-    if request.method == "POST" and formset.is_valid() and formset.save_checked():  # type: ignore[attr-defined]
+    version = RowVersion(request.POST or None, versioned=selection)
+    if (
+        request.method == "POST"
+        and version.is_valid()
+        and formset.is_valid()
+        and formset.save_checked()  # type: ignore[attr-defined]
+    ):
+        selection.save(update_fields=["updated_at"])  # the criteria's version moves on
         messages.success(
             request,
             f"Criteria saved: {selection.criteria.count()} criteria, weights add up to 100.",
@@ -363,6 +374,7 @@ def criteria(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "selection": selection,
             "formset": formset,
+            "version": version,
             "weight_total": plain_number(formset.weight_total),  # type: ignore[attr-defined]
             "score_count": Score.objects.filter(criterion__selection=selection).count(),
         },

@@ -407,6 +407,17 @@ def _still_signed_in(response: Any) -> None:
     )
 
 
+def with_history(tables: Iterable[str]) -> set[str]:
+    """The tables and their django-simple-history tables ("vendors_contact" and
+    "vendors_historicalcontact")."""
+    return {
+        name
+        for table in tables
+        for name in (table, "{}_historical{}".format(*table.split("_", 1)))
+        if "_" in table
+    } | set(tables)
+
+
 def check_post(
     client: Client,
     url: str,
@@ -417,7 +428,8 @@ def check_post(
 ) -> int:
     """Post `data` to `url` and check the answer and the database; roll everything back.
 
-    `writes` names the tables an accepted request may change (history tables included);
+    `writes` names the tables an accepted request may change (each one's history table
+    with it: a tracked row's change history follows the row);
     `then(response, data)` runs inside the savepoint after an accepted request, to check
     the rows hold what was typed. Returns the status code.
     """
@@ -429,7 +441,9 @@ def check_post(
         except Exception as error:  # the test client re-raises what would be a 500
             raise AssertionError(f"500 for {_describe(data)}: {error!r}") from error
         status = response.status_code
-        watch.finished({*writes, "django_session"} if status == 302 else {"django_session"})
+        watch.finished(
+            {*with_history(writes), "django_session"} if status == 302 else {"django_session"}
+        )
         _tally(f"POST answered {status}")
         assert status in (200, 302), f"{status} for {_describe(data)}"
         if status == 302:

@@ -1,0 +1,166 @@
+"""No lost updates: an edit form remembers the version of the row it was read at, and a
+save over a change made since is refused, saying who changed what, with the typed values
+kept in the form.
+
+The version is the row's `updated_at` (every edited model has one; `auto_now` moves it on
+every save). Inside a transaction the check locks the row (`select_for_update`) until
+the save commits, so two saves at the same moment cannot both pass it: views that save
+wrap their POST in one (`saves_atomically`), and so does the Django admin.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import time_format
+from django.utils.text import get_text_list
+
+from outsourcing.history import recent_history
+
+VERSION_FIELD = "version"
+# Changes named per save in the refusal; the rest are "more".
+SHOWN_CHANGES = 4
+
+
+def version_of(obj: models.Model | None) -> str:
+    """The version token of a saved row ("" for a new one, which nobody else can edit)."""
+    stamp = getattr(obj, "updated_at", None) if obj is not None and obj.pk else None
+    return stamp.isoformat() if stamp else ""
+
+
+def current_version(obj: models.Model) -> datetime.datetime | None:
+    """The row's version in the database now, locked until the transaction ends when
+    there is one (a row deleted meanwhile has none)."""
+    rows = type(obj)._default_manager.filter(pk=obj.pk)
+    if transaction.get_connection().in_atomic_block:
+        rows = rows.select_for_update()
+    return rows.values_list("updated_at", flat=True).first()
+
+
+def changes_since(obj: models.Model, read_at: datetime.datetime) -> str:
+    """Who changed the row after `read_at`, what and when, from its history, for a person:
+    "Ana Novak changed budget to “12000” and status to “active” at 14:02"."""
+    history = getattr(type(obj), "history", None)
+    entries = (
+        recent_history((history.filter(id=obj.pk, updated_at__gt=read_at), str))
+        if history is not None
+        else []
+    )
+    said = []
+    for entry in reversed(entries):  # oldest first, as they happened
+        who = entry.user.get_full_name() or entry.user.get_username() if entry.user else None
+        what = get_text_list(
+            [f"{change.field} to “{change.new}”" for change in entry.changes[:SHOWN_CHANGES]]
+            + (["more"] if len(entry.changes) > SHOWN_CHANGES else []),
+            "and",
+        )
+        when = time_format(timezone.localtime(entry.when))
+        did = f"changed {what}" if what else "saved it"
+        said.append(f"{who or 'A scheduled job'} {did} at {when}")
+    if not said:
+        return "Someone else saved this after you opened it."
+    return "; ".join(said) + ", after you opened it."
+
+
+class VersionField(forms.CharField):
+    """The hidden version: bookkeeping, never one of the person's changes ("Nothing was
+    changed" stays true of a form saved as it was read)."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self) -> None:
+        super().__init__(required=False)
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        return False
+
+
+class VersionedForm(forms.BaseForm):
+    """Mixed into a form that edits one row (`versioned`, a ModelForm's instance unless the
+    form names another): carries the row's version in a hidden field and refuses a save
+    from a form read before someone else's change.
+
+    A POST without the field (a script) is not checked: the browser always sends it.
+    """
+
+    versioned: models.Model | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.versioned is None:
+            self.versioned = getattr(self, "instance", None)
+        if version_of(self.versioned):
+            self.fields[VERSION_FIELD] = VersionField()
+            self.initial[VERSION_FIELD] = version_of(self.versioned)
+
+    def clean(self) -> dict[str, Any] | None:
+        cleaned = super().clean()
+        self.check_version()
+        return cleaned
+
+    def check_version(self) -> None:
+        """Refuse (a form error) when the row changed after the posted version."""
+        posted = self.cleaned_data.get(VERSION_FIELD)
+        obj = self.versioned
+        if not posted or obj is None or VERSION_FIELD not in self.fields:
+            return
+        try:
+            read_at = parse_datetime(posted)
+        except ValueError:  # the shape of a time, but not a real one
+            read_at = None
+        if read_at is None:
+            raise ValidationError("This form is damaged; open it again.", code="version")
+        now = current_version(obj)
+        if now is None:
+            raise ValidationError(
+                "Someone deleted this while you were editing it; nothing was saved.",
+                code="deleted",
+            )
+        if now == read_at:
+            return
+        # Saving again keeps what this person typed, knowingly: the form now carries the
+        # version they have been told about.
+        data = self.data.copy()  # type: ignore[attr-defined]  # a QueryDict or a dict
+        data[self.add_prefix(VERSION_FIELD)] = now.isoformat()
+        self.data = data
+        raise ValidationError(
+            "Not saved: %(changes)s Your changes are still below; save again to put them "
+            "over theirs, or change them first.",
+            code="stale",
+            params={"changes": changes_since(obj, read_at)},
+        )
+
+
+class RowVersion(VersionedForm, forms.Form):
+    """The version alone, for a page of forms over the rows under one parent (a selection's
+    criteria): the parent's version stands for them all, and the page moves it on when it
+    saves them (`parent.save(update_fields=["updated_at"])`)."""
+
+    def __init__(self, *args: Any, versioned: models.Model, **kwargs: Any) -> None:
+        self.versioned = versioned
+        super().__init__(*args, **kwargs)
+
+
+def saves_atomically(
+    view: Callable[..., HttpResponse],
+) -> Callable[..., HttpResponse]:
+    """A view that edits: its POST runs in one transaction, so the version check's row
+    lock holds until the save commits and a failure leaves nothing half-written."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method == "POST":
+            with transaction.atomic():
+                return view(request, *args, **kwargs)
+        return view(request, *args, **kwargs)
+
+    return wrapper
