@@ -9,6 +9,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from outsourcing.text import TextCheckedForm
+
 
 class FiniteDecimalField(forms.DecimalField):
     """A decimal that refuses NaN and infinity as it reads the value.
@@ -61,8 +63,13 @@ def formfield(field: models.Field[Any, Any], **kwargs: Any) -> forms.Field | Non
     return field.formfield(**kwargs)
 
 
-class ModelForm(forms.ModelForm):
-    """The base of every model form here (its Meta's formfield_callback is inherited)."""
+class Form(TextCheckedForm, forms.Form):
+    """The base of every form here without a model: its text fields refuse hidden characters."""
+
+
+class ModelForm(TextCheckedForm, forms.ModelForm):
+    """The base of every model form here (its Meta's formfield_callback is inherited); its
+    text fields refuse hidden characters (outsourcing.text)."""
 
     class Meta:
         formfield_callback = formfield
