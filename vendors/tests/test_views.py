@@ -738,6 +738,24 @@ def test_a_file_over_the_size_limit_is_refused(
     assert registry_snapshot() == before
 
 
+def test_a_file_one_byte_over_the_limit_is_refused_as_it_arrives(
+    registry: Registry, manager: Any, client_for: Any, settings: Any
+) -> None:
+    settings.MAX_UPLOAD_SIZE = 64 * 1024
+    before = registry_snapshot()
+    content = PDF + b"0" * (settings.MAX_UPLOAD_SIZE + 1 - len(PDF))
+
+    response = client_for(manager).post(
+        reverse("vendors:certification_create", args=[registry.vendor.pk]),
+        certification_data(document=pdf_upload(content=content)),
+    )
+
+    _refused(response, "document", "This file is 64.0\xa0KB; the largest accepted is 64.0\xa0KB")
+    arrived = response.wsgi_request.FILES["document"]
+    assert (type(arrived).__name__, arrived.size) == ("TooLargeUpload", len(content))
+    assert registry_snapshot() == before
+
+
 def test_a_program_renamed_to_pdf_is_refused(
     registry: Registry, manager: Any, client_for: Any
 ) -> None:
