@@ -22,6 +22,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpResponse
 from django.template.defaultfilters import filesizeformat
 
+from outsourcing.forms import Form
+
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5_000
 # A single cell longer than this is refused by the csv module itself.
@@ -220,7 +222,7 @@ def read_csv(
     return CsvTable(columns=columns, rows=rows, delimiter=delimiter, header_line=header_line)
 
 
-class CsvUploadForm(forms.Form):
+class CsvUploadForm(Form):
     """The upload field of an import page; `table` holds the rows once the form is valid.
 
     Subclasses name their columns in `required_columns` and `optional_columns`.

@@ -9,6 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from outsourcing.text import TextCheckedForm
 from outsourcing.versions import VersionedForm
 
 
@@ -63,9 +64,14 @@ def formfield(field: models.Field[Any, Any], **kwargs: Any) -> forms.Field | Non
     return field.formfield(**kwargs)
 
 
-class ModelForm(VersionedForm, forms.ModelForm):
-    """The base of every model form here (its Meta's formfield_callback is inherited): an
-    edit refuses to overwrite a change made since the form was read (outsourcing/versions)."""
+class Form(TextCheckedForm, forms.Form):
+    """The base of every form here without a model: its text fields refuse hidden characters."""
+
+
+class ModelForm(VersionedForm, TextCheckedForm, forms.ModelForm):
+    """The base of every model form here (its Meta's formfield_callback is inherited): its
+    text fields refuse hidden characters (outsourcing.text), and an edit refuses to
+    overwrite a change made since the form was read (outsourcing.versions)."""
 
     class Meta:
         formfield_callback = formfield

@@ -236,6 +236,13 @@ STORAGES = {
 # outside every public path; they are served only by permission-checked views.
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=VAR_DIR / "private")
 MAX_UPLOAD_SIZE = env.int("MAX_UPLOAD_SIZE", default=10 * 1024 * 1024)
+# A file past MAX_UPLOAD_SIZE stops being kept as it arrives, instead of being written
+# whole to disk before the form refuses it (outsourcing.uploads.UploadSizeCap).
+FILE_UPLOAD_HANDLERS = [
+    "outsourcing.uploads.UploadSizeCap",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

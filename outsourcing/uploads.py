@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import mimetypes
 from collections.abc import Callable
+from io import BytesIO
 from pathlib import PurePath
 from typing import Any
 
@@ -17,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
@@ -92,6 +94,51 @@ def validate_document(upload: UploadedFile) -> None:
             "Upload the real document.",
             code="file_content",
             params={"extension": extension.lstrip(".").upper()},
+        )
+
+
+class TooLargeUpload(UploadedFile):
+    """A file that passed MAX_UPLOAD_SIZE as it arrived: its name and size, no content.
+
+    Every upload field checks the size first (`validate_document`, `read_csv`), so the
+    form says "This file is 300.0 MB; the largest accepted is 10.0 MB." beside the field.
+    """
+
+    def __init__(self, name: str, size: int, content_type: str, charset: str | None) -> None:
+        super().__init__(BytesIO(), name, content_type, size, charset)
+
+
+class UploadSizeCap(FileUploadHandler):
+    """Stops keeping a file once it passes MAX_UPLOAD_SIZE (first in FILE_UPLOAD_HANDLERS).
+
+    Without it Django writes a 300 MB upload whole to a temporary file before the form
+    refuses it. Past the limit the handlers after this one (memory, temporary file) get no
+    more of the file, and this one only counts the bytes. The rest of the request is still
+    read and dropped, not cut off (StopUpload(connection_reset=True)): a server that
+    answers before reading the body shows the browser a reset connection, not the form.
+    """
+
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
+        super().new_file(*args, **kwargs)
+        self.too_large = False
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
+        if start + len(raw_data) > settings.MAX_UPLOAD_SIZE:
+            self.too_large = True
+        return None if self.too_large else raw_data
+
+    def file_complete(self, file_size: int) -> UploadedFile | None:
+        if not self.too_large:
+            return None  # the next handler keeps the file as usual
+        # The later handlers hold the first part of the file: free it now, as Django does
+        # for a skipped file, rather than when the request is collected.
+        handlers = self.request.upload_handlers if self.request is not None else []
+        for handler in handlers:
+            part = getattr(handler, "file", None) if handler is not self else None
+            if part is not None:
+                part.close()
+        return TooLargeUpload(
+            self.file_name or "", file_size, self.content_type or "", self.charset
         )
 
 

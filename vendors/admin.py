@@ -21,6 +21,7 @@ from outsourcing.admin import (
     UploadForm,
     VersionedAdmin,
 )
+from outsourcing.forms import ModelForm
 
 from .models import (
     Certification,
@@ -118,7 +119,7 @@ class TierChangeInline(HistoryInline):
         return super().get_queryset(request).select_related("changed_by")
 
 
-class VendorAdminForm(forms.ModelForm):
+class VendorAdminForm(ModelForm):
     change_reason = forms.CharField(
         label="Reason for this change",
         required=False,

@@ -9,7 +9,7 @@ from typing import Any, cast
 from django import forms
 from django.db import transaction
 
-from outsourcing.forms import ModelForm
+from outsourcing.forms import Form, ModelForm
 from outsourcing.roles import managers
 from outsourcing.uploads import document_help_text, validate_document
 
@@ -232,7 +232,7 @@ class VendorForm(ModelForm):
         return vendor
 
 
-class StatusChangeForm(forms.Form):
+class StatusChangeForm(Form):
     status = forms.ChoiceField(
         label="New status", choices=[("", "Choose the new status"), *Vendor.Status.choices]
     )

@@ -22,6 +22,7 @@ from outsourcing.models import (
     money_field,
 )
 from outsourcing.storage import RandomName, private_storage
+from outsourcing.text import multi_line_text, single_line_text
 
 
 class BusinessFunction(models.TextChoices):
@@ -50,9 +51,9 @@ class DataClassification(models.TextChoices):
 class ServiceCategory(TimeStampedModel):
     """A service vendors offer, kept by the admin (e.g. 'Phone and chat support')."""
 
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(max_length=100, unique=True, validators=[single_line_text])
     business_function = models.CharField(max_length=30, choices=BusinessFunction.choices)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, validators=[multi_line_text])
 
     class Meta:
         ordering = ["name"]
@@ -63,7 +64,7 @@ class ServiceCategory(TimeStampedModel):
 
 
 class Tag(models.Model):
-    name = models.CharField(max_length=50, unique=True)
+    name = models.CharField(max_length=50, unique=True, validators=[single_line_text])
 
     class Meta:
         ordering = ["name"]
@@ -117,11 +118,15 @@ class Vendor(Owned, TimeStampedModel):
         POOR = "poor", "Poor"
         NO_DATA = "no_data", "No data"
 
-    legal_name = models.CharField(max_length=200, unique=True)
+    legal_name = models.CharField(max_length=200, unique=True, validators=[single_line_text])
     website = models.URLField(blank=True)
-    country = models.CharField(max_length=2, help_text="ISO 3166 two-letter code, e.g. PH.")
+    country = models.CharField(
+        max_length=2, help_text="ISO 3166 two-letter code, e.g. PH.", validators=[single_line_text]
+    )
     time_zone = TimeZoneField()
-    languages = models.CharField(max_length=200, blank=True, help_text="Comma-separated.")
+    languages = models.CharField(
+        max_length=200, blank=True, help_text="Comma-separated.", validators=[single_line_text]
+    )
     services = models.ManyToManyField(ServiceCategory, blank=True, related_name="vendors")
     size = models.CharField(max_length=10, choices=Size.choices, blank=True)
     founded_year = models.PositiveSmallIntegerField(
@@ -137,7 +142,7 @@ class Vendor(Owned, TimeStampedModel):
         help_text="The manager who looks after this vendor relationship.",
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="vendors")
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, validators=[multi_line_text])
 
     # Criticality: suggested from what the vendor touches, overridable with a reason.
     highest_data_classification = models.CharField(
@@ -151,7 +156,9 @@ class Vendor(Owned, TimeStampedModel):
     annual_spend_currency = currency_field()
     tier = models.CharField(max_length=10, choices=Tier.choices, default=Tier.MEDIUM)
     tier_override_reason = models.TextField(
-        blank=True, help_text="Required when the tier differs from the suggested one."
+        blank=True,
+        help_text="Required when the tier differs from the suggested one.",
+        validators=[multi_line_text],
     )
 
     # Written by the nightly rollup from the vendor's engagement scorecards.
@@ -275,7 +282,7 @@ class VendorTierChange(models.Model):
     old_tier = models.CharField(max_length=10, choices=Vendor.Tier.choices)
     new_tier = models.CharField(max_length=10, choices=Vendor.Tier.choices)
     suggested_tier = models.CharField(max_length=10, choices=Vendor.Tier.choices)
-    reason = models.TextField(blank=True)
+    reason = models.TextField(blank=True, validators=[multi_line_text])
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -292,7 +299,7 @@ class VendorStatusChange(models.Model):
     vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="status_changes")
     old_status = models.CharField(max_length=20, choices=Vendor.Status.choices)
     new_status = models.CharField(max_length=20, choices=Vendor.Status.choices)
-    reason = models.TextField()
+    reason = models.TextField(validators=[multi_line_text])
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -314,12 +321,12 @@ class Contact(Owned, TimeStampedModel):
     owner_path = "vendor"
 
     vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="contacts")
-    name = models.CharField(max_length=150)
-    role = models.CharField(max_length=150, blank=True)
+    name = models.CharField(max_length=150, validators=[single_line_text])
+    role = models.CharField(max_length=150, blank=True, validators=[single_line_text])
     email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=40, blank=True)
+    phone = models.CharField(max_length=40, blank=True, validators=[single_line_text])
     is_primary = models.BooleanField(default=False)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, validators=[multi_line_text])
 
     # Who changed what: an edit form refused as stale names it (outsourcing/versions).
     history = HistoricalRecords()
@@ -342,9 +349,11 @@ class Certification(Owned, TimeStampedModel):
     owner_path = "vendor"
 
     vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="certifications")
-    name = models.CharField(max_length=150, help_text="e.g. ISO 27001, SOC 2 Type II")
-    issuer = models.CharField(max_length=150, blank=True)
-    reference_number = models.CharField(max_length=100, blank=True)
+    name = models.CharField(
+        max_length=150, help_text="e.g. ISO 27001, SOC 2 Type II", validators=[single_line_text]
+    )
+    issuer = models.CharField(max_length=150, blank=True, validators=[single_line_text])
+    reference_number = models.CharField(max_length=100, blank=True, validators=[single_line_text])
     issued_on = models.DateField(null=True, blank=True)
     expires_on = models.DateField(null=True, blank=True)
     document = models.FileField(
@@ -388,14 +397,14 @@ class Reference(Owned, TimeStampedModel):
         NEGATIVE = "negative", "Negative"
 
     vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="references")
-    client_name = models.CharField(max_length=200)
-    contact_name = models.CharField(max_length=150, blank=True)
+    client_name = models.CharField(max_length=200, validators=[single_line_text])
+    contact_name = models.CharField(max_length=150, blank=True, validators=[single_line_text])
     contact_email = models.EmailField(blank=True)
-    contact_phone = models.CharField(max_length=40, blank=True)
-    work_description = models.TextField(blank=True)
+    contact_phone = models.CharField(max_length=40, blank=True, validators=[single_line_text])
+    work_description = models.TextField(blank=True, validators=[multi_line_text])
     outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.NOT_CHECKED)
     checked_on = models.DateField(null=True, blank=True)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, validators=[multi_line_text])
 
     class Meta:
         ordering = ["client_name"]
@@ -410,10 +419,12 @@ class SubProcessor(Owned, TimeStampedModel):
     owner_path = "vendor"
 
     vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="sub_processors")
-    name = models.CharField(max_length=200)
-    country = models.CharField(max_length=2, blank=True)
-    service = models.CharField(max_length=200, help_text="What it does for the vendor.")
-    data_touched = models.TextField(blank=True)
+    name = models.CharField(max_length=200, validators=[single_line_text])
+    country = models.CharField(max_length=2, blank=True, validators=[single_line_text])
+    service = models.CharField(
+        max_length=200, help_text="What it does for the vendor.", validators=[single_line_text]
+    )
+    data_touched = models.TextField(blank=True, validators=[multi_line_text])
     handles_personal_data = models.BooleanField(default=False)
     approved_on = models.DateField(null=True, blank=True)
 

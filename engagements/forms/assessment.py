@@ -14,7 +14,7 @@ from django.core.validators import MinValueValidator
 
 from engagements.models import Assessment, AssessmentFactor, Candidate, Recommendation
 from engagements.models.assessment import FactorScore
-from outsourcing.forms import ModelForm
+from outsourcing.forms import Form, ModelForm
 from outsourcing.versions import VersionedForm
 
 MONEY_FIELDS = ("in_house_yearly_cost", "quoted_vendor_yearly_cost")
@@ -100,7 +100,7 @@ class FactorRow:
     comment: forms.BoundField
 
 
-class AssessmentForm(VersionedForm, forms.Form):
+class AssessmentForm(VersionedForm, Form):
     """One required 1–5 score and an optional comment per active factor, plus notes.
 
     The fields are named after the factor's id (`score_12`, `comment_12`) so the
@@ -207,7 +207,7 @@ class AssessmentForm(VersionedForm, forms.Form):
         return scores
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(Form):
     decision = forms.ChoiceField(
         choices=Recommendation.choices,
         widget=forms.RadioSelect,

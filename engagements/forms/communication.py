@@ -22,7 +22,7 @@ from engagements.models import (
     Milestone,
     PerformanceReview,
 )
-from outsourcing.forms import ModelForm
+from outsourcing.forms import Form, ModelForm
 from outsourcing.roles import managers, people_with_role
 
 # --- the communication tab: plan, check-ins, action items ----------------------
@@ -213,7 +213,7 @@ def check_within_reach(moment: datetime.datetime) -> None:
         )
 
 
-class UnscheduledCheckInForm(forms.Form):
+class UnscheduledCheckInForm(Form):
     scheduled_for = forms.DateTimeField(
         label="When",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -236,7 +236,7 @@ class UnscheduledCheckInForm(forms.Form):
         return moment
 
 
-class CheckInChangeForm(forms.Form):
+class CheckInChangeForm(Form):
     """Cancel a check-in that will not happen, or move it to another time, saying why."""
 
     what = forms.ChoiceField(
@@ -303,7 +303,7 @@ class MilestoneForm(ModelForm):
 # --- performance reviews ---------------------------------------------------------
 
 
-class ReviewDecisionForm(forms.Form):
+class ReviewDecisionForm(Form):
     decision = forms.ChoiceField(
         choices=PerformanceReview.Decision.choices, widget=forms.RadioSelect
     )
@@ -343,7 +343,7 @@ class ReviewDecisionForm(forms.Form):
         return data
 
 
-class ManualReviewForm(forms.Form):
+class ManualReviewForm(Form):
     summary = forms.CharField(
         label="What prompted the review",
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -363,7 +363,7 @@ class PersonChoiceField(forms.ModelChoiceField):
         return person_name(obj)
 
 
-class CoOwnerAddForm(forms.Form):
+class CoOwnerAddForm(Form):
     """Add a co-owner: an active manager or admin, not the owner, not a co-owner already."""
 
     action = forms.CharField(widget=forms.HiddenInput, initial="add")
@@ -389,7 +389,7 @@ class CoOwnerAddForm(forms.Form):
         ]
 
 
-class CoOwnerRemoveForm(forms.Form):
+class CoOwnerRemoveForm(Form):
     action = forms.CharField(widget=forms.HiddenInput, initial="remove")
     user = PersonChoiceField(
         queryset=get_user_model().objects.none(),
@@ -402,7 +402,7 @@ class CoOwnerRemoveForm(forms.Form):
         self.fields["user"].queryset = engagement.co_owners.all()  # type: ignore[attr-defined]
 
 
-class OwnerTransferForm(forms.Form):
+class OwnerTransferForm(Form):
     """Hand the engagement to another manager or admin (admins only)."""
 
     action = forms.CharField(widget=forms.HiddenInput, initial="transfer")

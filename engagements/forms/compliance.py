@@ -16,14 +16,14 @@ from engagements.models import (
     Engagement,
     Evidence,
 )
-from outsourcing.forms import ModelForm, TickedRows
+from outsourcing.forms import Form, ModelForm, TickedRows
 from outsourcing.uploads import content_type_for, validate_document
 from vendors.models import Vendor
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class AddRequirementsForm(forms.Form):
+class AddRequirementsForm(Form):
     # Not required: "add those required by default" needs no ticks (see clean()).
     requirements = TickedRows(
         label="Requirements from the catalog",
@@ -63,7 +63,7 @@ class AddRequirementsForm(forms.Form):
         )
 
 
-class EvidenceForm(forms.Form):
+class EvidenceForm(Form):
     file = forms.FileField(validators=[validate_document], label="Evidence document")
     note = forms.CharField(max_length=300, required=False)
     expires_on = forms.DateField(
@@ -109,7 +109,7 @@ class ExpiryForm(ModelForm):
 SCOPE_LIVE, SCOPE_ALL = "live", "all"
 
 
-class MatrixFilterForm(forms.Form):
+class MatrixFilterForm(Form):
     scope = forms.ChoiceField(
         required=False,
         choices=[(SCOPE_LIVE, "Planned and live engagements"), (SCOPE_ALL, "All engagements")],

@@ -14,7 +14,7 @@ from simple_history.utils import bulk_create_with_history
 
 from engagements.models import Direction, Engagement, Kpi, KpiTemplate, Measurement
 from outsourcing.csvimport import CsvUploadForm
-from outsourcing.forms import FiniteDecimalField, ModelForm, TickedRows
+from outsourcing.forms import FiniteDecimalField, Form, ModelForm, TickedRows
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 ALREADY_THERE = "There is already a value for this date; edit it instead."
@@ -82,7 +82,7 @@ class KpiForm(ModelForm):
         return data
 
 
-class KpiFromTemplatesForm(forms.Form):
+class KpiFromTemplatesForm(Form):
     templates = TickedRows(label="KPIs to add", required_message="Tick at least one KPI to add.")
 
     def __init__(self, *args: Any, engagement: Engagement, **kwargs: Any) -> None:
@@ -110,7 +110,7 @@ class KpiFromTemplatesForm(forms.Form):
         return bulk_create_with_history(kpis, Kpi)  # the history user comes from the request
 
 
-class MeasuredOnForm(forms.Form):
+class MeasuredOnForm(Form):
     """The date a value is for: checked the same way wherever values are entered."""
 
     def clean_measured_on(self) -> datetime.date:

@@ -8,10 +8,11 @@ from django import forms
 
 from engagements.models import Engagement
 from engagements.services.offboarding import OUTCOMES
+from outsourcing.forms import Form
 from outsourcing.uploads import validate_document
 
 
-class StartOffboardingForm(forms.Form):
+class StartOffboardingForm(Form):
     outcome = forms.ChoiceField(
         choices=[(value, Engagement.Status(value).label) for value in OUTCOMES],
         widget=forms.RadioSelect,
@@ -24,7 +25,7 @@ class StartOffboardingForm(forms.Form):
     )
 
 
-class ItemDoneForm(forms.Form):
+class ItemDoneForm(Form):
     """Ticking an offboarding item: optionally what was done and a file that shows it."""
 
     note = forms.CharField(
@@ -42,7 +43,7 @@ class ItemDoneForm(forms.Form):
     )
 
 
-class SettleForm(forms.Form):
+class SettleForm(Form):
     """Closing an engagement: one open action item or risk, closed with a reason or handed over."""
 
     reason = forms.CharField(

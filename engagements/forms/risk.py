@@ -11,7 +11,7 @@ from django.utils import timezone
 from engagements.forms.sourcing import DATE_INPUT, person_name
 from engagements.models import DataAccessGrant, Risk
 from engagements.models.risk import ONE_TO_FIVE
-from outsourcing.forms import ModelForm
+from outsourcing.forms import Form, ModelForm
 from outsourcing.roles import managers
 
 
@@ -104,7 +104,7 @@ class GrantForm(ModelForm):
         return data
 
 
-class RevokeForm(forms.Form):
+class RevokeForm(Form):
     revoked_on = forms.DateField(label="Revoked on", widget=DATE_INPUT)
 
     def __init__(self, *args: Any, grant: DataAccessGrant, **kwargs: Any) -> None:

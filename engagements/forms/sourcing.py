@@ -21,7 +21,7 @@ from engagements.models import (
     Selection,
 )
 from engagements.services.sourcing import DATE_RANGE_MESSAGE, ScoreCell, plausible_date
-from outsourcing.forms import FiniteDecimalField, ModelForm, TickedRows
+from outsourcing.forms import FiniteDecimalField, Form, ModelForm, TickedRows
 from outsourcing.roles import people_with_role
 from outsourcing.uploads import content_type_for, validate_document
 from vendors.models import Vendor
@@ -84,7 +84,7 @@ class SelectionForm(ModelForm):
             self.fields["status"].disabled = True
 
 
-class ShortlistForm(forms.Form):
+class ShortlistForm(Form):
     vendors = TickedRows(
         label="Vendors to add", required_message="Choose at least one vendor to shortlist."
     )
@@ -173,7 +173,7 @@ class ProposalForm(ModelForm):
         return data
 
 
-class AttachmentForm(forms.Form):
+class AttachmentForm(Form):
     file = forms.FileField(validators=[validate_document], label="Attach a document")
 
     def save(self, *, proposal: Proposal, by: Any) -> ProposalAttachment:
@@ -295,7 +295,7 @@ CriterionFormSet = inlineformset_factory(
 )
 
 
-class InviteEvaluatorForm(forms.Form):
+class InviteEvaluatorForm(Form):
     user = forms.ModelChoiceField(
         queryset=get_user_model().objects.none(),
         label="Colleague",
@@ -321,7 +321,7 @@ SCORE_CHOICES = [("", "–"), *((n, str(n)) for n in range(1, 6))]
 SCORE_MESSAGE = "Score 1 to 5."
 
 
-class ScoringForm(forms.Form):
+class ScoringForm(Form):
     """The evaluator's whole matrix: a 1–5 score and a comment per criterion and vendor."""
 
     def __init__(
@@ -440,7 +440,7 @@ def money_input(label: str, help_text: str) -> FiniteDecimalField:
     )
 
 
-class AwardForm(forms.Form):
+class AwardForm(Form):
     """Choose the proposal, then confirm or correct the contract value and budget.
 
     Both start as the chosen proposal's yearly equivalent in its own currency (the

@@ -15,6 +15,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from outsourcing.models import Owned, TimeStampedModel, currency_field, money_field
+from outsourcing.text import multi_line_text, single_line_text
 from vendors.models import BusinessFunction, DataClassification
 
 SCORE_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
@@ -98,9 +99,11 @@ def make_or_buy_saving(
 class AssessmentFactor(TimeStampedModel):
     """Admin-kept template: a question every assessment answers 1–5, with its weight."""
 
-    name = models.CharField(max_length=100, unique=True)
-    question = models.CharField(max_length=250)
-    help_text = models.TextField(blank=True, help_text="What a 1 and a 5 mean.")
+    name = models.CharField(max_length=100, unique=True, validators=[single_line_text])
+    question = models.CharField(max_length=250, validators=[single_line_text])
+    help_text = models.TextField(
+        blank=True, help_text="What a 1 and a 5 mean.", validators=[multi_line_text]
+    )
     weight = models.DecimalField(
         max_digits=6, decimal_places=2, default=Decimal("1"), validators=[MinValueValidator(0)]
     )
@@ -138,9 +141,9 @@ class Candidate(Owned, TimeStampedModel):
         KEPT_IN_HOUSE = "kept_in_house", "Kept in-house"
         OUTSOURCED = "outsourced", "Outsourced"
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[single_line_text])
     business_function = models.CharField(max_length=30, choices=BusinessFunction.choices)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, validators=[multi_line_text])
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="candidates"
     )
@@ -150,7 +153,10 @@ class Candidate(Owned, TimeStampedModel):
     )
     currency = currency_field()
     volume = models.CharField(
-        max_length=150, blank=True, help_text="e.g. 1,200 tickets a month, 40 invoices a week"
+        max_length=150,
+        blank=True,
+        help_text="e.g. 1,200 tickets a month, 40 invoices a week",
+        validators=[single_line_text],
     )
     # The number a per-unit price is multiplied by to compare proposals year against year.
     yearly_volume = models.PositiveIntegerField(
@@ -164,9 +170,10 @@ class Candidate(Owned, TimeStampedModel):
         blank=True,
         verbose_name="unit",
         help_text="What one unit is, in the plural: payslips, tickets, invoices.",
+        validators=[single_line_text],
     )
-    skills_needed = models.TextField(blank=True)
-    data_touched = models.TextField(blank=True)
+    skills_needed = models.TextField(blank=True, validators=[multi_line_text])
+    data_touched = models.TextField(blank=True, validators=[multi_line_text])
     data_classification = models.CharField(
         max_length=20, choices=DataClassification.choices, default=DataClassification.INTERNAL
     )
@@ -181,7 +188,7 @@ class Candidate(Owned, TimeStampedModel):
         related_name="candidate_decisions",
     )
     decided_at = models.DateTimeField(null=True, blank=True)
-    decision_reason = models.TextField(blank=True)
+    decision_reason = models.TextField(blank=True, validators=[multi_line_text])
 
     objects = CandidateQuerySet.as_manager()
 
@@ -260,7 +267,7 @@ class Assessment(Owned, TimeStampedModel):
     assessed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, validators=[multi_line_text])
     # Kept from result() whenever the answers are saved, so lists can filter and sort on it.
     score = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
     recommendation = models.CharField(max_length=20, choices=Recommendation.choices, blank=True)
@@ -304,7 +311,7 @@ class AssessmentAnswer(models.Model):
     factor = models.ForeignKey(AssessmentFactor, on_delete=models.PROTECT, related_name="answers")
     score = models.PositiveSmallIntegerField(validators=SCORE_VALIDATORS)
     weight = models.DecimalField(max_digits=6, decimal_places=2, validators=[MinValueValidator(0)])
-    comment = models.CharField(max_length=500, blank=True)
+    comment = models.CharField(max_length=500, blank=True, validators=[single_line_text])
 
     class Meta:
         ordering = ["factor__order", "factor__name"]

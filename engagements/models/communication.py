@@ -18,6 +18,7 @@ from outsourcing.models import (
     TimeStampedModel,
     TimeZoneField,
 )
+from outsourcing.text import multi_line_text, single_line_text
 
 from .engagement import Engagement
 
@@ -26,8 +27,8 @@ class Milestone(Owned, TimeStampedModel):
     owner_path = "engagement"
 
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="milestones")
-    title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    title = models.CharField(max_length=200, validators=[single_line_text])
+    description = models.TextField(blank=True, validators=[multi_line_text])
     due_date = models.DateField()
     completed_on = models.DateField(null=True, blank=True)
 
@@ -99,6 +100,7 @@ class CommunicationPlan(Owned, TimeStampedModel):
     channels = models.CharField(
         max_length=250,
         help_text="e.g. Weekly video call, shared Slack channel, email for decisions",
+        validators=[single_line_text],
     )
     cadence = models.CharField(max_length=20, choices=Cadence.choices, default=Cadence.WEEKLY)
     weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, default=Weekday.TUESDAY)
@@ -107,7 +109,7 @@ class CommunicationPlan(Owned, TimeStampedModel):
     duration_minutes = models.PositiveSmallIntegerField(default=30)
     starts_on = models.DateField()
     reporting_expectations = models.TextField(
-        blank=True, help_text="What the vendor reports, and when."
+        blank=True, help_text="What the vendor reports, and when.", validators=[multi_line_text]
     )
 
     # Who changed what: an edit form refused as stale names it (outsourcing/versions).
@@ -191,10 +193,14 @@ class EscalationLevel(models.Model):
     level = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(1), MaxValueValidator(9)]
     )
-    who = models.CharField(max_length=150, help_text="Name and role.")
-    contact = models.CharField(max_length=150, blank=True, help_text="Email or phone.")
+    who = models.CharField(
+        max_length=150, help_text="Name and role.", validators=[single_line_text]
+    )
+    contact = models.CharField(
+        max_length=150, blank=True, help_text="Email or phone.", validators=[single_line_text]
+    )
     response_time_hours = models.PositiveIntegerField()
-    when_to_escalate = models.CharField(max_length=250, blank=True)
+    when_to_escalate = models.CharField(max_length=250, blank=True, validators=[single_line_text])
 
     class Meta:
         ordering = ["level"]
@@ -231,13 +237,16 @@ class CheckIn(Owned, TimeStampedModel):
     held_on = models.DateField(null=True, blank=True)
     cancelled = models.BooleanField(default=False)
     change_note = models.TextField(
-        "why cancelled or moved", blank=True, help_text="Kept with the check-in for everyone."
+        "why cancelled or moved",
+        blank=True,
+        help_text="Kept with the check-in for everyone.",
+        validators=[multi_line_text],
     )
-    attendees = models.TextField(blank=True)
+    attendees = models.TextField(blank=True, validators=[multi_line_text])
     status = models.CharField(max_length=10, choices=RagStatus.choices, blank=True)
-    progress_summary = models.TextField(blank=True)
-    blockers = models.TextField(blank=True)
-    decisions = models.TextField(blank=True)
+    progress_summary = models.TextField(blank=True, validators=[multi_line_text])
+    blockers = models.TextField(blank=True, validators=[multi_line_text])
+    decisions = models.TextField(blank=True, validators=[multi_line_text])
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -280,7 +289,7 @@ class ActionItem(Owned, TimeStampedModel):
     owner_path = "checkin.engagement"
 
     checkin = models.ForeignKey(CheckIn, on_delete=models.CASCADE, related_name="action_items")
-    description = models.CharField(max_length=300)
+    description = models.CharField(max_length=300, validators=[single_line_text])
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -289,13 +298,17 @@ class ActionItem(Owned, TimeStampedModel):
         related_name="action_items",
     )
     owner_name = models.CharField(
-        max_length=150, blank=True, help_text="For an owner on the vendor's side."
+        max_length=150,
+        blank=True,
+        help_text="For an owner on the vendor's side.",
+        validators=[single_line_text],
     )
     due_date = models.DateField()
     done_on = models.DateField(null=True, blank=True)
     resolution = models.TextField(
         blank=True,
         help_text="How it ended when not simply done: closed with a reason, handed over.",
+        validators=[multi_line_text],
     )
 
     class Meta:

@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from outsourcing.models import Owned, TimeStampedModel
 from outsourcing.storage import RandomName, private_storage
+from outsourcing.text import multi_line_text, single_line_text
 
 from .engagement import Engagement
 
@@ -18,8 +19,8 @@ from .engagement import Engagement
 class ComplianceRequirement(TimeStampedModel):
     """Admin-kept catalog entry: NDA, DPA, SOC 2 report, ISO 27001 certificate…"""
 
-    name = models.CharField(max_length=150, unique=True)
-    description = models.TextField(blank=True)
+    name = models.CharField(max_length=150, unique=True, validators=[single_line_text])
+    description = models.TextField(blank=True, validators=[multi_line_text])
     expires = models.BooleanField(default=True, help_text="Whether the evidence goes out of date.")
     validity_months = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Usual validity, to suggest an expiry date."
@@ -71,7 +72,7 @@ class ComplianceItem(Owned, TimeStampedModel):
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, validators=[multi_line_text])
 
     history = HistoricalRecords()
 
@@ -111,7 +112,7 @@ class Evidence(Owned, models.Model):
     original_name = models.CharField(max_length=255)
     content_type = models.CharField(max_length=100, blank=True)
     size = models.PositiveBigIntegerField(default=0)
-    note = models.CharField(max_length=300, blank=True)
+    note = models.CharField(max_length=300, blank=True, validators=[single_line_text])
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

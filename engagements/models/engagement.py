@@ -22,6 +22,7 @@ from outsourcing.models import (
     money_field,
 )
 from outsourcing.storage import RandomName, private_storage
+from outsourcing.text import multi_line_text, single_line_text
 from vendors.models import Contact, Vendor
 
 from .assessment import Candidate
@@ -69,7 +70,7 @@ class Engagement(Owned, TimeStampedModel):
         Status.ON_HOLD: (Status.ACTIVE,),
     }
 
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[single_line_text])
     vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="engagements")
     candidate = models.ForeignKey(
         Candidate, null=True, blank=True, on_delete=models.SET_NULL, related_name="engagements"
@@ -91,8 +92,8 @@ class Engagement(Owned, TimeStampedModel):
         verbose_name="co-owners",
     )
     vendor_contacts = models.ManyToManyField(Contact, blank=True, related_name="engagements")
-    scope = models.TextField(blank=True)
-    deliverables = models.TextField(blank=True)
+    scope = models.TextField(blank=True, validators=[multi_line_text])
+    deliverables = models.TextField(blank=True, validators=[multi_line_text])
     budget = money_field(null=True, blank=True)
     currency = currency_field()
     start_date = models.DateField()
@@ -197,7 +198,7 @@ class Contract(Owned, TimeStampedModel):
     engagement = models.OneToOneField(
         "engagements.Engagement", on_delete=models.CASCADE, related_name="contract"
     )
-    reference = models.CharField(max_length=100, blank=True)
+    reference = models.CharField(max_length=100, blank=True, validators=[single_line_text])
     value = money_field(help_text="Total contract value.")
     currency = currency_field()
     start_date = models.DateField()
@@ -210,8 +211,8 @@ class Contract(Owned, TimeStampedModel):
         editable=False,
         help_text="Renewal (or end) date minus the notice period: decide by this date.",
     )
-    termination_terms = models.TextField(blank=True)
-    service_levels = models.TextField(blank=True)
+    termination_terms = models.TextField(blank=True, validators=[multi_line_text])
+    service_levels = models.TextField(blank=True, validators=[multi_line_text])
     signed_on = models.DateField(null=True, blank=True)
     document = models.FileField(
         storage=private_storage, upload_to=RandomName("contracts"), blank=True

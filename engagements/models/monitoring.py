@@ -15,6 +15,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from outsourcing.models import Owned, TimeStampedModel
+from outsourcing.text import multi_line_text, single_line_text
 from vendors.models import Vendor
 
 from .engagement import Engagement
@@ -177,9 +178,11 @@ class KpiDefinition(TimeStampedModel):
         "weight",
     )
 
-    name = models.CharField(max_length=150)
-    description = models.TextField(blank=True)
-    unit = models.CharField(max_length=30, help_text="e.g. %, hours, tickets, score 1–5")
+    name = models.CharField(max_length=150, validators=[single_line_text])
+    description = models.TextField(blank=True, validators=[multi_line_text])
+    unit = models.CharField(
+        max_length=30, help_text="e.g. %, hours, tickets, score 1–5", validators=[single_line_text]
+    )
     direction = models.CharField(max_length=10, choices=Direction.choices)
     target = models.DecimalField(max_digits=14, decimal_places=4)
     amber_threshold = models.DecimalField(
@@ -288,7 +291,7 @@ class Measurement(Owned, TimeStampedModel):
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    note = models.CharField(max_length=300, blank=True)
+    note = models.CharField(max_length=300, blank=True, validators=[single_line_text])
 
     history = HistoricalRecords()
 
@@ -452,9 +455,9 @@ class PerformanceReview(Owned, TimeStampedModel):
     scorecard = models.ForeignKey(
         Scorecard, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    summary = models.TextField(blank=True)
+    summary = models.TextField(blank=True, validators=[multi_line_text])
     decision = models.CharField(max_length=20, choices=Decision.choices, blank=True)
-    decision_notes = models.TextField(blank=True)
+    decision_notes = models.TextField(blank=True, validators=[multi_line_text])
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -8,6 +8,7 @@ from django.db.models import Q
 
 from outsourcing.models import Owned, TimeStampedModel
 from outsourcing.storage import RandomName, private_storage
+from outsourcing.text import multi_line_text, single_line_text
 
 from .engagement import Engagement
 from .risk import DataAccessGrant
@@ -29,7 +30,7 @@ class OffboardingItem(Owned, TimeStampedModel):
         Engagement, on_delete=models.CASCADE, related_name="offboarding_items"
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[single_line_text])
     grant = models.ForeignKey(
         DataAccessGrant,
         null=True,
@@ -46,7 +47,7 @@ class OffboardingItem(Owned, TimeStampedModel):
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, validators=[multi_line_text])
     # What shows the item was done (a deletion certificate, a handover record); private.
     evidence = models.FileField(
         storage=private_storage, upload_to=RandomName("offboarding"), blank=True

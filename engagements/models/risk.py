@@ -13,6 +13,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from outsourcing.models import Owned, TimeStampedModel
+from outsourcing.text import multi_line_text, single_line_text
 from vendors.models import DataClassification
 
 from .engagement import Engagement
@@ -105,12 +106,12 @@ class Risk(Owned, TimeStampedModel):
         CLOSED = "closed", "Closed"
 
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="risks")
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[single_line_text])
     category = models.CharField(max_length=20, choices=Category.choices)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, validators=[multi_line_text])
     likelihood = models.PositiveSmallIntegerField(validators=ONE_TO_FIVE)
     impact = models.PositiveSmallIntegerField(validators=ONE_TO_FIVE)
-    mitigation = models.TextField(blank=True)
+    mitigation = models.TextField(blank=True, validators=[multi_line_text])
     residual_likelihood = models.PositiveSmallIntegerField(validators=ONE_TO_FIVE)
     residual_impact = models.PositiveSmallIntegerField(validators=ONE_TO_FIVE)
     owner = models.ForeignKey(
@@ -118,7 +119,9 @@ class Risk(Owned, TimeStampedModel):
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
     resolution = models.TextField(
-        blank=True, help_text="Why it was closed or to whom it was handed over."
+        blank=True,
+        help_text="Why it was closed or to whom it was handed over.",
+        validators=[multi_line_text],
     )
     last_reviewed_on = models.DateField(null=True, blank=True)
     next_review_on = models.DateField(null=True, blank=True)
@@ -211,8 +214,10 @@ class DataAccessGrant(Owned, TimeStampedModel):
     engagement = models.ForeignKey(
         Engagement, on_delete=models.CASCADE, related_name="access_grants"
     )
-    system = models.CharField(max_length=200, help_text="Data set or system, e.g. Zendesk")
-    description = models.TextField(blank=True)
+    system = models.CharField(
+        max_length=200, help_text="Data set or system, e.g. Zendesk", validators=[single_line_text]
+    )
+    description = models.TextField(blank=True, validators=[multi_line_text])
     classification = models.CharField(max_length=20, choices=DataClassification.choices)
     personal_data = models.BooleanField(default=False)
     access_level = models.CharField(

@@ -17,6 +17,7 @@ from simple_history.models import HistoricalRecords
 
 from outsourcing.models import Owned, TimeStampedModel, currency_field, money_field
 from outsourcing.storage import RandomName, private_storage
+from outsourcing.text import multi_line_text, single_line_text
 from vendors.models import Vendor
 
 from .assessment import SCORE_VALIDATORS, Candidate
@@ -46,9 +47,11 @@ class PricingModel(models.TextChoices):
 class CriterionTemplate(TimeStampedModel):
     """Admin-kept default criteria that a new selection starts from."""
 
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(max_length=100, unique=True, validators=[single_line_text])
     category = models.CharField(max_length=20, choices=CriterionCategory.choices)
-    guidance = models.TextField(blank=True, help_text="What evaluators should look for.")
+    guidance = models.TextField(
+        blank=True, help_text="What evaluators should look for.", validators=[multi_line_text]
+    )
     default_weight = models.DecimalField(
         max_digits=5, decimal_places=2, validators=[MinValueValidator(0)]
     )
@@ -78,8 +81,8 @@ class Selection(Owned, TimeStampedModel):
         CANCELLED = "cancelled", "Cancelled"
 
     candidate = models.ForeignKey(Candidate, on_delete=models.PROTECT, related_name="selections")
-    title = models.CharField(max_length=200)
-    requirements = models.TextField(blank=True)
+    title = models.CharField(max_length=200, validators=[single_line_text])
+    requirements = models.TextField(blank=True, validators=[multi_line_text])
     budget = money_field(null=True, blank=True)
     currency = currency_field()
     deadline = models.DateField(null=True, blank=True, help_text="Proposals due by.")
@@ -91,7 +94,7 @@ class Selection(Owned, TimeStampedModel):
         "Proposal", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     awarded_at = models.DateTimeField(null=True, blank=True)
-    negotiation_notes = models.TextField(blank=True)
+    negotiation_notes = models.TextField(blank=True, validators=[multi_line_text])
 
     # Who changed what: an edit form refused as stale names it (outsourcing/versions).
     history = HistoricalRecords()
@@ -140,9 +143,9 @@ class Proposal(Owned, TimeStampedModel):
     currency = currency_field()
     proposed_start = models.DateField(null=True, blank=True)
     proposed_end = models.DateField(null=True, blank=True)
-    timeline_notes = models.TextField(blank=True)
+    timeline_notes = models.TextField(blank=True, validators=[multi_line_text])
     received_on = models.DateField(null=True, blank=True)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, validators=[multi_line_text])
     assumed_volume = models.PositiveIntegerField(
         null=True,
         blank=True,
@@ -217,9 +220,9 @@ class Criterion(Owned, models.Model):
     owner_path = "selection"
 
     selection = models.ForeignKey(Selection, on_delete=models.CASCADE, related_name="criteria")
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=100, validators=[single_line_text])
     category = models.CharField(max_length=20, choices=CriterionCategory.choices)
-    guidance = models.TextField(blank=True)
+    guidance = models.TextField(blank=True, validators=[multi_line_text])
     weight = models.DecimalField(max_digits=5, decimal_places=2, validators=[MinValueValidator(0)])
     order = models.PositiveSmallIntegerField(default=0)
 
@@ -265,7 +268,7 @@ class Score(TimeStampedModel):
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="scores")
     criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="scores")
     value = models.PositiveSmallIntegerField(validators=SCORE_VALIDATORS)
-    comment = models.TextField(blank=True)
+    comment = models.TextField(blank=True, validators=[multi_line_text])
 
     class Meta:
         constraints = [

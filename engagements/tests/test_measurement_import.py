@@ -253,6 +253,20 @@ def test_every_error_is_listed_with_its_line_and_nothing_is_written(
     assert "14 problems on 14 of 15 rows" in html
 
 
+def test_a_note_hiding_a_right_to_left_override_is_an_error_and_nothing_is_written(
+    client: Any, manager: Any, engagement: Any, uptime: Any
+) -> None:
+    client.force_login(manager)
+    response = post(
+        client, engagement, "kpi,date,value,note\nUptime,2026-06-01,99,ok\u202egnp.exe\n"
+    )
+    assert response.status_code == 200
+    [(line, column, message)] = errors_of(response)
+    assert (line, column) == (2, "note")
+    assert "invisible character (right-to-left override)" in message
+    assert not Measurement.objects.exists()
+
+
 def test_a_wrong_header_or_encoding_is_refused_before_any_row(
     client: Any, manager: Any, engagement: Any, uptime: Any
 ) -> None:

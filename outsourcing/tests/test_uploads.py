@@ -1,12 +1,23 @@
 """Uploaded documents are checked by size, extension and content, and served as downloads."""
 
+from io import BytesIO
+from typing import Any
+
 import pytest
 from django.conf import LazySettings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadhandler import FileUploadHandler, TemporaryFileUploadHandler
+from django.http.multipartparser import MultiPartParser
+from django.test import RequestFactory
 
 from outsourcing.storage import private_storage
-from outsourcing.uploads import private_file_response, validate_document
+from outsourcing.uploads import (
+    TooLargeUpload,
+    UploadSizeCap,
+    private_file_response,
+    validate_document,
+)
 
 
 def upload(name: str, content: bytes) -> SimpleUploadedFile:
@@ -83,3 +94,55 @@ def test_a_private_file_is_served_as_an_attachment_that_is_never_sniffed() -> No
 def test_private_files_have_no_public_url() -> None:
     with pytest.raises(NotImplementedError):
         private_storage.url("evidence/abc.pdf")
+
+
+def _parse(body: bytes, boundary: str, handlers: list[FileUploadHandler]) -> Any:
+    meta = {
+        "CONTENT_TYPE": f"multipart/form-data; boundary={boundary}",
+        "CONTENT_LENGTH": str(len(body)),
+    }
+    return MultiPartParser(meta, BytesIO(body), handlers).parse()
+
+
+def _multipart(file_content: bytes, boundary: str = "BoUnDaRy") -> bytes:
+    return (
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="document"; filename="big.pdf"\r\n'
+        "Content-Type: application/pdf\r\n\r\n".encode()
+        + file_content
+        + f"\r\n--{boundary}\r\n"
+        'Content-Disposition: form-data; name="name"\r\n\r\n'
+        f"ISO 27001\r\n--{boundary}--\r\n".encode()
+    )
+
+
+def test_a_file_past_the_limit_stops_being_kept_and_arrives_as_its_size_alone(
+    settings: LazySettings,
+) -> None:
+    settings.MAX_UPLOAD_SIZE = 256 * 1024
+    size = settings.MAX_UPLOAD_SIZE * 4
+    request = RequestFactory().post("/")
+    cap, kept = UploadSizeCap(request), TemporaryFileUploadHandler(request)
+    request.upload_handlers = [cap, kept]
+
+    post, files = _parse(_multipart(b"%PDF-" + b"x" * (size - 5)), "BoUnDaRy", [cap, kept])
+
+    document = files["document"]
+    assert isinstance(document, TooLargeUpload)
+    assert (document.name, document.size, document.read()) == ("big.pdf", size, b"")
+    assert post["name"] == "ISO 27001"  # the fields after the file still arrive
+    assert kept.file.closed  # the part written before the limit is let go at once
+    with pytest.raises(ValidationError) as refused:
+        validate_document(document)
+    assert refused.value.code == "too_large"
+
+
+def test_a_file_within_the_limit_is_kept_whole(settings: LazySettings) -> None:
+    settings.MAX_UPLOAD_SIZE = 256 * 1024
+    content = b"%PDF-" + b"x" * (settings.MAX_UPLOAD_SIZE - 5)
+
+    _, files = _parse(
+        _multipart(content), "BoUnDaRy", [UploadSizeCap(), TemporaryFileUploadHandler()]
+    )
+
+    assert files["document"].read() == content

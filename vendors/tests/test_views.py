@@ -738,6 +738,24 @@ def test_a_file_over_the_size_limit_is_refused(
     assert registry_snapshot() == before
 
 
+def test_a_file_one_byte_over_the_limit_is_refused_as_it_arrives(
+    registry: Registry, manager: Any, client_for: Any, settings: Any
+) -> None:
+    settings.MAX_UPLOAD_SIZE = 64 * 1024
+    before = registry_snapshot()
+    content = PDF + b"0" * (settings.MAX_UPLOAD_SIZE + 1 - len(PDF))
+
+    response = client_for(manager).post(
+        reverse("vendors:certification_create", args=[registry.vendor.pk]),
+        certification_data(document=pdf_upload(content=content)),
+    )
+
+    _refused(response, "document", "This file is 64.0\xa0KB; the largest accepted is 64.0\xa0KB")
+    arrived = response.wsgi_request.FILES["document"]
+    assert (type(arrived).__name__, arrived.size) == ("TooLargeUpload", len(content))
+    assert registry_snapshot() == before
+
+
 def test_a_program_renamed_to_pdf_is_refused(
     registry: Registry, manager: Any, client_for: Any
 ) -> None:
@@ -1038,3 +1056,60 @@ def test_the_performance_section_of_a_vendor_without_work_says_so(
     assert "No KPI of its live engagements is red." in page
     assert "No open risks on its live engagements." in page
     assert "No compliance items on its live engagements yet." in page
+
+
+# --- invisible characters (issue 14) --------------------------------------------------
+
+
+def test_a_name_hiding_a_right_to_left_override_is_refused_and_nothing_saved(
+    manager: Any, client_for: Any
+) -> None:
+    before = registry_snapshot()
+
+    response = client_for(manager).post(
+        reverse("vendors:vendor_create"), vendor_data(legal_name="RTL evil\u202egnp.exe\u200b")
+    )
+
+    _refused(response, "legal_name", "invisible character (right-to-left override)")
+    assert registry_snapshot() == before
+
+
+def test_vendor_notes_keep_their_line_breaks(manager: Any, client_for: Any) -> None:
+    response = client_for(manager).post(
+        reverse("vendors:vendor_create"), vendor_data(notes="First call went well.\r\nSecond.")
+    )
+
+    assert response.status_code == 302
+    assert Vendor.objects.get().notes == "First call went well.\r\nSecond."
+
+
+def test_a_document_name_loses_its_hidden_characters_on_arrival(
+    registry: Registry, manager: Any, client_for: Any
+) -> None:
+    # Django's upload parser drops characters that are not printable from file names.
+    response = client_for(manager).post(
+        reverse("vendors:certification_create", args=[registry.vendor.pk]),
+        certification_data(document=pdf_upload("certificate\u202efdp.exe.pdf")),
+    )
+
+    assert response.status_code == 302
+    assert registry.vendor.certifications.latest("pk").document_name == "certificatefdp.exe.pdf"
+
+
+def test_the_admin_refuses_a_hidden_character_too(admin_client: Any) -> None:
+    category = ServiceCategoryFactory(name="Phone support")
+    url = reverse("admin:vendors_servicecategory_change", args=[category.pk])
+
+    response = admin_client.post(
+        url,
+        {
+            "name": "Phone\u200b support",
+            "business_function": category.business_function,
+            "description": "Calls\r\nand chat",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "invisible character (zero-width space)" in response.content.decode()
+    category.refresh_from_db()
+    assert category.name == "Phone support"

@@ -26,6 +26,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from engagements.models import Engagement, Kpi, Measurement
 from outsourcing.csvimport import CsvRow, CsvTable, ImportResult, RowError, unquote_formula
+from outsourcing.text import check_typed_text
 
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 DECIMAL_COMMA = re.compile(r"-?\d+,\d+")
@@ -57,6 +58,7 @@ def _value_field() -> forms.Field:
 def _note_field() -> forms.Field:
     field = Measurement._meta.get_field("note").formfield()
     assert field is not None
+    check_typed_text(field)  # as the one-value form does
     return field
 
 
