@@ -175,18 +175,19 @@ DATABASE_RECONNECT_WAIT = env.float("DJANGO_DB_RECONNECT_WAIT", default=5.0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# Redis out of reach is a cache miss, not an error page: sessions then come from the
+# database. Short timeouts (seconds), so a page waits a moment, not a minute.
+REDIS_CACHE_OPTIONS = {
+    "IGNORE_EXCEPTIONS": True,
+    "SOCKET_CONNECT_TIMEOUT": 0.5,
+    "SOCKET_TIMEOUT": 0.5,
+}
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {
-                # Redis out of reach is a cache miss, not an error page: sessions then come
-                # from the database. Short timeouts, so a page waits a moment, not a minute.
-                "IGNORE_EXCEPTIONS": True,
-                "SOCKET_CONNECT_TIMEOUT": 0.5,
-                "SOCKET_TIMEOUT": 0.5,
-            },
+            "OPTIONS": REDIS_CACHE_OPTIONS,
         }
     }
     # Sessions are read from Redis and written through to the database: every page is

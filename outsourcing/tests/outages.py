@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import psycopg
+from django.conf import settings
 from django.db import DatabaseError, connection
 
 from outsourcing.logs import OncePerOutage
@@ -20,11 +21,7 @@ def unreachable_redis_cache(url: str) -> dict[str, Any]:
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": f"{url}/0",
-            "OPTIONS": {
-                "IGNORE_EXCEPTIONS": True,
-                "SOCKET_CONNECT_TIMEOUT": 0.5,
-                "SOCKET_TIMEOUT": 0.5,
-            },
+            "OPTIONS": settings.REDIS_CACHE_OPTIONS,
         }
     }
 
