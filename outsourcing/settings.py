@@ -123,6 +123,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A read that meets a dropped database connection is retried once; a write gets the
+    # "try again" page (outsourcing/middleware.py).
+    "outsourcing.middleware.DatabaseBlipMiddleware",
     # Signed-in pages: Cache-Control: private, no-store (outsourcing/middleware.py).
     "outsourcing.middleware.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -163,14 +166,28 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # one reconnect instead of an error on the first request after it.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=0))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Seconds before connecting to an unreachable server gives up (libpq's least is 2).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+# A read that meets a dropped connection waits up to this many seconds for the database
+# to come back, then is answered as if nothing happened (outsourcing/middleware.py).
+DATABASE_RECONNECT_WAIT = env.float("DJANGO_DB_RECONNECT_WAIT", default=5.0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# Redis out of reach is a cache miss, not an error page: sessions then come from the
+# database. Short timeouts (seconds), so a page waits a moment, not a minute.
+REDIS_CACHE_OPTIONS = {
+    "IGNORE_EXCEPTIONS": True,
+    "SOCKET_CONNECT_TIMEOUT": 0.5,
+    "SOCKET_TIMEOUT": 0.5,
+}
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
+            "OPTIONS": REDIS_CACHE_OPTIONS,
         }
     }
     # Sessions are read from Redis and written through to the database: every page is
@@ -179,6 +196,10 @@ if REDIS_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# django-redis logs every command it skips to this logger, whose filter in LOGGING keeps
+# one warning per outage.
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "outsourcing.cache"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -281,7 +302,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # A web request queues a task after each save of KPI values: with Redis out of
     # reach it gives up after this many seconds, not the system's TCP timeout.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 5}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1}
+# Seconds Celery waits for the broker when it connects (the web request tries once, see
+# engagements.tasks.recompute_kpis_on_commit; workers keep retrying).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -355,6 +379,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {
         "client_errors_without_traceback": {"()": "outsourcing.logs.ClientErrorsWithoutTraceback"},
+        "once_per_outage": {"()": "outsourcing.logs.OncePerOutage"},
     },
     # runserver's access log, as Django's default logging has it (configuring "django"
     # below resets its children, django.server among them).
@@ -372,5 +397,7 @@ LOGGING = {
         "django.server": {**DEFAULT_LOGGING["loggers"]["django.server"]},
         # A 403 or 400 is one line; a 500 keeps its traceback.
         "django.request": {"filters": ["client_errors_without_traceback"]},
+        # Redis out of reach (django-redis, above): one warning per outage, not per request.
+        "outsourcing.cache": {"filters": ["once_per_outage"]},
     },
 }

@@ -2,21 +2,18 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 
 from outsourcing import roles
+from outsourcing.health import report
 
 
 def health(request: HttpRequest) -> JsonResponse:
-    """For load balancers: 200 when the database answers, 503 when it does not."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except Exception:  # any database failure means "not healthy"
-        return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+    """For load balancers and monitoring: each dependency, ok or down
+    (outsourcing/health.py). `?strict=1` answers 503 when any of them is down."""
+    body, status = report(strict=request.GET.get("strict") == "1")
+    return JsonResponse(body, status=status)
 
 
 @login_required

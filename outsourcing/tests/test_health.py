@@ -1,13 +1,42 @@
+import time
+
 import pytest
+from django.conf import LazySettings
 from django.test import Client
+
+from outsourcing.celery import app
+from outsourcing.tests.outages import database_unreachable, unreachable_redis_cache
+from outsourcing.tests.ports import free_port
 
 
 @pytest.mark.django_db
-def test_health_check_answers_without_login(client: Client) -> None:
+def test_health_check_answers_without_login(client: Client, settings: LazySettings) -> None:
     response = client.get("/health/")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json()["status"] == "ok"
+    assert response.json()["database"] == "ok"
+    assert response.json()["down"] == []
+
+
+@pytest.mark.django_db
+def test_health_names_the_embedded_cache_and_broker(
+    client: Client, settings: LazySettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    monkeypatch.setenv("CELERY_BROKER_URL", "filesystem://")
+    monkeypatch.setitem(app.conf.broker_transport_options, "data_folder_in", str(settings.BASE_DIR))
+
+    response = client.get("/health/?strict=1")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "cache": "local memory",
+        "broker": "filesystem",
+        "down": [],
+    }
 
 
 @pytest.mark.django_db
@@ -56,3 +85,53 @@ def test_an_unknown_page_gets_the_friendly_404(client: Client, settings) -> None
 
     assert response.status_code == 404
     assert "We could not find that page" in response.content.decode()
+
+
+# --- with services down ------------------------------------------------------------------
+
+
+@pytest.fixture
+def redis_unreachable(settings: LazySettings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache and the Celery broker on Redis at a port nothing listens on."""
+    closed = f"redis://127.0.0.1:{free_port()}"
+    settings.CACHES = unreachable_redis_cache(closed)
+    monkeypatch.setenv("CELERY_BROKER_URL", f"{closed}/1")
+
+
+@pytest.mark.django_db
+def test_health_says_degraded_and_names_redis_when_it_is_unreachable(
+    client: Client, redis_unreachable: None
+) -> None:
+    started = time.monotonic()
+    response = client.get("/health/")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "degraded",
+        "database": "ok",
+        "cache": "down",
+        "broker": "down",
+        "down": ["cache", "broker"],
+    }
+    assert time.monotonic() - started < 3
+
+
+@pytest.mark.django_db
+def test_strict_health_answers_503_when_any_dependency_is_down(
+    client: Client, redis_unreachable: None
+) -> None:
+    response = client.get("/health/?strict=1")
+
+    assert response.status_code == 503
+    assert response.json()["status"] == "degraded"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_health_answers_503_when_the_database_is_down(client: Client, postgres: None) -> None:
+    with database_unreachable():
+        response = client.get("/health/")
+
+    assert response.status_code == 503
+    assert response.json()["status"] == "unavailable"
+    assert response.json()["database"] == "down"
+    assert "database" in response.json()["down"]

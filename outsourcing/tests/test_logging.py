@@ -3,6 +3,7 @@ traceback for a 500, each printed once."""
 
 import io
 import logging
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -10,6 +11,8 @@ from typing import Any
 import pytest
 from django.conf import LazySettings
 from django.test import Client
+
+from outsourcing.logs import OncePerOutage
 
 pytestmark = pytest.mark.django_db
 
@@ -101,3 +104,31 @@ def test_the_web_servers_access_log_keeps_its_time_and_is_printed_once() -> None
     assert printed.getvalue().splitlines() == [
         '[02/Mar/2027 10:00:00] "GET /dashboard/ HTTP/1.1" 200 512'
     ]
+
+
+def _skipped_command(at: float) -> logging.LogRecord:
+    """What django-redis logs for each cache command it skips with Redis away."""
+    try:
+        try:
+            raise ConnectionRefusedError(111, "Connection refused")
+        except ConnectionRefusedError as refused:
+            raise RuntimeError("Exception ignored") from refused
+    except RuntimeError:
+        record = logging.getLogger("outsourcing.cache").makeRecord(
+            "outsourcing.cache", logging.ERROR, __file__, 1, "Exception ignored", (), sys.exc_info()
+        )
+    record.created = at
+    return record
+
+
+def test_redis_out_of_reach_is_one_warning_per_outage() -> None:
+    once = OncePerOutage(gap=60)
+    outage = [_skipped_command(at) for at in (1000, 1000.2, 1030, 1089)]
+    after_a_quiet_hour = _skipped_command(5000)
+
+    passed = [record for record in [*outage, after_a_quiet_hour] if once.filter(record)]
+
+    assert passed == [outage[0], after_a_quiet_hour]
+    assert passed[0].levelname == "WARNING"
+    assert passed[0].exc_info is None
+    assert "Redis is out of reach ([Errno 111] Connection refused)" in passed[0].getMessage()
