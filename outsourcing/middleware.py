@@ -55,6 +55,8 @@ class DatabaseBlipMiddleware:
         try:
             _load_user(request)
         except DATABASE_GONE as error:
+            if not _connection_lost(error):
+                raise
             if not _may_retry(request, error):
                 return database_unavailable()
             try:
@@ -65,8 +67,8 @@ class DatabaseBlipMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not isinstance(exception, DATABASE_GONE):
-            return None
+        if not isinstance(exception, DATABASE_GONE) or not _connection_lost(exception):
+            return None  # a slow query or a deadlock is an error, not a blip: not run twice
         if not _may_retry(request, exception):
             return database_unavailable()
         match = request.resolver_match
@@ -92,28 +94,36 @@ def _may_retry(request: HttpRequest, error: Exception) -> bool:
     """Whether this request may run again: a read, its first retry, outside a transaction,
     and the database back within DATABASE_RECONNECT_WAIT seconds."""
     if request.method not in SAFE_METHODS or getattr(request, "_database_retried", False):
-        logger.warning(
-            "Database unreachable (%s): answered %s %s with 503.",
-            error,
-            request.method,
-            request.path,
-        )
-        return False
+        return _not_retried(request, error)
     if connection.in_atomic_block:
         return False
     request._database_retried = True  # type: ignore[attr-defined]
     if not wait_for_database(float(settings.DATABASE_RECONNECT_WAIT)):
-        logger.warning(
-            "Database unreachable (%s): answered %s %s with 503.",
-            error,
-            request.method,
-            request.path,
-        )
-        return False
+        return _not_retried(request, error)
     logger.info(
         "Database connection dropped (%s); reconnected and retried %s.", error, request.path
     )
     return True
+
+
+# PostgreSQL's codes for a connection that is gone: class 08 (connection exception) and
+# the server shutting down or restarting (57P01–57P03). Others (a statement timeout,
+# 57014; a deadlock, 40P01) are the query's own error.
+SERVER_GONE = ("57P01", "57P02", "57P03")
+
+
+def _connection_lost(error: Exception) -> bool:
+    """Whether the error says the connection is gone (no code at all: the client found
+    it closed), not that the query failed."""
+    code = getattr(error.__cause__, "sqlstate", None)
+    return code is None or code.startswith("08") or code in SERVER_GONE
+
+
+def _not_retried(request: HttpRequest, error: Exception) -> bool:
+    logger.warning(
+        "Database unreachable (%s): answered %s %s with 503.", error, request.method, request.path
+    )
+    return False
 
 
 def wait_for_database(seconds: float) -> bool:

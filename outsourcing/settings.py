@@ -174,6 +174,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DATABASE_RECONNECT_WAIT = env.float("DJANGO_DB_RECONNECT_WAIT", default=5.0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Sessions live in the database only (Django's default), never in Redis: a session kept
+# in a cache outlives a sign-out made while the cache could not be told (a network
+# split), and Redis out of reach must not sign anyone out or in.
 REDIS_URL = env.str("REDIS_URL", default="")
 # Redis out of reach is a cache miss, not an error page: sessions then come from the
 # database. Short timeouts (seconds), so a page waits a moment, not a minute.
@@ -190,10 +193,6 @@ if REDIS_URL:
             "OPTIONS": REDIS_CACHE_OPTIONS,
         }
     }
-    # Sessions are read from Redis and written through to the database: every page is
-    # spared a query, and a restart of Redis signs nobody out. Only with a shared cache:
-    # a cache inside each web worker would keep a signed-out session alive in the others.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # django-redis logs every command it skips to this logger, whose filter in LOGGING keeps

@@ -15,7 +15,9 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-# Invisible characters that reorder or hide text -> the name a person is told.
+# Invisible characters that reorder or hide text -> the name a person is told. The
+# direction marks (U+200E, U+200F, U+061C) are not among them: Hebrew and Arabic
+# keyboards type them, and they cannot reorder what follows.
 HIDDEN_CHARACTERS = {
     "\u202a": "left-to-right embedding",
     "\u202b": "right-to-left embedding",
@@ -26,9 +28,6 @@ HIDDEN_CHARACTERS = {
     "\u2067": "right-to-left isolate",
     "\u2068": "first strong isolate",
     "\u2069": "pop directional isolate",
-    "\u200e": "left-to-right mark",
-    "\u200f": "right-to-left mark",
-    "\u061c": "Arabic letter mark",
     "\u200b": "zero-width space",
     "\u200c": "zero-width non-joiner",
     "\u200d": "zero-width joiner",

@@ -16,7 +16,7 @@ from functools import wraps
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -27,6 +27,8 @@ from django.utils.text import get_text_list
 from outsourcing.history import recent_history
 
 VERSION_FIELD = "version"
+# Before any row: the version of a form read while the row was still to be created.
+NEVER = datetime.datetime.min.replace(tzinfo=datetime.UTC)
 # Changes named per save in the refusal; the rest are "more".
 SHOWN_CHANGES = 4
 
@@ -64,7 +66,9 @@ def changes_since(obj: models.Model, read_at: datetime.datetime) -> str:
             "and",
         )
         when = time_format(timezone.localtime(entry.when))
-        did = f"changed {what}" if what else "saved it"
+        did = (
+            "created it" if entry.action == "created" else f"changed {what}" if what else "saved it"
+        )
         said.append(f"{who or 'A scheduled job'} {did} at {when}")
     if not said:
         return "Someone else saved this after you opened it."
@@ -86,10 +90,11 @@ class VersionField(forms.CharField):
 
 class VersionedForm(forms.BaseForm):
     """Mixed into a form that edits one row (`versioned`, a ModelForm's instance unless the
-    form names another): carries the row's version in a hidden field and refuses a save
-    from a form read before someone else's change.
+    form names another): carries the row's version in a hidden field (empty while the row
+    is still to be created) and refuses a save from a form read before someone else's
+    change, or before someone else created the row.
 
-    A POST without the field (a script) is not checked: the browser always sends it.
+    A POST without the field at all (a script) is not checked: the browser always sends it.
     """
 
     versioned: models.Model | None = None
@@ -98,7 +103,7 @@ class VersionedForm(forms.BaseForm):
         super().__init__(*args, **kwargs)
         if self.versioned is None:
             self.versioned = getattr(self, "instance", None)
-        if version_of(self.versioned):
+        if self.versioned is not None and hasattr(self.versioned, "updated_at"):
             self.fields[VERSION_FIELD] = VersionField()
             self.initial[VERSION_FIELD] = version_of(self.versioned)
 
@@ -109,16 +114,21 @@ class VersionedForm(forms.BaseForm):
 
     def check_version(self) -> None:
         """Refuse (a form error) when the row changed after the posted version."""
-        posted = self.cleaned_data.get(VERSION_FIELD)
+        key = self.add_prefix(VERSION_FIELD)
         obj = self.versioned
-        if not posted or obj is None or VERSION_FIELD not in self.fields:
+        if obj is None or VERSION_FIELD not in self.fields or key not in self.data:
             return
-        try:
-            read_at = parse_datetime(posted)
-        except ValueError:  # the shape of a time, but not a real one
-            read_at = None
-        if read_at is None:
-            raise ValidationError("This form is damaged; open it again.", code="version")
+        posted = self.cleaned_data.get(VERSION_FIELD) or ""
+        read_at = None
+        if posted:
+            try:
+                read_at = parse_datetime(posted)
+            except ValueError:  # the shape of a time, but not a real one
+                pass
+            if read_at is None:
+                raise ValidationError("This form is damaged; open it again.", code="version")
+        elif obj.pk is None:
+            return  # a new row, as it was when the form was read
         now = current_version(obj)
         if now is None:
             raise ValidationError(
@@ -127,17 +137,50 @@ class VersionedForm(forms.BaseForm):
             )
         if now == read_at:
             return
-        # Saving again keeps what this person typed, knowingly: the form now carries the
-        # version they have been told about.
+        # Saving again keeps what this person changed, knowingly; what they left as it was
+        # now shows the other person's values, so it does not undo them. The form carries
+        # the version they have been told about.
         data = self.data.copy()  # type: ignore[attr-defined]  # a QueryDict or a dict
-        data[self.add_prefix(VERSION_FIELD)] = now.isoformat()
+        data[key] = now.isoformat()
+        if read_at is not None:
+            self._show_their_values(data, obj, read_at)
         self.data = data
         raise ValidationError(
-            "Not saved: %(changes)s Your changes are still below; save again to put them "
-            "over theirs, or change them first.",
+            "Not saved: %(changes)s What you changed is still below, with their values in "
+            "the fields you left alone; save again to keep your changes.",
             code="stale",
-            params={"changes": changes_since(obj, read_at)},
+            params={
+                "changes": changes_since(
+                    obj, read_at or datetime.datetime.min.replace(tzinfo=datetime.UTC)
+                )
+            },
         )
+
+    def _show_their_values(self, data: Any, obj: models.Model, read_at: datetime.datetime) -> None:
+        """In each field this person left as they read it, the row's value now."""
+        history = getattr(type(obj), "history", None)
+        record = history.filter(id=obj.pk, updated_at=read_at).first() if history else None
+        if record is None:
+            return  # the version read is not in the history: keep the form as posted
+        as_read = record.instance
+        for name, field in self.fields.items():
+            if name == VERSION_FIELD or isinstance(field, forms.FileField):
+                continue
+            try:
+                model_field = obj._meta.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            if model_field.many_to_many or not hasattr(model_field, "value_from_object"):
+                continue
+            read_value = model_field.value_from_object(as_read)
+            if field.has_changed(read_value, self[name].data):
+                continue  # this person changed it: theirs stays
+            current = field.prepare_value(self.get_initial_for_field(field, name))
+            key = self.add_prefix(name)
+            if isinstance(current, bool):
+                data[key] = current
+            else:
+                data[key] = "" if current is None else str(current)
 
 
 class RowVersion(VersionedForm, forms.Form):
@@ -163,4 +206,5 @@ def saves_atomically(
                 return view(request, *args, **kwargs)
         return view(request, *args, **kwargs)
 
+    wrapper.saves_atomically = True  # type: ignore[attr-defined]  # the race test asks
     return wrapper

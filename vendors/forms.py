@@ -12,6 +12,7 @@ from django.db import transaction
 from outsourcing.forms import Form, ModelForm
 from outsourcing.roles import managers
 from outsourcing.uploads import document_help_text, validate_document
+from outsourcing.versions import VersionedForm
 
 from .models import Certification, Contact, DataClassification, Vendor, suggest_tier
 
@@ -232,7 +233,9 @@ class VendorForm(ModelForm):
         return vendor
 
 
-class StatusChangeForm(Form):
+class StatusChangeForm(VersionedForm, Form):
+    """A step in the vendor's status, from the status the person saw (its version)."""
+
     status = forms.ChoiceField(
         label="New status", choices=[("", "Choose the new status"), *Vendor.Status.choices]
     )
@@ -244,8 +247,8 @@ class StatusChangeForm(Form):
     )
 
     def __init__(self, *args: Any, vendor: Vendor, **kwargs: Any) -> None:
+        self.versioned = self.vendor = vendor
         super().__init__(*args, **kwargs)
-        self.vendor = vendor
 
     def clean_status(self) -> str:
         status = self.cleaned_data["status"]

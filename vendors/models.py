@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -236,6 +236,7 @@ class Vendor(Owned, TimeStampedModel):
             changed_by=by,
         )
 
+    @transaction.atomic
     def change_status(self, *, status: str, reason: str, by: Any) -> VendorStatusChange:
         if not reason.strip():
             raise ValidationError({"reason": "Say why the status changes."})

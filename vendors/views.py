@@ -234,6 +234,7 @@ def vendor_tier(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@saves_atomically
 def vendor_status(request: HttpRequest, pk: int) -> HttpResponse:
     vendor = _vendor_to_change(request, pk)
     form = StatusChangeForm(request.POST or None, vendor=vendor)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from engagements.models import (
     ComplianceItem,
     Contract,
@@ -36,35 +39,30 @@ def kpi_history(kpi: Kpi) -> History:
 
 
 def scorecard_history(engagement: Engagement) -> History:
-    return recent_history(
-        (
-            Scorecard.history.filter(engagement_id=engagement.pk),
-            lambda row: f"Scorecard {row.period_start:%b %Y}",
-        )
-    )
+    return _rows_of(engagement, Scorecard, lambda row: f"Scorecard {row.period_start:%b %Y}")
 
 
 def risk_history(engagement: Engagement) -> History:
-    return recent_history(
-        (Risk.history.filter(engagement_id=engagement.pk), lambda row: f"Risk “{row.title}”")
-    )
+    return _rows_of(engagement, Risk, lambda row: f"Risk “{row.title}”")
 
 
 def access_history(engagement: Engagement) -> History:
-    return recent_history(
-        (
-            DataAccessGrant.history.filter(engagement_id=engagement.pk),
-            lambda row: f"Access to {row.system}",
-        )
-    )
+    return _rows_of(engagement, DataAccessGrant, lambda row: f"Access to {row.system}")
 
 
 def compliance_history(engagement: Engagement) -> History:
-    return recent_history(
-        (
-            ComplianceItem.history.filter(engagement_id=engagement.pk).select_related(
-                "requirement"
-            ),
-            lambda row: row.requirement.name,
-        )
+    return _rows_of(
+        engagement, ComplianceItem, lambda row: row.requirement.name, related=("requirement",)
     )
+
+
+def _rows_of(
+    engagement: Engagement,
+    model: type[Any],
+    name: Callable[[Any], str],
+    *,
+    related: tuple[str, ...] = (),
+) -> History:
+    """The changes of one kind of row of an engagement, each named by `name`."""
+    rows = model.history.filter(engagement_id=engagement.pk).select_related(*related)
+    return recent_history((rows, name))

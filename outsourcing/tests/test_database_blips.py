@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group, User
-from django.db import connection
+from django.db import OperationalError, connection
 from django.db.models.signals import post_save
 from django.test import Client
 
+from outsourcing.middleware import _connection_lost
 from outsourcing.tests.factories import UserFactory
 from outsourcing.tests.outages import database_unreachable, kill_database_connection
 
@@ -96,3 +97,16 @@ def test_a_read_while_the_database_stays_away_answers_try_again_not_500(
     assert response.status_code == 503
     assert response["Retry-After"] == "30"
     assert User.objects.filter(username="ada").exists()  # back to the real database
+
+
+@pytest.mark.parametrize(
+    ("sqlstate", "lost"),
+    [("57P01", True), ("08006", True), (None, True), ("57014", False), ("40P01", False)],
+)
+def test_only_a_lost_connection_counts_as_a_blip(sqlstate: str | None, lost: bool) -> None:
+    """A statement timeout (57014) or a deadlock (40P01) is the query's own error: it
+    is not run a second time."""
+    cause = type("DriverError", (Exception,), {"sqlstate": sqlstate})()
+    error = OperationalError("from the driver")
+    error.__cause__ = cause
+    assert _connection_lost(error) is lost

@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 from django.contrib import admin
 from django.test import Client
-from django.urls import reverse
+from django.urls import resolve, reverse
 
-from engagements.tests.factories import ReminderPreferenceFactory, RiskFactory
+from engagements.models import Contract
+from engagements.tests.factories import EngagementFactory, ReminderPreferenceFactory, RiskFactory
 from outsourcing.admin import VersionedAdmin
 from outsourcing.tests.factories import UserFactory
 from outsourcing.tests.routes import (
@@ -38,6 +39,10 @@ from outsourcing.versions import version_of
 class EditForm:
     # The route whose page shows the form, when it is not the form's own (a tab's row).
     page: str | None = None
+    # The route whose page shows what was saved, when the form's own page does not.
+    shows: str | None = None
+    # Whether saving the refused form again lands: not for a step someone already took.
+    saves_again: bool = True
     # The field both people change; by default the form's first text box.
     field: str | None = None
     # Two values to type into it, when text with a suffix would not do (a date).
@@ -70,6 +75,10 @@ EDIT_FORMS: dict[str, EditForm] = {
         values=("2031-01-31", "2032-02-29"),
     ),
     "vendors:vendor_update": EditForm(),
+    # Both move the vendor to the same status: once it is there, the form refuses it again.
+    "vendors:vendor_status": EditForm(
+        field="reason", answer_choices=True, shows="vendors:vendor_detail", saves_again=False
+    ),
     "vendors:contact_update": EditForm(),
     "vendors:certification_update": EditForm(),
 }
@@ -125,7 +134,6 @@ NOT_EDITS: dict[str, str] = {
             "engagements:evaluators",
             "engagements:engagement_owners",
             "engagements:engagement_access",
-            "vendors:vendor_status",
         ],
         "a step from one state to the next, refused when the row has already moved on",
     ),
@@ -268,6 +276,10 @@ def test_a_stale_save_is_refused_and_keeps_what_was_typed(
     edit = EDIT_FORMS[route]
     action = url_for(route, world)
     page = url_for(edit.page, world) if edit.page else action
+    saved = url_for(edit.shows, world) if edit.shows else page
+    assert getattr(resolve(action).func, "saves_atomically", False), (
+        f"{route}: decorate the view with @saves_atomically, so the row lock holds"
+    )
     first, second = Client(), Client()
     # Each is someone who may edit the form; their own settings are edited by one person
     # in two tabs.
@@ -290,15 +302,17 @@ def test_a_stale_save_is_refused_and_keeps_what_was_typed(
     if not own:
         assert role_admin.get_full_name() in text, "the refusal names who changed it"
     assert second_value in text, "what the second person typed is still in the form"
-    assert first_value in second.get(page).content.decode(), "the first save stands"
+    assert first_value in second.get(saved).content.decode(), "the first save stands"
 
+    if not edit.saves_again:
+        return
     # Saving the refused form again is a knowing choice: it lands.
     parser = Forms()
     parser.feed(text)
     again = next(f for f in parser.forms if "version" in f["data"])
     response = second.post(action, again["data"])
     assert response.status_code == 302, f"saving again: {response.status_code}"
-    assert second_value in second.get(page).content.decode()
+    assert second_value in second.get(saved).content.decode()
 
 
 def test_every_route_that_changes_something_is_declared() -> None:
@@ -375,3 +389,55 @@ def admin_form(page: Any) -> dict[str, list[str]]:
     parser.feed(page.content.decode())
     form = next(f for f in parser.forms if "version" in f["data"])
     return {key: list(values) for key, values in form["data"].items()}
+
+
+@pytest.mark.django_db
+def test_saving_again_keeps_the_other_persons_changes_in_fields_left_alone(
+    manager: Any, role_admin: Any
+) -> None:
+    risk = RiskFactory(engagement__owner=manager, title="Staff turnover", description="High")
+    url = reverse("engagements:risk_update", args=[risk.engagement.pk, risk.pk])
+    first, second = Client(), Client()
+    first.force_login(role_admin)
+    second.force_login(manager)
+    opened_by_second = form_on(second, url, url)
+    data = form_on(first, url, url)["data"]
+    data["title"] = ["Staff turnover above 20%"]
+    assert first.post(url, data).status_code == 302
+
+    data = dict(opened_by_second["data"])
+    data["description"] = ["Three leavers in March"]
+    refused = second.post(url, data)
+    assert "Not saved:" in refused.content.decode()
+    again = Forms()
+    again.feed(refused.content.decode())
+    shown = next(f for f in again.forms if "version" in f["data"])["data"]
+    assert shown["title"] == ["Staff turnover above 20%"], "their change shows, not the old title"
+    assert shown["description"] == ["Three leavers in March"], "mine stays"
+
+    assert second.post(url, shown).status_code == 302
+    risk.refresh_from_db()
+    assert (risk.title, risk.description) == ("Staff turnover above 20%", "Three leavers in March")
+
+
+@pytest.mark.django_db
+def test_a_row_someone_else_created_meanwhile_is_not_overwritten(manager: Any) -> None:
+    engagement = EngagementFactory(owner=manager)
+    url = reverse("engagements:contract_edit", args=[engagement.pk])
+    first, second = Client(), Client()
+    ana = UserFactory(first_name="Ana", last_name="Novak")
+    ana.groups.add(*manager.groups.all())
+    engagement.co_owners.add(ana)
+    first.force_login(ana)
+    second.force_login(manager)
+    opened_by_second = form_on(second, url, url)["data"]
+    data = form_on(first, url, url)["data"]
+    assert data["version"] == [""], "no contract yet"
+    data["termination_terms"] = ["Ninety days' notice"]
+    assert first.post(url, data).status_code == 302
+
+    opened_by_second["termination_terms"] = ["Thirty days' notice"]
+    refused = second.post(url, opened_by_second)
+    assert refused.status_code == 200
+    assert "Not saved: Ana Novak created it" in refused.content.decode()
+    assert Contract.objects.get(engagement=engagement).termination_terms == "Ninety days' notice"

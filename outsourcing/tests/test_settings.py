@@ -95,7 +95,7 @@ def test_it_takes_production_services_from_the_environment() -> None:
     assert loaded["debug"] is False
     assert loaded["hosts"] == ["outsourcing.example.com"]
     assert loaded["cache"].endswith("RedisCache")
-    assert loaded["sessions"] == "django.contrib.sessions.backends.cached_db"
+    assert loaded["sessions"] == "django.contrib.sessions.backends.db"
 
 
 def test_links_follow_the_address_make_run_serves_on_when_site_url_is_not_set() -> None:

@@ -19,6 +19,8 @@ ORDINARY_TEXT = [
     "می‌خواهم",  # Persian: a zero-width non-joiner parts two letters visibly
     "日本語のテキスト 中文 한국어",
     "x² ≤ 5 % & <b>",
+    "שלום\u200f (HQ)",  # a right-to-left mark, as Hebrew keyboards type it
+    "مرحبا\u061c 2026",  # an Arabic letter mark
 ]
 
 
