@@ -31,7 +31,13 @@ from engagements.models import (
 )
 from engagements.permissions import can_change, can_read, require
 from engagements.selectors.history import compliance_history
-from engagements.views.common import engagement_or_404, render_tab, to_tab
+from engagements.views.common import (
+    engagement_or_404,
+    engagement_to_change,
+    engagement_to_read,
+    render_tab,
+    to_tab,
+)
 from outsourcing.uploads import private_download
 from outsourcing.versions import saves_atomically
 
@@ -136,15 +142,13 @@ def _render_tab(
 @login_required
 @require_safe
 def engagement_compliance(request: HttpRequest, pk: int) -> HttpResponse:
-    require(can_read(request.user))
-    return _render_tab(request, engagement_or_404(pk))
+    return _render_tab(request, engagement_to_read(request, pk))
 
 
 @login_required
 @require_POST
 def compliance_add(request: HttpRequest, pk: int) -> HttpResponse:
-    engagement = engagement_or_404(pk)
-    require(can_change(request.user, engagement))
+    engagement = engagement_to_change(request, pk)
     form = AddRequirementsForm(request.POST, engagement=engagement)
     if not form.is_valid():
         return _render_tab(request, engagement, add_form=form)

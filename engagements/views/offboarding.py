@@ -23,7 +23,7 @@ from engagements.models import (
     Risk,
     Scorecard,
 )
-from engagements.permissions import can_change, can_read, require
+from engagements.permissions import can_change, require
 from engagements.services.offboarding import (
     STANDARD_ITEMS,
     close_blockers,
@@ -34,7 +34,13 @@ from engagements.services.offboarding import (
     settle,
     start_offboarding,
 )
-from engagements.views.common import engagement_or_404, render_tab, to_tab
+from engagements.views.common import (
+    engagement_or_404,
+    engagement_to_change,
+    engagement_to_read,
+    render_tab,
+    to_tab,
+)
 from outsourcing.roles import managers
 from outsourcing.uploads import private_download
 
@@ -95,15 +101,13 @@ def _render_tab(
 @login_required
 @require_safe
 def engagement_offboarding(request: HttpRequest, pk: int) -> HttpResponse:
-    require(can_read(request.user))
-    return _render_tab(request, engagement_or_404(pk))
+    return _render_tab(request, engagement_to_read(request, pk))
 
 
 @login_required
 @require_POST
 def offboarding_start(request: HttpRequest, pk: int) -> HttpResponse:
-    engagement = engagement_or_404(pk)
-    require(can_change(request.user, engagement))
+    engagement = engagement_to_change(request, pk)
     form = StartOffboardingForm(request.POST)
     if not form.is_valid():
         return _render_tab(request, engagement, form=form)
@@ -159,8 +163,7 @@ def offboarding_evidence(request: HttpRequest, pk: int, item_pk: int) -> FileRes
 @login_required
 @require_POST
 def offboarding_close(request: HttpRequest, pk: int) -> HttpResponse:
-    engagement = engagement_or_404(pk)
-    require(can_change(request.user, engagement))
+    engagement = engagement_to_change(request, pk)
     try:
         engagement = close_engagement(engagement=engagement, by=request.user)
     except ValidationError as error:
