@@ -77,6 +77,14 @@ def selection_or_404(pk: int) -> Selection:
     )
 
 
+def selection_to_change(request: HttpRequest, pk: int) -> Selection:
+    """The selection for a page that changes it: 404 when there is none, 403 unless the
+    user may change it."""
+    selection = selection_or_404(pk)
+    require(can_change(request.user, selection))
+    return selection
+
+
 def to_selection(selection: Selection, anchor: str = "") -> HttpResponseRedirect:
     """Back to the selection's page, at `anchor` if given."""
     url = reverse("engagements:selection_detail", args=[selection.pk])

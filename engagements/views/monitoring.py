@@ -358,10 +358,15 @@ def measurement_import_template(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _measurement(engagement: Engagement, measurement_pk: int) -> Measurement:
-    """A value of one of this engagement's KPIs; any other is not found here."""
-    measurement = get_object_or_404(
-        Measurement.objects.select_related("kpi"), pk=measurement_pk, kpi__engagement=engagement
+def _measurement_to_change(request: HttpRequest, pk: int, measurement_pk: int) -> Measurement:
+    """A value of one of this engagement's KPIs, for a page that changes it; any other is
+    not found here."""
+    engagement, measurement = engagement_row_to_change(
+        request,
+        pk,
+        Measurement.objects.select_related("kpi"),
+        measurement_pk,
+        via="kpi__engagement",
     )
     measurement.kpi.engagement = engagement
     return measurement
@@ -370,10 +375,9 @@ def _measurement(engagement: Engagement, measurement_pk: int) -> Measurement:
 @login_required
 @saves_atomically
 def measurement_update(request: HttpRequest, pk: int, measurement_pk: int) -> HttpResponse:
-    engagement = engagement_or_404(pk)
-    measurement = _measurement(engagement, measurement_pk)
-    require(can_change(request.user, engagement))
+    measurement = _measurement_to_change(request, pk, measurement_pk)
     kpi = measurement.kpi
+    engagement = kpi.engagement
     day_before = measurement.measured_on  # the form moves it when the date changes
     form = MeasurementForm(
         request.POST or None, instance=measurement, engagement=engagement, user=request.user
@@ -391,10 +395,9 @@ def measurement_update(request: HttpRequest, pk: int, measurement_pk: int) -> Ht
 
 @login_required
 def measurement_delete(request: HttpRequest, pk: int, measurement_pk: int) -> HttpResponse:
-    engagement = engagement_or_404(pk)
-    measurement = _measurement(engagement, measurement_pk)
-    require(can_change(request.user, engagement))
+    measurement = _measurement_to_change(request, pk, measurement_pk)
     kpi = measurement.kpi
+    engagement = kpi.engagement
     if request.method == "POST":
         measurement.delete()
         recompute_kpis_on_commit({kpi.pk: [measurement.measured_on]})
