@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
@@ -32,7 +32,7 @@ from engagements.models import (
 from engagements.permissions import can_change, can_read, require
 from engagements.selectors.history import compliance_history
 from engagements.views.common import (
-    engagement_or_404,
+    engagement_row_to_change,
     engagement_to_change,
     engagement_to_read,
     render_tab,
@@ -72,9 +72,12 @@ class ItemRow:
         return "warning" if self.days_left <= settings.EVIDENCE_EXPIRY_WINDOW_DAYS else ""
 
 
-def _item(engagement: Engagement, item_pk: int) -> ComplianceItem:
-    return get_object_or_404(
-        ComplianceItem.objects.select_related("requirement"), pk=item_pk, engagement=engagement
+def _item_to_change(
+    request: HttpRequest, pk: int, item_pk: int
+) -> tuple[Engagement, ComplianceItem]:
+    """The engagement and one of its compliance items, for a page that changes the item."""
+    return engagement_row_to_change(
+        request, pk, ComplianceItem.objects.select_related("requirement"), item_pk
     )
 
 
@@ -163,9 +166,7 @@ def compliance_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def compliance_evidence_upload(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    engagement = engagement_or_404(pk)
-    item = _item(engagement, item_pk)
-    require(can_change(request.user, item))
+    engagement, item = _item_to_change(request, pk, item_pk)
     form = EvidenceForm(request.POST, request.FILES)
     if not form.is_valid():
         return _render_tab(request, engagement, failed_item=item.pk, evidence_form=form)
@@ -188,9 +189,7 @@ def compliance_evidence_download(request: HttpRequest, pk: int, evidence_pk: int
 @login_required
 @require_POST
 def compliance_accept(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    engagement = engagement_or_404(pk)
-    item = _item(engagement, item_pk)
-    require(can_change(request.user, item))
+    engagement, item = _item_to_change(request, pk, item_pk)
     if not item.evidence.exists():
         messages.error(request, f"Upload evidence for {item.requirement.name} before accepting it.")
     else:
@@ -205,9 +204,7 @@ def compliance_accept(request: HttpRequest, pk: int, item_pk: int) -> HttpRespon
 @require_POST
 @saves_atomically
 def compliance_expiry(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    engagement = engagement_or_404(pk)
-    item = _item(engagement, item_pk)
-    require(can_change(request.user, item))
+    engagement, item = _item_to_change(request, pk, item_pk)
     form = ExpiryForm(request.POST, instance=item)
     if not form.is_valid():
         return _render_tab(request, engagement, failed_item=item.pk, expiry_form=form)
