@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +39,7 @@ from engagements.views.common import (
     render_tab,
     to_tab,
 )
+from outsourcing.csvimport import spreadsheet_safe
 from outsourcing.uploads import private_download
 from outsourcing.versions import saves_atomically
 
@@ -248,8 +250,15 @@ def matrix_items(filters: MatrixFilterForm) -> QuerySet[ComplianceItem]:
     )
 
 
-def item_status(item: ComplianceItem, today: datetime.date) -> str:
-    return item.status_on(today, has_evidence=item.has_evidence)  # type: ignore[attr-defined]
+def matrix_statuses(
+    filters: MatrixFilterForm, today: datetime.date
+) -> Iterator[tuple[ComplianceItem, str]]:
+    """The matrix's items with their status today; only those of the status asked for."""
+    wanted_status = filters.value("status")
+    for item in matrix_items(filters):
+        status = item.status_on(today, has_evidence=item.has_evidence)  # type: ignore[attr-defined]
+        if not wanted_status or status == wanted_status:
+            yield item, status
 
 
 @login_required
@@ -271,10 +280,7 @@ def compliance_matrix(request: HttpRequest) -> HttpResponse:
         for engagement in engagements:
             row = rows.setdefault(engagement.vendor_id, VendorRow(vendor=engagement.vendor))
             row.engagements[engagement.pk] = engagement.title
-    for item in matrix_items(filters):
-        status = item_status(item, today)
-        if wanted_status and status != wanted_status:
-            continue
+    for item, status in matrix_statuses(filters, today):
         engagement = item.engagement
         row = rows.setdefault(engagement.vendor_id, VendorRow(vendor=engagement.vendor))
         row.engagements[engagement.pk] = engagement.title
@@ -298,37 +304,24 @@ def compliance_matrix(request: HttpRequest) -> HttpResponse:
     )
 
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: object) -> str:
-    """A spreadsheet must not run what a vendor or requirement name starts with."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
-
-
 @login_required
 @require_safe
 def compliance_export(request: HttpRequest) -> HttpResponse:
     require(can_read(request.user))
     filters = MatrixFilterForm(request.GET or None)
     today = timezone.localdate()
-    wanted_status = filters.value("status")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="compliance-{today:%Y-%m-%d}.csv"'
     response.write("\ufeff")  # a BOM, so spreadsheet programs read UTF-8
     writer = csv.writer(response)
     writer.writerow(["Vendor", "Engagement", "Requirement", "Status", "Expires on", "Accepted on"])
-    for item in matrix_items(filters):
-        status = item_status(item, today)
-        if wanted_status and status != wanted_status:
-            continue
+    for item, status in matrix_statuses(filters, today):
         accepted = timezone.localtime(item.accepted_at).date() if item.accepted_at else None
         writer.writerow(
             [
-                safe_cell(item.engagement.vendor.legal_name),
-                safe_cell(item.engagement.title),
-                safe_cell(item.requirement.name),
+                spreadsheet_safe(item.engagement.vendor.legal_name),
+                spreadsheet_safe(item.engagement.title),
+                spreadsheet_safe(item.requirement.name),
                 ComplianceStatus(status).label,
                 item.expires_on.isoformat() if item.expires_on else "",
                 accepted.isoformat() if accepted else "",

@@ -26,6 +26,7 @@ from engagements.models.risk import risk_level
 from engagements.permissions import can_change, can_read, require
 from engagements.selectors.history import access_history, risk_history
 from engagements.views.common import engagement_to_change, engagement_to_read, render_tab
+from outsourcing import csvimport
 from outsourcing.lists import page_of
 from outsourcing.versions import saves_atomically
 
@@ -357,14 +358,9 @@ def risk_overview(request: HttpRequest) -> HttpResponse:
     )
 
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
 def spreadsheet_safe(value: object) -> object:
-    """Text a spreadsheet would run as a formula gets a leading quote (CSV injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    """A cell of the export: text guarded against running as a formula, numbers as they are."""
+    return csvimport.spreadsheet_safe(value) if isinstance(value, str) else value
 
 
 EXPORT_HEADER = [
