@@ -224,7 +224,7 @@ def checkin_change(request: HttpRequest, pk: int, checkin_pk: int) -> HttpRespon
 @require_safe
 def action_item_row(request: HttpRequest, pk: int, checkin_pk: int) -> HttpResponse:
     """htmx: one more empty action-item row for the check-in form ("Add another action")."""
-    # The check-in is not used, only looked up: the row is for it.
+    # The check-in is only looked up: the new row belongs to its form.
     engagement, _ = engagement_row_to_change(request, pk, CheckIn, checkin_pk)
     try:
         index = int(request.GET.get("items-TOTAL_FORMS", ""))

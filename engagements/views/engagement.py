@@ -89,13 +89,26 @@ def engagement_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- the terms and the contract, shown on the overview ------------------------------
 
 
-def _save_if_changed(request: HttpRequest, form: ModelForm[Any], saved: str) -> None:
-    """Save an edited row only when something in it changed, and say which it was."""
-    if form.has_changed():
-        form.save()
-        messages.success(request, saved)
-    else:
-        messages.info(request, "Nothing was changed.")
+def _overview_part_page(
+    request: HttpRequest,
+    engagement: Engagement,
+    form: ModelForm[Any],
+    template: str,
+    *,
+    anchor: str,
+    saved: str,
+    **context: Any,
+) -> HttpResponse:
+    """A part of the overview edited on a page of its own (the terms, the contract): saved
+    when new or changed, and back to that part of the overview."""
+    if request.method == "POST" and form.is_valid():
+        if form.instance._state.adding or form.has_changed():
+            form.save()
+            messages.success(request, saved)
+        else:
+            messages.info(request, "Nothing was changed.")
+        return to_tab("engagement_detail", engagement, anchor)
+    return render_tab(request, template, engagement, "overview", form=form, **context)
 
 
 @login_required
@@ -108,15 +121,13 @@ def engagement_terms(request: HttpRequest, pk: int) -> HttpResponse:
     form = EngagementTermsForm(
         request.POST or None, instance=Engagement.objects.get(pk=engagement.pk)
     )
-    if request.method == "POST" and form.is_valid():
-        _save_if_changed(request, form, "Scope, deliverables, budget and status saved.")
-        return to_tab("engagement_detail", engagement, "overview")
-    return render_tab(
+    return _overview_part_page(
         request,
-        "engagements/communication/engagement_terms.html",
         engagement,
-        "overview",
-        form=form,
+        form,
+        "engagements/communication/engagement_terms.html",
+        anchor="overview",
+        saved="Scope, deliverables, budget and status saved.",
     )
 
 
@@ -149,19 +160,13 @@ def contract_edit(request: HttpRequest, pk: int) -> HttpResponse:
         instance=contract,
         today=timezone.localdate(),
     )
-    if posted and form.is_valid():
-        if adding:
-            form.save()
-            messages.success(request, "Contract recorded.")
-        else:
-            _save_if_changed(request, form, "Contract saved.")
-        return to_tab("engagement_detail", engagement, "contract")
-    return render_tab(
+    return _overview_part_page(
         request,
-        "engagements/communication/contract_form.html",
         engagement,
-        "overview",
-        form=form,
+        form,
+        "engagements/communication/contract_form.html",
+        anchor="contract",
+        saved="Contract recorded." if adding else "Contract saved.",
         adding=adding,
     )
 
