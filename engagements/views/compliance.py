@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -39,7 +38,7 @@ from engagements.views.common import (
     render_tab,
     to_tab,
 )
-from outsourcing.csvimport import spreadsheet_safe
+from outsourcing.csvimport import csv_download
 from outsourcing.uploads import private_download
 from outsourcing.versions import saves_atomically
 
@@ -310,21 +309,20 @@ def compliance_export(request: HttpRequest) -> HttpResponse:
     require(can_read(request.user))
     filters = MatrixFilterForm(request.GET or None)
     today = timezone.localdate()
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="compliance-{today:%Y-%m-%d}.csv"'
-    response.write("\ufeff")  # a BOM, so spreadsheet programs read UTF-8
-    writer = csv.writer(response)
-    writer.writerow(["Vendor", "Engagement", "Requirement", "Status", "Expires on", "Accepted on"])
-    for item, status in matrix_statuses(filters, today):
-        accepted = timezone.localtime(item.accepted_at).date() if item.accepted_at else None
-        writer.writerow(
-            [
-                spreadsheet_safe(item.engagement.vendor.legal_name),
-                spreadsheet_safe(item.engagement.title),
-                spreadsheet_safe(item.requirement.name),
-                ComplianceStatus(status).label,
-                item.expires_on.isoformat() if item.expires_on else "",
-                accepted.isoformat() if accepted else "",
-            ]
-        )
-    return response
+    return csv_download(
+        f"compliance-{today:%Y-%m-%d}.csv",
+        ["Vendor", "Engagement", "Requirement", "Status", "Expires on", "Accepted on"],
+        [_export_row(item, status) for item, status in matrix_statuses(filters, today)],
+    )
+
+
+def _export_row(item: ComplianceItem, status: str) -> list[str]:
+    accepted = timezone.localtime(item.accepted_at).date() if item.accepted_at else None
+    return [
+        item.engagement.vendor.legal_name,
+        item.engagement.title,
+        item.requirement.name,
+        str(ComplianceStatus(status).label),
+        item.expires_on.isoformat() if item.expires_on else "",
+        accepted.isoformat() if accepted else "",
+    ]
