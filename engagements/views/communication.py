@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
@@ -29,14 +29,21 @@ from engagements.models import (
     CommunicationPlan,
     Engagement,
 )
-from engagements.permissions import can_change, can_read, require
+from engagements.permissions import can_change
 from engagements.services.communication import (
     cancel_checkin,
     complete_action_item,
     move_checkin,
     schedule_plan_checkins,
 )
-from engagements.views.common import engagement_or_404, render_tab, signed_in, to_tab
+from engagements.views.common import (
+    engagement_row_to_change,
+    engagement_to_change,
+    engagement_to_read,
+    render_tab,
+    signed_in,
+    to_tab,
+)
 from outsourcing.versions import saves_atomically
 
 RECENT_CHECKINS = 12
@@ -58,8 +65,7 @@ def _meeting_time_zone(engagement: Engagement) -> str:
 @login_required
 @require_safe
 def engagement_communication(request: HttpRequest, pk: int) -> HttpResponse:
-    require(can_read(request.user))
-    engagement = engagement_or_404(pk)
+    engagement = engagement_to_read(request, pk)
     now = timezone.now()
     today = timezone.localdate()
     plan = (
@@ -123,8 +129,7 @@ def engagement_communication(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @saves_atomically
 def communication_plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    engagement = engagement_or_404(pk)
-    require(can_change(request.user, engagement))
+    engagement = engagement_to_change(request, pk)
     plan = CommunicationPlan.objects.filter(engagement=engagement).first() or CommunicationPlan(
         engagement=engagement, starts_on=max(engagement.start_date, timezone.localdate())
     )
@@ -162,8 +167,7 @@ def communication_plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def checkin_create(request: HttpRequest, pk: int) -> HttpResponse:
-    engagement = engagement_or_404(pk)
-    require(can_change(request.user, engagement))
+    engagement = engagement_to_change(request, pk)
     form = UnscheduledCheckInForm(request.POST or None, engagement=engagement)
     if request.method == "POST" and form.is_valid():
         checkin = CheckIn.objects.create(
@@ -186,9 +190,7 @@ def checkin_create(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def checkin_change(request: HttpRequest, pk: int, checkin_pk: int) -> HttpResponse:
     """Cancel a check-in or move it to another time, with a reason everyone can read."""
-    engagement = engagement_or_404(pk)
-    checkin = get_object_or_404(CheckIn, pk=checkin_pk, engagement=engagement)
-    require(can_change(request.user, engagement))
+    engagement, checkin = engagement_row_to_change(request, pk, CheckIn, checkin_pk)
     if checkin.held_on is not None or checkin.cancelled:
         messages.info(request, "This check-in is recorded or cancelled already; it stays as it is.")
         return to_tab("engagement_communication", engagement)
@@ -222,9 +224,8 @@ def checkin_change(request: HttpRequest, pk: int, checkin_pk: int) -> HttpRespon
 @require_safe
 def action_item_row(request: HttpRequest, pk: int, checkin_pk: int) -> HttpResponse:
     """htmx: one more empty action-item row for the check-in form ("Add another action")."""
-    engagement = engagement_or_404(pk)
-    get_object_or_404(CheckIn, pk=checkin_pk, engagement=engagement)  # the row is for it
-    require(can_change(request.user, engagement))
+    # The check-in is only looked up: the new row belongs to its form.
+    engagement, _ = engagement_row_to_change(request, pk, CheckIn, checkin_pk)
     try:
         index = int(request.GET.get("items-TOTAL_FORMS", ""))
     except ValueError:
@@ -245,9 +246,7 @@ def action_item_row(request: HttpRequest, pk: int, checkin_pk: int) -> HttpRespo
 @login_required
 @saves_atomically
 def checkin_record(request: HttpRequest, pk: int, checkin_pk: int) -> HttpResponse:
-    engagement = engagement_or_404(pk)
-    checkin = get_object_or_404(CheckIn, pk=checkin_pk, engagement=engagement)
-    require(can_change(request.user, engagement))
+    engagement, checkin = engagement_row_to_change(request, pk, CheckIn, checkin_pk)
     # Read before validation: a bound model form writes the posted values onto its instance.
     was_recorded = checkin.held_on is not None
     data = request.POST if request.method == "POST" else None
@@ -286,9 +285,9 @@ def checkin_record(request: HttpRequest, pk: int, checkin_pk: int) -> HttpRespon
 @login_required
 @require_POST
 def action_item_done(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    engagement = engagement_or_404(pk)
-    item = get_object_or_404(ActionItem, pk=item_pk, checkin__engagement=engagement)
-    require(can_change(request.user, engagement))
+    engagement, item = engagement_row_to_change(
+        request, pk, ActionItem, item_pk, via="checkin__engagement"
+    )
     if complete_action_item(item=item, on=timezone.localdate()):
         messages.success(request, f"“{item.description}” marked done.")
     else:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
@@ -31,7 +31,14 @@ from engagements.models import (
 )
 from engagements.permissions import can_change, can_read, require
 from engagements.selectors.history import compliance_history
-from engagements.views.common import engagement_or_404, render_tab, to_tab
+from engagements.views.common import (
+    engagement_row_to_change,
+    engagement_to_change,
+    engagement_to_read,
+    render_tab,
+    to_tab,
+)
+from outsourcing.csvimport import csv_download
 from outsourcing.uploads import private_download
 from outsourcing.versions import saves_atomically
 
@@ -66,9 +73,12 @@ class ItemRow:
         return "warning" if self.days_left <= settings.EVIDENCE_EXPIRY_WINDOW_DAYS else ""
 
 
-def _item(engagement: Engagement, item_pk: int) -> ComplianceItem:
-    return get_object_or_404(
-        ComplianceItem.objects.select_related("requirement"), pk=item_pk, engagement=engagement
+def _item_to_change(
+    request: HttpRequest, pk: int, item_pk: int
+) -> tuple[Engagement, ComplianceItem]:
+    """The engagement and one of its compliance items, for a page that changes the item."""
+    return engagement_row_to_change(
+        request, pk, ComplianceItem.objects.select_related("requirement"), item_pk
     )
 
 
@@ -136,15 +146,13 @@ def _render_tab(
 @login_required
 @require_safe
 def engagement_compliance(request: HttpRequest, pk: int) -> HttpResponse:
-    require(can_read(request.user))
-    return _render_tab(request, engagement_or_404(pk))
+    return _render_tab(request, engagement_to_read(request, pk))
 
 
 @login_required
 @require_POST
 def compliance_add(request: HttpRequest, pk: int) -> HttpResponse:
-    engagement = engagement_or_404(pk)
-    require(can_change(request.user, engagement))
+    engagement = engagement_to_change(request, pk)
     form = AddRequirementsForm(request.POST, engagement=engagement)
     if not form.is_valid():
         return _render_tab(request, engagement, add_form=form)
@@ -159,9 +167,7 @@ def compliance_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def compliance_evidence_upload(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    engagement = engagement_or_404(pk)
-    item = _item(engagement, item_pk)
-    require(can_change(request.user, item))
+    engagement, item = _item_to_change(request, pk, item_pk)
     form = EvidenceForm(request.POST, request.FILES)
     if not form.is_valid():
         return _render_tab(request, engagement, failed_item=item.pk, evidence_form=form)
@@ -184,9 +190,7 @@ def compliance_evidence_download(request: HttpRequest, pk: int, evidence_pk: int
 @login_required
 @require_POST
 def compliance_accept(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    engagement = engagement_or_404(pk)
-    item = _item(engagement, item_pk)
-    require(can_change(request.user, item))
+    engagement, item = _item_to_change(request, pk, item_pk)
     if not item.evidence.exists():
         messages.error(request, f"Upload evidence for {item.requirement.name} before accepting it.")
     else:
@@ -201,9 +205,7 @@ def compliance_accept(request: HttpRequest, pk: int, item_pk: int) -> HttpRespon
 @require_POST
 @saves_atomically
 def compliance_expiry(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    engagement = engagement_or_404(pk)
-    item = _item(engagement, item_pk)
-    require(can_change(request.user, item))
+    engagement, item = _item_to_change(request, pk, item_pk)
     form = ExpiryForm(request.POST, instance=item)
     if not form.is_valid():
         return _render_tab(request, engagement, failed_item=item.pk, expiry_form=form)
@@ -247,8 +249,15 @@ def matrix_items(filters: MatrixFilterForm) -> QuerySet[ComplianceItem]:
     )
 
 
-def item_status(item: ComplianceItem, today: datetime.date) -> str:
-    return item.status_on(today, has_evidence=item.has_evidence)  # type: ignore[attr-defined]
+def matrix_statuses(
+    filters: MatrixFilterForm, today: datetime.date
+) -> Iterator[tuple[ComplianceItem, str]]:
+    """The matrix's items with their status today; only those of the status asked for."""
+    wanted_status = filters.value("status")
+    for item in matrix_items(filters):
+        status = item.status_on(today, has_evidence=item.has_evidence)  # type: ignore[attr-defined]
+        if not wanted_status or status == wanted_status:
+            yield item, status
 
 
 @login_required
@@ -270,10 +279,7 @@ def compliance_matrix(request: HttpRequest) -> HttpResponse:
         for engagement in engagements:
             row = rows.setdefault(engagement.vendor_id, VendorRow(vendor=engagement.vendor))
             row.engagements[engagement.pk] = engagement.title
-    for item in matrix_items(filters):
-        status = item_status(item, today)
-        if wanted_status and status != wanted_status:
-            continue
+    for item, status in matrix_statuses(filters, today):
         engagement = item.engagement
         row = rows.setdefault(engagement.vendor_id, VendorRow(vendor=engagement.vendor))
         row.engagements[engagement.pk] = engagement.title
@@ -297,40 +303,26 @@ def compliance_matrix(request: HttpRequest) -> HttpResponse:
     )
 
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: object) -> str:
-    """A spreadsheet must not run what a vendor or requirement name starts with."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
-
-
 @login_required
 @require_safe
 def compliance_export(request: HttpRequest) -> HttpResponse:
     require(can_read(request.user))
     filters = MatrixFilterForm(request.GET or None)
     today = timezone.localdate()
-    wanted_status = filters.value("status")
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="compliance-{today:%Y-%m-%d}.csv"'
-    response.write("\ufeff")  # a BOM, so spreadsheet programs read UTF-8
-    writer = csv.writer(response)
-    writer.writerow(["Vendor", "Engagement", "Requirement", "Status", "Expires on", "Accepted on"])
-    for item in matrix_items(filters):
-        status = item_status(item, today)
-        if wanted_status and status != wanted_status:
-            continue
-        accepted = timezone.localtime(item.accepted_at).date() if item.accepted_at else None
-        writer.writerow(
-            [
-                safe_cell(item.engagement.vendor.legal_name),
-                safe_cell(item.engagement.title),
-                safe_cell(item.requirement.name),
-                ComplianceStatus(status).label,
-                item.expires_on.isoformat() if item.expires_on else "",
-                accepted.isoformat() if accepted else "",
-            ]
-        )
-    return response
+    return csv_download(
+        f"compliance-{today:%Y-%m-%d}.csv",
+        ["Vendor", "Engagement", "Requirement", "Status", "Expires on", "Accepted on"],
+        [_export_row(item, status) for item, status in matrix_statuses(filters, today)],
+    )
+
+
+def _export_row(item: ComplianceItem, status: str) -> list[str]:
+    accepted = timezone.localtime(item.accepted_at).date() if item.accepted_at else None
+    return [
+        item.engagement.vendor.legal_name,
+        item.engagement.title,
+        item.requirement.name,
+        str(ComplianceStatus(status).label),
+        item.expires_on.isoformat() if item.expires_on else "",
+        accepted.isoformat() if accepted else "",
+    ]

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
+from django.forms import ModelForm
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -31,7 +31,13 @@ from engagements.permissions import can_change, can_read, is_admin, is_manager, 
 from engagements.selectors.history import engagement_history
 from engagements.services.engagement import complete_milestone, transfer_engagement
 from engagements.services.sourcing import DEFAULT_TERM
-from engagements.views.common import engagement_or_404, render_tab, to_tab
+from engagements.views.common import (
+    engagement_row_to_change,
+    engagement_to_change,
+    engagement_to_read,
+    render_tab,
+    to_tab,
+)
 from outsourcing.lists import page_of
 from outsourcing.uploads import private_download
 from outsourcing.versions import saves_atomically
@@ -83,30 +89,45 @@ def engagement_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- the terms and the contract, shown on the overview ------------------------------
 
 
+def _overview_part_page(
+    request: HttpRequest,
+    engagement: Engagement,
+    form: ModelForm[Any],
+    template: str,
+    *,
+    anchor: str,
+    saved: str,
+    **context: Any,
+) -> HttpResponse:
+    """A part of the overview edited on a page of its own (the terms, the contract): saved
+    when new or changed, and back to that part of the overview."""
+    if request.method == "POST" and form.is_valid():
+        if form.instance._state.adding or form.has_changed():
+            form.save()
+            messages.success(request, saved)
+        else:
+            messages.info(request, "Nothing was changed.")
+        return to_tab("engagement_detail", engagement, anchor)
+    return render_tab(request, template, engagement, "overview", form=form, **context)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 @saves_atomically
 def engagement_terms(request: HttpRequest, pk: int) -> HttpResponse:
-    engagement = engagement_or_404(pk)
-    require(can_change(request.user, engagement))
+    engagement = engagement_to_change(request, pk)
     # The form changes its own copy: a refused post must not show unsaved values in the
     # page's header (the status badge) as if they were kept.
     form = EngagementTermsForm(
         request.POST or None, instance=Engagement.objects.get(pk=engagement.pk)
     )
-    if request.method == "POST" and form.is_valid():
-        if form.has_changed():
-            form.save()
-            messages.success(request, "Scope, deliverables, budget and status saved.")
-        else:
-            messages.info(request, "Nothing was changed.")
-        return to_tab("engagement_detail", engagement, "overview")
-    return render_tab(
+    return _overview_part_page(
         request,
-        "engagements/communication/engagement_terms.html",
         engagement,
-        "overview",
-        form=form,
+        form,
+        "engagements/communication/engagement_terms.html",
+        anchor="overview",
+        saved="Scope, deliverables, budget and status saved.",
     )
 
 
@@ -129,8 +150,7 @@ def contract_or_new(engagement: Engagement) -> Contract:
 @require_http_methods(["GET", "POST"])
 @saves_atomically
 def contract_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    engagement = engagement_or_404(pk)
-    require(can_change(request.user, engagement))
+    engagement = engagement_to_change(request, pk)
     contract = contract_or_new(engagement)
     adding = contract._state.adding
     posted = request.method == "POST"
@@ -140,20 +160,13 @@ def contract_edit(request: HttpRequest, pk: int) -> HttpResponse:
         instance=contract,
         today=timezone.localdate(),
     )
-    if posted and form.is_valid():
-        if adding or form.has_changed():
-            with transaction.atomic():
-                form.save()
-            messages.success(request, "Contract recorded." if adding else "Contract saved.")
-        else:
-            messages.info(request, "Nothing was changed.")
-        return to_tab("engagement_detail", engagement, "contract")
-    return render_tab(
+    return _overview_part_page(
         request,
-        "engagements/communication/contract_form.html",
         engagement,
-        "overview",
-        form=form,
+        form,
+        "engagements/communication/contract_form.html",
+        anchor="contract",
+        saved="Contract recorded." if adding else "Contract saved.",
         adding=adding,
     )
 
@@ -174,18 +187,15 @@ def _contract_name(contract: Contract) -> str:
 # --- milestones on the overview tab ------------------------------------------------
 
 
-@login_required
-def milestone_create(request: HttpRequest, pk: int) -> HttpResponse:
-    engagement = engagement_or_404(pk)
-    require(can_change(request.user, engagement))
-    form = MilestoneForm(
-        request.POST or None,
-        instance=Milestone(engagement=engagement),
-        today=timezone.localdate(),
-    )
+def _milestone_page(
+    request: HttpRequest, engagement: Engagement, milestone: Milestone
+) -> HttpResponse:
+    """A milestone's form, new or to edit; once saved, back to the overview's milestones."""
+    adding = milestone._state.adding
+    form = MilestoneForm(request.POST or None, instance=milestone, today=timezone.localdate())
     if request.method == "POST" and form.is_valid():
-        milestone = form.save()
-        messages.success(request, f"Milestone “{milestone}” added.")
+        form.save()
+        messages.success(request, f"Milestone “{milestone}” {'added' if adding else 'saved'}.")
         return to_tab("engagement_detail", engagement, "milestones")
     return render_tab(
         request,
@@ -193,36 +203,27 @@ def milestone_create(request: HttpRequest, pk: int) -> HttpResponse:
         engagement,
         "overview",
         form=form,
+        milestone=None if adding else milestone,
     )
+
+
+@login_required
+def milestone_create(request: HttpRequest, pk: int) -> HttpResponse:
+    engagement = engagement_to_change(request, pk)
+    return _milestone_page(request, engagement, Milestone(engagement=engagement))
 
 
 @login_required
 @saves_atomically
 def milestone_update(request: HttpRequest, pk: int, milestone_pk: int) -> HttpResponse:
-    engagement = engagement_or_404(pk)
-    milestone = get_object_or_404(Milestone, pk=milestone_pk, engagement=engagement)
-    require(can_change(request.user, engagement))
-    form = MilestoneForm(request.POST or None, instance=milestone, today=timezone.localdate())
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, f"Milestone “{milestone}” saved.")
-        return to_tab("engagement_detail", engagement, "milestones")
-    return render_tab(
-        request,
-        "engagements/communication/milestone_form.html",
-        engagement,
-        "overview",
-        form=form,
-        milestone=milestone,
-    )
+    engagement, milestone = engagement_row_to_change(request, pk, Milestone, milestone_pk)
+    return _milestone_page(request, engagement, milestone)
 
 
 @login_required
 @require_POST
 def milestone_complete(request: HttpRequest, pk: int, milestone_pk: int) -> HttpResponse:
-    engagement = engagement_or_404(pk)
-    milestone = get_object_or_404(Milestone, pk=milestone_pk, engagement=engagement)
-    require(can_change(request.user, engagement))
+    engagement, milestone = engagement_row_to_change(request, pk, Milestone, milestone_pk)
     if complete_milestone(milestone):
         messages.success(request, f"Milestone “{milestone}” completed.")
     else:
@@ -240,8 +241,7 @@ def may_manage_co_owners(user: Any, engagement: Engagement) -> bool:
 
 @login_required
 def engagement_owners(request: HttpRequest, pk: int) -> HttpResponse:
-    require(can_read(request.user))
-    engagement = engagement_or_404(pk)
+    engagement = engagement_to_read(request, pk)
     may_manage = may_manage_co_owners(request.user, engagement)
     may_transfer = is_admin(request.user)
     action = request.POST.get("action", "") if request.method == "POST" else None

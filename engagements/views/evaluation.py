@@ -31,7 +31,7 @@ from engagements.services.sourcing import (
     award_selection,
     save_scores,
 )
-from engagements.views.common import selection_or_404, to_selection
+from engagements.views.common import selection_or_404, selection_to_change, to_selection
 
 
 @login_required
@@ -129,8 +129,7 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def award(request: HttpRequest, pk: int) -> HttpResponse:
-    selection = selection_or_404(pk)
-    require(can_change(request.user, selection))
+    selection = selection_to_change(request, pk)
     if selection.status in CLOSED_STATUSES:
         messages.error(
             request,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -37,7 +38,7 @@ from engagements.models import (
     PerformanceReview,
     Period,
 )
-from engagements.permissions import can_change, can_read, require
+from engagements.permissions import can_change, require
 from engagements.selectors.history import kpi_history, scorecard_history
 from engagements.services.communication import (
     decide_review,
@@ -45,7 +46,15 @@ from engagements.services.communication import (
 from engagements.services.monitoring import imports as monitoring_import
 from engagements.services.monitoring.scorecards import unscored_values
 from engagements.tasks import recompute_kpis_on_commit
-from engagements.views.common import engagement_or_404, render_tab, signed_in, to_tab
+from engagements.views.common import (
+    engagement_or_404,
+    engagement_row_to_change,
+    engagement_to_change,
+    engagement_to_read,
+    render_tab,
+    signed_in,
+    to_tab,
+)
 from outsourcing.csvimport import csv_download
 from outsourcing.lists import page_of
 from outsourcing.status import BAD, GOOD, NONE, Tone
@@ -133,8 +142,7 @@ def _row(kpi: Any) -> KpiRow:
 @login_required
 @require_safe
 def engagement_kpis(request: HttpRequest, pk: int) -> HttpResponse:
-    require(can_read(request.user))
-    engagement = engagement_or_404(pk)
+    engagement = engagement_to_read(request, pk)
     rows = [_row(kpi) for kpi in kpis_with_latest(engagement)]
     scorecards = list(
         engagement.scorecards.filter(period=Period.MONTH).order_by("-period_start")[
@@ -161,8 +169,7 @@ def engagement_kpis(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def kpi_from_templates(request: HttpRequest, pk: int) -> HttpResponse:
-    engagement = engagement_or_404(pk)
-    require(can_change(request.user, engagement))
+    engagement = engagement_to_change(request, pk)
     form = KpiFromTemplatesForm(request.POST or None, engagement=engagement)
     if request.method == "POST" and form.is_valid():
         added = form.save()
@@ -178,8 +185,7 @@ def kpi_from_templates(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def kpi_create(request: HttpRequest, pk: int) -> HttpResponse:
-    engagement = engagement_or_404(pk)
-    require(can_change(request.user, engagement))
+    engagement = engagement_to_change(request, pk)
     form = KpiForm(request.POST or None, engagement=engagement)
     if request.method == "POST" and form.is_valid():
         kpi = form.save()
@@ -217,8 +223,7 @@ def kpi_update(request: HttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
 @login_required
 @require_safe
 def kpi_detail(request: HttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
-    require(can_read(request.user))
-    engagement = engagement_or_404(pk)
+    engagement = engagement_to_read(request, pk)
     kpi = _kpi(engagement, kpi_pk)
     rollups = list(kpi.rollups.order_by("-period_start")[:CHART_PERIODS])
     rollups.reverse()
@@ -237,14 +242,18 @@ def kpi_detail(request: HttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
     )
 
 
-@login_required
-def measurement_create(request: HttpRequest, pk: int) -> HttpResponse:
-    engagement = engagement_or_404(pk)
-    require(can_change(request.user, engagement))
-    initial = {"kpi": request.GET.get("kpi")} if request.GET.get("kpi") else None
-    form = MeasurementForm(
-        request.POST or None, initial=initial, engagement=engagement, user=request.user
-    )
+def _measurement_page(
+    request: HttpRequest,
+    engagement: Engagement,
+    form: MeasurementForm,
+    template: str,
+    *,
+    done: str,
+    days_before: tuple[date, ...] = (),
+    **context: Any,
+) -> HttpResponse:
+    """One value, new or corrected: saved, its KPI recomputed for its day (and the day it
+    moved from) and the KPI's page shown; or the form again, with what was wrong."""
     if request.method == "POST" and form.is_valid():
         try:
             measurement = form.save()
@@ -252,22 +261,31 @@ def measurement_create(request: HttpRequest, pk: int) -> HttpResponse:
             pass  # the form carries the message
         else:
             kpi = measurement.kpi
-            recompute_kpis_on_commit({kpi.pk: [measurement.measured_on]})
+            recompute_kpis_on_commit({kpi.pk: [*days_before, measurement.measured_on]})
             messages.success(
                 request,
-                f"Recorded {kpi.name}: {measurement.value.normalize():f} {kpi.unit} "
+                f"{done} {kpi.name}: {measurement.value.normalize():f} {kpi.unit} "
                 f"on {measurement.measured_on:%-d %b %Y}.",
             )
             return redirect("engagements:kpi_detail", pk=engagement.pk, kpi_pk=kpi.pk)
-    return render_tab(
-        request, "engagements/monitoring/measurement_form.html", engagement, "kpis", form=form
+    return render_tab(request, template, engagement, "kpis", form=form, **context)
+
+
+@login_required
+def measurement_create(request: HttpRequest, pk: int) -> HttpResponse:
+    engagement = engagement_to_change(request, pk)
+    initial = {"kpi": request.GET.get("kpi")} if request.GET.get("kpi") else None
+    form = MeasurementForm(
+        request.POST or None, initial=initial, engagement=engagement, user=request.user
+    )
+    return _measurement_page(
+        request, engagement, form, "engagements/monitoring/measurement_form.html", done="Recorded"
     )
 
 
 @login_required
 def measurement_period(request: HttpRequest, pk: int) -> HttpResponse:
-    engagement = engagement_or_404(pk)
-    require(can_change(request.user, engagement))
+    engagement = engagement_to_change(request, pk)
     kpis = list(engagement.kpis.filter(is_active=True).order_by("name"))
     form = PeriodEntryForm(request.POST or None, kpis=kpis, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -299,8 +317,7 @@ def measurement_period(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def measurement_import(request: HttpRequest, pk: int) -> HttpResponse:
     """KPI values from a CSV file: all rows saved, or none and a report of every error."""
-    engagement = engagement_or_404(pk)
-    require(can_change(request.user, engagement))
+    engagement = engagement_to_change(request, pk)
     posted = request.method == "POST"
     form = MeasurementUploadForm(request.POST, request.FILES) if posted else MeasurementUploadForm()
     report = None
@@ -333,8 +350,7 @@ def measurement_import(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def measurement_import_template(request: HttpRequest, pk: int) -> HttpResponse:
     """The import's columns with a row per active KPI, to fill in a spreadsheet."""
-    engagement = engagement_or_404(pk)
-    require(can_change(request.user, engagement))
+    engagement = engagement_to_change(request, pk)
     return csv_download(
         f"kpi-values-{engagement.pk}.csv",
         ["kpi", "date", "value", "note"],
@@ -342,10 +358,15 @@ def measurement_import_template(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _measurement(engagement: Engagement, measurement_pk: int) -> Measurement:
-    """A value of one of this engagement's KPIs; any other is not found here."""
-    measurement = get_object_or_404(
-        Measurement.objects.select_related("kpi"), pk=measurement_pk, kpi__engagement=engagement
+def _measurement_to_change(request: HttpRequest, pk: int, measurement_pk: int) -> Measurement:
+    """A value of one of this engagement's KPIs, for a page that changes it; any other is
+    not found here."""
+    engagement, measurement = engagement_row_to_change(
+        request,
+        pk,
+        Measurement.objects.select_related("kpi"),
+        measurement_pk,
+        via="kpi__engagement",
     )
     measurement.kpi.engagement = engagement
     return measurement
@@ -354,43 +375,29 @@ def _measurement(engagement: Engagement, measurement_pk: int) -> Measurement:
 @login_required
 @saves_atomically
 def measurement_update(request: HttpRequest, pk: int, measurement_pk: int) -> HttpResponse:
-    engagement = engagement_or_404(pk)
-    measurement = _measurement(engagement, measurement_pk)
-    require(can_change(request.user, engagement))
+    measurement = _measurement_to_change(request, pk, measurement_pk)
     kpi = measurement.kpi
+    engagement = kpi.engagement
     day_before = measurement.measured_on  # the form moves it when the date changes
     form = MeasurementForm(
         request.POST or None, instance=measurement, engagement=engagement, user=request.user
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            measurement = form.save()
-        except IntegrityError:
-            pass  # the form carries the message
-        else:
-            recompute_kpis_on_commit({kpi.pk: [day_before, measurement.measured_on]})
-            messages.success(
-                request,
-                f"Saved {kpi.name}: {measurement.value.normalize():f} {kpi.unit} "
-                f"on {measurement.measured_on:%-d %b %Y}.",
-            )
-            return redirect("engagements:kpi_detail", pk=engagement.pk, kpi_pk=kpi.pk)
-    return render_tab(
+    return _measurement_page(
         request,
-        "engagements/monitoring/measurement_edit.html",
         engagement,
-        "kpis",
+        form,
+        "engagements/monitoring/measurement_edit.html",
+        done="Saved",
+        days_before=(day_before,),
         kpi=kpi,
-        form=form,
     )
 
 
 @login_required
 def measurement_delete(request: HttpRequest, pk: int, measurement_pk: int) -> HttpResponse:
-    engagement = engagement_or_404(pk)
-    measurement = _measurement(engagement, measurement_pk)
-    require(can_change(request.user, engagement))
+    measurement = _measurement_to_change(request, pk, measurement_pk)
     kpi = measurement.kpi
+    engagement = kpi.engagement
     if request.method == "POST":
         measurement.delete()
         recompute_kpis_on_commit({kpi.pk: [measurement.measured_on]})
@@ -414,8 +421,7 @@ def measurement_delete(request: HttpRequest, pk: int, measurement_pk: int) -> Ht
 @login_required
 @require_safe
 def engagement_reviews(request: HttpRequest, pk: int) -> HttpResponse:
-    require(can_read(request.user))
-    engagement = engagement_or_404(pk)
+    engagement = engagement_to_read(request, pk)
     reviews = list(
         PerformanceReview.objects.filter(engagement=engagement)
         .select_related("kpi", "scorecard", "decided_by", "plan_owner")
@@ -439,8 +445,7 @@ def engagement_reviews(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def review_create(request: HttpRequest, pk: int) -> HttpResponse:
-    engagement = engagement_or_404(pk)
-    require(can_change(request.user, engagement))
+    engagement = engagement_to_change(request, pk)
     form = ManualReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         PerformanceReview.objects.create(
@@ -457,13 +462,9 @@ def review_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def review_decide(request: HttpRequest, pk: int, review_pk: int) -> HttpResponse:
-    engagement = engagement_or_404(pk)
-    review = get_object_or_404(
-        PerformanceReview.objects.select_related("kpi", "scorecard"),
-        pk=review_pk,
-        engagement=engagement,
+    engagement, review = engagement_row_to_change(
+        request, pk, PerformanceReview.objects.select_related("kpi", "scorecard"), review_pk
     )
-    require(can_change(request.user, engagement))
     if not review.is_open:
         messages.info(request, "This review is decided already.")
         return to_tab("engagement_reviews", engagement, f"review-{review.pk}")

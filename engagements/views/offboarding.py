@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.forms import Form
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.views.decorators.http import require_POST, require_safe
 
 from engagements.forms.offboarding import ItemDoneForm, SettleForm, StartOffboardingForm
@@ -23,7 +23,7 @@ from engagements.models import (
     Risk,
     Scorecard,
 )
-from engagements.permissions import can_change, can_read, require
+from engagements.permissions import can_change
 from engagements.services.offboarding import (
     STANDARD_ITEMS,
     close_blockers,
@@ -34,7 +34,13 @@ from engagements.services.offboarding import (
     settle,
     start_offboarding,
 )
-from engagements.views.common import engagement_or_404, render_tab, to_tab
+from engagements.views.common import (
+    engagement_row_to_change,
+    engagement_to_change,
+    engagement_to_read,
+    render_tab,
+    to_tab,
+)
 from outsourcing.roles import managers
 from outsourcing.uploads import private_download
 
@@ -95,15 +101,13 @@ def _render_tab(
 @login_required
 @require_safe
 def engagement_offboarding(request: HttpRequest, pk: int) -> HttpResponse:
-    require(can_read(request.user))
-    return _render_tab(request, engagement_or_404(pk))
+    return _render_tab(request, engagement_to_read(request, pk))
 
 
 @login_required
 @require_POST
 def offboarding_start(request: HttpRequest, pk: int) -> HttpResponse:
-    engagement = engagement_or_404(pk)
-    require(can_change(request.user, engagement))
+    engagement = engagement_to_change(request, pk)
     form = StartOffboardingForm(request.POST)
     if not form.is_valid():
         return _render_tab(request, engagement, form=form)
@@ -126,9 +130,7 @@ def offboarding_start(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def offboarding_item_done(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    engagement = engagement_or_404(pk)
-    item = get_object_or_404(OffboardingItem, pk=item_pk, engagement=engagement)
-    require(can_change(request.user, item))
+    engagement, item = engagement_row_to_change(request, pk, OffboardingItem, item_pk)
     if engagement.status != Engagement.Status.OFFBOARDING:
         messages.error(request, "This engagement is not being offboarded; nothing to tick.")
     elif item.is_done:
@@ -159,8 +161,7 @@ def offboarding_evidence(request: HttpRequest, pk: int, item_pk: int) -> FileRes
 @login_required
 @require_POST
 def offboarding_close(request: HttpRequest, pk: int) -> HttpResponse:
-    engagement = engagement_or_404(pk)
-    require(can_change(request.user, engagement))
+    engagement = engagement_to_change(request, pk)
     try:
         engagement = close_engagement(engagement=engagement, by=request.user)
     except ValidationError as error:
@@ -185,7 +186,6 @@ def _row_form(form_class: Callable[..., Form], prefix: str, refused: Form | None
 
 
 def _settle(request: HttpRequest, engagement: Engagement, thing: ActionItem | Risk) -> HttpResponse:
-    require(can_change(request.user, thing))
     if engagement.status != Engagement.Status.OFFBOARDING:
         messages.error(
             request, "Start offboarding first: open work is settled when the engagement ends."
@@ -207,13 +207,14 @@ def _settle(request: HttpRequest, engagement: Engagement, thing: ActionItem | Ri
 @login_required
 @require_POST
 def action_item_settle(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    engagement = engagement_or_404(pk)
-    item = get_object_or_404(ActionItem, pk=item_pk, checkin__engagement=engagement)
+    engagement, item = engagement_row_to_change(
+        request, pk, ActionItem, item_pk, via="checkin__engagement"
+    )
     return _settle(request, engagement, item)
 
 
 @login_required
 @require_POST
 def risk_settle(request: HttpRequest, pk: int, risk_pk: int) -> HttpResponse:
-    engagement = engagement_or_404(pk)
-    return _settle(request, engagement, get_object_or_404(Risk, pk=risk_pk, engagement=engagement))
+    engagement, risk = engagement_row_to_change(request, pk, Risk, risk_pk)
+    return _settle(request, engagement, risk)

@@ -25,7 +25,8 @@ from engagements.models import DataAccessGrant, Engagement, Risk
 from engagements.models.risk import risk_level
 from engagements.permissions import can_change, can_read, require
 from engagements.selectors.history import access_history, risk_history
-from engagements.views.common import engagement_or_404, render_tab
+from engagements.views.common import engagement_to_change, engagement_to_read, render_tab
+from outsourcing import csvimport
 from outsourcing.lists import page_of
 from outsourcing.versions import saves_atomically
 
@@ -37,6 +38,14 @@ def _risk(engagement: Engagement, risk_pk: int) -> Risk:
         Risk.objects.select_related("owner"), pk=risk_pk, engagement=engagement
     )
     risk.engagement = engagement  # permissions and templates reuse the loaded engagement
+    return risk
+
+
+def _risk_to_change(request: HttpRequest, pk: int, risk_pk: int) -> Risk:
+    """A risk of the engagement, for a page that changes it: the role is asked first, as on
+    every risk page, then each lookup, then whether the user may change this risk."""
+    risk = _risk(engagement_to_read(request, pk), risk_pk)
+    require(can_change(request.user, risk))
     return risk
 
 
@@ -111,8 +120,7 @@ def _heat_map_context(
 @login_required
 @require_safe
 def engagement_risks(request: HttpRequest, pk: int) -> HttpResponse:
-    require(can_read(request.user))
-    engagement = engagement_or_404(pk)
+    engagement = engagement_to_read(request, pk)
     risks = list(engagement.risks.select_related("owner"))
     for risk in risks:
         risk.engagement = engagement
@@ -166,8 +174,7 @@ def _render_risk_form(
 @login_required
 def risk_create(request: HttpRequest, pk: int) -> HttpResponse:
     require(can_read(request.user))
-    engagement = engagement_or_404(pk)
-    require(can_change(request.user, engagement))
+    engagement = engagement_to_change(request, pk)
     form = RiskForm(request.POST or None, initial={"owner": request.user.pk})
     if request.method == "POST" and form.is_valid():
         form.instance.engagement = engagement
@@ -183,25 +190,19 @@ def risk_create(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @saves_atomically
 def risk_update(request: HttpRequest, pk: int, risk_pk: int) -> HttpResponse:
-    require(can_read(request.user))
-    engagement = engagement_or_404(pk)
-    risk = _risk(engagement, risk_pk)
-    require(can_change(request.user, risk))
+    risk = _risk_to_change(request, pk, risk_pk)
     form = RiskForm(request.POST or None, instance=risk)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, f"Risk “{risk}” saved.")
-        return _risks_tab(engagement)
-    return _render_risk_form(request, engagement, form, risk)
+        return _risks_tab(risk.engagement)
+    return _render_risk_form(request, risk.engagement, form, risk)
 
 
 @login_required
 @require_POST
 def risk_review(request: HttpRequest, pk: int, risk_pk: int) -> HttpResponse:
-    require(can_read(request.user))
-    engagement = engagement_or_404(pk)
-    risk = _risk(engagement, risk_pk)
-    require(can_change(request.user, risk))
+    risk = _risk_to_change(request, pk, risk_pk)
     if risk.status == Risk.Status.CLOSED:
         messages.error(request, f"“{risk}” is closed; reopen it by editing its status first.")
     else:
@@ -210,16 +211,13 @@ def risk_review(request: HttpRequest, pk: int, risk_pk: int) -> HttpResponse:
             request,
             f"“{risk}” reviewed today; next review on {risk.next_review_on:%-d %b %Y}.",
         )
-    return _risks_tab(engagement)
+    return _risks_tab(risk.engagement)
 
 
 @login_required
 @require_POST
 def risk_close(request: HttpRequest, pk: int, risk_pk: int) -> HttpResponse:
-    require(can_read(request.user))
-    engagement = engagement_or_404(pk)
-    risk = _risk(engagement, risk_pk)
-    require(can_change(request.user, risk))
+    risk = _risk_to_change(request, pk, risk_pk)
     if risk.status == Risk.Status.CLOSED:
         messages.info(request, f"“{risk}” was already closed.")
     else:
@@ -227,7 +225,7 @@ def risk_close(request: HttpRequest, pk: int, risk_pk: int) -> HttpResponse:
         risk.next_review_on = None  # a closed risk is no longer due for review
         risk.save(update_fields=["status", "next_review_on", "updated_at"])
         messages.success(request, f"“{risk}” closed. It stays in the register, off the heat map.")
-    return _risks_tab(engagement)
+    return _risks_tab(risk.engagement)
 
 
 # --- the data access tab ----------------------------------------------------------
@@ -271,8 +269,7 @@ def _render_access(
 @login_required
 def engagement_access(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: the register of what the vendor can reach. POST: record a new grant."""
-    require(can_read(request.user))
-    engagement = engagement_or_404(pk)
+    engagement = engagement_to_read(request, pk)
     if request.method != "POST":
         return _render_access(request, engagement, grant_form=GrantForm())
     require(can_change(request.user, engagement))
@@ -292,8 +289,7 @@ def engagement_access(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def grant_revoke(request: HttpRequest, pk: int, grant_pk: int) -> HttpResponse:
-    require(can_read(request.user))
-    engagement = engagement_or_404(pk)
+    engagement = engagement_to_read(request, pk)
     grant = get_object_or_404(DataAccessGrant, pk=grant_pk, engagement=engagement)
     grant.engagement = engagement
     require(can_change(request.user, grant))
@@ -362,14 +358,9 @@ def risk_overview(request: HttpRequest) -> HttpResponse:
     )
 
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
 def spreadsheet_safe(value: object) -> object:
-    """Text a spreadsheet would run as a formula gets a leading quote (CSV injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    """A cell of the export: text guarded against running as a formula, numbers as they are."""
+    return csvimport.spreadsheet_safe(value) if isinstance(value, str) else value
 
 
 EXPORT_HEADER = [

@@ -46,7 +46,7 @@ from engagements.services.sourcing import (
     selection_in_progress,
     start_selection,
 )
-from engagements.views.common import selection_or_404, signed_in, to_selection
+from engagements.views.common import selection_or_404, selection_to_change, signed_in, to_selection
 from outsourcing.lists import page_of
 from outsourcing.uploads import private_download
 from outsourcing.versions import RowVersion, saves_atomically
@@ -214,8 +214,7 @@ def selection_create(request: HttpRequest, candidate_pk: int) -> HttpResponse:
 @login_required
 @saves_atomically
 def selection_update(request: HttpRequest, pk: int) -> HttpResponse:
-    selection = selection_or_404(pk)
-    require(can_change(request.user, selection))
+    selection = selection_to_change(request, pk)
     form = SelectionForm(request.POST or None, instance=selection)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -233,8 +232,7 @@ def selection_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def shortlist(request: HttpRequest, pk: int) -> HttpResponse:
-    selection = selection_or_404(pk)
-    require(can_change(request.user, selection))
+    selection = selection_to_change(request, pk)
     if _refuse_if_closed(request, selection, "shortlist"):
         return to_selection(selection, "proposals")
     adding = request.method == "POST" and "remove" not in request.POST
@@ -277,12 +275,15 @@ def shortlist(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _proposal(selection: Selection, proposal_pk: int) -> Proposal:
-    return get_object_or_404(
+def _proposal_to_change(request: HttpRequest, pk: int, proposal_pk: int) -> Proposal:
+    """A proposal of the selection, for a page that changes it."""
+    proposal = get_object_or_404(
         Proposal.objects.select_related("vendor", "selection"),
         pk=proposal_pk,
-        selection=selection,
+        selection=selection_or_404(pk),
     )
+    require(can_change(request.user, proposal))
+    return proposal
 
 
 def _render_proposal(
@@ -310,9 +311,8 @@ def _render_proposal(
 @login_required
 @saves_atomically
 def proposal_update(request: HttpRequest, pk: int, proposal_pk: int) -> HttpResponse:
-    selection = selection_or_404(pk)
-    proposal = _proposal(selection, proposal_pk)
-    require(can_change(request.user, proposal))
+    proposal = _proposal_to_change(request, pk, proposal_pk)
+    selection = proposal.selection
     form = ProposalForm(request.POST or None, instance=proposal)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -324,9 +324,8 @@ def proposal_update(request: HttpRequest, pk: int, proposal_pk: int) -> HttpResp
 @login_required
 @require_POST
 def attachment_create(request: HttpRequest, pk: int, proposal_pk: int) -> HttpResponse:
-    selection = selection_or_404(pk)
-    proposal = _proposal(selection, proposal_pk)
-    require(can_change(request.user, proposal))
+    proposal = _proposal_to_change(request, pk, proposal_pk)
+    selection = proposal.selection
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
         attachment = form.save(proposal=proposal, by=request.user)
@@ -348,8 +347,7 @@ def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> Fi
 @login_required
 @saves_atomically
 def criteria(request: HttpRequest, pk: int) -> HttpResponse:
-    selection = selection_or_404(pk)
-    require(can_change(request.user, selection))
+    selection = selection_to_change(request, pk)
     if _refuse_if_closed(request, selection, "criteria"):
         return to_selection(selection, "criteria")
     formset = CriterionFormSet(
@@ -383,8 +381,7 @@ def criteria(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def evaluators(request: HttpRequest, pk: int) -> HttpResponse:
-    selection = selection_or_404(pk)
-    require(can_change(request.user, selection))
+    selection = selection_to_change(request, pk)
     inviting = request.method == "POST" and "remove" not in request.POST
     form = InviteEvaluatorForm(request.POST if inviting else None, selection=selection)
     if request.method == "POST":
