@@ -68,18 +68,27 @@ def make_plans_and_checkins(world: World) -> None:
             cadence=rng.choices(list(CADENCES), list(CADENCES.values()))[0],
             weekday=rng.randrange(5),
             time=datetime.time(rng.randrange(8, 17), rng.choice((0, 30))),
-            time_zone=world.people[engagement.owner_id - 1].time_zone,
+            time_zone=world.person(engagement.owner_id).time_zone,
             duration_minutes=rng.choice((30, 30, 45, 60)),
             starts_on=engagement.start,
             reporting_expectations="Weekly status report the day before the check-in.",
         )
         plans.append(plan)
         rows.append(
-            tuple(
-                getattr(plan, name if name != "engagement" else "engagement_id")
-                for name in PLAN_FIELDS[:-2]
+            (
+                plan.pk,
+                plan.engagement_id,
+                plan.channels,
+                plan.cadence,
+                plan.weekday,
+                plan.time,
+                plan.time_zone,
+                plan.duration_minutes,
+                plan.starts_on,
+                plan.reporting_expectations,
+                engagement.created_at,
+                engagement.created_at,
             )
-            + (engagement.created_at, engagement.created_at)
         )
     world.written["communication plans"] = insert(CommunicationPlan, PLAN_FIELDS, rows)
     insert(

@@ -97,6 +97,9 @@ class World:
         as they were. Test data, not secrets: the point is that it repeats."""
         return random.Random(f"{self.seed}:{part}")  # nosec B311
 
+    def person(self, pk: int) -> Person:
+        return self.people[pk - 1]  # people are numbered 1, 2, … in the order made
+
     @property
     def managers(self) -> list[int]:
         return [person.id for person in self.people if person.role == "Manager"]

@@ -28,7 +28,8 @@ from outsourcing.roles import MANAGER
 from vendors.models import Vendor
 from vendors.tests.factories import VendorFactory
 
-pytestmark = pytest.mark.django_db
+# Dated: CI runs these at awkward moments too (outsourcing/tests/clock.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
 # Small enough for a second or two, big enough for every status to turn up.
 TINY = [
