@@ -48,7 +48,7 @@ from vendors.models import Contact, Vendor
 from . import bulk
 from .communication import make_plans_and_checkins
 from .engagement import make_engagements
-from .monitoring import make_kpis_and_measurements
+from .monitoring import OWN_KPIS, definitions, make_kpis_and_measurements
 from .people import SCALE_PASSWORD, USERNAME_PREFIX, make_people
 from .registry import make_vendors
 from .risk import make_compliance, make_grants, make_risks
@@ -194,6 +194,11 @@ def check_shape(shape: Shape) -> None:
         raise ValueError("KPIs per engagement cannot be negative.")
     if shape.people < 3:
         raise ValueError("At least 3 people: an admin, a manager to own the work, a viewer.")
+    if shape.kpis_per_engagement > (available := len(definitions())):
+        raise ValueError(
+            f"At most {available} KPIs per engagement: the KPI templates and "
+            f"{len(OWN_KPIS)} of the engagements' own, each once."
+        )
 
 
 def foreign_rows() -> dict[str, int]:

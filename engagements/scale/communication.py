@@ -159,8 +159,9 @@ def slots(
     if engagement.status not in Engagement.LIVE_STATUSES:
         until = min(until, world.now)
     if engagement.end is not None:
-        last = datetime.datetime.combine(engagement.end, datetime.time.max, tzinfo=datetime.UTC)
-        until = min(until, last)
+        # As CommunicationPlan.schedule_checkins: none after the work's last (local) day.
+        zone = zoneinfo.ZoneInfo(plan.time_zone)
+        until = min(until, datetime.datetime.combine(engagement.end, datetime.time.max, zone))
     after = datetime.datetime.combine(
         engagement.start - datetime.timedelta(days=1), datetime.time.min, tzinfo=datetime.UTC
     )
@@ -196,8 +197,8 @@ def recorded(
     chance = rng.random()
     if not closed and recent and chance < 0.35:
         return (*scheduled, None, False, *waiting), None  # overdue: not recorded yet
-    if chance > 0.96 or (closed and recent):
-        note = "Moved: public holiday at the vendor." if not closed else "The engagement ended."
+    if chance > 0.96:
+        note = "Moved: public holiday at the vendor."
         return (*scheduled, None, True, note, "", "", "", "", "", None, created, ended), None
     held_on = slot.astimezone(zoneinfo.ZoneInfo(plan.time_zone)).date()
     colour = rng.random() + engagement.quality - 0.3

@@ -120,7 +120,7 @@ class MeasuredKpi:
 def make_kpis_and_measurements(world: World) -> None:
     rng = world.random("monitoring")
     available = definitions()
-    per_engagement = min(world.shape.kpis_per_engagement, len(available))
+    per_engagement = world.shape.kpis_per_engagement  # at most len(available): check_shape
     kpis: list[tuple[Any, ...]] = []
     measured: list[MeasuredKpi] = []
     for engagement in world.engagements:

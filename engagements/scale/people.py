@@ -8,7 +8,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, User
 
 from engagements.models import ReminderPreference
-from outsourcing.roles import ADMIN, MANAGER, VIEWER
+from outsourcing.roles import ADMIN, MANAGER, ROLES, VIEWER
 
 from .bulk import insert
 from .world import Person, World
@@ -49,9 +49,8 @@ def role_counts(people: int) -> dict[str, int]:
 
 def make_people(world: World) -> None:
     rng = world.random("people")
-    groups = {
-        group.name: group.pk for group in Group.objects.filter(name__in=[ADMIN, MANAGER, VIEWER])
-    }
+    # The role groups come with the migrations; made here only if someone removed one.
+    groups = {name: Group.objects.get_or_create(name=name)[0].pk for name in ROLES}
     roles = [role for role, count in role_counts(world.shape.people).items() for _ in range(count)]
     # One hash for every account (hashing is slow on purpose), salted from the seed so
     # that runs repeat: the password is printed for all to see anyway.

@@ -202,11 +202,13 @@ def test_it_leaves_its_own_organisation_alone_and_refuses_another_on_top(frozen)
         generate("--no-rollup", "--seed=16")
 
 
-def test_it_refuses_a_shape_without_people_to_own_the_work():
+def test_it_refuses_a_shape_it_cannot_make():
     with pytest.raises(CommandError, match="At least 3 people"):
         call_command("generate_scale", "--people=2", stdout=StringIO())
+    with pytest.raises(CommandError, match="At most 12 KPIs per engagement"):
+        call_command("generate_scale", "--kpis-per-engagement=13", stdout=StringIO())
 
-    assert not Engagement.objects.exists()
+    assert not User.objects.exists()
 
 
 def test_large_is_small_a_hundred_times_over():
