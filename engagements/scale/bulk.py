@@ -1,0 +1,89 @@
+"""Writing generated rows fast: PostgreSQL's COPY, or batched INSERTs elsewhere.
+
+Rows are plain tuples in the order of the field names given, with the ids the
+generator chose, so rows of one table can point at rows of another before either
+is written. Nothing goes through `save()` or `bulk_create`: `bulk_create` calls
+`pre_save` on every field, which stamps `auto_now`/`auto_now_add` fields with the
+present moment and would overwrite the dates the generator gives every row (a
+measurement entered the evening of its day, a check-in recorded when it was held).
+So whatever a model's `save()` would fill in (a contract's notice deadline, a
+risk's next review) the generator computes itself, with the model's own method.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.core.management.color import no_style
+from django.db import connection, models
+from psycopg import sql
+
+# Rows per INSERT batch where there is no COPY (SQLite): the command and its test.
+INSERT_BATCH = 2_000
+
+
+def insert(model: type[models.Model], names: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """Write `rows` (values for the fields `names`, in order) into the model's table."""
+    fields: list[Any] = [model._meta.get_field(name) for name in names]
+    columns: list[str] = [field.column for field in fields]
+    table = model._meta.db_table
+    if connection.vendor == "postgresql":
+        return _copy(table, columns, rows)
+    return _insert_batches(table, columns, fields, rows)
+
+
+def _copy(table: str, columns: list[str], rows: Iterable[Sequence[Any]]) -> int:
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
+    written = 0
+    with connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
+            written += 1
+    return written
+
+
+def _insert_batches(
+    table: str, columns: list[str], fields: list[Any], rows: Iterable[Sequence[Any]]
+) -> int:
+    quote = connection.ops.quote_name
+    # Table and column names come from the models' meta, quoted; values are parameters.
+    names, marks = ", ".join(map(quote, columns)), ", ".join(["%s"] * len(columns))
+    statement = f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})"  # nosec B608
+    written = 0
+    with connection.cursor() as cursor:
+        iterator = iter(rows)
+        while batch := list(itertools.islice(iterator, INSERT_BATCH)):
+            cursor.executemany(
+                statement,
+                [
+                    [
+                        field.get_db_prep_save(field.to_python(value), connection)
+                        for field, value in zip(fields, row, strict=True)
+                    ]
+                    for row in batch
+                ],
+            )
+            written += len(batch)
+    return written
+
+
+def reset_sequences(written: Iterable[type[models.Model]]) -> None:
+    """Move each table's id sequence past the ids the generator chose (PostgreSQL)."""
+    statements = connection.ops.sequence_reset_sql(no_style(), list(written))
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+
+
+def analyze(written: Iterable[type[models.Model]]) -> None:
+    """Fresh planner statistics for the tables just filled, so the first page after a
+    large run is planned as it will be later (autovacuum would get there, eventually)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in written:
+            cursor.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(model._meta.db_table)))

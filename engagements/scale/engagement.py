@@ -1,0 +1,182 @@
+"""Engagements owned by managers (with co-owners), and their contracts."""
+
+from __future__ import annotations
+
+import datetime
+import random
+from decimal import Decimal
+from typing import Any
+
+from engagements.demo.dates import add_years
+from engagements.models import Contract, Engagement
+from vendors.models import BusinessFunction
+
+from .bulk import insert
+from .world import PlannedEngagement, World, moment
+
+AREAS = ("EMEA", "Americas", "APAC", "Nordics", "DACH", "Benelux", "Iberia", "UK", "Global")
+# Share of engagements in each status besides active; the rest are active.
+STATUS_SHARES = (
+    (Engagement.Status.PLANNED, 0.07),
+    (Engagement.Status.COMPLETED, 0.08),
+    (Engagement.Status.ON_HOLD, 0.05),
+)
+# Most of the work began when the organisation first outsourced it, at the start of its
+# history; the rest started since. Check-ins and measurements follow from these dates.
+ESTABLISHED_SHARE = 0.9
+
+
+def statuses(count: int, rng: random.Random) -> list[str]:
+    """Exactly the shares of STATUS_SHARES (rounded), the rest active, in a shuffled order."""
+    chosen: list[str] = [
+        status for status, share in STATUS_SHARES for _ in range(round(count * share))
+    ]
+    chosen += [Engagement.Status.ACTIVE] * (count - len(chosen))
+    rng.shuffle(chosen)
+    return chosen[:count]
+
+
+def work_dates(
+    status: str, world: World, rng: random.Random
+) -> tuple[datetime.date, datetime.date | None]:
+    """Start and end of the work; the end of live work may still be open."""
+    today, first, span = world.today, world.first_day, 365 * world.shape.years
+    if status == Engagement.Status.PLANNED:
+        return today + datetime.timedelta(days=rng.randrange(7, 90)), None
+    if status == Engagement.Status.COMPLETED:
+        start = first + datetime.timedelta(days=rng.randrange(0, max(1, span // 2)))
+        end = start + datetime.timedelta(days=rng.randrange(120, max(121, span // 2)))
+        return start, max(start, min(end, today - datetime.timedelta(days=30)))
+    if rng.random() < ESTABLISHED_SHARE:
+        offset = rng.randrange(0, min(60, span))
+    else:
+        offset = rng.randrange(0, max(1, span - 30))
+    return first + datetime.timedelta(days=offset), None
+
+
+def make_engagements(world: World) -> None:
+    rng = world.random("engagements")
+    managers = world.managers
+    functions = list(BusinessFunction)
+    engagements: list[tuple[Any, ...]] = []
+    co_owners: list[tuple[int, int]] = []
+    contracts: list[tuple[Any, ...]] = []
+    for number, status in enumerate(statuses(world.shape.engagements, rng), start=1):
+        start, end = work_dates(status, world, rng)
+        owner = rng.choice(managers)
+        others = [manager for manager in managers if manager != owner]
+        co = tuple(rng.sample(others, k=min(len(others), rng.choice((0, 0, 0, 1, 1, 2)))))
+        created = min(moment(start - datetime.timedelta(days=14), 9), world.now)
+        if status == Engagement.Status.PLANNED:
+            created = world.now - datetime.timedelta(days=rng.randrange(1, 30))
+        term = rng.choice((1, 2, 3))
+        contract_end = end or add_years(start, term)
+        while status != Engagement.Status.PLANNED and end is None and contract_end < world.today:
+            contract_end = add_years(contract_end, term)  # renewed as it ran out
+        if status in Engagement.LIVE_STATUSES and rng.random() < 0.5:
+            end = contract_end  # agreed to end with the contract
+        yearly = Decimal(rng.randrange(20_000, 900_000, 1_000))
+        planned = PlannedEngagement(
+            id=number,
+            vendor_id=rng.choice(world.working_vendor_ids),
+            owner_id=owner,
+            co_owner_ids=co,
+            status=status,
+            start=start,
+            end=end,
+            created_at=created,
+            quality=rng.betavariate(2, 5),
+        )
+        world.engagements.append(planned)
+        closed = status == Engagement.Status.COMPLETED
+        engagements.append(
+            (
+                number,
+                f"{rng.choice(functions).label}: {rng.choice(AREAS)} ({number})",
+                planned.vendor_id,
+                owner,
+                "Scope as awarded: the work, the volumes and the service hours agreed.",
+                "Monthly report; the agreed service levels.",
+                yearly,
+                "EUR",
+                start,
+                end,
+                status,
+                moment(end, 16) if closed and end else None,
+                status if closed else "",
+                created,
+                moment(end, 16) if closed and end else created,
+            )
+        )
+        co_owners.extend((number, manager) for manager in co)
+        contract = Contract(
+            end_date=contract_end,
+            renewal_date=contract_end if rng.random() < 0.4 else None,
+            notice_period_days=rng.choice((30, 60, 90)),
+        )
+        contracts.append(
+            (
+                number,
+                number,
+                f"C-{start:%Y}-{number:05d}",
+                yearly * term,
+                "EUR",
+                start,
+                contract.end_date,
+                contract.renewal_date,
+                contract.notice_period_days,
+                contract.compute_notice_deadline(),  # what Contract.save() stores
+                "Either party may end the contract with the notice period in writing.",
+                "Response within 4 business hours; 95% of tickets solved within 2 days.",
+                min(start, world.today) - datetime.timedelta(days=rng.randrange(3, 20)),
+                "",
+                "",
+                created,
+                created,
+            )
+        )
+    world.written["engagements"] = insert(
+        Engagement,
+        [
+            "id",
+            "title",
+            "vendor",
+            "owner",
+            "scope",
+            "deliverables",
+            "budget",
+            "currency",
+            "start_date",
+            "end_date",
+            "status",
+            "closed_at",
+            "offboarding_outcome",
+            "created_at",
+            "updated_at",
+        ],
+        engagements,
+    )
+    insert(Engagement.co_owners.through, ["engagement", "user"], co_owners)
+    world.written["contracts"] = insert(
+        Contract,
+        [
+            "id",
+            "engagement",
+            "reference",
+            "value",
+            "currency",
+            "start_date",
+            "end_date",
+            "renewal_date",
+            "notice_period_days",
+            "notice_deadline",
+            "termination_terms",
+            "service_levels",
+            "signed_on",
+            "document",
+            "document_name",
+            "created_at",
+            "updated_at",
+        ],
+        contracts,
+    )
