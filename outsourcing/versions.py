@@ -110,6 +110,8 @@ class VersionedForm(forms.BaseForm):
     def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean()
         self.check_version()
+        # Bookkeeping, not a value of the row: what the form hands on leaves it out.
+        self.cleaned_data.pop(VERSION_FIELD, None)
         return cleaned
 
     def check_version(self) -> None:
