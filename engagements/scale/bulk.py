@@ -1,6 +1,6 @@
 """Writing generated rows fast: PostgreSQL's COPY, or batched INSERTs elsewhere.
 
-Each row is a mapping of field name to value (`dict(id=…, engagement=…)`), with the
+Each row is a mapping of field name to value (`{"id": …, "engagement": …}`), with the
 ids the generator chose, so rows of one table can point at rows of another before either
 is written. Nothing goes through `save()` or `bulk_create`: `bulk_create` calls
 `pre_save` on every field, which stamps `auto_now`/`auto_now_add` fields with the

@@ -61,34 +61,34 @@ def make_plans_and_checkins(world: World) -> None:
         )
         plans.append(plan)
         rows.append(
-            dict(
-                id=plan.pk,
-                engagement=plan.engagement_id,
-                channels=plan.channels,
-                cadence=plan.cadence,
-                weekday=plan.weekday,
-                time=plan.time,
-                time_zone=plan.time_zone,
-                duration_minutes=plan.duration_minutes,
-                starts_on=plan.starts_on,
-                reporting_expectations=plan.reporting_expectations,
-                created_at=engagement.created_at,
-                updated_at=engagement.created_at,
-            )
+            {
+                "id": plan.pk,
+                "engagement": plan.engagement_id,
+                "channels": plan.channels,
+                "cadence": plan.cadence,
+                "weekday": plan.weekday,
+                "time": plan.time,
+                "time_zone": plan.time_zone,
+                "duration_minutes": plan.duration_minutes,
+                "starts_on": plan.starts_on,
+                "reporting_expectations": plan.reporting_expectations,
+                "created_at": engagement.created_at,
+                "updated_at": engagement.created_at,
+            }
         )
     world.written["communication plans"] = insert(CommunicationPlan, rows)
     insert(
         EscalationLevel,
         (
-            dict(
-                id=2 * plan.pk - 2 + level,
-                plan=plan.pk,
-                level=level,
-                who=who,
-                contact="",
-                response_time_hours=hours,
-                when_to_escalate=when,
-            )
+            {
+                "id": 2 * plan.pk - 2 + level,
+                "plan": plan.pk,
+                "level": level,
+                "who": who,
+                "contact": "",
+                "response_time_hours": hours,
+                "when_to_escalate": when,
+            }
             for plan in plans
             for level, who, hours, when in (
                 (1, "Service delivery manager", 4, "A service level missed twice in a week"),
@@ -104,7 +104,7 @@ def make_plans_and_checkins(world: World) -> None:
                 checkin, action = recorded(len(checkins) + 1, slot, plan, engagement, world, rng)
                 checkins.append(checkin)
                 if action:
-                    actions.append(dict(id=len(actions) + 1, **action))
+                    actions.append({"id": len(actions) + 1, **action})
     world.written["check-ins"] = insert(CheckIn, checkins)
     world.written["action items"] = insert(ActionItem, actions)
 
@@ -143,27 +143,27 @@ def recorded(
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The check-in row as it stands now, and an action item agreed there (without its
     id), if any."""
-    scheduled = dict(id=number, engagement=engagement.id, scheduled_for=slot)
+    scheduled = {"id": number, "engagement": engagement.id, "scheduled_for": slot}
     created = max(
         slot - datetime.timedelta(days=settings.CHECKIN_HORIZON_DAYS), engagement.created_at
     )
     created = min(created, world.now)
     ended = slot + datetime.timedelta(minutes=plan.duration_minutes)
     closed = engagement.status == Engagement.Status.COMPLETED
-    unrecorded = dict(
-        scheduled,
-        held_on=None,
-        cancelled=False,
-        change_note="",
-        attendees="",
-        status="",
-        progress_summary="",
-        blockers="",
-        decisions="",
-        recorded_by=None,
-        created_at=created,
-        updated_at=created,
-    )
+    unrecorded = {
+        **scheduled,
+        "held_on": None,
+        "cancelled": False,
+        "change_note": "",
+        "attendees": "",
+        "status": "",
+        "progress_summary": "",
+        "blockers": "",
+        "decisions": "",
+        "recorded_by": None,
+        "created_at": created,
+        "updated_at": created,
+    }
     if ended >= world.now:
         return unrecorded, None
     recent = slot > world.now - datetime.timedelta(days=RECENT_DAYS)
@@ -172,39 +172,39 @@ def recorded(
         return unrecorded, None  # overdue: not recorded yet
     if chance > 0.96:
         note = "Moved: public holiday at the vendor."
-        return dict(unrecorded, cancelled=True, change_note=note, updated_at=ended), None
+        return {**unrecorded, "cancelled": True, "change_note": note, "updated_at": ended}, None
     held_on = slot.astimezone(zoneinfo.ZoneInfo(plan.time_zone)).date()
     colour = rng.random() + engagement.quality - 0.3
     status = RagStatus.GREEN if colour < 0.7 else RagStatus.AMBER if colour < 1.0 else RagStatus.RED
-    row = dict(
-        scheduled,
-        held_on=held_on,
-        cancelled=False,
-        change_note="",
-        attendees="Owner, service delivery manager, team lead",
-        status=status,
-        progress_summary="On track against the plan; volumes as forecast.",
-        blockers="" if status == RagStatus.GREEN else "Staffing short on the late shift.",
-        decisions="",
-        recorded_by=engagement.owner_id,
-        created_at=created,
-        updated_at=ended,
-    )
+    row = {
+        **scheduled,
+        "held_on": held_on,
+        "cancelled": False,
+        "change_note": "",
+        "attendees": "Owner, service delivery manager, team lead",
+        "status": status,
+        "progress_summary": "On track against the plan; volumes as forecast.",
+        "blockers": "" if status == RagStatus.GREEN else "Staffing short on the late shift.",
+        "decisions": "",
+        "recorded_by": engagement.owner_id,
+        "created_at": created,
+        "updated_at": ended,
+    }
     if rng.random() > 0.12:
         return row, None
     due = held_on + datetime.timedelta(days=rng.choice((7, 14, 21)))
     done = None
     if due < world.today - datetime.timedelta(days=3) and (closed or rng.random() < 0.9):
         done = min(due, world.today)
-    action = dict(
-        checkin=number,
-        description=rng.choice(ACTIONS),
-        owner=rng.choice(engagement.owners),
-        owner_name="",
-        due_date=due,
-        done_on=done,
-        resolution="",
-        created_at=ended,
-        updated_at=ended,
-    )
+    action = {
+        "checkin": number,
+        "description": rng.choice(ACTIONS),
+        "owner": rng.choice(engagement.owners),
+        "owner_name": "",
+        "due_date": due,
+        "done_on": done,
+        "resolution": "",
+        "created_at": ended,
+        "updated_at": ended,
+    }
     return row, action

@@ -90,54 +90,55 @@ def make_engagements(world: World) -> None:
         world.engagements.append(planned)
         closed = status == Engagement.Status.COMPLETED
         engagements.append(
-            dict(
-                id=number,
-                title=f"{rng.choice(functions).label}: {rng.choice(AREAS)} ({number})",
-                vendor=planned.vendor_id,
-                owner=owner,
-                scope="Scope as awarded: the work, the volumes and the service hours agreed.",
-                deliverables="Monthly report; the agreed service levels.",
-                budget=yearly,
-                currency="EUR",
-                start_date=start,
-                end_date=end,
-                status=status,
-                closed_at=moment(end, 16) if closed and end else None,
-                offboarding_outcome=status if closed else "",
-                created_at=created,
-                updated_at=moment(end, 16) if closed and end else created,
-            )
+            {
+                "id": number,
+                "title": f"{rng.choice(functions).label}: {rng.choice(AREAS)} ({number})",
+                "vendor": planned.vendor_id,
+                "owner": owner,
+                "scope": "Scope as awarded: the work, the volumes and the service hours agreed.",
+                "deliverables": "Monthly report; the agreed service levels.",
+                "budget": yearly,
+                "currency": "EUR",
+                "start_date": start,
+                "end_date": end,
+                "status": status,
+                "closed_at": moment(end, 16) if closed and end else None,
+                "offboarding_outcome": status if closed else "",
+                "created_at": created,
+                "updated_at": moment(end, 16) if closed and end else created,
+            }
         )
-        co_owners.extend(dict(engagement=number, user=manager) for manager in co)
+        co_owners.extend({"engagement": number, "user": manager} for manager in co)
         contract = Contract(
             end_date=contract_end,
             renewal_date=contract_end if rng.random() < 0.4 else None,
             notice_period_days=rng.choice((30, 60, 90)),
         )
         contracts.append(
-            dict(
-                id=number,
-                engagement=number,
-                reference=f"C-{start:%Y}-{number:05d}",
-                value=yearly * term,
-                currency="EUR",
-                start_date=start,
-                end_date=contract.end_date,
-                renewal_date=contract.renewal_date,
-                notice_period_days=contract.notice_period_days,
-                notice_deadline=contract.compute_notice_deadline(),  # as Contract.save()
-                termination_terms=(
+            {
+                "id": number,
+                "engagement": number,
+                "reference": f"C-{start:%Y}-{number:05d}",
+                "value": yearly * term,
+                "currency": "EUR",
+                "start_date": start,
+                "end_date": contract.end_date,
+                "renewal_date": contract.renewal_date,
+                "notice_period_days": contract.notice_period_days,
+                "notice_deadline": contract.compute_notice_deadline(),  # as Contract.save()
+                "termination_terms": (
                     "Either party may end the contract with the notice period in writing."
                 ),
-                service_levels=(
+                "service_levels": (
                     "Response within 4 business hours; 95% of tickets solved within 2 days."
                 ),
-                signed_on=min(start, world.today) - datetime.timedelta(days=rng.randrange(3, 20)),
-                document="",
-                document_name="",
-                created_at=created,
-                updated_at=created,
-            )
+                "signed_on": min(start, world.today)
+                - datetime.timedelta(days=rng.randrange(3, 20)),
+                "document": "",
+                "document_name": "",
+                "created_at": created,
+                "updated_at": created,
+            }
         )
     world.written["engagements"] = insert(Engagement, engagements)
     insert(Engagement.co_owners.through, co_owners)

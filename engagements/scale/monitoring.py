@@ -97,25 +97,25 @@ def make_kpis_and_measurements(world: World) -> None:
         for definition in rng.sample(available, k=per_engagement):
             number = len(kpis) + 1
             kpis.append(
-                dict(
-                    id=number,
-                    engagement=engagement.id,
-                    template=definition.template_id,
-                    name=definition.name,
-                    description="",
-                    unit=definition.unit,
-                    direction=definition.direction,
-                    target=definition.target,
-                    amber_threshold=definition.amber,
-                    red_threshold=definition.red,
-                    aggregation=definition.aggregation,
-                    period=definition.period,
-                    weight=definition.weight,
-                    allows_negative=False,
-                    is_active=True,
-                    created_at=engagement.created_at,
-                    updated_at=engagement.created_at,
-                )
+                {
+                    "id": number,
+                    "engagement": engagement.id,
+                    "template": definition.template_id,
+                    "name": definition.name,
+                    "description": "",
+                    "unit": definition.unit,
+                    "direction": definition.direction,
+                    "target": definition.target,
+                    "amber_threshold": definition.amber,
+                    "red_threshold": definition.red,
+                    "aggregation": definition.aggregation,
+                    "period": definition.period,
+                    "weight": definition.weight,
+                    "allows_negative": False,
+                    "is_active": True,
+                    "created_at": engagement.created_at,
+                    "updated_at": engagement.created_at,
+                }
             )
             if engagement.started:
                 # Some KPIs were measured from day one, others added as the work went on.
@@ -161,15 +161,15 @@ def measurements(kpis: list[MeasuredKpi], world: World) -> Iterator[dict[str, An
             value = max(0.0, min(100.0, value) if definition.percent else value) * scale
             entered = moment(day, 18)
             number += 1
-            yield dict(
-                id=number,
-                kpi=kpi.id,
-                measured_on=day,
-                value=f"{value:.2f}",
-                source=source,
-                entered_by=owners[number % len(owners)],
-                note="",
-                created_at=min(entered, world.now),
-                updated_at=min(entered, world.now),
-            )
+            yield {
+                "id": number,
+                "kpi": kpi.id,
+                "measured_on": day,
+                "value": f"{value:.2f}",
+                "source": source,
+                "entered_by": owners[number % len(owners)],
+                "note": "",
+                "created_at": min(entered, world.now),
+                "updated_at": min(entered, world.now),
+            }
             day += step

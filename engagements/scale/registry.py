@@ -77,37 +77,37 @@ def make_vendors(world: World) -> None:
         spend = Decimal(rng.randrange(0, 600_000, 500)) if number <= working else Decimal("0")
         slug = name.lower().split()[0] + name.lower().split()[1]
         rows.append(
-            dict(
-                id=number,
-                legal_name=name,
-                website=f"https://{slug}{number}.example.com",
-                country=country,
-                time_zone=time_zone,
-                languages=languages,
-                size=rng.choice(list(Vendor.Size)),
-                founded_year=rng.randrange(1960, 2022),
-                status=status,
-                owner=rng.choice(managers),
-                notes="",
-                highest_data_classification=classification,
-                handles_personal_data=personal,
-                replaceability=replaceability,
-                annual_spend=spend,
-                annual_spend_currency="EUR",
+            {
+                "id": number,
+                "legal_name": name,
+                "website": f"https://{slug}{number}.example.com",
+                "country": country,
+                "time_zone": time_zone,
+                "languages": languages,
+                "size": rng.choice(list(Vendor.Size)),
+                "founded_year": rng.randrange(1960, 2022),
+                "status": status,
+                "owner": rng.choice(managers),
+                "notes": "",
+                "highest_data_classification": classification,
+                "handles_personal_data": personal,
+                "replaceability": replaceability,
+                "annual_spend": spend,
+                "annual_spend_currency": "EUR",
                 # The suggested tier: an override would need a reason.
-                tier=suggest_tier(
+                "tier": suggest_tier(
                     classification=classification,
                     personal_data=personal,
                     replaceability=replaceability,
                     annual_spend=spend,
                 ),
-                tier_override_reason="",
-                standing=Vendor.Standing.NO_DATA,
-                standing_score=None,
-                standing_updated_at=None,
-                created_at=created,
-                updated_at=created,
-            )
+                "tier_override_reason": "",
+                "standing": Vendor.Standing.NO_DATA,
+                "standing_score": None,
+                "standing_updated_at": None,
+                "created_at": created,
+                "updated_at": created,
+            }
         )
         world.vendor_ids.append(number)
     world.written["vendors"] = insert(Vendor, rows)
@@ -115,7 +115,7 @@ def make_vendors(world: World) -> None:
         insert(
             Vendor.services.through,
             (
-                dict(vendor=vendor, servicecategory=service)
+                {"vendor": vendor, "servicecategory": service}
                 for vendor in world.vendor_ids
                 for service in rng.sample(services, k=min(len(services), rng.randint(1, 3)))
             ),
@@ -123,18 +123,18 @@ def make_vendors(world: World) -> None:
     world.written["contacts"] = insert(
         Contact,
         (
-            dict(
-                id=vendor,
-                vendor=vendor,
-                name=f"Account manager {vendor}",
-                role="Account manager",
-                email=f"account-manager@vendor{vendor}.example.com",
-                phone="",
-                is_primary=True,
-                notes="",
-                created_at=created,
-                updated_at=created,
-            )
+            {
+                "id": vendor,
+                "vendor": vendor,
+                "name": f"Account manager {vendor}",
+                "role": "Account manager",
+                "email": f"account-manager@vendor{vendor}.example.com",
+                "phone": "",
+                "is_primary": True,
+                "notes": "",
+                "created_at": created,
+                "updated_at": created,
+            }
             for vendor in world.vendor_ids
         ),
     )

@@ -62,27 +62,29 @@ def make_risks(world: World) -> None:
             next_review = None if closed else reviewed + risk.review_interval()
             created = engagement.created_at
             rows.append(
-                dict(
-                    id=len(rows) + 1,
-                    engagement=engagement.id,
-                    title=RISK_TITLES[category],
-                    category=category,
-                    description="",
-                    likelihood=likelihood,
-                    impact=impact,
-                    mitigation="Agreed controls in the contract; reviewed at the monthly check-in.",
-                    residual_likelihood=residual_likelihood,
-                    residual_impact=residual_impact,
-                    owner=rng.choice(engagement.owners),
-                    status=status,
-                    resolution=(
+                {
+                    "id": len(rows) + 1,
+                    "engagement": engagement.id,
+                    "title": RISK_TITLES[category],
+                    "category": category,
+                    "description": "",
+                    "likelihood": likelihood,
+                    "impact": impact,
+                    "mitigation": (
+                        "Agreed controls in the contract; reviewed at the monthly check-in."
+                    ),
+                    "residual_likelihood": residual_likelihood,
+                    "residual_impact": residual_impact,
+                    "owner": rng.choice(engagement.owners),
+                    "status": status,
+                    "resolution": (
                         "Closed when the engagement ended." if status == Risk.Status.CLOSED else ""
                     ),
-                    last_reviewed_on=reviewed,
-                    next_review_on=next_review,
-                    created_at=created,
-                    updated_at=max(created, min(moment(reviewed, 11), world.now)),
-                )
+                    "last_reviewed_on": reviewed,
+                    "next_review_on": next_review,
+                    "created_at": created,
+                    "updated_at": max(created, min(moment(reviewed, 11), world.now)),
+                }
             )
     world.written["risks"] = insert(Risk, rows)
 
@@ -96,21 +98,21 @@ def make_grants(world: World) -> None:
             granted = engagement.start
             revoked = engagement.end if ended else None
             rows.append(
-                dict(
-                    id=len(rows) + 1,
-                    engagement=engagement.id,
-                    system=system,
-                    description="",
-                    classification=rng.choice(list(DataClassification)),
-                    personal_data=rng.random() < 0.5,
-                    access_level=rng.choice(list(DataAccessGrant.AccessLevel)),
-                    granted_on=granted,
-                    granted_by=engagement.owner_id,
-                    revoked_on=revoked,
-                    revoked_by=engagement.owner_id if revoked else None,
-                    created_at=engagement.created_at,
-                    updated_at=moment(revoked, 16) if revoked else engagement.created_at,
-                )
+                {
+                    "id": len(rows) + 1,
+                    "engagement": engagement.id,
+                    "system": system,
+                    "description": "",
+                    "classification": rng.choice(list(DataClassification)),
+                    "personal_data": rng.random() < 0.5,
+                    "access_level": rng.choice(list(DataAccessGrant.AccessLevel)),
+                    "granted_on": granted,
+                    "granted_by": engagement.owner_id,
+                    "revoked_on": revoked,
+                    "revoked_by": engagement.owner_id if revoked else None,
+                    "created_at": engagement.created_at,
+                    "updated_at": moment(revoked, 16) if revoked else engagement.created_at,
+                }
             )
     world.written["data-access grants"] = insert(DataAccessGrant, rows)
 
@@ -145,31 +147,31 @@ def make_compliance(world: World) -> None:
                     expires_on = add_months(expires_on, requirement.validity_months)
             uploaded = min(moment(issued, 14), world.now)
             items.append(
-                dict(
-                    id=number,
-                    engagement=engagement.id,
-                    requirement=requirement.pk,
-                    expires_on=expires_on,
-                    accepted_at=uploaded if accepted else None,
-                    accepted_by=engagement.owner_id if accepted else None,
-                    notes="",
-                    created_at=engagement.created_at,
-                    updated_at=uploaded if has_evidence else engagement.created_at,
-                )
+                {
+                    "id": number,
+                    "engagement": engagement.id,
+                    "requirement": requirement.pk,
+                    "expires_on": expires_on,
+                    "accepted_at": uploaded if accepted else None,
+                    "accepted_by": engagement.owner_id if accepted else None,
+                    "notes": "",
+                    "created_at": engagement.created_at,
+                    "updated_at": uploaded if has_evidence else engagement.created_at,
+                }
             )
             if has_evidence:
                 evidence.append(
-                    dict(
-                        id=len(evidence) + 1,
-                        item=number,
-                        file=EVIDENCE_FILE,
-                        original_name=f"{requirement.name}.pdf",
-                        content_type="application/pdf",
-                        size=54_321,
-                        note="",
-                        uploaded_by=engagement.owner_id,
-                        uploaded_at=uploaded,
-                    )
+                    {
+                        "id": len(evidence) + 1,
+                        "item": number,
+                        "file": EVIDENCE_FILE,
+                        "original_name": f"{requirement.name}.pdf",
+                        "content_type": "application/pdf",
+                        "size": 54_321,
+                        "note": "",
+                        "uploaded_by": engagement.owner_id,
+                        "uploaded_at": uploaded,
+                    }
                 )
     world.written["compliance items"] = insert(ComplianceItem, items)
     world.written["evidence"] = insert(Evidence, evidence)

@@ -220,7 +220,7 @@ def test_large_is_small_a_hundred_times_over():
 
 
 def test_rows_that_name_other_fields_than_the_first_are_refused():
-    rows = [dict(user=1, group=1), dict(user=2, groupe=1)]
+    rows = [{"user": 1, "group": 1}, {"user": 2, "groupe": 1}]
 
     with pytest.raises(ValueError, match=r"Row 2 .* missing \['group'\], extra \['groupe'\]"):
         with transaction.atomic():
