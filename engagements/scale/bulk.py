@@ -1,7 +1,7 @@
 """Writing generated rows fast: PostgreSQL's COPY, or batched INSERTs elsewhere.
 
-Rows are plain tuples in the order of the field names given, with the ids the
-generator chose, so rows of one table can point at rows of another before either
+Each row is a mapping of field name to value (`{"id": …, "engagement": …}`), with the
+ids the generator chose, so rows of one table can point at rows of another before either
 is written. Nothing goes through `save()` or `bulk_create`: `bulk_create` calls
 `pre_save` on every field, which stamps `auto_now`/`auto_now_add` fields with the
 present moment and would overwrite the dates the generator gives every row (a
@@ -13,7 +13,7 @@ risk's next review) the generator computes itself, with the model's own method.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from django.core.management.color import no_style
@@ -24,14 +24,36 @@ from psycopg import sql
 INSERT_BATCH = 2_000
 
 
-def insert(model: type[models.Model], names: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """Write `rows` (values for the fields `names`, in order) into the model's table."""
+def insert(model: type[models.Model], rows: Iterable[Mapping[str, Any]]) -> int:
+    """Write `rows` into the model's table: each maps field names to values, and every
+    row names the same fields as the first (the table's columns)."""
+    iterator = iter(rows)
+    first = next(iterator, None)
+    if first is None:
+        return 0
+    names = list(first)
     fields: list[Any] = [model._meta.get_field(name) for name in names]
     columns: list[str] = [field.column for field in fields]
     table = model._meta.db_table
+    values = _values(model, names, itertools.chain([first], iterator))
     if connection.vendor == "postgresql":
-        return _copy(table, columns, rows)
-    return _insert_batches(table, columns, fields, rows)
+        return _copy(table, columns, values)
+    return _insert_batches(table, columns, fields, values)
+
+
+def _values(
+    model: type[models.Model], names: list[str], rows: Iterable[Mapping[str, Any]]
+) -> Iterator[list[Any]]:
+    """Each row's values in the order of `names`; a row naming other fields is a mistake."""
+    expected = set(names)
+    for number, row in enumerate(rows, start=1):
+        if row.keys() != expected:
+            missing, extra = sorted(expected - row.keys()), sorted(row.keys() - expected)
+            raise ValueError(
+                f"Row {number} for {model._meta.label} does not name the fields of the first "
+                f"row: missing {missing}, extra {extra}."
+            )
+        yield [row[name] for name in names]
 
 
 def _copy(table: str, columns: list[str], rows: Iterable[Sequence[Any]]) -> int:

@@ -40,26 +40,12 @@ ACTIONS = (
     "Confirm the new escalation contacts",
     "Prepare the quarterly business review",
 )
-PLAN_FIELDS = [
-    "id",
-    "engagement",
-    "channels",
-    "cadence",
-    "weekday",
-    "time",
-    "time_zone",
-    "duration_minutes",
-    "starts_on",
-    "reporting_expectations",
-    "created_at",
-    "updated_at",
-]
 
 
 def make_plans_and_checkins(world: World) -> None:
     rng = world.random("communication")
     plans: list[CommunicationPlan] = []
-    rows: list[tuple[Any, ...]] = []
+    rows: list[dict[str, Any]] = []
     for engagement in world.engagements:
         plan = CommunicationPlan(
             id=engagement.id,
@@ -75,27 +61,34 @@ def make_plans_and_checkins(world: World) -> None:
         )
         plans.append(plan)
         rows.append(
-            (
-                plan.pk,
-                plan.engagement_id,
-                plan.channels,
-                plan.cadence,
-                plan.weekday,
-                plan.time,
-                plan.time_zone,
-                plan.duration_minutes,
-                plan.starts_on,
-                plan.reporting_expectations,
-                engagement.created_at,
-                engagement.created_at,
-            )
+            {
+                "id": plan.pk,
+                "engagement": plan.engagement_id,
+                "channels": plan.channels,
+                "cadence": plan.cadence,
+                "weekday": plan.weekday,
+                "time": plan.time,
+                "time_zone": plan.time_zone,
+                "duration_minutes": plan.duration_minutes,
+                "starts_on": plan.starts_on,
+                "reporting_expectations": plan.reporting_expectations,
+                "created_at": engagement.created_at,
+                "updated_at": engagement.created_at,
+            }
         )
-    world.written["communication plans"] = insert(CommunicationPlan, PLAN_FIELDS, rows)
+    world.written["communication plans"] = insert(CommunicationPlan, rows)
     insert(
         EscalationLevel,
-        ["id", "plan", "level", "who", "contact", "response_time_hours", "when_to_escalate"],
         (
-            (2 * plan.pk - 2 + level, plan.pk, level, who, "", hours, when)
+            {
+                "id": 2 * plan.pk - 2 + level,
+                "plan": plan.pk,
+                "level": level,
+                "who": who,
+                "contact": "",
+                "response_time_hours": hours,
+                "when_to_escalate": when,
+            }
             for plan in plans
             for level, who, hours, when in (
                 (1, "Service delivery manager", 4, "A service level missed twice in a week"),
@@ -103,51 +96,17 @@ def make_plans_and_checkins(world: World) -> None:
             )
         ),
     )
-    checkins: list[tuple[Any, ...]] = []
-    actions: list[tuple[Any, ...]] = []
+    checkins: list[dict[str, Any]] = []
+    actions: list[dict[str, Any]] = []
     for plan, engagement in zip(plans, world.engagements, strict=True):
         if engagement.started:
             for slot in slots(plan, engagement, world):
                 checkin, action = recorded(len(checkins) + 1, slot, plan, engagement, world, rng)
                 checkins.append(checkin)
                 if action:
-                    actions.append((len(actions) + 1, *action))
-    world.written["check-ins"] = insert(
-        CheckIn,
-        [
-            "id",
-            "engagement",
-            "scheduled_for",
-            "held_on",
-            "cancelled",
-            "change_note",
-            "attendees",
-            "status",
-            "progress_summary",
-            "blockers",
-            "decisions",
-            "recorded_by",
-            "created_at",
-            "updated_at",
-        ],
-        checkins,
-    )
-    world.written["action items"] = insert(
-        ActionItem,
-        [
-            "id",
-            "checkin",
-            "description",
-            "owner",
-            "owner_name",
-            "due_date",
-            "done_on",
-            "resolution",
-            "created_at",
-            "updated_at",
-        ],
-        actions,
-    )
+                    actions.append({"id": len(actions) + 1, **action})
+    world.written["check-ins"] = insert(CheckIn, checkins)
+    world.written["action items"] = insert(ActionItem, actions)
 
 
 def slots(
@@ -181,57 +140,71 @@ def recorded(
     engagement: PlannedEngagement,
     world: World,
     rng: random.Random,
-) -> tuple[tuple[Any, ...], tuple[Any, ...] | None]:
-    """The check-in row as it stands now, and an action item agreed there, if any."""
-    scheduled = (number, engagement.id, slot)
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The check-in row as it stands now, and an action item agreed there (without its
+    id), if any."""
+    scheduled = {"id": number, "engagement": engagement.id, "scheduled_for": slot}
     created = max(
         slot - datetime.timedelta(days=settings.CHECKIN_HORIZON_DAYS), engagement.created_at
     )
     created = min(created, world.now)
     ended = slot + datetime.timedelta(minutes=plan.duration_minutes)
     closed = engagement.status == Engagement.Status.COMPLETED
-    waiting = ("", "", "", "", "", "", None, created, created)
+    unrecorded = {
+        **scheduled,
+        "held_on": None,
+        "cancelled": False,
+        "change_note": "",
+        "attendees": "",
+        "status": "",
+        "progress_summary": "",
+        "blockers": "",
+        "decisions": "",
+        "recorded_by": None,
+        "created_at": created,
+        "updated_at": created,
+    }
     if ended >= world.now:
-        return (*scheduled, None, False, *waiting), None
+        return unrecorded, None
     recent = slot > world.now - datetime.timedelta(days=RECENT_DAYS)
     chance = rng.random()
     if not closed and recent and chance < 0.35:
-        return (*scheduled, None, False, *waiting), None  # overdue: not recorded yet
+        return unrecorded, None  # overdue: not recorded yet
     if chance > 0.96:
         note = "Moved: public holiday at the vendor."
-        return (*scheduled, None, True, note, "", "", "", "", "", None, created, ended), None
+        return {**unrecorded, "cancelled": True, "change_note": note, "updated_at": ended}, None
     held_on = slot.astimezone(zoneinfo.ZoneInfo(plan.time_zone)).date()
     colour = rng.random() + engagement.quality - 0.3
     status = RagStatus.GREEN if colour < 0.7 else RagStatus.AMBER if colour < 1.0 else RagStatus.RED
-    row = (
-        *scheduled,
-        held_on,
-        False,
-        "",
-        "Owner, service delivery manager, team lead",
-        status,
-        "On track against the plan; volumes as forecast.",
-        "" if status == RagStatus.GREEN else "Staffing short on the late shift.",
-        "",
-        engagement.owner_id,
-        created,
-        ended,
-    )
+    row = {
+        **scheduled,
+        "held_on": held_on,
+        "cancelled": False,
+        "change_note": "",
+        "attendees": "Owner, service delivery manager, team lead",
+        "status": status,
+        "progress_summary": "On track against the plan; volumes as forecast.",
+        "blockers": "" if status == RagStatus.GREEN else "Staffing short on the late shift.",
+        "decisions": "",
+        "recorded_by": engagement.owner_id,
+        "created_at": created,
+        "updated_at": ended,
+    }
     if rng.random() > 0.12:
         return row, None
     due = held_on + datetime.timedelta(days=rng.choice((7, 14, 21)))
     done = None
     if due < world.today - datetime.timedelta(days=3) and (closed or rng.random() < 0.9):
         done = min(due, world.today)
-    action = (
-        number,
-        rng.choice(ACTIONS),
-        rng.choice(engagement.owners),
-        "",
-        due,
-        done,
-        "",
-        ended,
-        ended,
-    )
+    action = {
+        "checkin": number,
+        "description": rng.choice(ACTIONS),
+        "owner": rng.choice(engagement.owners),
+        "owner_name": "",
+        "due_date": due,
+        "done_on": done,
+        "resolution": "",
+        "created_at": ended,
+        "updated_at": ended,
+    }
     return row, action

@@ -58,9 +58,9 @@ def make_engagements(world: World) -> None:
     rng = world.random("engagements")
     managers = world.managers
     functions = list(BusinessFunction)
-    engagements: list[tuple[Any, ...]] = []
-    co_owners: list[tuple[int, int]] = []
-    contracts: list[tuple[Any, ...]] = []
+    engagements: list[dict[str, Any]] = []
+    co_owners: list[dict[str, int]] = []
+    contracts: list[dict[str, Any]] = []
     for number, status in enumerate(statuses(world.shape.engagements, rng), start=1):
         start, end = work_dates(status, world, rng)
         owner = rng.choice(managers)
@@ -90,93 +90,56 @@ def make_engagements(world: World) -> None:
         world.engagements.append(planned)
         closed = status == Engagement.Status.COMPLETED
         engagements.append(
-            (
-                number,
-                f"{rng.choice(functions).label}: {rng.choice(AREAS)} ({number})",
-                planned.vendor_id,
-                owner,
-                "Scope as awarded: the work, the volumes and the service hours agreed.",
-                "Monthly report; the agreed service levels.",
-                yearly,
-                "EUR",
-                start,
-                end,
-                status,
-                moment(end, 16) if closed and end else None,
-                status if closed else "",
-                created,
-                moment(end, 16) if closed and end else created,
-            )
+            {
+                "id": number,
+                "title": f"{rng.choice(functions).label}: {rng.choice(AREAS)} ({number})",
+                "vendor": planned.vendor_id,
+                "owner": owner,
+                "scope": "Scope as awarded: the work, the volumes and the service hours agreed.",
+                "deliverables": "Monthly report; the agreed service levels.",
+                "budget": yearly,
+                "currency": "EUR",
+                "start_date": start,
+                "end_date": end,
+                "status": status,
+                "closed_at": moment(end, 16) if closed and end else None,
+                "offboarding_outcome": status if closed else "",
+                "created_at": created,
+                "updated_at": moment(end, 16) if closed and end else created,
+            }
         )
-        co_owners.extend((number, manager) for manager in co)
+        co_owners.extend({"engagement": number, "user": manager} for manager in co)
         contract = Contract(
             end_date=contract_end,
             renewal_date=contract_end if rng.random() < 0.4 else None,
             notice_period_days=rng.choice((30, 60, 90)),
         )
         contracts.append(
-            (
-                number,
-                number,
-                f"C-{start:%Y}-{number:05d}",
-                yearly * term,
-                "EUR",
-                start,
-                contract.end_date,
-                contract.renewal_date,
-                contract.notice_period_days,
-                contract.compute_notice_deadline(),  # what Contract.save() stores
-                "Either party may end the contract with the notice period in writing.",
-                "Response within 4 business hours; 95% of tickets solved within 2 days.",
-                min(start, world.today) - datetime.timedelta(days=rng.randrange(3, 20)),
-                "",
-                "",
-                created,
-                created,
-            )
+            {
+                "id": number,
+                "engagement": number,
+                "reference": f"C-{start:%Y}-{number:05d}",
+                "value": yearly * term,
+                "currency": "EUR",
+                "start_date": start,
+                "end_date": contract.end_date,
+                "renewal_date": contract.renewal_date,
+                "notice_period_days": contract.notice_period_days,
+                "notice_deadline": contract.compute_notice_deadline(),  # as Contract.save()
+                "termination_terms": (
+                    "Either party may end the contract with the notice period in writing."
+                ),
+                "service_levels": (
+                    "Response within 4 business hours; 95% of tickets solved within 2 days."
+                ),
+                "signed_on": min(start, world.today)
+                - datetime.timedelta(days=rng.randrange(3, 20)),
+                "document": "",
+                "document_name": "",
+                "created_at": created,
+                "updated_at": created,
+            }
         )
-    world.written["engagements"] = insert(
-        Engagement,
-        [
-            "id",
-            "title",
-            "vendor",
-            "owner",
-            "scope",
-            "deliverables",
-            "budget",
-            "currency",
-            "start_date",
-            "end_date",
-            "status",
-            "closed_at",
-            "offboarding_outcome",
-            "created_at",
-            "updated_at",
-        ],
-        engagements,
-    )
-    insert(Engagement.co_owners.through, ["engagement", "user"], co_owners)
-    world.written["contracts"] = insert(
-        Contract,
-        [
-            "id",
-            "engagement",
-            "reference",
-            "value",
-            "currency",
-            "start_date",
-            "end_date",
-            "renewal_date",
-            "notice_period_days",
-            "notice_deadline",
-            "termination_terms",
-            "service_levels",
-            "signed_on",
-            "document",
-            "document_name",
-            "created_at",
-            "updated_at",
-        ],
-        contracts,
-    )
+    world.written["engagements"] = insert(Engagement, engagements)
+    insert(Engagement.co_owners.through, co_owners)
+    world.written["contracts"] = insert(Contract, contracts)

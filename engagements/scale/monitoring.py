@@ -56,36 +56,6 @@ OWN_KPIS = (
 # Days between a KPI's values, and how many KPIs are measured so often.
 INTERVALS: dict[int, float] = {7: 0.96, 3: 0.025, 1: 0.015}
 PERIOD_DAYS: dict[str, float] = {Period.WEEK: 7, Period.MONTH: 30.4, Period.QUARTER: 91.3}
-KPI_FIELDS = [
-    "id",
-    "engagement",
-    "template",
-    "name",
-    "description",
-    "unit",
-    "direction",
-    "target",
-    "amber_threshold",
-    "red_threshold",
-    "aggregation",
-    "period",
-    "weight",
-    "allows_negative",
-    "is_active",
-    "created_at",
-    "updated_at",
-]
-MEASUREMENT_FIELDS = [
-    "id",
-    "kpi",
-    "measured_on",
-    "value",
-    "source",
-    "entered_by",
-    "note",
-    "created_at",
-    "updated_at",
-]
 
 
 def definitions() -> list[Definition]:
@@ -121,31 +91,31 @@ def make_kpis_and_measurements(world: World) -> None:
     rng = world.random("monitoring")
     available = definitions()
     per_engagement = world.shape.kpis_per_engagement  # at most len(available): check_shape
-    kpis: list[tuple[Any, ...]] = []
+    kpis: list[dict[str, Any]] = []
     measured: list[MeasuredKpi] = []
     for engagement in world.engagements:
         for definition in rng.sample(available, k=per_engagement):
             number = len(kpis) + 1
             kpis.append(
-                (
-                    number,
-                    engagement.id,
-                    definition.template_id,
-                    definition.name,
-                    "",
-                    definition.unit,
-                    definition.direction,
-                    definition.target,
-                    definition.amber,
-                    definition.red,
-                    definition.aggregation,
-                    definition.period,
-                    definition.weight,
-                    False,
-                    True,
-                    engagement.created_at,
-                    engagement.created_at,
-                )
+                {
+                    "id": number,
+                    "engagement": engagement.id,
+                    "template": definition.template_id,
+                    "name": definition.name,
+                    "description": "",
+                    "unit": definition.unit,
+                    "direction": definition.direction,
+                    "target": definition.target,
+                    "amber_threshold": definition.amber,
+                    "red_threshold": definition.red,
+                    "aggregation": definition.aggregation,
+                    "period": definition.period,
+                    "weight": definition.weight,
+                    "allows_negative": False,
+                    "is_active": True,
+                    "created_at": engagement.created_at,
+                    "updated_at": engagement.created_at,
+                }
             )
             if engagement.started:
                 # Some KPIs were measured from day one, others added as the work went on.
@@ -160,13 +130,11 @@ def make_kpis_and_measurements(world: World) -> None:
                         interval=rng.choices(list(INTERVALS), list(INTERVALS.values()))[0],
                     )
                 )
-    world.written["KPIs"] = insert(Kpi, KPI_FIELDS, kpis)
-    world.written["measurements"] = insert(
-        Measurement, MEASUREMENT_FIELDS, measurements(measured, world)
-    )
+    world.written["KPIs"] = insert(Kpi, kpis)
+    world.written["measurements"] = insert(Measurement, measurements(measured, world))
 
 
-def measurements(kpis: list[MeasuredKpi], world: World) -> Iterator[tuple[Any, ...]]:
+def measurements(kpis: list[MeasuredKpi], world: World) -> Iterator[dict[str, Any]]:
     """Each KPI's values, drifting around where its engagement performs: a good one near
     the target, a poor one towards the red threshold. Values are text with two decimals
     (the database reads them as numbers; cheaper than a million Decimals)."""
@@ -193,15 +161,15 @@ def measurements(kpis: list[MeasuredKpi], world: World) -> Iterator[tuple[Any, .
             value = max(0.0, min(100.0, value) if definition.percent else value) * scale
             entered = moment(day, 18)
             number += 1
-            yield (
-                number,
-                kpi.id,
-                day,
-                f"{value:.2f}",
-                source,
-                owners[number % len(owners)],
-                "",
-                min(entered, world.now),
-                min(entered, world.now),
-            )
+            yield {
+                "id": number,
+                "kpi": kpi.id,
+                "measured_on": day,
+                "value": f"{value:.2f}",
+                "source": source,
+                "entered_by": owners[number % len(owners)],
+                "note": "",
+                "created_at": min(entered, world.now),
+                "updated_at": min(entered, world.now),
+            }
             day += step

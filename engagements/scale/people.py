@@ -62,70 +62,41 @@ def make_people(world: World) -> None:
         username = f"{USERNAME_PREFIX}{number:05d}"
         superuser = role == ADMIN and number == 1
         users.append(
-            (
-                number,
-                password,
-                None,
-                superuser,
-                username,
-                first,
-                last,
-                f"{username}@example.com",
-                role == ADMIN,
-                True,
-                joined,
-            )
+            {
+                "id": number,
+                "password": password,
+                "last_login": None,
+                "is_superuser": superuser,
+                "username": username,
+                "first_name": first,
+                "last_name": last,
+                "email": f"{username}@example.com",
+                "is_staff": role == ADMIN,
+                "is_active": True,
+                "date_joined": joined,
+            }
         )
         world.people.append(Person(id=number, role=role, time_zone=rng.choice(TIME_ZONES)))
-    world.written["users"] = insert(
-        User,
-        [
-            "id",
-            "password",
-            "last_login",
-            "is_superuser",
-            "username",
-            "first_name",
-            "last_name",
-            "email",
-            "is_staff",
-            "is_active",
-            "date_joined",
-        ],
-        users,
-    )
+    world.written["users"] = insert(User, users)
     insert(
         User.groups.through,
-        ["user", "group"],
-        ((person.id, groups[person.role]) for person in world.people),
+        ({"user": person.id, "group": groups[person.role]} for person in world.people),
     )
     world.written["reminder preferences"] = insert(
         ReminderPreference,
-        [
-            "id",
-            "user",
-            "time_zone",
-            "digest_enabled",
-            "digest_weekday",
-            "digest_hour",
-            "checkin_reminders",
-            "deadline_reminders",
-            "created_at",
-            "updated_at",
-        ],
         (
-            (
-                person.id,
-                person.id,
-                person.time_zone,
-                rng.random() < 0.9,
-                0 if rng.random() < 0.8 else rng.randrange(7),
-                rng.choice((7, 8, 8, 8, 9)),
-                person.role != VIEWER or rng.random() < 0.2,
-                rng.random() < 0.95,
-                joined,
-                joined,
-            )
+            {
+                "id": person.id,
+                "user": person.id,
+                "time_zone": person.time_zone,
+                "digest_enabled": rng.random() < 0.9,
+                "digest_weekday": 0 if rng.random() < 0.8 else rng.randrange(7),
+                "digest_hour": rng.choice((7, 8, 8, 8, 9)),
+                "checkin_reminders": person.role != VIEWER or rng.random() < 0.2,
+                "deadline_reminders": rng.random() < 0.95,
+                "created_at": joined,
+                "updated_at": joined,
+            }
             for person in world.people
         ),
     )

@@ -77,95 +77,64 @@ def make_vendors(world: World) -> None:
         spend = Decimal(rng.randrange(0, 600_000, 500)) if number <= working else Decimal("0")
         slug = name.lower().split()[0] + name.lower().split()[1]
         rows.append(
-            (
-                number,
-                name,
-                f"https://{slug}{number}.example.com",
-                country,
-                time_zone,
-                languages,
-                rng.choice(list(Vendor.Size)),
-                rng.randrange(1960, 2022),
-                status,
-                rng.choice(managers),
-                "",
-                classification,
-                personal,
-                replaceability,
-                spend,
-                "EUR",
+            {
+                "id": number,
+                "legal_name": name,
+                "website": f"https://{slug}{number}.example.com",
+                "country": country,
+                "time_zone": time_zone,
+                "languages": languages,
+                "size": rng.choice(list(Vendor.Size)),
+                "founded_year": rng.randrange(1960, 2022),
+                "status": status,
+                "owner": rng.choice(managers),
+                "notes": "",
+                "highest_data_classification": classification,
+                "handles_personal_data": personal,
+                "replaceability": replaceability,
+                "annual_spend": spend,
+                "annual_spend_currency": "EUR",
                 # The suggested tier: an override would need a reason.
-                suggest_tier(
+                "tier": suggest_tier(
                     classification=classification,
                     personal_data=personal,
                     replaceability=replaceability,
                     annual_spend=spend,
                 ),
-                "",
-                Vendor.Standing.NO_DATA,
-                None,
-                None,
-                created,
-                created,
-            )
+                "tier_override_reason": "",
+                "standing": Vendor.Standing.NO_DATA,
+                "standing_score": None,
+                "standing_updated_at": None,
+                "created_at": created,
+                "updated_at": created,
+            }
         )
         world.vendor_ids.append(number)
-    world.written["vendors"] = insert(
-        Vendor,
-        [
-            "id",
-            "legal_name",
-            "website",
-            "country",
-            "time_zone",
-            "languages",
-            "size",
-            "founded_year",
-            "status",
-            "owner",
-            "notes",
-            "highest_data_classification",
-            "handles_personal_data",
-            "replaceability",
-            "annual_spend",
-            "annual_spend_currency",
-            "tier",
-            "tier_override_reason",
-            "standing",
-            "standing_score",
-            "standing_updated_at",
-            "created_at",
-            "updated_at",
-        ],
-        rows,
-    )
+    world.written["vendors"] = insert(Vendor, rows)
     if services:
         insert(
             Vendor.services.through,
-            ["vendor", "servicecategory"],
             (
-                (vendor, service)
+                {"vendor": vendor, "servicecategory": service}
                 for vendor in world.vendor_ids
                 for service in rng.sample(services, k=min(len(services), rng.randint(1, 3)))
             ),
         )
     world.written["contacts"] = insert(
         Contact,
-        ["id", "vendor", "name", "role", "email", "phone", "is_primary", "notes"]
-        + ["created_at", "updated_at"],
         (
-            (
-                vendor,
-                vendor,
-                f"Account manager {vendor}",
-                "Account manager",
-                f"account-manager@vendor{vendor}.example.com",
-                "",
-                True,
-                "",
-                created,
-                created,
-            )
+            {
+                "id": vendor,
+                "vendor": vendor,
+                "name": f"Account manager {vendor}",
+                "role": "Account manager",
+                "email": f"account-manager@vendor{vendor}.example.com",
+                "phone": "",
+                "is_primary": True,
+                "notes": "",
+                "created_at": created,
+                "updated_at": created,
+            }
             for vendor in world.vendor_ids
         ),
     )

@@ -33,7 +33,7 @@ EVIDENCE_FILE = "scale/generated-evidence.txt"
 
 def make_risks(world: World) -> None:
     rng = world.random("risks")
-    rows: list[tuple[Any, ...]] = []
+    rows: list[dict[str, Any]] = []
     categories = list(RISK_TITLES)
     for engagement in world.engagements:
         closed = engagement.status == Engagement.Status.COMPLETED
@@ -62,95 +62,59 @@ def make_risks(world: World) -> None:
             next_review = None if closed else reviewed + risk.review_interval()
             created = engagement.created_at
             rows.append(
-                (
-                    len(rows) + 1,
-                    engagement.id,
-                    RISK_TITLES[category],
-                    category,
-                    "",
-                    likelihood,
-                    impact,
-                    "Agreed controls in the contract; reviewed at the monthly check-in.",
-                    residual_likelihood,
-                    residual_impact,
-                    rng.choice(engagement.owners),
-                    status,
-                    "Closed when the engagement ended." if status == Risk.Status.CLOSED else "",
-                    reviewed,
-                    next_review,
-                    created,
-                    max(created, min(moment(reviewed, 11), world.now)),
-                )
+                {
+                    "id": len(rows) + 1,
+                    "engagement": engagement.id,
+                    "title": RISK_TITLES[category],
+                    "category": category,
+                    "description": "",
+                    "likelihood": likelihood,
+                    "impact": impact,
+                    "mitigation": (
+                        "Agreed controls in the contract; reviewed at the monthly check-in."
+                    ),
+                    "residual_likelihood": residual_likelihood,
+                    "residual_impact": residual_impact,
+                    "owner": rng.choice(engagement.owners),
+                    "status": status,
+                    "resolution": (
+                        "Closed when the engagement ended." if status == Risk.Status.CLOSED else ""
+                    ),
+                    "last_reviewed_on": reviewed,
+                    "next_review_on": next_review,
+                    "created_at": created,
+                    "updated_at": max(created, min(moment(reviewed, 11), world.now)),
+                }
             )
-    world.written["risks"] = insert(
-        Risk,
-        [
-            "id",
-            "engagement",
-            "title",
-            "category",
-            "description",
-            "likelihood",
-            "impact",
-            "mitigation",
-            "residual_likelihood",
-            "residual_impact",
-            "owner",
-            "status",
-            "resolution",
-            "last_reviewed_on",
-            "next_review_on",
-            "created_at",
-            "updated_at",
-        ],
-        rows,
-    )
+    world.written["risks"] = insert(Risk, rows)
 
 
 def make_grants(world: World) -> None:
     rng = world.random("grants")
-    rows: list[tuple[Any, ...]] = []
+    rows: list[dict[str, Any]] = []
     for engagement in world.engagements:
         ended = engagement.status == Engagement.Status.COMPLETED
         for system in rng.sample(SYSTEMS, k=rng.randint(1, 3)):
             granted = engagement.start
             revoked = engagement.end if ended else None
             rows.append(
-                (
-                    len(rows) + 1,
-                    engagement.id,
-                    system,
-                    "",
-                    rng.choice(list(DataClassification)),
-                    rng.random() < 0.5,
-                    rng.choice(list(DataAccessGrant.AccessLevel)),
-                    granted,
-                    engagement.owner_id,
-                    revoked,
-                    engagement.owner_id if revoked else None,
-                    engagement.created_at,
-                    moment(revoked, 16) if revoked else engagement.created_at,
-                )
+                {
+                    "id": len(rows) + 1,
+                    "engagement": engagement.id,
+                    "system": system,
+                    "description": "",
+                    "classification": rng.choice(list(DataClassification)),
+                    "personal_data": rng.random() < 0.5,
+                    "access_level": rng.choice(list(DataAccessGrant.AccessLevel)),
+                    "granted_on": granted,
+                    "granted_by": engagement.owner_id,
+                    "revoked_on": revoked,
+                    "revoked_by": engagement.owner_id if revoked else None,
+                    "created_at": engagement.created_at,
+                    "updated_at": moment(revoked, 16) if revoked else engagement.created_at,
+                }
             )
-    world.written["data-access grants"] = insert(
-        DataAccessGrant,
-        [
-            "id",
-            "engagement",
-            "system",
-            "description",
-            "classification",
-            "personal_data",
-            "access_level",
-            "granted_on",
-            "granted_by",
-            "revoked_on",
-            "revoked_by",
-            "created_at",
-            "updated_at",
-        ],
-        rows,
-    )
+    world.written["data-access grants"] = insert(DataAccessGrant, rows)
 
 
 def make_compliance(world: World) -> None:
@@ -162,8 +126,8 @@ def make_compliance(world: World) -> None:
         private_storage.save(
             EVIDENCE_FILE, ContentFile(b"Generated by manage.py generate_scale; not a document.\n")
         )
-    items: list[tuple[Any, ...]] = []
-    evidence: list[tuple[Any, ...]] = []
+    items: list[dict[str, Any]] = []
+    evidence: list[dict[str, Any]] = []
     for engagement in world.engagements:
         for requirement in requirements:
             if not requirement.required_by_default and rng.random() > 0.3:
@@ -183,59 +147,31 @@ def make_compliance(world: World) -> None:
                     expires_on = add_months(expires_on, requirement.validity_months)
             uploaded = min(moment(issued, 14), world.now)
             items.append(
-                (
-                    number,
-                    engagement.id,
-                    requirement.pk,
-                    expires_on,
-                    uploaded if accepted else None,
-                    engagement.owner_id if accepted else None,
-                    "",
-                    engagement.created_at,
-                    uploaded if has_evidence else engagement.created_at,
-                )
+                {
+                    "id": number,
+                    "engagement": engagement.id,
+                    "requirement": requirement.pk,
+                    "expires_on": expires_on,
+                    "accepted_at": uploaded if accepted else None,
+                    "accepted_by": engagement.owner_id if accepted else None,
+                    "notes": "",
+                    "created_at": engagement.created_at,
+                    "updated_at": uploaded if has_evidence else engagement.created_at,
+                }
             )
             if has_evidence:
                 evidence.append(
-                    (
-                        len(evidence) + 1,
-                        number,
-                        EVIDENCE_FILE,
-                        f"{requirement.name}.pdf",
-                        "application/pdf",
-                        54_321,
-                        "",
-                        engagement.owner_id,
-                        uploaded,
-                    )
+                    {
+                        "id": len(evidence) + 1,
+                        "item": number,
+                        "file": EVIDENCE_FILE,
+                        "original_name": f"{requirement.name}.pdf",
+                        "content_type": "application/pdf",
+                        "size": 54_321,
+                        "note": "",
+                        "uploaded_by": engagement.owner_id,
+                        "uploaded_at": uploaded,
+                    }
                 )
-    world.written["compliance items"] = insert(
-        ComplianceItem,
-        [
-            "id",
-            "engagement",
-            "requirement",
-            "expires_on",
-            "accepted_at",
-            "accepted_by",
-            "notes",
-            "created_at",
-            "updated_at",
-        ],
-        items,
-    )
-    world.written["evidence"] = insert(
-        Evidence,
-        [
-            "id",
-            "item",
-            "file",
-            "original_name",
-            "content_type",
-            "size",
-            "note",
-            "uploaded_by",
-            "uploaded_at",
-        ],
-        evidence,
-    )
+    world.written["compliance items"] = insert(ComplianceItem, items)
+    world.written["evidence"] = insert(Evidence, evidence)

@@ -23,7 +23,7 @@ from engagements.models import (
     Measurement,
     Risk,
 )
-from engagements.scale import SIZES, USERNAME_PREFIX, WRITTEN
+from engagements.scale import SIZES, USERNAME_PREFIX, WRITTEN, bulk
 from outsourcing.roles import MANAGER
 from vendors.models import Vendor
 from vendors.tests.factories import VendorFactory
@@ -217,3 +217,13 @@ def test_large_is_small_a_hundred_times_over():
     assert large.engagements == 100 * small.engagements
     assert large.kpis_per_engagement == small.kpis_per_engagement
     assert large.years == small.years
+
+
+def test_rows_that_name_other_fields_than_the_first_are_refused():
+    rows = [{"user": 1, "group": 1}, {"user": 2, "groupe": 1}]
+
+    with pytest.raises(ValueError, match=r"Row 2 .* missing \['group'\], extra \['groupe'\]"):
+        with transaction.atomic():
+            bulk.insert(User.groups.through, rows)
+
+    assert not User.groups.through.objects.exists()
