@@ -10,6 +10,7 @@ from typing import Any, cast
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.admin.options import InlineModelAdmin
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models
@@ -20,7 +21,7 @@ from django.utils.safestring import SafeString
 
 from outsourcing.forms import FiniteDecimalField
 from outsourcing.uploads import UPLOAD_NAMES, content_type_for, validate_document
-from outsourcing.versions import VersionedForm
+from outsourcing.versions import VERSION_FIELD, VersionedForm, VersionField
 
 BULK_REASON = "Bulk action by admin"
 
@@ -120,6 +121,23 @@ class VersionedAdmin(admin.ModelAdmin):
         if issubclass(form, VersionedForm):
             return form
         return type(form.__name__, (VersionedForm, form), {"__module__": form.__module__})
+
+
+class VersionedInline(InlineModelAdmin):  # type: ignore[type-arg]
+    """Rows edited inside another row's change form, versioned each like a change form:
+    a row changed since the page was opened is refused beside it, not overwritten. The
+    version is a declared field here, so the inline's columns carry it (hidden)."""
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        form = kwargs.get("form", self.form)
+        if not issubclass(form, VersionedForm):
+            attrs = {"__module__": form.__module__, VERSION_FIELD: VersionField()}
+            kwargs["form"] = type(form.__name__, (VersionedForm, form), attrs)
+        return super().get_formset(request, obj, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_fields(request, obj))
+        return fields if VERSION_FIELD in fields else [*fields, VERSION_FIELD]
 
 
 class JoinedAdmin(VersionedAdmin):

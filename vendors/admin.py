@@ -20,6 +20,7 @@ from outsourcing.admin import (
     JoinedAdmin,
     UploadForm,
     VersionedAdmin,
+    VersionedInline,
 )
 from outsourcing.forms import ModelForm
 
@@ -65,14 +66,14 @@ class ContactFormSet(forms.BaseInlineFormSet):
             raise forms.ValidationError("Only one contact can be the primary contact.")
 
 
-class ContactInline(admin.TabularInline):
+class ContactInline(VersionedInline, admin.TabularInline):
     model = Contact
     formset = ContactFormSet
     extra = 0
     fields = ["name", "role", "email", "phone", "is_primary"]
 
 
-class CertificationInline(admin.TabularInline):
+class CertificationInline(VersionedInline, admin.TabularInline):
     model = Certification
     form = UploadForm
     extra = 0
@@ -89,13 +90,13 @@ class CertificationInline(admin.TabularInline):
     formfield_overrides = PRIVATE_FILES
 
 
-class ReferenceInline(admin.TabularInline):
+class ReferenceInline(VersionedInline, admin.TabularInline):
     model = Reference
     extra = 0
     fields = ["client_name", "contact_name", "contact_email", "outcome", "checked_on"]
 
 
-class SubProcessorInline(admin.TabularInline):
+class SubProcessorInline(VersionedInline, admin.TabularInline):
     model = SubProcessor
     extra = 0
     fields = ["name", "country", "service", "handles_personal_data", "approved_on"]

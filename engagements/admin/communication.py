@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from outsourcing.admin import JoinedAdmin, VersionedAdmin, log_bulk_change
+from outsourcing.admin import JoinedAdmin, VersionedAdmin, VersionedInline, log_bulk_change
 
 from ..models import (
     ActionItem,
@@ -26,13 +26,13 @@ from ..models import (
 from .sourcing import ContractInline, NoticeDeadlineFilter
 
 
-class MilestoneInline(admin.TabularInline):
+class MilestoneInline(VersionedInline, admin.TabularInline):
     model = Milestone
     extra = 0
     fields = ["title", "due_date", "completed_on", "description"]
 
 
-class KpiInline(admin.TabularInline):
+class KpiInline(VersionedInline, admin.TabularInline):
     model = Kpi
     extra = 0
     fields = ["name", "template", *Kpi.RULE_FIELDS, "is_active"]
@@ -154,7 +154,7 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ActionItemInline(admin.TabularInline):
+class ActionItemInline(VersionedInline, admin.TabularInline):
     model = ActionItem
     extra = 0
     fields = ["description", "owner", "owner_name", "due_date", "done_on", "resolution"]

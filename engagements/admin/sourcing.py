@@ -12,7 +12,13 @@ from django.http import HttpRequest
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
-from outsourcing.admin import PRIVATE_FILES, JoinedAdmin, UploadForm, VersionedAdmin
+from outsourcing.admin import (
+    PRIVATE_FILES,
+    JoinedAdmin,
+    UploadForm,
+    VersionedAdmin,
+    VersionedInline,
+)
 
 from ..models import (
     Contract,
@@ -79,7 +85,7 @@ class CriterionInline(admin.TabularInline):
     fields = ["name", "category", "weight", "order", "guidance"]
 
 
-class ProposalInline(admin.TabularInline):
+class ProposalInline(VersionedInline, admin.TabularInline):
     model = Proposal
     extra = 0
     fields = ["vendor", "price", "pricing_model", "currency", "received_on"]
@@ -146,7 +152,7 @@ class SelectionAdmin(VersionedAdmin):
         super().save_formset(request, form, formset, change)
 
 
-class ScoreInline(admin.TabularInline):
+class ScoreInline(VersionedInline, admin.TabularInline):
     model = Score
     extra = 0
     fields = ["evaluator", "criterion", "value", "comment"]
@@ -313,7 +319,7 @@ CONTRACT_FIELDS: tuple[str | tuple[str, ...], ...] = (
 )
 
 
-class ContractInline(admin.StackedInline):
+class ContractInline(VersionedInline, admin.StackedInline):
     model = Contract
     form = UploadForm
     max_num = 1

@@ -16,7 +16,7 @@ from __future__ import annotations
 from django import template
 from django.template.base import FilterExpression, NodeList, Parser, Token
 from django.template.context import Context
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 register = template.Library()
 
@@ -43,8 +43,7 @@ class CardTableNode(template.Node):
                 "footer": self.footer.render(context),
             }
         else:
-            # The sentence was rendered safe; only the white space around it goes.
-            parts = {"rows": False, "empty": mark_safe(self.empty.render(context).strip())}
+            parts = {"rows": False, "empty": self.empty.render(context)}
         markup = context.template.engine.get_template("_card_table.html")  # type: ignore[union-attr]
         return markup.render(context.new(parts))
 

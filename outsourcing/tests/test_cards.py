@@ -27,7 +27,7 @@ def test_it_shows_the_rows_in_a_scrolling_table_with_the_footer_below() -> None:
 
 def test_it_shows_the_sentence_when_there_are_no_rows() -> None:
     assert render(rows=[], may_add=True) == (
-        '<div class="card-body text-body-secondary">No rows yet. Add <b>one</b>.</div>'
+        '<div class="card-body text-body-secondary"> No rows yet. Add <b>one</b>. </div>'
     )
 
 

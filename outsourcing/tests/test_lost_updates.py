@@ -20,7 +20,7 @@ from django.urls import resolve, reverse
 
 from engagements.models import Contract
 from engagements.tests.factories import EngagementFactory, ReminderPreferenceFactory, RiskFactory
-from outsourcing.admin import VersionedAdmin
+from outsourcing.admin import VersionedAdmin, VersionedInline
 from outsourcing.tests.factories import UserFactory
 from outsourcing.tests.routes import (
     MANAGER_ACTION,
@@ -33,6 +33,7 @@ from outsourcing.tests.routes import (
     url_for,
 )
 from outsourcing.versions import version_of
+from vendors.tests.factories import ContactFactory
 
 
 @dataclass(frozen=True)
@@ -344,6 +345,11 @@ def test_every_admin_change_form_carries_the_version(
     for model, model_admin in admin.site._registry.items():
         if any(field.name == "updated_at" for field in model._meta.fields):
             assert isinstance(model_admin, VersionedAdmin), f"{model.__name__}'s admin"
+        for inline in model_admin.inlines:
+            if any(field.name == "updated_at" for field in inline.model._meta.fields):
+                assert issubclass(inline, VersionedInline) or not inline(
+                    model, admin.site
+                ).has_change_permission(None), f"{inline.__name__} in {model.__name__}'s admin"
     client = Client()
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     checked = []
@@ -358,6 +364,28 @@ def test_every_admin_change_form_carries_the_version(
         assert b'name="version"' in page.content, f"{opts.model_name}'s admin change form"
         checked.append(opts.model_name)
     assert len(checked) >= 15, checked
+
+
+@pytest.mark.django_db
+def test_a_stale_row_in_an_admin_inline_is_refused_not_overwritten(manager: Any) -> None:
+    contact = ContactFactory(name="Pat Lee", role="Account manager")
+    url = reverse("admin:vendors_vendor_change", args=[contact.vendor.pk])
+    client = Client()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    opened = admin_form(client.get(url))
+    version = next(key for key in opened if key.endswith("-version") and opened[key][0])
+    prefix = version.removesuffix("version")
+    assert opened[f"{prefix}id"] == [str(contact.pk)]
+
+    contact.role = "Head of delivery"  # someone saves the contact meanwhile
+    contact.save()
+    opened[f"{prefix}role"] = ["Team lead"]
+    refused = client.post(url, opened)
+
+    assert refused.status_code == 200
+    assert "Not saved:" in refused.content.decode()
+    contact.refresh_from_db()
+    assert contact.role == "Head of delivery"
 
 
 @pytest.mark.django_db
