@@ -51,6 +51,19 @@ def money_field(**kwargs: Any) -> models.DecimalField:
     return models.DecimalField(max_digits=14, decimal_places=2, **kwargs)
 
 
+def person_field(*, related_name: str = "+", **kwargs: Any) -> models.ForeignKey[Any, Any]:
+    """Someone who did or looks after something: optional, and the row stays (without
+    them) when their account goes."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name=related_name,
+        **kwargs,
+    )
+
+
 @functools.cache
 def time_zone_names() -> tuple[str, ...]:
     """The IANA zone names, sorted; read from disk once per process (it opens every zone file)."""

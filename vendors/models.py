@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
@@ -20,6 +19,7 @@ from outsourcing.models import (
     TimeZoneField,
     currency_field,
     money_field,
+    person_field,
 )
 from outsourcing.storage import RandomName, private_storage
 from outsourcing.text import multi_line_text, single_line_text
@@ -133,11 +133,7 @@ class Vendor(Owned, TimeStampedModel):
         null=True, blank=True, validators=[MinValueValidator(1800), MaxValueValidator(2100)]
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PROSPECT)
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
+    owner = person_field(
         related_name="owned_vendors",
         help_text="The manager who looks after this vendor relationship.",
     )
@@ -284,9 +280,7 @@ class VendorTierChange(models.Model):
     new_tier = models.CharField(max_length=10, choices=Vendor.Tier.choices)
     suggested_tier = models.CharField(max_length=10, choices=Vendor.Tier.choices)
     reason = models.TextField(blank=True, validators=[multi_line_text])
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    changed_by = person_field()
     changed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -301,9 +295,7 @@ class VendorStatusChange(models.Model):
     old_status = models.CharField(max_length=20, choices=Vendor.Status.choices)
     new_status = models.CharField(max_length=20, choices=Vendor.Status.choices)
     reason = models.TextField(validators=[multi_line_text])
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    changed_by = person_field()
     changed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from outsourcing.models import Owned, TimeStampedModel, currency_field, money_field
+from outsourcing.models import Owned, TimeStampedModel, currency_field, money_field, person_field
 from outsourcing.text import multi_line_text, single_line_text
 from vendors.models import BusinessFunction, DataClassification
 
@@ -180,13 +180,7 @@ class Candidate(Owned, TimeStampedModel):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
 
     decision = models.CharField(max_length=20, choices=Recommendation.choices, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="candidate_decisions",
-    )
+    decided_by = person_field(related_name="candidate_decisions")
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(blank=True, validators=[multi_line_text])
 

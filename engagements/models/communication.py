@@ -6,7 +6,6 @@ import datetime
 import zoneinfo
 from collections.abc import Iterator
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -17,6 +16,7 @@ from outsourcing.models import (
     Owned,
     TimeStampedModel,
     TimeZoneField,
+    person_field,
 )
 from outsourcing.text import multi_line_text, single_line_text
 
@@ -247,9 +247,7 @@ class CheckIn(Owned, TimeStampedModel):
     progress_summary = models.TextField(blank=True, validators=[multi_line_text])
     blockers = models.TextField(blank=True, validators=[multi_line_text])
     decisions = models.TextField(blank=True, validators=[multi_line_text])
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    recorded_by = person_field()
 
     objects = CheckInQuerySet.as_manager()
 
@@ -290,13 +288,7 @@ class ActionItem(Owned, TimeStampedModel):
 
     checkin = models.ForeignKey(CheckIn, on_delete=models.CASCADE, related_name="action_items")
     description = models.CharField(max_length=300, validators=[single_line_text])
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="action_items",
-    )
+    owner = person_field(related_name="action_items")
     owner_name = models.CharField(
         max_length=150,
         blank=True,

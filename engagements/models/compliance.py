@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from outsourcing.models import Owned, TimeStampedModel
+from outsourcing.models import Owned, TimeStampedModel, person_field
 from outsourcing.storage import RandomName, private_storage
 from outsourcing.text import multi_line_text, single_line_text
 
@@ -69,9 +68,7 @@ class ComplianceItem(Owned, TimeStampedModel):
     )
     expires_on = models.DateField(null=True, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
-    accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    accepted_by = person_field()
     notes = models.TextField(blank=True, validators=[multi_line_text])
 
     history = HistoricalRecords()
@@ -113,9 +110,7 @@ class Evidence(Owned, models.Model):
     content_type = models.CharField(max_length=100, blank=True)
     size = models.PositiveBigIntegerField(default=0)
     note = models.CharField(max_length=300, blank=True, validators=[single_line_text])
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    uploaded_by = person_field()
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

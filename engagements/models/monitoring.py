@@ -7,14 +7,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from outsourcing.models import Owned, TimeStampedModel
+from outsourcing.models import Owned, TimeStampedModel, person_field
 from outsourcing.text import multi_line_text, single_line_text
 from vendors.models import Vendor
 
@@ -288,9 +287,7 @@ class Measurement(Owned, TimeStampedModel):
     measured_on = models.DateField()
     value = models.DecimalField(max_digits=14, decimal_places=4)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
-    entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    entered_by = person_field()
     note = models.CharField(max_length=300, blank=True, validators=[single_line_text])
 
     history = HistoricalRecords()
@@ -458,14 +455,10 @@ class PerformanceReview(Owned, TimeStampedModel):
     summary = models.TextField(blank=True, validators=[multi_line_text])
     decision = models.CharField(max_length=20, choices=Decision.choices, blank=True)
     decision_notes = models.TextField(blank=True, validators=[multi_line_text])
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    decided_by = person_field()
     decided_at = models.DateTimeField(null=True, blank=True)
     # An improvement plan names who follows it up with the vendor, and when.
-    plan_owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    plan_owner = person_field()
     follow_up_on = models.DateField("follow-up date", null=True, blank=True)
 
     class Meta:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from outsourcing.models import Owned, TimeStampedModel
+from outsourcing.models import Owned, TimeStampedModel, person_field
 from outsourcing.storage import RandomName, private_storage
 from outsourcing.text import multi_line_text, single_line_text
 
@@ -39,14 +38,10 @@ class OffboardingItem(Owned, TimeStampedModel):
         related_name="offboarding_items",
         help_text="The access to revoke, for a revoke-access item.",
     )
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    owner = person_field()
     due_date = models.DateField(null=True, blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
-    done_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    done_by = person_field()
     notes = models.TextField(blank=True, validators=[multi_line_text])
     # What shows the item was done (a deletion certificate, a handover record); private.
     evidence = models.FileField(

@@ -12,7 +12,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from outsourcing.models import Owned, TimeStampedModel
+from outsourcing.models import Owned, TimeStampedModel, person_field
 from outsourcing.text import multi_line_text, single_line_text
 from vendors.models import DataClassification
 
@@ -224,13 +224,9 @@ class DataAccessGrant(Owned, TimeStampedModel):
         max_length=10, choices=AccessLevel.choices, default=AccessLevel.READ
     )
     granted_on = models.DateField()
-    granted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    granted_by = person_field()
     revoked_on = models.DateField(null=True, blank=True)
-    revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    revoked_by = person_field()
 
     history = HistoricalRecords()
 
