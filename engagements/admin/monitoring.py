@@ -63,8 +63,20 @@ class KpiAdmin(SimpleHistoryAdmin, JoinedAdmin):
     readonly_fields = ["created_at", "updated_at"]
 
 
+class KpiColumns:
+    """The KPI and engagement columns of a list of rows that belong to a KPI."""
+
+    @admin.display(description="KPI", ordering="kpi__name")
+    def kpi_name(self, obj: Measurement | KpiRollup) -> str:
+        return obj.kpi.name
+
+    @admin.display(description="engagement", ordering="kpi__engagement__title")
+    def engagement(self, obj: Measurement | KpiRollup) -> str:
+        return str(obj.kpi.engagement)
+
+
 @admin.register(Measurement)
-class MeasurementAdmin(VersionedAdmin, SimpleHistoryAdmin):
+class MeasurementAdmin(KpiColumns, VersionedAdmin, SimpleHistoryAdmin):
     list_display = ["kpi_name", "engagement", "measured_on", "value", "source", "entered_by"]
     list_filter = ["source", "kpi__period"]
     list_select_related = ["kpi__engagement", "entered_by"]
@@ -107,17 +119,9 @@ class MeasurementAdmin(VersionedAdmin, SimpleHistoryAdmin):
         super().delete_queryset(request, queryset)
         recompute_kpis_on_commit(days)
 
-    @admin.display(description="KPI", ordering="kpi__name")
-    def kpi_name(self, obj: Measurement) -> str:
-        return obj.kpi.name
-
-    @admin.display(description="engagement", ordering="kpi__engagement__title")
-    def engagement(self, obj: Measurement) -> str:
-        return str(obj.kpi.engagement)
-
 
 @admin.register(KpiRollup)
-class KpiRollupAdmin(ComputedAdmin):
+class KpiRollupAdmin(KpiColumns, ComputedAdmin):
     list_display = [
         "kpi_name",
         "engagement",
@@ -133,14 +137,6 @@ class KpiRollupAdmin(ComputedAdmin):
     list_select_related = ["kpi__engagement"]
     search_fields = ["kpi__name", "kpi__engagement__title"]
     date_hierarchy = "period_start"
-
-    @admin.display(description="KPI", ordering="kpi__name")
-    def kpi_name(self, obj: KpiRollup) -> str:
-        return obj.kpi.name
-
-    @admin.display(description="engagement", ordering="kpi__engagement__title")
-    def engagement(self, obj: KpiRollup) -> str:
-        return str(obj.kpi.engagement)
 
 
 @admin.register(Scorecard)
