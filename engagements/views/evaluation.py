@@ -12,9 +12,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
+from engagements.forms.evaluation import ScoringForm
 from engagements.forms.sourcing import (
     AwardForm,
-    ScoringForm,
 )
 from engagements.permissions import (
     can_change,

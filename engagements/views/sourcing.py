@@ -15,10 +15,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from engagements.filters import SelectionFilter
+from engagements.forms.evaluation import InviteEvaluatorForm
 from engagements.forms.sourcing import (
     AttachmentForm,
     CriterionFormSet,
-    InviteEvaluatorForm,
     ProposalForm,
     SelectionForm,
     ShortlistForm,
