@@ -117,10 +117,19 @@ class VersionedAdmin(admin.ModelAdmin):
     def get_form(
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
     ) -> Any:
-        form = super().get_form(request, obj, change, **kwargs)
-        if issubclass(form, VersionedForm):
-            return form
-        return type(form.__name__, (VersionedForm, form), {"__module__": form.__module__})
+        return versioned(super().get_form(request, obj, change, **kwargs))
+
+    def get_changelist_form(self, request: HttpRequest, **kwargs: Any) -> Any:
+        """The rows of an editable list, each with its version (templates/admin/
+        change_list.html adds the hidden fields)."""
+        return versioned(super().get_changelist_form(request, **kwargs))
+
+
+def versioned(form: Any, **attrs: Any) -> Any:
+    """The form class with the version check mixed in."""
+    if issubclass(form, VersionedForm):
+        return form
+    return type(form.__name__, (VersionedForm, form), {"__module__": form.__module__, **attrs})
 
 
 class VersionedInline(InlineModelAdmin):  # type: ignore[type-arg]
@@ -129,10 +138,7 @@ class VersionedInline(InlineModelAdmin):  # type: ignore[type-arg]
     version is a declared field here, so the inline's columns carry it (hidden)."""
 
     def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
-        form = kwargs.get("form", self.form)
-        if not issubclass(form, VersionedForm):
-            attrs = {"__module__": form.__module__, VERSION_FIELD: VersionField()}
-            kwargs["form"] = type(form.__name__, (VersionedForm, form), attrs)
+        kwargs["form"] = versioned(kwargs.get("form", self.form), **{VERSION_FIELD: VersionField()})
         return super().get_formset(request, obj, **kwargs)
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:

@@ -19,7 +19,12 @@ from django.test import Client
 from django.urls import resolve, reverse
 
 from engagements.models import Contract
-from engagements.tests.factories import EngagementFactory, ReminderPreferenceFactory, RiskFactory
+from engagements.tests.factories import (
+    ComplianceRequirementFactory,
+    EngagementFactory,
+    ReminderPreferenceFactory,
+    RiskFactory,
+)
 from outsourcing.admin import VersionedAdmin, VersionedInline
 from outsourcing.tests.factories import UserFactory
 from outsourcing.tests.routes import (
@@ -467,3 +472,35 @@ def test_a_row_someone_else_created_meanwhile_is_not_overwritten(manager: Any) -
     assert refused.status_code == 200
     assert "Not saved: Ana Novak created it" in refused.content.decode()
     assert Contract.objects.get(engagement=engagement).termination_terms == "Ninety days' notice"
+
+
+@pytest.mark.django_db
+def test_a_stale_row_of_an_editable_admin_list_is_refused_not_overwritten() -> None:
+    requirement = ComplianceRequirementFactory(order=5)
+    url = reverse("admin:engagements_compliancerequirement_changelist")
+    client = Client()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    opened = admin_list_form(client.get(url))
+    row = next(
+        key.removesuffix("id")
+        for key, value in opened.items()
+        if key.endswith("-id") and value == [str(requirement.pk)]
+    )
+    assert opened[f"{row}version"][0], "the row carries its version"
+
+    requirement.order = 1  # someone reorders it meanwhile
+    requirement.save()
+    opened[f"{row}order"] = ["9"]
+    refused = client.post(url, {**opened, "_save": ["Save"]})
+
+    assert refused.status_code == 200
+    assert "Not saved:" in refused.content.decode()
+    requirement.refresh_from_db()
+    assert requirement.order == 1
+
+
+def admin_list_form(page: Any) -> dict[str, list[str]]:
+    parser = Forms()
+    parser.feed(page.content.decode())
+    form = next(f for f in parser.forms if "form-TOTAL_FORMS" in f["data"])
+    return {key: list(values) for key, values in form["data"].items()}
