@@ -8,7 +8,7 @@ PORT ?= 8000
 # Django reads them too: without SITE_URL, links and the address seed_demo prints follow them.
 export HOST PORT
 
-.PHONY: run test test-dates test-hostile audit lint check worker beat web install install-dev migrate seed clean
+.PHONY: run test test-dates test-hostile audit lint check worker beat web install install-dev migrate seed bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -88,6 +88,12 @@ test-dates: install-dev
 ## derandomized (about 15 minutes of CPU; ARGS="--shard 1/2" runs half of it).
 test-hostile: install-dev
 	HYPOTHESIS_PROFILE=ci $(BIN)/pytest -m hostile $(ARGS)
+
+## How the pages' cost grows with the data (issue 15; README, "Benchmarks"). Needs
+## PostgreSQL at 127.0.0.1:5432 (BENCH_SERVER=postgres://user@host:port names another);
+## creates and fills outsourcing_bench_small and _large on first use, then reuses them.
+bench: install
+	$(BIN)/python -m engagements.bench $(ARGS)
 
 ## Known vulnerabilities in the pinned requirements. Needs pypi.org's JSON API or
 ## osv.dev, which closed networks may not reach (see README, "Security").

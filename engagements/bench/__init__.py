@@ -1,0 +1,104 @@
+"""`make bench` (issue 15): how the pages' cost grows with the data.
+
+P1 asks every page a manager reads day to day at two sizes of the same generated
+organisation (`generate_scale --size small|large`) and compares: the median latency
+at large ÷ at small (goal ≤ 1.2) and the number of queries at both (goal: equal).
+
+This module holds what the parent process and the measuring child share and what the
+tests check without a database: the pages, the arithmetic and the table. The child
+(`measure.py`) runs inside Django against one database; `__main__.py` prepares the
+databases and prints the table.
+"""
+
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+# Goals from issue 15.
+RATIO_GOAL = 1.2
+SIZES = ("small", "large")
+
+
+@dataclass(frozen=True)
+class Page:
+    label: str
+    route: str
+    # What the route needs: nothing, the chosen engagement or the chosen vendor.
+    needs: str = ""
+
+
+WORKLISTS = ("checkins", "kpis", "reviews", "risks", "evidence")
+ENGAGEMENT_TABS = (
+    ("engagement: overview", "engagement_detail"),
+    ("engagement: communication", "engagement_communication"),
+    ("engagement: KPIs", "engagement_kpis"),
+    ("engagement: reviews", "engagement_reviews"),
+    ("engagement: risks", "engagement_risks"),
+    ("engagement: data access", "engagement_access"),
+    ("engagement: compliance", "engagement_compliance"),
+    ("engagement: offboarding", "engagement_offboarding"),
+)
+
+PAGES: tuple[Page, ...] = (
+    Page("dashboard", "engagements:dashboard"),
+    Page("engagement list", "engagements:engagement_list"),
+    Page("vendor list", "vendors:vendor_list"),
+    Page("candidate list", "engagements:candidate_list"),
+    Page("selection list", "engagements:selection_list"),
+    Page("risk overview", "engagements:risk_overview"),
+    Page("compliance matrix", "engagements:compliance_matrix"),
+    *(Page(f"worklist: {kind}", f"engagements:worklist_{kind}") for kind in WORKLISTS),
+    *(Page(label, f"engagements:{name}", needs="engagement") for label, name in ENGAGEMENT_TABS),
+    Page("vendor page", "vendors:vendor_detail", needs="vendor"),
+)
+
+
+def median_ms(seconds: Iterable[float]) -> float:
+    return statistics.median(seconds) * 1000
+
+
+def ratio(small: float, large: float) -> float:
+    """Large ÷ small; infinite when small took no time at all (it never does)."""
+    return large / small if small else float("inf")
+
+
+def meets_goals(small: Mapping[str, Any], large: Mapping[str, Any]) -> tuple[bool, bool]:
+    """(latency ratio within RATIO_GOAL, same query count) for one page."""
+    return (
+        ratio(small["median_ms"], large["median_ms"]) <= RATIO_GOAL,
+        small["queries"] == large["queries"],
+    )
+
+
+def mark(ok: bool) -> str:
+    return "✓" if ok else "✗"
+
+
+def p1_table(results: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> str:
+    """The P1 table as Markdown: one row a page, from each size's {label: figures}."""
+    small, large = results["small"], results["large"]
+    lines = [
+        "| page | median small (ms) | median large (ms) | ratio (≤ 1.2) "
+        "| queries small | queries large (equal) |",
+        "|---|--:|--:|--:|--:|--:|",
+    ]
+    met = 0
+    for page in PAGES:
+        s, l_ = small[page.label], large[page.label]
+        fast, same = meets_goals(s, l_)
+        met += fast and same
+        lines.append(
+            f"| {page.label} | {s['median_ms']:.1f} | {l_['median_ms']:.1f} "
+            f"| {ratio(s['median_ms'], l_['median_ms']):.2f} {mark(fast)} "
+            f"| {s['queries']} | {l_['queries']} {mark(same)} |"
+        )
+    lines.append("")
+    lines.append(f"{met} of {len(PAGES)} pages meet both goals.")
+    return "\n".join(lines)
+
+
+def spread(seconds: Sequence[float]) -> str:
+    """Min, median and max of one page's timings, for the numbers behind the table."""
+    ms = sorted(s * 1000 for s in seconds)
+    return f"min {ms[0]:.1f}, median {median_ms(seconds):.1f}, max {ms[-1]:.1f} ms"

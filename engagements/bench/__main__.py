@@ -1,0 +1,151 @@
+"""`python -m engagements.bench` (`make bench`): prepare the databases, measure, print P1.
+
+Needs a PostgreSQL server (by default postgres@127.0.0.1:5432, trust authentication);
+the embedded SQLite is not for benchmarks. For each size it creates the database
+`outsourcing_bench_<size>` if missing, migrates it and fills it with `generate_scale`
+(a second run finds it generated and reuses it), then measures it in a child process
+of its own (measure.py) with DEBUG off, as in production.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from engagements.bench import PAGES, SIZES, p1_table, spread
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432"
+DATABASE_PREFIX = "outsourcing_bench_"
+
+
+def child_env(server: str, size: str) -> dict[str, str]:
+    """The environment of a production process on this size's database."""
+    return {
+        **os.environ,
+        "DATABASE_URL": f"{server}/{DATABASE_PREFIX}{size}",
+        "DJANGO_SETTINGS_MODULE": "outsourcing.settings",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "bench-only-key-for-a-throwaway-database",
+        "DJANGO_ALLOWED_HOSTS": "testserver",
+        # Connections kept as production keeps them: the pages' cost, not connecting's.
+        "DJANGO_CONN_MAX_AGE": "60",
+    }
+
+
+def server_problem(server: str) -> str:
+    """Why the PostgreSQL server cannot be used; "" when it can."""
+    try:
+        with psycopg.connect(f"{server}/postgres", connect_timeout=5):
+            return ""
+    except psycopg.Error as error:
+        return str(error).strip()
+
+
+def create_database(server: str, name: str) -> bool:
+    """Create the database if it is missing; True when it was created."""
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
+        if connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            return False
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        return True
+
+
+def run(command: list[str], env: dict[str, str], *, quiet: bool = False) -> str:
+    """Run a child; stop the benchmark with its output when it fails."""
+    done = subprocess.run(  # a fixed command line, no shell
+        command, env=env, cwd=BASE_DIR, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        sys.stderr.write(done.stdout + done.stderr)
+        raise SystemExit(f"make bench: {' '.join(command[1:3])} failed ({done.returncode}).")
+    if not quiet:
+        sys.stdout.write(done.stdout)
+    return done.stdout
+
+
+def prepare(server: str, size: str) -> None:
+    name = f"{DATABASE_PREFIX}{size}"
+    started = time.perf_counter()
+    print(f"== {name}: {'created' if create_database(server, name) else 'exists'}", flush=True)
+    env = child_env(server, size)
+    manage = [sys.executable, "manage.py"]
+    run([*manage, "migrate", "--noinput"], env, quiet=True)
+    # With its KPI rollup at both sizes, so the pages show scorecards at both.
+    run([*manage, "generate_scale", "--size", size, "--rollup"], env)
+    print(f"   ready in {time.perf_counter() - started:.1f} s", flush=True)
+
+
+def measure(server: str, size: str, *, warmup: int, requests: int) -> dict[str, Any]:
+    command = [sys.executable, "-m", "engagements.bench.measure", str(warmup), str(requests)]
+    started = time.perf_counter()
+    result: dict[str, Any] = json.loads(run(command, child_env(server, size), quiet=True))
+    print(f"== measured {size} in {time.perf_counter() - started:.1f} s", flush=True)
+    return result
+
+
+def numbers_behind(results: dict[str, dict[str, Any]]) -> str:
+    lines = []
+    for size in SIZES:
+        result = results[size]
+        counts = ", ".join(f"{count:,} {name}" for name, count in result["counts"].items())
+        lines.append(
+            f"{size}: {result['database']} ({counts}); signed in as {result['user']}, "
+            f"engagement {result['engagement']}, vendor {result['vendor']}"
+        )
+    for page in PAGES:
+        lines.append(f"{page.label}:")
+        for size in SIZES:
+            figures = results[size]["pages"][page.label]
+            lines.append(
+                f"  {size:<5} {figures['url']:<32} {figures['queries']:>4} queries, "
+                f"{figures['bytes']:>9,} bytes, {spread(figures['seconds'])}"
+            )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="make bench", description=__doc__)
+    parser.add_argument("--server", default=os.environ.get("BENCH_SERVER", DEFAULT_SERVER))
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--requests", type=int, default=15)
+    options = parser.parse_args()
+    server = options.server.rstrip("/")
+    if problem := server_problem(server):
+        raise SystemExit(
+            f"make bench needs PostgreSQL at {server} (the embedded SQLite is not for "
+            f"benchmarks; --server or BENCH_SERVER names another).\n{problem}"
+        )
+    started = time.perf_counter()
+    for size in SIZES:
+        prepare(server, size)
+    run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput"],
+        child_env(server, "small"),
+        quiet=True,
+    )
+    results = {
+        size: measure(server, size, warmup=options.warmup, requests=options.requests)
+        for size in SIZES
+    }
+    print()
+    print(
+        f"P1: median of {options.requests} requests after {options.warmup} warm-up, "
+        "large ÷ small (goal ≤ 1.2), and queries at both (goal: equal)"
+    )
+    print()
+    print(p1_table({size: results[size]["pages"] for size in SIZES}))
+    print()
+    print(numbers_behind(results))
+    print(f"\nmake bench took {time.perf_counter() - started:.0f} s.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""`make bench`'s own logic, without a benchmark run: pages, arithmetic, the table."""
+
+import pytest
+from django.urls import resolve, reverse
+
+from engagements.bench import PAGES, RATIO_GOAL, median_ms, p1_table, ratio, spread
+from engagements.bench.__main__ import server_problem
+
+
+def figures(median: float, queries: int) -> dict[str, float | int]:
+    return {"median_ms": median, "queries": queries}
+
+
+def test_every_page_resolves_to_a_view() -> None:
+    for page in PAGES:
+        url = reverse(page.route, args=[1] if page.needs else [])
+        assert resolve(url).view_name == page.route
+
+
+def test_it_measures_every_tab_of_an_engagement() -> None:
+    tabs = {page.route for page in PAGES if page.needs == "engagement"}
+    assert tabs == {
+        f"engagements:engagement_{tab}"
+        for tab in (
+            "detail",
+            "communication",
+            "kpis",
+            "reviews",
+            "risks",
+            "access",
+            "compliance",
+            "offboarding",
+        )
+    }
+
+
+def test_page_labels_are_unique() -> None:
+    assert len({page.label for page in PAGES}) == len(PAGES)
+
+
+def test_median_is_in_milliseconds() -> None:
+    assert median_ms([0.010, 0.030, 0.020]) == pytest.approx(20.0)
+    assert median_ms([0.010, 0.020]) == pytest.approx(15.0)
+
+
+def test_ratio_is_large_over_small() -> None:
+    assert ratio(10.0, 25.0) == 2.5
+    assert ratio(0.0, 1.0) == float("inf")
+
+
+def test_table_marks_each_goal() -> None:
+    small = {page.label: figures(10.0, 5) for page in PAGES}
+    large = {page.label: figures(10.0 * RATIO_GOAL, 5) for page in PAGES}
+    large["dashboard"] = figures(35.0, 6)
+    large["vendor page"] = figures(11.0, 7)
+
+    table = p1_table({"small": small, "large": large})
+
+    rows = {line.split(" | ")[0].lstrip("| "): line for line in table.splitlines()}
+    assert rows["dashboard"] == "| dashboard | 10.0 | 35.0 | 3.50 ✗ | 5 | 6 ✗ |"
+    assert rows["vendor page"] == "| vendor page | 10.0 | 11.0 | 1.10 ✓ | 5 | 7 ✗ |"
+    assert rows["engagement list"] == "| engagement list | 10.0 | 12.0 | 1.20 ✓ | 5 | 5 ✓ |"
+    assert table.endswith(f"{len(PAGES) - 2} of {len(PAGES)} pages meet both goals.")
+
+
+def test_spread_gives_min_median_max() -> None:
+    assert spread([0.002, 0.001, 0.004]) == "min 1.0, median 2.0, max 4.0 ms"
+
+
+def test_it_explains_an_unreachable_server() -> None:
+    # Port 1 on the loopback: refused at once, nothing listens there.
+    assert server_problem("postgres://postgres@127.0.0.1:1") != ""
