@@ -122,7 +122,7 @@ class VersionedAdmin(admin.ModelAdmin):
     def get_changelist_form(self, request: HttpRequest, **kwargs: Any) -> Any:
         """The rows of an editable list, each with its version (templates/admin/
         change_list.html adds the hidden fields)."""
-        return versioned(super().get_changelist_form(request, **kwargs))
+        return versioned(super().get_changelist_form(request, **kwargs), only_when_changed=True)
 
 
 def versioned(form: Any, **attrs: Any) -> Any:
@@ -138,7 +138,11 @@ class VersionedInline(InlineModelAdmin):  # type: ignore[type-arg]
     version is a declared field here, so the inline's columns carry it (hidden)."""
 
     def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
-        kwargs["form"] = versioned(kwargs.get("form", self.form), **{VERSION_FIELD: VersionField()})
+        kwargs["form"] = versioned(
+            kwargs.get("form", self.form),
+            only_when_changed=True,
+            **{VERSION_FIELD: VersionField()},
+        )
         return super().get_formset(request, obj, **kwargs)
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:

@@ -11,9 +11,10 @@ import logging
 import os
 
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import connection
 
 from outsourcing.celery import app
+from outsourcing.middleware import drop_connection
 
 logger = logging.getLogger(__name__)
 
@@ -26,11 +27,7 @@ def check_database() -> str:
             cursor.execute("SELECT 1")
     except Exception as error:  # any failure to answer means "down"
         logger.warning("Health check: the database is down (%s).", error)
-        # The next request opens a fresh connection rather than reuse this one.
-        try:
-            connection.close()
-        except DatabaseError:
-            connection.connection = None
+        drop_connection()
         return DOWN
     return OK
 

@@ -6,8 +6,9 @@ import logging
 import time
 from collections.abc import Callable
 
+import psycopg
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control
@@ -115,7 +116,10 @@ SERVER_GONE = ("57P01", "57P02", "57P03")
 def _connection_lost(error: Exception) -> bool:
     """Whether the error says the connection is gone (no code at all: the client found
     it closed), not that the query failed."""
-    code = getattr(error.__cause__, "sqlstate", None)
+    cause = error.__cause__
+    if not isinstance(cause, psycopg.Error):
+        return False  # not PostgreSQL's driver (SQLite's "database is locked"): the query's own
+    code = cause.sqlstate
     return code is None or code.startswith("08") or code in SERVER_GONE
 
 
@@ -126,14 +130,19 @@ def _not_retried(request: HttpRequest, error: Exception) -> bool:
     return False
 
 
+def drop_connection() -> None:
+    """Let the next query open a fresh connection rather than reuse a broken one."""
+    try:
+        connection.close()
+    except DatabaseError:
+        connection.connection = None  # gone already; Django opens a new one
+
+
 def wait_for_database(seconds: float) -> bool:
     """Close the broken connection and reconnect, trying for up to `seconds`."""
     deadline = time.monotonic() + seconds
     while True:
-        try:
-            connection.close()
-        except DATABASE_GONE:
-            connection.connection = None  # gone already; Django opens a new one
+        drop_connection()
         try:
             connection.ensure_connection()
             return True

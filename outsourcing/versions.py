@@ -98,6 +98,9 @@ class VersionedForm(forms.BaseForm):
     """
 
     versioned: models.Model | None = None
+    # A row among many on one page (an admin inline, an editable list) is checked only
+    # when this person changed it: the rows they left alone are not saved at all.
+    only_when_changed = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -119,6 +122,8 @@ class VersionedForm(forms.BaseForm):
         key = self.add_prefix(VERSION_FIELD)
         obj = self.versioned
         if obj is None or VERSION_FIELD not in self.fields or key not in self.data:
+            return
+        if self.only_when_changed and not self.has_changed():
             return
         posted = self.cleaned_data.get(VERSION_FIELD) or ""
         read_at = None

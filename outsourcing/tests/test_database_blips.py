@@ -7,8 +7,10 @@ Transactional tests: the test client must see what each request commits.
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
+import psycopg
 import pytest
 from django.contrib.auth.models import Group, User
 from django.db import OperationalError, connection
@@ -100,13 +102,19 @@ def test_a_read_while_the_database_stays_away_answers_try_again_not_500(
 
 
 @pytest.mark.parametrize(
-    ("sqlstate", "lost"),
-    [("57P01", True), ("08006", True), (None, True), ("57014", False), ("40P01", False)],
+    ("cause", "lost"),
+    [
+        (psycopg.errors.AdminShutdown("terminating connection"), True),
+        (psycopg.errors.ConnectionFailure("connection failure"), True),
+        (psycopg.OperationalError("the connection is closed"), True),  # no code: client side
+        (psycopg.errors.QueryCanceled("statement timeout"), False),
+        (psycopg.errors.DeadlockDetected("deadlock detected"), False),
+        (sqlite3.OperationalError("database is locked"), False),
+    ],
 )
-def test_only_a_lost_connection_counts_as_a_blip(sqlstate: str | None, lost: bool) -> None:
-    """A statement timeout (57014) or a deadlock (40P01) is the query's own error: it
-    is not run a second time."""
-    cause = type("DriverError", (Exception,), {"sqlstate": sqlstate})()
-    error = OperationalError("from the driver")
+def test_only_a_lost_connection_counts_as_a_blip(cause: Exception, lost: bool) -> None:
+    """A statement timeout, a deadlock or SQLite's lock is the query's own error: it is
+    not run a second time."""
+    error = OperationalError(str(cause))
     error.__cause__ = cause
     assert _connection_lost(error) is lost

@@ -504,3 +504,33 @@ def admin_list_form(page: Any) -> dict[str, list[str]]:
     parser.feed(page.content.decode())
     form = next(f for f in parser.forms if "form-TOTAL_FORMS" in f["data"])
     return {key: list(values) for key, values in form["data"].items()}
+
+
+@pytest.mark.django_db
+def test_an_editable_admin_list_does_not_revert_a_row_left_alone_that_changed_meanwhile() -> None:
+    """Django saves every row whose posted values differ from the database's: a row this
+    person left alone but someone else changed would be put back to what the page read."""
+    edited, other = ComplianceRequirementFactory(order=5), ComplianceRequirementFactory(order=6)
+    url = reverse("admin:engagements_compliancerequirement_changelist")
+    client = Client()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    opened = admin_list_form(client.get(url))
+    rows = {v[0]: key.removesuffix("id") for key, v in opened.items() if key.endswith("-id")}
+
+    other.order = 1  # someone reorders the other row meanwhile
+    other.save()
+    opened[f"{rows[str(edited.pk)]}order"] = ["9"]
+    refused = client.post(url, {**opened, "_save": ["Save"]})
+
+    assert refused.status_code == 200
+    assert "Not saved:" in refused.content.decode()
+    other.refresh_from_db()
+    assert other.order == 1, "their change stands"
+
+    # Rows nobody else touched are not checked (no lock, no refusal): the list saves.
+    fresh = admin_list_form(client.get(url))
+    rows = {v[0]: key.removesuffix("id") for key, v in fresh.items() if key.endswith("-id")}
+    fresh[f"{rows[str(edited.pk)]}order"] = ["9"]
+    assert client.post(url, {**fresh, "_save": ["Save"]}).status_code == 302
+    edited.refresh_from_db()
+    assert edited.order == 9
