@@ -4,6 +4,9 @@ P1 asks every page a manager reads day to day at two sizes of the same generated
 organisation (`generate_scale --size small|large`) and compares: the median latency
 at large ÷ at small (goal ≤ 1.2) and the number of queries at both (goal: equal).
 
+P2 runs the dashboard under gunicorn on the large data and compares its requests per
+second with a minimal signed-in page's on the same server (throughput.py; goal ≥ 0.3).
+
 This module holds what the parent process and the measuring child share and what the
 tests check without a database: the pages, the arithmetic and the table. The child
 (`measure.py`) runs inside Django against one database; `__main__.py` prepares the
@@ -17,6 +20,8 @@ from typing import Any
 
 # Goals from issue 15.
 RATIO_GOAL = 1.2
+THROUGHPUT_GOAL = 0.3  # P2: the dashboard's requests per second ÷ the minimal page's
+PARTS = ("p1", "p2")
 SIZES = ("small", "large")
 
 
@@ -102,3 +107,29 @@ def spread(seconds: Sequence[float]) -> str:
     """Min, median and max of one page's timings, for the numbers behind the table."""
     ms = sorted(s * 1000 for s in seconds)
     return f"min {ms[0]:.1f}, median {median_ms(seconds):.1f}, max {ms[-1]:.1f} ms"
+
+
+def p2_table(result: Mapping[str, Any]) -> str:
+    """P2 as Markdown: each page's requests per second under gunicorn, and their ratio."""
+    pages = result["pages"]
+    minimal, dashboard = pages["minimal"], pages["dashboard"]
+    share = ratio(minimal["per_second"], dashboard["per_second"])
+    lines = [
+        f"P2: requests per second under gunicorn ({result['workers']} workers, "
+        f"{result['clients']} clients at a time, large data, signed in as {result['user']})",
+        "",
+        "| page | requests | failed | seconds | per second |",
+        "|---|--:|--:|--:|--:|",
+    ]
+    for name, figures in (("minimal signed-in page", minimal), ("dashboard", dashboard)):
+        lines.append(
+            f"| {name} | {figures['requests']:,} | {figures['failed']} "
+            f"| {figures['seconds']:.1f} | {figures['per_second']:.1f} |"
+        )
+    failed = minimal["failed"] + dashboard["failed"]
+    lines.append("")
+    lines.append(
+        f"Dashboard ÷ minimal: {share:.2f} {mark(share >= THROUGHPUT_GOAL and not failed)} "
+        f"(goal ≥ {THROUGHPUT_GOAL}, no failed requests)"
+    )
+    return "\n".join(lines)

@@ -19,7 +19,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from engagements.bench import PAGES, SIZES, p1_table, spread
+from engagements.bench import PAGES, PARTS, SIZES, p1_table, p2_table, spread
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432"
@@ -111,11 +111,37 @@ def numbers_behind(results: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def p1(server: str, *, warmup: int, requests: int) -> None:
+    results = {size: measure(server, size, warmup=warmup, requests=requests) for size in SIZES}
+    print()
+    print(
+        f"P1: median of {requests} requests after {warmup} warm-up, "
+        "large ÷ small (goal ≤ 1.2), and queries at both (goal: equal)"
+    )
+    print()
+    print(p1_table({size: results[size]["pages"] for size in SIZES}))
+    print()
+    print(numbers_behind(results))
+
+
+def p2(server: str, *, seconds: float) -> None:
+    command = [sys.executable, "-m", "engagements.bench.throughput", str(seconds)]
+    started = time.perf_counter()
+    result = json.loads(run(command, child_env(server, "large"), quiet=True))
+    print(f"== P2 measured in {time.perf_counter() - started:.1f} s", flush=True)
+    print()
+    print(p2_table(result))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="make bench", description=__doc__)
     parser.add_argument("--server", default=os.environ.get("BENCH_SERVER", DEFAULT_SERVER))
-    parser.add_argument("--warmup", type=int, default=3)
-    parser.add_argument("--requests", type=int, default=15)
+    parser.add_argument(
+        "--parts", nargs="+", choices=PARTS, default=list(PARTS), help="which figures (all)"
+    )
+    parser.add_argument("--warmup", type=int, default=3, help="P1: untimed requests a page")
+    parser.add_argument("--requests", type=int, default=15, help="P1: timed requests a page")
+    parser.add_argument("--seconds", type=float, default=6.0, help="P2: seconds a page a round")
     options = parser.parse_args()
     server = options.server.rstrip("/")
     if problem := server_problem(server):
@@ -131,19 +157,10 @@ def main() -> None:
         child_env(server, "small"),
         quiet=True,
     )
-    results = {
-        size: measure(server, size, warmup=options.warmup, requests=options.requests)
-        for size in SIZES
-    }
-    print()
-    print(
-        f"P1: median of {options.requests} requests after {options.warmup} warm-up, "
-        "large ÷ small (goal ≤ 1.2), and queries at both (goal: equal)"
-    )
-    print()
-    print(p1_table({size: results[size]["pages"] for size in SIZES}))
-    print()
-    print(numbers_behind(results))
+    if "p1" in options.parts:
+        p1(server, warmup=options.warmup, requests=options.requests)
+    if "p2" in options.parts:
+        p2(server, seconds=options.seconds)
     print(f"\nmake bench took {time.perf_counter() - started:.0f} s.")
 
 

@@ -1,9 +1,12 @@
 """`make bench`'s own logic, without a benchmark run: pages, arithmetic, the table."""
 
+from typing import Any
+
 import pytest
+from django.test import override_settings
 from django.urls import resolve, reverse
 
-from engagements.bench import PAGES, RATIO_GOAL, median_ms, p1_table, ratio, spread
+from engagements.bench import PAGES, RATIO_GOAL, median_ms, p1_table, p2_table, ratio, spread
 from engagements.bench.__main__ import server_problem
 
 
@@ -70,3 +73,50 @@ def test_spread_gives_min_median_max() -> None:
 def test_it_explains_an_unreachable_server() -> None:
     # Port 1 on the loopback: refused at once, nothing listens there.
     assert server_problem("postgres://postgres@127.0.0.1:1") != ""
+
+
+def throughput(minimal: int, dashboard: int, failed: int = 0) -> dict[str, Any]:
+    return {
+        "user": "scale-00798",
+        "workers": 2,
+        "clients": 4,
+        "pages": {
+            "minimal": {
+                "requests": minimal,
+                "failed": 0,
+                "seconds": 10.0,
+                "per_second": minimal / 10,
+            },
+            "dashboard": {
+                "requests": dashboard,
+                "failed": failed,
+                "seconds": 10.0,
+                "per_second": dashboard / 10,
+            },
+        },
+    }
+
+
+def test_p2_compares_the_dashboard_with_the_minimal_page() -> None:
+    assert p2_table(throughput(1000, 300)).endswith(
+        "Dashboard ÷ minimal: 0.30 ✓ (goal ≥ 0.3, no failed requests)"
+    )
+    assert "0.07 ✗" in p2_table(throughput(1000, 70))
+    assert "0.40 ✗" in p2_table(throughput(1000, 400, failed=1))
+
+
+@override_settings(ROOT_URLCONF="engagements.bench.urls")
+def test_the_benchmark_server_adds_a_minimal_page_for_signed_in_people(
+    manager: Any, client_for: Any
+) -> None:
+    assert client_for(None).get("/bench/minimal/").status_code == 302
+    response = client_for(manager).get("/bench/minimal/")
+    assert response.status_code == 200
+    assert b"Signed in as" in response.content
+    # The app's pages are all there too.
+    assert client_for(manager).get(reverse("engagements:dashboard")).status_code == 200
+
+
+def test_the_app_itself_has_no_minimal_page() -> None:
+    with pytest.raises(Exception, match="bench_minimal"):
+        reverse("bench_minimal")

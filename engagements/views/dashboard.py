@@ -1,8 +1,8 @@
 """The manager's dashboard (the home page after sign-in) and the worklists behind its counts.
 
 Every panel reads the live engagements in scope (engagements.selectors.scope) and asks
-its question of a selector, as the weekly digest does. Each panel costs a fixed number
-of queries (a count and a short list), so the page stays the same size whatever the data.
+its question of a selector, as the weekly digest does. Each panel costs one query (its
+first rows, each carrying the count of all), so the page stays the same size whatever the data.
 """
 
 from __future__ import annotations
@@ -14,9 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db.models import (
-    QuerySet,
-)
+from django.db.models import Count, QuerySet, Window
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -56,7 +54,10 @@ class Panel:
 
     @classmethod
     def of(cls, queryset: QuerySet[Any], size: int = PANEL_ROWS) -> Panel:
-        return cls(count=queryset.count(), rows=list(queryset[:size]))
+        """One query, not two: each row carries the count of them all (a window count,
+        taken before the LIMIT), so a panel costs one round trip and one compilation."""
+        rows = list(queryset.annotate(panel_count=Window(Count("pk")))[:size])
+        return cls(count=rows[0].panel_count if rows else 0, rows=rows)
 
 
 @login_required

@@ -1,0 +1,157 @@
+"""P2 of `make bench`: the dashboard's requests per second under gunicorn ÷ a minimal page's.
+
+Run as a child by `python -m engagements.bench` with DATABASE_URL on the large database.
+It signs the chosen manager in (a session in the database, as a sign-in makes one),
+starts gunicorn with the benchmark's settings (engagements/bench/settings.py, which
+mount the minimal page), and lets CLIENTS threads ask for one page as fast as the
+server answers, in turns: minimal, dashboard, minimal, dashboard. Prints JSON.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import django
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+WORKERS = 2
+CLIENTS = 4  # more than the workers, so none waits for work
+ROUNDS = 2
+HOST = "127.0.0.1"
+PAGES = {"minimal": "/bench/minimal/", "dashboard": "/dashboard/"}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def server_env() -> dict[str, str]:
+    """Production settings over plain HTTP on the loopback (no TLS to terminate here)."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "engagements.bench.settings",
+        "DJANGO_ALLOWED_HOSTS": HOST,
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "DJANGO_SESSION_COOKIE_SECURE": "0",
+        "DJANGO_CSRF_COOKIE_SECURE": "0",
+    }
+
+
+def get(port: int, path: str, cookie: str) -> int:
+    connection = http.client.HTTPConnection(HOST, port, timeout=30)
+    try:
+        connection.request("GET", path, headers={"Cookie": cookie})
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
+
+
+@contextlib.contextmanager
+def gunicorn(port: int) -> Iterator[None]:
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "outsourcing.wsgi",
+        "--bind",
+        f"{HOST}:{port}",
+        "--workers",
+        str(WORKERS),
+        "--log-level",
+        "warning",
+    ]
+    server = subprocess.Popen(command, env=server_env(), cwd=BASE_DIR)  # fixed command, no shell
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            with contextlib.suppress(OSError):
+                if get(port, "/health/", "") == 200:
+                    break
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit("make bench: gunicorn did not start (see its output above).")
+            time.sleep(0.2)
+        yield
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def hammer(port: int, path: str, cookie: str, seconds: float) -> dict[str, Any]:
+    """Requests answered per second by the server for one page, CLIENTS at a time."""
+    answered = [0] * CLIENTS
+    failed = [0] * CLIENTS
+    deadline = time.perf_counter() + seconds
+
+    def client(index: int) -> None:
+        while time.perf_counter() < deadline:
+            if get(port, path, cookie) == 200:
+                answered[index] += 1
+            else:
+                failed[index] += 1
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(index,)) for index in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    return {"requests": sum(answered), "failed": sum(failed), "seconds": elapsed}
+
+
+def measure(seconds: float) -> dict[str, Any]:
+    from django.conf import settings
+    from django.test import Client
+
+    from engagements.bench.measure import chosen_objects
+
+    user = chosen_objects()["user"]
+    signer = Client()
+    signer.force_login(user)  # a session row in the database, as signing in makes
+    cookie = f"{settings.SESSION_COOKIE_NAME}={signer.cookies[settings.SESSION_COOKIE_NAME].value}"
+    port = free_port()
+    totals = {name: {"requests": 0, "failed": 0, "seconds": 0.0} for name in PAGES}
+    with gunicorn(port):
+        for path in PAGES.values():  # warm every worker: imports, connections, templates
+            for _ in range(WORKERS * 3):
+                if (status := get(port, path, cookie)) != 200:
+                    raise SystemExit(f"make bench: {path} answered {status}, not 200.")
+        for _ in range(ROUNDS):
+            for name, path in PAGES.items():
+                for key, value in hammer(port, path, cookie, seconds).items():
+                    totals[name][key] += value
+    return {
+        "user": user.username,
+        "workers": WORKERS,
+        "clients": CLIENTS,
+        "pages": {
+            name: {**figures, "per_second": figures["requests"] / figures["seconds"]}
+            for name, figures in totals.items()
+        },
+    }
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "outsourcing.settings")
+    django.setup()
+    json.dump(measure(float(sys.argv[1]) if len(sys.argv) > 1 else 6.0), sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
