@@ -8,7 +8,7 @@ PORT ?= 8000
 # Django reads them too: without SITE_URL, links and the address seed_demo prints follow them.
 export HOST PORT
 
-.PHONY: run test test-dates test-hostile audit lint check worker beat web install install-dev migrate seed bench clean
+.PHONY: run test test-dates test-hostile audit lint check worker beat web install install-dev migrate seed bench load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -94,6 +94,12 @@ test-hostile: install-dev
 ## creates and fills outsourcing_bench_small and _large on first use, then reuses them.
 bench: install
 	$(BIN)/python -m engagements.bench $(ARGS)
+
+## 50 people at work for 60 s on the large data (issue 15; README, "Benchmarks"): gunicorn,
+## a Celery worker, PostgreSQL and Redis (127.0.0.1:6379, LOAD_REDIS names another) on
+## this machine, driven by locust; fails unless every request succeeds and p95 <= 1 s.
+load: install-dev
+	$(BIN)/python -m engagements.bench.load $(ARGS)
 
 ## Known vulnerabilities in the pinned requirements. Needs pypi.org's JSON API or
 ## osv.dev, which closed networks may not reach (see README, "Security").

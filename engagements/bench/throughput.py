@@ -63,7 +63,9 @@ def get(port: int, path: str, cookie: str) -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(port: int) -> Iterator[None]:
+def gunicorn(
+    port: int, *, workers: int = WORKERS, env: dict[str, str] | None = None
+) -> Iterator[None]:
     command = [
         sys.executable,
         "-m",
@@ -72,11 +74,13 @@ def gunicorn(port: int) -> Iterator[None]:
         "--bind",
         f"{HOST}:{port}",
         "--workers",
-        str(WORKERS),
+        str(workers),
         "--log-level",
         "warning",
     ]
-    server = subprocess.Popen(command, env=server_env(), cwd=BASE_DIR)  # fixed command, no shell
+    server = subprocess.Popen(
+        command, env=env or server_env(), cwd=BASE_DIR
+    )  # fixed command, no shell
     try:
         deadline = time.monotonic() + 60
         while True:

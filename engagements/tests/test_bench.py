@@ -8,6 +8,7 @@ from django.urls import resolve, reverse
 
 from engagements.bench import PAGES, RATIO_GOAL, median_ms, p1_table, p2_table, ratio, spread
 from engagements.bench.__main__ import server_problem
+from engagements.bench.forms import form_fields
 
 
 def figures(median: float, queries: int) -> dict[str, float | int]:
@@ -120,3 +121,25 @@ def test_the_benchmark_server_adds_a_minimal_page_for_signed_in_people(
 def test_the_app_itself_has_no_minimal_page() -> None:
     with pytest.raises(Exception, match="bench_minimal"):
         reverse("bench_minimal")
+
+
+def test_make_load_sends_a_form_as_the_page_shows_it(manager: Any, client_for: Any) -> None:
+    page = client_for(manager).get(reverse("password_change")).content.decode()
+
+    fields = form_fields(page, reverse("password_change"))
+
+    # The password form, not the sign-out form in the navigation: its token and fields.
+    assert set(fields) == {"csrfmiddlewaretoken", "old_password", "new_password1", "new_password2"}
+    assert fields["csrfmiddlewaretoken"]
+
+
+def test_make_load_reads_choices_and_text_as_a_browser_does() -> None:
+    page = """<form method="post" action="/out/"><input name="a" value="1"></form>
+    <form method="post"><select name="s"><option value="x">X</option>
+    <option value="y" selected>Y</option></select><textarea name="t">
+Kept</textarea><input type="checkbox" name="c"><input type="checkbox" name="d" checked></form>"""
+
+    assert form_fields(page, "/here/") == {"s": "y", "t": "Kept", "d": "on"}
+    assert form_fields(page, "/out/") == {"a": "1"}
+    with pytest.raises(ValueError, match="No form"):
+        form_fields("<p>No form here</p>", "/here/")
