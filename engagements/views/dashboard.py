@@ -30,7 +30,14 @@ from engagements.selectors.monitoring import (
     with_latest_score,
 )
 from engagements.selectors.risk import evidence_expiring, risks_above_appetite
-from engagements.selectors.scope import ALL, MINE, default_scope, in_scope
+from engagements.selectors.scope import (
+    ALL,
+    MINE,
+    Engagements,
+    default_scope,
+    in_scope,
+    live_and_watched,
+)
 from outsourcing.lists import page_of
 
 # Rows each dashboard panel lists; its count links to the full worklist.
@@ -65,9 +72,8 @@ class Panel:
 def dashboard(request: HttpRequest) -> HttpResponse:
     require(can_read(request.user))
     scope = scope_of(request)
-    engagements = in_scope(request.user, scope)
     # Planned work shows among my engagements, risks and evidence; not in check-ins or KPIs.
-    watched = in_scope(request.user, scope, watched=True)
+    engagements, watched = live_and_watched(request.user, scope)
     now = timezone.now()
     today = timezone.localdate(now)
     engagements_url = reverse("engagements:engagement_list")
@@ -104,7 +110,7 @@ class Worklist:
     template: str
     title: str
     noun: str
-    rows: Callable[[QuerySet[Any, Any], datetime.datetime], QuerySet[Any]]
+    rows: Callable[[Engagements, datetime.datetime], QuerySet[Any]]
     watched: bool = False  # planned engagements count too (risks, evidence)
 
 
