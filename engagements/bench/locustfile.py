@@ -52,7 +52,7 @@ def stop_when_bounded(**kwargs: Any) -> None:
 
 class Person(HttpUser):
     abstract = True
-    wait_time = between(1, 3)
+    wait_time = between(1, 5)  # reading the page before the next click
     person: dict[str, Any]
 
     def on_start(self) -> None:
