@@ -184,7 +184,9 @@ def search_view(search: Search) -> Callable[[HttpRequest], HttpResponse]:
             dropped = _ids([request.GET.get("drop", "")])
             kept = [str(pk) for pk in _ids(values) if pk not in dropped]
             return HttpResponse(field.widget.render(field_name, kept, attrs={"id": element_id}))
-        text = request.GET.get("q", "").strip()[:LONGEST_SEARCH]
+        # Nothing unprintable reaches the database (PostgreSQL refuses a NUL outright).
+        typed = "".join(ch if ch.isprintable() else " " for ch in request.GET.get("q", ""))
+        text = typed.strip()[:LONGEST_SEARCH]
         matches: list[tuple[int, str]] = []
         if text:
             # Every word somewhere: "ana nov" finds Ana Novak (first and last name apart).

@@ -206,6 +206,7 @@ POLICY: dict[str, Policy] = {
     "engagements:award": OWNER_FORM,
     # --- step 3: communication ---
     "engagements:engagement_list": READ_ONLY,
+    "engagements:engagement_search": SEARCH,
     "engagements:engagement_detail": READ_ONLY,
     # Read by every role; the owner and admins add and remove co-owners, admins hand over.
     "engagements:engagement_owners": OWNER_CHANGES,

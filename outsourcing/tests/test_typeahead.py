@@ -121,3 +121,22 @@ def test_the_engagement_list_names_the_chosen_owner_and_lists_no_one_else(
     assert f'name="vendor" value="{vendor.pk}"' in text
     assert "Ben Kos" not in text
     assert "Payroll" in text
+
+
+def test_it_finds_engagements_by_title_or_vendor(manager: Any) -> None:
+    EngagementFactory(title="Payroll", vendor=VendorFactory(legal_name="Acme Support Ltd"))
+    EngagementFactory(title="Helpdesk", vendor=VendorFactory(legal_name="Globex"))
+    url = reverse("engagements:engagement_search")
+    field = {"field": "engagement", "id": "id_engagement"}
+    text = signed_in(manager).get(url, {**field, "q": "acme"}).content.decode()
+    assert "Payroll (Acme Support Ltd)" in text
+    assert "Helpdesk" not in text
+    text = signed_in(manager).get(url, {**field, "q": "zzz"}).content.decode()
+    assert "No engagement matches “zzz”" in text
+
+
+def test_a_search_with_unprintable_characters_finds_by_the_rest(manager: Any) -> None:
+    named("Manager", "anovak", "Ana", "Novak")
+    response = signed_in(manager).get(reverse("people_search"), {**WIDGET, "q": "nov\x00"})
+    assert response.status_code == 200
+    assert "Ana Novak (anovak)" in response.content.decode()
