@@ -125,6 +125,8 @@ class TypeAhead(forms.Widget):
         widget["attrs"].setdefault("class", "form-control")
         widget.update(
             {
+                # Bootstrap shows the field's error after an .is-invalid sibling: the box.
+                "invalid": "is-invalid" in widget["attrs"]["class"].split(),
                 "chosen": chosen,
                 "multiple": self.multiple,
                 "placeholder": self.placeholder,

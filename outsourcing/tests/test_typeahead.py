@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from conftest import user_with_role
 from engagements.tests.factories import EngagementFactory
-from outsourcing.typeahead import MATCHES
+from outsourcing.typeahead import MATCHES, TypeAhead
 from vendors.tests.factories import VendorFactory
 
 pytestmark = pytest.mark.django_db
@@ -140,3 +140,11 @@ def test_a_search_with_unprintable_characters_finds_by_the_rest(manager: Any) ->
     response = signed_in(manager).get(reverse("people_search"), {**WIDGET, "q": "nov\x00"})
     assert response.status_code == 200
     assert "Ana Novak (anovak)" in response.content.decode()
+
+
+def test_a_refused_choice_shows_its_message_beside_the_box() -> None:
+    widget = TypeAhead("people_search")
+    html = widget.render(
+        "owner", None, attrs={"id": "id_owner", "class": "form-control is-invalid"}
+    )
+    assert 'class="typeahead-widget position-relative is-invalid"' in html
