@@ -14,6 +14,7 @@ from engagements.forms.sourcing import person_name
 from engagements.models import Candidate, Engagement, Recommendation, Risk, Selection
 from engagements.models.risk import LEVELS, scores_of
 from outsourcing.lists import ListFilter
+from outsourcing.typeahead import TypeAhead
 from vendors.models import BusinessFunction, Vendor
 
 
@@ -28,24 +29,29 @@ def _search(
     )
 
 
-def _people(**who: Any) -> Any:
-    """Owners to choose from: people who own (or co-own) at least one row of the list."""
-
-    def people(request: Any) -> QuerySet[Any]:
-        users = get_user_model().objects.filter(**who) if who else get_user_model().objects
-        return users.distinct().order_by("first_name", "last_name", "username")
-
-    return people
-
-
 class PersonChoiceFilter(django_filters.ModelChoiceFilter):
-    """A person, shown by full name and username."""
+    """A person, picked by type-ahead (the list may be of thousands); any person is
+    accepted, as before someone who owns nothing simply finds no rows."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", get_user_model().objects.all())
+        kwargs.setdefault("widget", TypeAhead("people_search"))
+        super().__init__(**kwargs)
 
     @property
     def field(self) -> Any:
         field = super().field
         field.label_from_instance = person_name
         return field
+
+
+def _vendor_filter(**kwargs: Any) -> django_filters.ModelChoiceFilter:
+    """A vendor, picked by type-ahead; any vendor is accepted."""
+    return django_filters.ModelChoiceFilter(
+        queryset=Vendor.objects.all(),
+        widget=TypeAhead("vendors:vendor_search", placeholder="Type a vendor's name"),
+        **kwargs,
+    )
 
 
 # --- step 1: candidates ------------------------------------------------------------------
@@ -139,9 +145,7 @@ class SelectionFilter(ListFilter):
     status = django_filters.ChoiceFilter(
         label="Status", choices=Selection.Status.choices, empty_label="Any status"
     )
-    owner = PersonChoiceFilter(
-        label="Owner", queryset=_people(selections__isnull=False), empty_label="Any owner"
-    )
+    owner = PersonChoiceFilter(label="Owner")
 
     def search(self, selections: QuerySet[Selection], name: str, value: str) -> QuerySet[Selection]:
         return selections.filter(
@@ -168,21 +172,8 @@ class EngagementFilter(ListFilter):
     status = django_filters.ChoiceFilter(
         label="Status", choices=Engagement.Status.choices, empty_label="Any status"
     )
-    owner = PersonChoiceFilter(
-        label="Owner or co-owner",
-        queryset=_people(
-            pk__in=get_user_model()
-            .objects.filter(Q(engagements__isnull=False) | Q(co_owned_engagements__isnull=False))
-            .values("pk")
-        ),
-        empty_label="Any owner",
-        method="owned_by",
-    )
-    vendor = django_filters.ModelChoiceFilter(
-        label="Vendor",
-        queryset=lambda request: Vendor.objects.filter(engagements__isnull=False).distinct(),
-        empty_label="Any vendor",
-    )
+    owner = PersonChoiceFilter(label="Owner or co-owner", method="owned_by")
+    vendor = _vendor_filter(label="Vendor")
 
     def search(
         self, engagements: QuerySet[Engagement], name: str, value: str
@@ -210,15 +201,8 @@ class RiskFilter(ListFilter):
     level = django_filters.ChoiceFilter(
         label="Level", choices=LEVELS, empty_label="Any level", method="at_level"
     )
-    owner = PersonChoiceFilter(
-        label="Owner", queryset=_people(risks__isnull=False), empty_label="Any owner"
-    )
-    vendor = django_filters.ModelChoiceFilter(
-        label="Vendor",
-        field_name="engagement__vendor",
-        queryset=lambda request: Vendor.objects.filter(engagements__risks__isnull=False).distinct(),
-        empty_label="Any vendor",
-    )
+    owner = PersonChoiceFilter(label="Owner")
+    vendor = _vendor_filter(label="Vendor", field_name="engagement__vendor")
     engagement_status = django_filters.ChoiceFilter(
         label="Engagement status",
         field_name="engagement__status",

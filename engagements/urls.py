@@ -197,6 +197,7 @@ urlpatterns = [
     path("candidates/", include(assessment_patterns)),
     path("selections/", include(sourcing_patterns)),
     path("engagements/", engagement.engagement_list, name="engagement_list"),
+    path("engagements/search/", engagement.engagement_search, name="engagement_search"),
     path(
         "engagements/<int:pk>/",
         include(

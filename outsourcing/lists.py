@@ -8,13 +8,38 @@ import django_filters
 from django import forms
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, QuerySet, Value, When, Window
 from django.http import HttpRequest
+
+# Beyond this a page number is a typo (or an attack): counted and clamped the usual way.
+LAST_PLAUSIBLE_PAGE = 1_000_000
 
 
 def page_of(request: HttpRequest, rows: QuerySet[Any], size: int | None = None) -> Page:
-    """The page the request asks for (?page=); a bad or too-high number shows a real page."""
-    return Paginator(rows, size or settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    """The page the request asks for (?page=); a bad or too-high number shows a real page.
+
+    The page's rows and the total come in one query (COUNT(*) OVER ()), so a list costs
+    the same queries empty or full (issue 15); Django's paginator would count first and
+    skip reading rows when there are none. A page past the end, or DISTINCT rows (counted
+    before DISTINCT by a window), go the usual way: a count, then the rows.
+    """
+    paginator = Paginator(rows, size or settings.PAGE_SIZE)
+    asked = request.GET.get("page")
+    try:
+        number = int(asked or 1)
+    except ValueError:
+        number = 1
+    if rows.query.distinct or rows.query.combinator or not 1 <= number <= LAST_PLAUSIBLE_PAGE:
+        return paginator.get_page(asked)
+    bottom = (number - 1) * paginator.per_page
+    found = list(
+        rows.annotate(page_total_rows=Window(Count("*")))[bottom : bottom + paginator.per_page]
+    )
+    if not found and number > 1:
+        return paginator.get_page(asked)
+    # Paginator.count is a cached property: set, it is never asked of the database.
+    paginator.count = found[0].page_total_rows if found else 0  # type: ignore[misc]
+    return Page(found, number, paginator)
 
 
 def choice_order(field: str, choices: Any) -> Case:

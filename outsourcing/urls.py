@@ -23,6 +23,7 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("people/search/", views.people_search, name="people_search"),
     path("vendors/", include("vendors.urls")),
     path("", include("engagements.urls")),
     path("", views.home, name="home"),

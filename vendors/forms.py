@@ -11,6 +11,7 @@ from django.db import transaction
 
 from outsourcing.forms import Form, ModelForm
 from outsourcing.roles import managers
+from outsourcing.typeahead import TypeAhead
 from outsourcing.uploads import document_help_text, validate_document
 from outsourcing.versions import VersionedForm
 
@@ -139,6 +140,7 @@ class VendorForm(ModelForm):
             "tier_override_reason": forms.Textarea(attrs={"rows": 2}),
             "services": forms.CheckboxSelectMultiple,
             "tags": forms.CheckboxSelectMultiple,
+            "owner": TypeAhead("people_search", among="managers"),
         }
         field_classes = {"services": RowsChoiceField, "tags": RowsChoiceField}
 

@@ -7,6 +7,7 @@ app_name = "vendors"
 urlpatterns = [
     path("", views.vendor_list, name="vendor_list"),
     path("new/", views.vendor_create, name="vendor_create"),
+    path("search/", views.vendor_search, name="vendor_search"),
     path("new/tier/", views.vendor_tier, name="vendor_create_tier"),
     path("import/", views.vendor_import, name="vendor_import"),
     path("import/template.csv", views.vendor_import_template, name="vendor_import_template"),

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from outsourcing.csvimport import csv_download
 from outsourcing.lists import choice_order, page_of
 from outsourcing.roles import can_change, can_create, can_read, is_admin, require
+from outsourcing.typeahead import Search, search_view
 from outsourcing.uploads import private_download
 from outsourcing.versions import saves_atomically
 from vendors.selectors import vendor_history
@@ -341,3 +342,15 @@ def certification_document(request: HttpRequest, vendor_pk: int, pk: int) -> Fil
     """The certificate's document as a download, for anyone who may read the registry."""
     certifications = Certification.objects.filter(vendor_id=vendor_pk)
     return private_download(request, certifications, fallback=lambda c: c.name, pk=pk)
+
+
+def _vendors(among: str) -> Any:
+    # "awardable": the vendors a selection may still shortlist and award.
+    vendors = Vendor.objects.awardable() if among == "awardable" else Vendor.objects.all()
+    return vendors.order_by("legal_name", "pk")
+
+
+# The type-ahead behind every vendor choice (outsourcing/typeahead.py).
+vendor_search = search_view(
+    Search(rows=_vendors, fields=("legal_name",), label=str, none_found="No vendor matches “{q}”")
+)

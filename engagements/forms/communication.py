@@ -24,6 +24,7 @@ from engagements.models import (
 )
 from outsourcing.forms import Form, ModelForm
 from outsourcing.roles import managers, people_with_role
+from outsourcing.typeahead import TypeAhead
 
 # --- the communication tab: plan, check-ins, action items ----------------------
 
@@ -165,7 +166,10 @@ class ActionItemForm(ModelForm):
         fields = ["description", "owner", "owner_name", "due_date"]
         labels = {"owner": "Owner (colleague)", "owner_name": "Or at the vendor"}
         help_texts = {"owner_name": ""}
-        widgets = {"due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        widgets = {
+            "due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "owner": TypeAhead("people_search", among="colleagues"),
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -315,6 +319,7 @@ class ReviewDecisionForm(Form):
     )
     plan_owner = forms.ModelChoiceField(
         queryset=_people(),
+        widget=TypeAhead("people_search", among="colleagues"),
         required=False,
         label="Improvement plan owner",
         help_text="For an improvement plan: who follows it up with the vendor.",
@@ -370,23 +375,21 @@ class CoOwnerAddForm(Form):
     user = PersonChoiceField(
         label="Colleague",
         queryset=get_user_model().objects.none(),
-        empty_label="Choose a manager or admin",
+        widget=TypeAhead("people_search", among="managers"),
         error_messages={"invalid_choice": NOT_A_POSSIBLE_OWNER},
         help_text="Co-owners may change everything in this engagement, as the owner may.",
     )
 
     def __init__(self, *args: Any, engagement: Engagement, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["user"]
-        field.queryset = managers().exclude(  # type: ignore[attr-defined]
+        self.fields["user"].queryset = managers().exclude(  # type: ignore[attr-defined]
             Q(pk=engagement.owner_id) | Q(co_owned_engagements=engagement)
         )
-        # Read once: the page shows the list, or says that nobody is left to add.
-        self.candidates = list(field.queryset)  # type: ignore[attr-defined]
-        field.choices = [("", field.empty_label)] + [  # type: ignore[attr-defined]
-            (person.pk, field.label_from_instance(person))  # type: ignore[attr-defined]
-            for person in self.candidates
-        ]
+
+    @property
+    def anyone_left(self) -> bool:
+        """Whether anyone may still be added; the page says so when nobody is left."""
+        return bool(self.fields["user"].queryset.exists())  # type: ignore[attr-defined]
 
 
 class CoOwnerRemoveForm(Form):
@@ -409,7 +412,7 @@ class OwnerTransferForm(Form):
     owner = PersonChoiceField(
         label="New owner",
         queryset=get_user_model().objects.none(),
-        empty_label="Choose a manager or admin",
+        widget=TypeAhead("people_search", among="managers"),
         error_messages={
             "invalid_choice": "Pick an active manager or admin other than the current owner."
         },

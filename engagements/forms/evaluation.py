@@ -13,11 +13,13 @@ from engagements.models import Criterion, Evaluator, Proposal, Score, Selection
 from engagements.services.sourcing import ScoreCell
 from outsourcing.forms import Form
 from outsourcing.roles import people_with_role
+from outsourcing.typeahead import TypeAhead
 
 
 class InviteEvaluatorForm(Form):
     user = forms.ModelChoiceField(
         queryset=get_user_model().objects.none(),
+        widget=TypeAhead("people_search", among="scorers"),
         label="Colleague",
         help_text="Managers and viewers can be invited to score.",
         error_messages={"invalid_choice": "Choose a manager or viewer who is not invited yet."},

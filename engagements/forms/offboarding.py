@@ -9,6 +9,8 @@ from django import forms
 from engagements.models import Engagement
 from engagements.services.offboarding import OUTCOMES
 from outsourcing.forms import Form
+from outsourcing.roles import managers
+from outsourcing.typeahead import TypeAhead, person_name
 from outsourcing.uploads import validate_document
 
 
@@ -51,19 +53,14 @@ class SettleForm(Form):
         label="Why",
         error_messages={"required": "Say why, so the record explains it."},
     )
-    hand_over_to = forms.TypedChoiceField(required=False, label="Hand over to", empty_value=None)
+    hand_over_to = forms.ModelChoiceField(
+        queryset=managers(),
+        required=False,
+        label="Hand over to",
+        help_text="Leave it empty to close it without handing it over.",
+        widget=TypeAhead("people_search", among="managers"),
+    )
 
-    def __init__(self, *args: Any, people: list[Any], **kwargs: Any) -> None:
-        """`people` (read once per page, outsourcing.roles.managers) are the ones who may
-        take something over; every row's form offers the same list."""
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.people = {str(person.pk): person for person in people}
-        field = self.fields["hand_over_to"]
-        field.choices = [("", "Nobody: close it")] + [  # type: ignore[attr-defined]
-            (key, person.get_full_name() or person.get_username())
-            for key, person in self.people.items()
-        ]
-
-    def clean_hand_over_to(self) -> Any:
-        chosen = self.cleaned_data["hand_over_to"]
-        return self.people[chosen] if chosen else None
+        self.fields["hand_over_to"].label_from_instance = person_name  # type: ignore[attr-defined]

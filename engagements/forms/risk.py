@@ -13,6 +13,7 @@ from engagements.models import DataAccessGrant, Risk
 from engagements.models.risk import ONE_TO_FIVE
 from outsourcing.forms import Form, ModelForm
 from outsourcing.roles import managers
+from outsourcing.typeahead import TypeAhead
 
 
 class RiskForm(ModelForm):
@@ -39,6 +40,7 @@ class RiskForm(ModelForm):
             "description": forms.Textarea(attrs={"rows": 2}),
             "mitigation": forms.Textarea(attrs={"rows": 3}),
             "next_review_on": DATE_INPUT,
+            "owner": TypeAhead("people_search", among="managers"),
         }
         help_texts = {
             "likelihood": "1 rare – 5 almost certain, before mitigation.",

@@ -7,7 +7,6 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.forms import BaseInlineFormSet, inlineformset_factory
 
@@ -20,6 +19,7 @@ from engagements.models import (
 )
 from engagements.services.sourcing import DATE_RANGE_MESSAGE, plausible_date
 from outsourcing.forms import FiniteDecimalField, Form, ModelForm, TickedRows
+from outsourcing.typeahead import person_name as person_name  # named here by many modules
 from outsourcing.uploads import content_type_for, validate_document
 from vendors.models import Vendor
 
@@ -33,11 +33,6 @@ def plain_number(value: Decimal) -> str:
     """95.00 -> "95", 92.50 -> "92.5": how people write a weight."""
     text = f"{value:f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def person_name(user: AbstractBaseUser) -> str:
-    full_name = user.get_full_name()  # type: ignore[attr-defined]
-    return f"{full_name} ({user.get_username()})" if full_name else user.get_username()
 
 
 class SelectionForm(ModelForm):

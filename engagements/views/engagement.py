@@ -39,6 +39,7 @@ from engagements.views.common import (
     to_tab,
 )
 from outsourcing.lists import page_of
+from outsourcing.typeahead import Search, search_view
 from outsourcing.uploads import private_download
 from outsourcing.versions import saves_atomically
 
@@ -56,6 +57,21 @@ def engagement_list(request: HttpRequest) -> HttpResponse:
         "engagements/communication/engagement_list.html",
         {"page": page, "filters": filters},
     )
+
+
+def engagement_label(engagement: Engagement) -> str:
+    return f"{engagement.title} ({engagement.vendor})"
+
+
+# The type-ahead behind an engagement choice (outsourcing/typeahead.py): by title or vendor.
+engagement_search = search_view(
+    Search(
+        rows=lambda among: Engagement.objects.select_related("vendor").order_by("title", "pk"),
+        fields=("title", "vendor__legal_name"),
+        label=engagement_label,
+        none_found="No engagement matches “{q}”",
+    )
+)
 
 
 @login_required

@@ -3,7 +3,6 @@ close the engagement."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 
 from django.contrib import messages
@@ -41,7 +40,6 @@ from engagements.views.common import (
     render_tab,
     to_tab,
 )
-from outsourcing.roles import managers
 from outsourcing.uploads import private_download
 
 CHECKLIST_ORDER: dict[str, int] = {
@@ -67,8 +65,7 @@ def _render_tab(
     grants = list(DataAccessGrant.objects.filter(engagement=engagement))
     outcome = engagement.offboarding_outcome or None
     actions, risks = loose_ends(engagement)
-    people = list(managers()) if actions or risks else []
-    settle_form = functools.partial(SettleForm, people=people)
+    settle_form = SettleForm
     blockers = close_blockers(
         items=items, grants=grants, outcome=outcome, actions=actions, risks=risks
     )
@@ -191,7 +188,7 @@ def _settle(request: HttpRequest, engagement: Engagement, thing: ActionItem | Ri
             request, "Start offboarding first: open work is settled when the engagement ends."
         )
         return redirect("engagements:engagement_offboarding", pk=engagement.pk)
-    form = SettleForm(request.POST, prefix=_row_id(thing), people=list(managers()))
+    form = SettleForm(request.POST, prefix=_row_id(thing))
     if not form.is_valid():
         return _render_tab(request, engagement, refused=form)
     settled = settle(

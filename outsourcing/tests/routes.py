@@ -149,6 +149,10 @@ READ_ANY_METHOD: Policy = {"GET": everyone_signed_in(OK), "POST": everyone_signe
 # The user's own settings (password, reminders): every signed-in role, for themselves.
 OWN_ACCOUNT: Policy = {"GET": everyone_signed_in(OK), "POST": everyone_signed_in(CHANGES)}
 
+# A type-ahead search (outsourcing/typeahead.py): every role reads; asked without naming
+# the field it fills in, it answers 400.
+SEARCH: Policy = {"GET": everyone_signed_in(400), "POST": everyone_signed_in(NOT_ALLOWED)}
+
 POLICY: dict[str, Policy] = {
     # --- project ---
     "health": {
@@ -166,6 +170,7 @@ POLICY: dict[str, Policy] = {
         "POST": everyone_signed_in(LOGIN),
     },
     "home": {"GET": everyone_signed_in(REDIRECT), "POST": everyone_signed_in(REDIRECT)},
+    "people_search": SEARCH,
     "password_change": OWN_ACCOUNT,
     "password_change_done": READ_ONLY,
     "engagements:reminder_preferences": OWN_ACCOUNT,
@@ -201,6 +206,7 @@ POLICY: dict[str, Policy] = {
     "engagements:award": OWNER_FORM,
     # --- step 3: communication ---
     "engagements:engagement_list": READ_ONLY,
+    "engagements:engagement_search": SEARCH,
     "engagements:engagement_detail": READ_ONLY,
     # Read by every role; the owner and admins add and remove co-owners, admins hand over.
     "engagements:engagement_owners": OWNER_CHANGES,
@@ -272,6 +278,7 @@ POLICY: dict[str, Policy] = {
     "vendors:vendor_detail": READ_ANY_METHOD,
     "vendors:vendor_create": MANAGER_FORM,
     "vendors:vendor_create_tier": MANAGER_ACTION,
+    "vendors:vendor_search": SEARCH,
     "vendors:vendor_import": MANAGER_FORM,
     "vendors:vendor_import_template": {
         "GET": managers(OK),
