@@ -11,10 +11,12 @@ from django.conf import LazySettings
 from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import NoReverseMatch, reverse
 
 from engagements.models import CheckIn, OutboundEmail, ReminderPreference, Risk, Weekday
 from engagements.services.reminders import digest, queue_reminders
 from engagements.services.reminders.digest import digest_drafts
+from engagements.services.reminders.links import SECTION_OF, item_url
 from engagements.services.reminders.queue import add_to_outbox
 from engagements.services.reminders.sections import LINES_PER_SECTION
 from engagements.tests import factories as ef
@@ -180,3 +182,14 @@ def test_people_in_different_time_zones_get_their_own_week() -> None:
 
     assert "Check-ins this week" not in digests()["tokyo"].text_body
     assert "Check-ins this week (1)" in digests()["london"].text_body
+
+
+def test_links_built_from_the_placeholder_are_the_reversed_urls() -> None:
+    for model_name, (url_name, section) in SECTION_OF.items():
+        try:
+            path = reverse(url_name, args=[42])
+        except NoReverseMatch:
+            path = reverse("engagements:engagement_detail", args=[42])
+        expected = f"{SITE}{path}#{section}" if section else f"{SITE}{path}"
+
+        assert item_url(model_name, 42) == expected

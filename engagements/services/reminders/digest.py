@@ -18,7 +18,7 @@ from .links import DIGEST, Draft, digest_day, iso_week_key, preference_of
 from .sections import DigestPerson, digest_sections
 
 # People whose digests are drafted per batch: memory grows with this, not with everyone.
-PEOPLE_PER_BATCH = 200
+PEOPLE_PER_BATCH = 500
 
 
 def managers() -> QuerySet[Any]:
