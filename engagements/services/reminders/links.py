@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Model
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 from engagements.models import (
     ActionItem,
@@ -55,12 +56,33 @@ def page_url(obj: Model) -> str:
         engagement_id = obj.checkin.engagement_id
     else:
         engagement_id = obj.engagement_id  # type: ignore[attr-defined]
-    url_name, section = SECTION_OF[str(obj._meta.model_name)]
+    return item_url(str(obj._meta.model_name), engagement_id)
+
+
+def item_url(model_name: str, engagement_id: int) -> str:
+    """`page_url` from the item's kind and engagement id, without a `reverse()` a row.
+
+    A digest links thousands of items: each kind's path is reversed once (per URL
+    configuration and script prefix) for a placeholder id, and the id goes in its place.
+    """
+    before, after = tab_path(model_name, get_urlconf(), get_script_prefix())
+    return absolute_url(f"{before}{engagement_id}{after}")
+
+
+# Stands for the engagement id in a reversed path; no other part of a path holds it.
+PLACEHOLDER_ID = 987654321
+
+
+@functools.cache
+def tab_path(model_name: str, urlconf: str | None, script_prefix: str) -> tuple[str, str]:
+    """The path of the item's tab and section, split where the engagement id goes."""
+    url_name, section = SECTION_OF[model_name]
     try:
-        path = reverse(url_name, args=[engagement_id])
+        path = reverse(url_name, urlconf=urlconf, args=[PLACEHOLDER_ID])
     except NoReverseMatch:
-        path = reverse("engagements:engagement_detail", args=[engagement_id])
-    return absolute_url(f"{path}#{section}" if section else path)
+        path = reverse("engagements:engagement_detail", urlconf=urlconf, args=[PLACEHOLDER_ID])
+    before, after = (f"{path}#{section}" if section else path).split(str(PLACEHOLDER_ID))
+    return before, after
 
 
 def preferences_url() -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import itertools
 import zoneinfo
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -34,6 +35,9 @@ from .links import (
     preference_of,
     preferences_url,
 )
+
+# Drafts rendered and inserted at a time (see add_to_outbox).
+DRAFTS_PER_INSERT = 200
 
 # --- Reports ------------------------------------------------------------------
 
@@ -87,10 +91,17 @@ def add_to_outbox(drafts: Iterable[Draft], *, due_at: datetime.datetime) -> list
 
     Returns what this run inserted, as far as it knows: a run racing it may have
     inserted some of the same keys a moment earlier, and those count for both.
+    Drafts are taken DRAFTS_PER_INSERT at a time, so the rendered bodies in memory
+    are one round's, however many people there are.
     """
-    drafts = list(drafts)
-    if not drafts:
-        return []
+    queued: list[QueuedEmail] = []
+    pending = iter(drafts)
+    while chunk := list(itertools.islice(pending, DRAFTS_PER_INSERT)):
+        queued.extend(insert_new(chunk, due_at=due_at))
+    return queued
+
+
+def insert_new(drafts: list[Draft], *, due_at: datetime.datetime) -> list[QueuedEmail]:
     existing: set[tuple[int, str, str]] = set()
     for kind in {d.kind for d in drafts}:
         keys = {d.key for d in drafts if d.kind == kind}
