@@ -161,6 +161,16 @@ def main() -> None:
         p1(server, warmup=options.warmup, requests=options.requests)
     if "p2" in options.parts:
         p2(server, seconds=options.seconds)
+    if "p4" in options.parts:
+        from engagements.bench.digest import p4
+
+        started_p4 = time.perf_counter()
+        table, _ = p4(server)
+        print(f"== P4 measured in {time.perf_counter() - started_p4:.1f} s", flush=True)
+        print()
+        print("P4: queueing every weekly digest ÷ the raw SQL that selects the same items")
+        print()
+        print(table)
     print(f"\nmake bench took {time.perf_counter() - started:.0f} s.")
 
 
