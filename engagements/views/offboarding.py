@@ -67,7 +67,12 @@ def _render_tab(
     grants = list(DataAccessGrant.objects.filter(engagement=engagement))
     outcome = engagement.offboarding_outcome or None
     actions, risks = loose_ends(engagement)
-    people = list(managers()) if actions or risks else []
+    may_change = can_change(request.user, engagement)
+    # Open work is settled only while offboarding, by someone who may change the
+    # engagement: only then do its forms show, and only then are the people who could
+    # take it over (every manager: thousands in a large organisation) worth reading.
+    may_settle = may_change and engagement.status == Engagement.Status.OFFBOARDING
+    people = list(managers()) if may_settle and (actions or risks) else []
     settle_form = functools.partial(SettleForm, people=people)
     blockers = close_blockers(
         items=items, grants=grants, outcome=outcome, actions=actions, risks=risks
@@ -85,7 +90,8 @@ def _render_tab(
         reason=offboarding_reason(items),
         outcome_label=Engagement.Status(outcome).label if outcome else "",
         blockers=blockers,
-        may_change=can_change(request.user, engagement),
+        may_change=may_change,
+        may_settle=may_settle,
         may_start=may_start,
         actions=[(a, _row_form(settle_form, _row_id(a), refused)) for a in actions],
         risks=[(r, _row_form(settle_form, _row_id(r), refused)) for r in risks],
