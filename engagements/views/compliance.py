@@ -12,6 +12,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
 from django.db.models.functions import Lower
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
@@ -226,6 +227,7 @@ class Cell:
     status: str
     engagement_pk: int
     count: int = 1
+    url: str = ""  # the engagement's compliance tab
 
     @property
     def label(self) -> str:
@@ -295,6 +297,16 @@ def matrix_rows(
     )
     for vendor_pk, requirement_pk, engagement_pk, status in items:
         rows[vendor_pk].add(status, requirement_pk, engagement_pk)
+    # One reverse() per engagement rather than one {% url %} per cell: a page holds a
+    # few hundred cells and only a few dozen engagements.
+    urls: dict[int, str] = {}
+    for row in rows.values():
+        for cell in row.cells.values():
+            if cell.engagement_pk not in urls:
+                urls[cell.engagement_pk] = reverse(
+                    "engagements:engagement_compliance", args=[cell.engagement_pk]
+                )
+            cell.url = urls[cell.engagement_pk]
     return list(rows.values())
 
 
