@@ -14,12 +14,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.template.defaultfilters import filesizeformat
 
 from outsourcing.forms import Form
@@ -279,4 +279,37 @@ def csv_download(
     writer = csv.writer(response)
     writer.writerow(header)
     writer.writerows([[spreadsheet_safe(cell) for cell in row] for row in rows])
+    return response
+
+
+# Rows written into one piece of a streamed CSV: fewer, larger writes to the client.
+STREAM_ROWS = 500
+
+
+class _Lines:
+    """A file for csv.writer that hands back what it is given instead of keeping it."""
+
+    def write(self, line: str) -> str:
+        return line
+
+
+def csv_stream(
+    filename: str, header: Sequence[str], rows: Iterable[Sequence[str]]
+) -> StreamingHttpResponse:
+    """A CSV file of any length (an export), sent while its rows are read: memory and the
+    time to the first byte stay the same however many rows there are. UTF-8 with the BOM
+    Excel looks for, formulas defused as in `csv_download`."""
+    writer = csv.writer(_Lines())
+
+    def pieces() -> Iterator[str]:
+        lines = ["\ufeff", writer.writerow(header)]
+        for row in rows:
+            lines.append(writer.writerow([spreadsheet_safe(cell) for cell in row]))
+            if len(lines) >= STREAM_ROWS:
+                yield "".join(lines)
+                lines = []
+        yield "".join(lines)
+
+    response = StreamingHttpResponse(pieces(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

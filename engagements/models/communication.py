@@ -317,6 +317,11 @@ class ActionItem(Owned, TimeStampedModel):
         indexes = [
             # dashboard and digest: open action items by owner and due date
             models.Index(fields=["owner", "due_date"], name="action_owner_due_idx"),
+            # communication and offboarding tabs: an engagement's open action items, read
+            # through its check-ins without scanning every open item of every engagement
+            models.Index(
+                fields=["checkin"], condition=Q(done_on__isnull=True), name="action_open_idx"
+            ),
         ]
 
     def __str__(self) -> str:

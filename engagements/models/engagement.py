@@ -36,8 +36,13 @@ class EngagementQuerySet(models.QuerySet["Engagement"]):
         """Planned engagements whose start date has come (or passed, for a late run)."""
         return self.filter(status=Engagement.Status.PLANNED, start_date__lte=today)
 
-    def owned_by(self, user: object) -> EngagementQuerySet:
-        return self.filter(Q(owner=user) | Q(co_owners=user)).distinct()
+    def owned_by(self, user: Any) -> EngagementQuerySet:
+        """Owned or co-owned by `user`. The ids come from two indexed look-ups joined
+        with UNION: an OR across a join with the co-owners (and DISTINCT) made
+        PostgreSQL read every engagement, on every "my work" page."""
+        owned = Engagement.objects.filter(owner=user).order_by().values("pk")
+        co_owned = Engagement.co_owners.through.objects.filter(user=user).values("engagement_id")
+        return self.filter(pk__in=owned.union(co_owned))
 
 
 class Engagement(Owned, TimeStampedModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from engagements.models import Engagement
 from outsourcing.roles import ADMIN, MANAGER, roles
@@ -29,7 +29,7 @@ def live_engagements(user: Any, scope: str, *, watched: bool = False) -> QuerySe
     statuses = Engagement.WATCHED_STATUSES if watched else Engagement.LIVE_STATUSES
     engagements = Engagement.objects.filter(status__in=statuses)
     if scope == MINE:
-        engagements = engagements.filter(Q(owner=user) | Q(co_owners=user)).distinct()
+        engagements = engagements.owned_by(user)
     return engagements
 
 

@@ -533,3 +533,44 @@ def test_open_work_with_an_owner_at_the_vendor_shows_and_costs_the_same_queries(
 
     assert "Priya at the vendor" in page
     assert one == five
+
+
+def test_a_live_engagements_tab_with_open_work_reads_no_one_to_hand_it_over_to(
+    client_for: Callable[[Any], Any], manager: Any
+) -> None:
+    """Open work is settled only while offboarding: before that the tab neither shows the
+    hand-over choice nor reads every manager for it, however many there are."""
+    engagement = EngagementFactory(owner=manager)
+    url = reverse("engagements:engagement_offboarding", args=[engagement.pk])
+    client = client_for(manager)
+
+    def count() -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(url).content.decode()
+        return len(queries), page
+
+    count()
+    nothing_open, _ = count()
+    ActionItemFactory(checkin__engagement=engagement, description="Send the handover notes")
+    RiskFactory(engagement=engagement)
+    open_work, page = count()
+
+    assert "Hand over to" not in page
+    assert open_work == nothing_open
+
+
+def test_while_offboarding_open_work_can_be_handed_over_to_any_manager(
+    client_for: Callable[[Any], Any], manager: Any, other_manager: Any
+) -> None:
+    engagement = EngagementFactory(owner=manager)
+    ActionItemFactory(checkin__engagement=engagement, description="Send the handover notes")
+    start(engagement)
+
+    page = (
+        client_for(manager)
+        .get(reverse("engagements:engagement_offboarding", args=[engagement.pk]))
+        .content.decode()
+    )
+
+    assert "Hand over to" in page
+    assert f'value="{other_manager.pk}"' in page

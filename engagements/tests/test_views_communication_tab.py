@@ -326,6 +326,47 @@ def test_the_tab_runs_the_same_queries_for_3_and_30_checkins(
     assert queries_for(client, url) == few
 
 
+def test_overdue_checkins_show_the_latest_twelve_and_how_many_there_are_in_all(
+    manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    engagement = EngagementFactory(owner=manager)
+    first = datetime.datetime(2024, 6, 3, 9, tzinfo=datetime.UTC)
+    for week in range(15):
+        CheckInFactory(engagement=engagement, scheduled_for=first + datetime.timedelta(weeks=week))
+
+    url = reverse("engagements:engagement_communication", args=[engagement.pk])
+    response = client_for(manager).get(url)
+    page = response.content.decode()
+
+    assert '<span class="badge text-bg-light">15</span>' in page
+    assert "The latest 12 of 15" in page
+    shown = [c.scheduled_for for c in response.context["overdue"]]
+    assert shown == [first + datetime.timedelta(weeks=week) for week in range(3, 15)]
+
+
+def test_open_action_items_come_a_page_at_a_time_soonest_due_first(
+    manager: Any, client_for: Callable[[Any], Any], settings: Any
+) -> None:
+    settings.PAGE_SIZE = 3
+    engagement = EngagementFactory(owner=manager)
+    checkin = CheckInFactory(engagement=engagement, recorded=True)
+    for n in range(5):
+        ActionItemFactory(
+            checkin=checkin,
+            description=f"Action {n}",
+            due_date=TODAY + datetime.timedelta(days=n),
+        )
+    url = reverse("engagements:engagement_communication", args=[engagement.pk])
+    client = client_for(manager)
+
+    first = client.get(url).content.decode()
+    second = client.get(url, {"page": "2"}).content.decode()
+
+    assert [f"Action {n}<" in first for n in range(5)] == [True, True, True, False, False]
+    assert [f"Action {n}<" in second for n in range(5)] == [False, False, False, True, True]
+    assert "?page=2#actions" in first
+
+
 # --- the plan -------------------------------------------------------------------------
 
 

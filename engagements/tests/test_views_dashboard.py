@@ -426,3 +426,18 @@ def test_the_dashboard_lists_the_vendors_worst_standing_first(
     response = client_for(manager).get(reverse("engagements:dashboard"))
 
     assert [v.standing for v in response.context["vendors"].rows] == ["poor", "excellent"]
+
+
+def test_my_evidence_worklist_lists_what_i_own_or_co_own_once_and_nothing_else(
+    manager: Any, other_manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    busy_engagement(manager, vendor__legal_name="Owned Ltd")
+    shared = busy_engagement(other_manager, vendor__legal_name="Shared Ltd")
+    shared.co_owners.add(manager)
+    busy_engagement(manager, vendor__legal_name="Own and co-own Ltd").co_owners.add(manager)
+    busy_engagement(other_manager, vendor__legal_name="Not mine Ltd")
+
+    response = client_for(manager).get(reverse("engagements:worklist_evidence") + "?scope=mine")
+
+    vendors = sorted(item.engagement.vendor.legal_name for item in response.context["page"])
+    assert vendors == ["Own and co-own Ltd", "Owned Ltd", "Shared Ltd"]

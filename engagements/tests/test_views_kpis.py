@@ -14,7 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from engagements.models import Direction, Kpi, Measurement
+from engagements.models import Direction, Kpi, Measurement, Scorecard
 from engagements.tests.factories import (
     EngagementFactory,
     KpiFactory,
@@ -566,3 +566,17 @@ def test_a_kpi_of_another_engagement_is_not_found_here(
     )
 
     assert response.status_code == 404
+
+
+def test_the_tabs_scorecard_history_reads_one_engagements_rows_newest_first_from_an_index() -> None:
+    """The index migration 0020 adds beside simple_history's own: without it the history
+    section walked every engagement's scorecard changes by date (issue 15)."""
+    table = Scorecard.history.model._meta.db_table
+    with connection.cursor() as cursor:
+        indexes = connection.introspection.get_constraints(cursor, table)
+
+    assert indexes["scorecard_history_by_eng_idx"]["columns"] == [
+        "engagement_id",
+        "history_date",
+        "history_id",
+    ]

@@ -44,6 +44,7 @@ from engagements.views.common import (
     signed_in,
     to_tab,
 )
+from outsourcing.lists import page_of
 from outsourcing.versions import saves_atomically
 
 RECENT_CHECKINS = 12
@@ -73,17 +74,19 @@ def engagement_communication(request: HttpRequest, pk: int) -> HttpResponse:
         .prefetch_related("escalation_levels")
         .first()
     )
-    unrecorded = list(
-        CheckIn.objects.filter(engagement=engagement).unrecorded().order_by("scheduled_for")
+    checkins = CheckIn.objects.filter(engagement=engagement)
+    # Check-ins left unrecorded pile up for years; the latest few show, with how many
+    # there are in all.
+    overdue_count = checkins.overdue(now).count()
+    overdue = list(checkins.overdue(now).order_by("-scheduled_for")[:RECENT_CHECKINS])
+    overdue.reverse()
+    scheduled = list(
+        checkins.unrecorded()
+        .filter(scheduled_for__gte=now)
+        .order_by("scheduled_for")[:RECENT_CHECKINS]
     )
-    overdue = [c for c in unrecorded if c.is_overdue(now)]
-    scheduled = [c for c in unrecorded if not c.is_overdue(now)]
     scheduled_times = {c.scheduled_for for c in scheduled}
-    called_off = list(
-        CheckIn.objects.filter(engagement=engagement, cancelled=True).order_by("-scheduled_for")[
-            :RECENT_CHECKINS
-        ]
-    )
+    called_off = list(checkins.filter(cancelled=True).order_by("-scheduled_for")[:RECENT_CHECKINS])
     called_off_times = {c.scheduled_for for c in called_off}
     # From the cadence: the next meetings, whether the nightly job has made them yet or not
     # (a live engagement's only; a slot called off stays off).
@@ -103,12 +106,13 @@ def engagement_communication(request: HttpRequest, pk: int) -> HttpResponse:
         .annotate(action_count=Count("action_items"))
         .order_by("-held_on", "-scheduled_for")[:RECENT_CHECKINS]
     )
-    open_items = [
-        (item, item.due_date < today)
-        for item in ActionItem.objects.filter(checkin__engagement=engagement, done_on__isnull=True)
+    open_page = page_of(
+        request,
+        ActionItem.objects.filter(checkin__engagement=engagement, done_on__isnull=True)
         .select_related("owner", "checkin")
-        .order_by("due_date", "pk")
-    ]
+        .order_by("due_date", "pk"),
+    )
+    open_items = [(item, item.due_date < today) for item in open_page]
     return render_tab(
         request,
         "engagements/communication/engagement_communication.html",
@@ -116,11 +120,13 @@ def engagement_communication(request: HttpRequest, pk: int) -> HttpResponse:
         "communication",
         plan=plan,
         overdue=overdue,
+        overdue_count=overdue_count,
         scheduled=scheduled,
         upcoming=upcoming,
         recorded=recorded,
         called_off=called_off,
         open_items=open_items,
+        open_page=open_page,
         plan_zone=plan.time_zone if plan else "",
         can_edit=can_change(request.user, engagement),
     )

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
+from django.db.models.functions import Lower
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
@@ -38,9 +38,11 @@ from engagements.views.common import (
     render_tab,
     to_tab,
 )
-from outsourcing.csvimport import csv_download
+from outsourcing.csvimport import csv_stream
+from outsourcing.lists import page_of
 from outsourcing.uploads import private_download
 from outsourcing.versions import saves_atomically
+from vendors.models import Vendor
 
 # Worst first: a cell of the matrix shows the worst status among its items.
 SEVERITY = {
@@ -49,6 +51,8 @@ SEVERITY = {
     ComplianceStatus.PENDING: 2,
     ComplianceStatus.VALID: 3,
 }
+# Items the export reads from the database at a time.
+EXPORT_CHUNK = 2000
 
 
 @dataclass
@@ -223,6 +227,7 @@ class Cell:
     status: str
     engagement_pk: int
     count: int = 1
+    url: str = ""  # the engagement's compliance tab
 
     @property
     def label(self) -> str:
@@ -231,33 +236,78 @@ class Cell:
 
 @dataclass
 class VendorRow:
-    vendor: Any
-    engagements: dict[int, str] = field(default_factory=dict)
+    vendor: Vendor
     cells: dict[int, Cell] = field(default_factory=dict)
 
     def cells_for(self, requirements: list[ComplianceRequirement]) -> list[Cell | None]:
         return [self.cells.get(r.pk) for r in requirements]
 
+    def add(self, status: str, requirement_pk: int, engagement_pk: int) -> None:
+        """One more item in a cell: the cell keeps the worst status and its engagement."""
+        cell = self.cells.get(requirement_pk)
+        if cell is None:
+            self.cells[requirement_pk] = Cell(status=status, engagement_pk=engagement_pk)
+            return
+        cell.count += 1
+        if SEVERITY[ComplianceStatus(status)] < SEVERITY[ComplianceStatus(cell.status)]:
+            cell.status, cell.engagement_pk = status, engagement_pk
 
-def matrix_items(filters: MatrixFilterForm) -> QuerySet[ComplianceItem]:
-    has_evidence = Evidence.objects.filter(item=OuterRef("pk"))
-    return (
-        filters.items(ComplianceItem.objects.all())
-        .select_related("engagement__vendor", "requirement")
-        .annotate(has_evidence=Exists(has_evidence))
-        .order_by("engagement__vendor__legal_name", "engagement__title", "requirement__order")
+
+def matrix_items(filters: MatrixFilterForm, today: datetime.date) -> QuerySet[ComplianceItem]:
+    """The items the filters ask for, each with its `status` today (only the status asked
+    for, if any), in the matrix's order."""
+    items = filters.items(ComplianceItem.objects.with_status(today))
+    if filters.value("status"):
+        items = items.filter(status=filters.value("status"))  # type: ignore[misc]
+    return items.order_by(
+        "engagement__vendor__legal_name", "engagement__title", "requirement__order", "pk"
     )
 
 
-def matrix_statuses(
-    filters: MatrixFilterForm, today: datetime.date
-) -> Iterator[tuple[ComplianceItem, str]]:
-    """The matrix's items with their status today; only those of the status asked for."""
-    wanted_status = filters.value("status")
-    for item in matrix_items(filters):
-        status = item.status_on(today, has_evidence=item.has_evidence)  # type: ignore[attr-defined]
-        if not wanted_status or status == wanted_status:
-            yield item, status
+def matrix_vendors(filters: MatrixFilterForm, today: datetime.date) -> QuerySet[Vendor]:
+    """The matrix's rows: vendors with an engagement in scope, or with an item in the
+    status asked for. Vendors with nothing on file yet still get a row (all "—")."""
+    if filters.value("status"):
+        in_matrix = Exists(matrix_items(filters, today).filter(engagement__vendor=OuterRef("pk")))
+    else:
+        in_matrix = Exists(filters.engagements(Engagement.objects.filter(vendor=OuterRef("pk"))))
+    return Vendor.objects.filter(in_matrix).order_by(Lower("legal_name"), "pk")
+
+
+def matrix_counts(filters: MatrixFilterForm, today: datetime.date) -> dict[str, int]:
+    """How many of the filtered items are in each status, across every page: one grouped query."""
+    counts = dict.fromkeys(ComplianceStatus.values, 0)
+    items = matrix_items(filters, today).order_by()
+    grouped = items.values("status").annotate(n=Count("pk"))  # type: ignore[misc]
+    counts.update({row["status"]: row["n"] for row in grouped})
+    return counts
+
+
+def matrix_rows(
+    filters: MatrixFilterForm, today: datetime.date, vendors: list[Vendor]
+) -> list[VendorRow]:
+    """One row for each vendor on the page, its cells from the items of those vendors only."""
+    rows = {vendor.pk: VendorRow(vendor=vendor) for vendor in vendors}
+    items = (
+        matrix_items(filters, today)  # type: ignore[misc]
+        .filter(engagement__vendor__in=list(rows))
+        # A cell's link goes to the first engagement (by title) in its worst status.
+        .order_by("engagement__title", "engagement_id")
+        .values_list("engagement__vendor_id", "requirement_id", "engagement_id", "status")
+    )
+    for vendor_pk, requirement_pk, engagement_pk, status in items:
+        rows[vendor_pk].add(status, requirement_pk, engagement_pk)
+    # One reverse() per engagement rather than one {% url %} per cell: a page holds a
+    # few hundred cells and only a few dozen engagements.
+    urls: dict[int, str] = {}
+    for row in rows.values():
+        for cell in row.cells.values():
+            if cell.engagement_pk not in urls:
+                urls[cell.engagement_pk] = reverse(
+                    "engagements:engagement_compliance", args=[cell.engagement_pk]
+                )
+            cell.url = urls[cell.engagement_pk]
+    return list(rows.values())
 
 
 @login_required
@@ -266,38 +316,26 @@ def compliance_matrix(request: HttpRequest) -> HttpResponse:
     require(can_read(request.user))
     filters = MatrixFilterForm(request.GET or None)
     today = timezone.localdate()
-    wanted_status = filters.value("status")
     requirements = list(ComplianceRequirement.objects.all())
     if filters.value("requirement"):
         requirements = [r for r in requirements if r.pk == filters.value("requirement").pk]
-    rows: dict[int, VendorRow] = {}
-    # Vendors with engagements in scope but nothing on file yet still get a row.
-    engagements = filters.engagements(Engagement.objects.select_related("vendor")).order_by(
-        "vendor__legal_name", "title"
-    )
-    if not wanted_status:
-        for engagement in engagements:
-            row = rows.setdefault(engagement.vendor_id, VendorRow(vendor=engagement.vendor))
-            row.engagements[engagement.pk] = engagement.title
-    for item, status in matrix_statuses(filters, today):
-        engagement = item.engagement
-        row = rows.setdefault(engagement.vendor_id, VendorRow(vendor=engagement.vendor))
-        row.engagements[engagement.pk] = engagement.title
-        cell = row.cells.get(item.requirement_id)
-        if cell is None:
-            row.cells[item.requirement_id] = Cell(status=status, engagement_pk=engagement.pk)
-        else:
-            cell.count += 1
-            if SEVERITY[ComplianceStatus(status)] < SEVERITY[ComplianceStatus(cell.status)]:
-                cell.status, cell.engagement_pk = status, engagement.pk
-    vendor_rows = sorted(rows.values(), key=lambda r: r.vendor.legal_name.lower())
+    page = page_of(request, matrix_vendors(filters, today))
+    counts = matrix_counts(filters, today)
+    rows = matrix_rows(filters, today, list(page))
     return render(
         request,
         "engagements/compliance/compliance_matrix.html",
         {
             "filters": filters,
             "requirements": requirements,
-            "rows": [(row, row.cells_for(requirements)) for row in vendor_rows],
+            "page": page,
+            "rows": [(row, row.cells_for(requirements)) for row in rows],
+            # Worst first, as the cells rank them.
+            "counts": [
+                (status, ComplianceStatus(status).label, counts[status])
+                for status in sorted(counts, key=lambda s: SEVERITY[ComplianceStatus(s)])
+            ],
+            "item_count": sum(counts.values()),
             "query": request.GET.urlencode(),
         },
     )
@@ -305,24 +343,26 @@ def compliance_matrix(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_safe
-def compliance_export(request: HttpRequest) -> HttpResponse:
+def compliance_export(request: HttpRequest) -> StreamingHttpResponse:
+    """Every filtered item, not a page of them: streamed, so its size does not matter."""
     require(can_read(request.user))
     filters = MatrixFilterForm(request.GET or None)
     today = timezone.localdate()
-    return csv_download(
+    items = matrix_items(filters, today).select_related("engagement__vendor", "requirement")
+    return csv_stream(
         f"compliance-{today:%Y-%m-%d}.csv",
         ["Vendor", "Engagement", "Requirement", "Status", "Expires on", "Accepted on"],
-        [_export_row(item, status) for item, status in matrix_statuses(filters, today)],
+        (_export_row(item) for item in items.iterator(chunk_size=EXPORT_CHUNK)),
     )
 
 
-def _export_row(item: ComplianceItem, status: str) -> list[str]:
+def _export_row(item: ComplianceItem) -> list[str]:
     accepted = timezone.localtime(item.accepted_at).date() if item.accepted_at else None
     return [
         item.engagement.vendor.legal_name,
         item.engagement.title,
         item.requirement.name,
-        str(ComplianceStatus(status).label),
+        str(ComplianceStatus(item.status).label),  # type: ignore[attr-defined]
         item.expires_on.isoformat() if item.expires_on else "",
         accepted.isoformat() if accepted else "",
     ]

@@ -65,6 +65,10 @@ def _render_tab(
     grants = list(DataAccessGrant.objects.filter(engagement=engagement))
     outcome = engagement.offboarding_outcome or None
     actions, risks = loose_ends(engagement)
+    may_change = can_change(request.user, engagement)
+    # Open work is settled only while offboarding, by someone who may change the
+    # engagement: only then do its forms show.
+    may_settle = may_change and engagement.status == Engagement.Status.OFFBOARDING
     settle_form = SettleForm
     blockers = close_blockers(
         items=items, grants=grants, outcome=outcome, actions=actions, risks=risks
@@ -82,7 +86,8 @@ def _render_tab(
         reason=offboarding_reason(items),
         outcome_label=Engagement.Status(outcome).label if outcome else "",
         blockers=blockers,
-        may_change=can_change(request.user, engagement),
+        may_change=may_change,
+        may_settle=may_settle,
         may_start=may_start,
         actions=[(a, _row_form(settle_form, _row_id(a), refused)) for a in actions],
         risks=[(r, _row_form(settle_form, _row_id(r), refused)) for r in risks],
