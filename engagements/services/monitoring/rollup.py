@@ -69,6 +69,7 @@ from .periods import (
 from .reviews import open_low_scorecard_reviews, open_red_streak_reviews
 from .scorecards import write_scorecards
 from .standings import update_standings
+from .upserts import upsert_changed
 
 JOB_NAME = "rollup_kpis"
 # A measurement saved in a transaction that commits after a run has read the table
@@ -292,18 +293,32 @@ def roll_up_periods(
 
 
 def upsert_rollups(rows: list[KpiRollup]) -> None:
-    KpiRollup.objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=["kpi", "period_start"],
-        update_fields=[
-            "period_end",
-            "value",
-            "status",
-            "trend",
-            "measurement_count",
-            "computed_at",
+    """Write the rollups computed at one moment, only those new or changed (upserts.py)."""
+    if not rows:
+        return
+    upsert_changed(
+        KpiRollup,
+        keys=[("kpi_id", "bigint"), ("period_start", "date")],
+        values=[
+            ("period_end", "date"),
+            ("value", "numeric"),
+            ("status", "text"),
+            ("trend", "text"),
+            ("measurement_count", "integer"),
         ],
+        rows=[
+            (
+                row.kpi_id,
+                row.period_start.isoformat(),
+                row.period_end.isoformat(),
+                None if row.value is None else str(row.value),
+                row.status,
+                row.trend,
+                row.measurement_count,
+            )
+            for row in rows
+        ],
+        computed_at=rows[0].computed_at,
     )
 
 
