@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import json
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -32,7 +31,7 @@ from .periods import (
     month_end,
     periods_between,
 )
-from .upserts import ids_in_json, ids_param, stamp, upsert_changed
+from .upserts import ids_in_json, ids_param, json_column, stamp, upsert_changed
 
 # --- scorecards -----------------------------------------------------------------------
 
@@ -41,8 +40,8 @@ def write_scorecards(
     months: Mapping[int, set[datetime.date]], *, computed_at: datetime.datetime
 ) -> int:
     """Compute the monthly scorecard of each (engagement, month) given and write those
-    new or changed, each with a history row; returns how many were computed."""
-    computed = 0
+    new or changed, each with a history row; returns how many were written."""
+    count = 0
     engagement_ids = sorted(months)
     for offset in range(0, len(engagement_ids), ENGAGEMENT_BATCH):
         chunk = {pk: months[pk] for pk in engagement_ids[offset : offset + ENGAGEMENT_BATCH]}
@@ -67,8 +66,7 @@ def write_scorecards(
                     None if card.score is None else str(card.score),
                     card.kpis_counted,
                     card.kpis_without_data,
-                    # As JSONField writes it, so SQLite's text comparison sees no change.
-                    json.dumps(card.breakdown),
+                    json_column(card.breakdown),
                 )
                 for card in rows
             ],
@@ -84,8 +82,8 @@ def write_scorecards(
         _record_scorecard_history(
             {pk for pk, _, _ in written} - created, kind="~", computed_at=computed_at
         )
-        computed += len(rows)
-    return computed
+        count += len(written)
+    return count
 
 
 ScorecardKey = tuple[int, datetime.date]

@@ -39,22 +39,28 @@ def distinct() -> str:
     return "IS DISTINCT FROM" if _is_postgresql() else "IS NOT"
 
 
-def json_rows(columns: Sequence[Column]) -> str:
-    """SQL for a row set read from one JSON parameter holding a list of lists."""
+def json_rows(columns: Sequence[Column], placeholder: str = "%s") -> str:
+    """SQL for a row set read from one JSON parameter (a list of objects, json_param)
+    at `placeholder`. PostgreSQL gets the columns typed (jsonb_to_recordset), so its
+    planner sees dates it can use in an index range, not casts of text."""
     quote = connection.ops.quote_name
     if _is_postgresql():
-        picked = ", ".join(
-            f"(r.value ->> {n})::{kind} AS {quote(name)}" for n, (name, kind) in enumerate(columns)
-        )
-        return f"SELECT {picked} FROM json_array_elements(%s::json) AS r"  # nosec B608
-    picked = ", ".join(
-        f"json_extract(r.value, '$[{n}]') AS {quote(name)}" for n, (name, _) in enumerate(columns)
-    )
-    return f"SELECT {picked} FROM json_each(%s) AS r"  # nosec B608
+        typed = ", ".join(f"{quote(name)} {kind}" for name, kind in columns)
+        return f"SELECT * FROM jsonb_to_recordset({placeholder}::jsonb) AS r({typed})"  # nosec B608
+    picked = ", ".join(f"json_extract(r.value, '$.{name}') AS {quote(name)}" for name, _ in columns)
+    return f"SELECT {picked} FROM json_each({placeholder}) AS r"  # nosec B608
 
 
-def json_param(rows: Iterable[Sequence[Any]]) -> str:
-    return json.dumps(list(rows), separators=(",", ":"))
+def json_param(columns: Sequence[Column], rows: Iterable[Sequence[Any]]) -> str:
+    """Rows (tuples in the order of `columns`) as the JSON parameter json_rows reads."""
+    names = [name for name, _ in columns]
+    return json.dumps([dict(zip(names, row, strict=True)) for row in rows])
+
+
+def json_column(value: Any) -> Any:
+    """A JSONField value for json_param: PostgreSQL reads it as jsonb; SQLite stores
+    the text as JSONField writes it, so its text comparison sees no change."""
+    return value if _is_postgresql() else json.dumps(value)
 
 
 def ids_param(ids: Iterable[int]) -> str:
@@ -103,5 +109,5 @@ def upsert_changed(
         + (f" RETURNING {returning}" if returning else "")
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [stamp(computed_at), json_param(rows)])
+        cursor.execute(sql, [stamp(computed_at), json_param([*keys, *values], rows)])
         return list(cursor.fetchall()) if returning else []
