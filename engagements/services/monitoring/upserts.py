@@ -8,7 +8,7 @@ Why raw SQL rather than `bulk_create(update_conflicts=True)`:
 - On PostgreSQL, bulk_create sends each column as one array parameter, which psycopg
   quotes element by element in Python: most of a full run's time went there (issue 15,
   P3). Here the rows travel as one JSON text parameter, quoted once, and the database
-  unpacks it (`json_array_elements` on PostgreSQL, `json_each` on SQLite).
+  unpacks it (`jsonb_to_recordset` on PostgreSQL, `json_each` on SQLite).
 
 The SQL text is built from model metadata only (table and column names); every value
 is a parameter. `computed_at` is written only with a change, so it says when the row last
@@ -26,7 +26,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Model
 
-# A column of the JSON rows: its name and how PostgreSQL reads it from text.
+# A column of the JSON rows: its name and its PostgreSQL type.
 Column = tuple[str, str]
 
 
