@@ -283,7 +283,13 @@ class Measurement(Owned, TimeStampedModel):
         API = "api", "API"
         VENDOR = "vendor", "Vendor link"
 
-    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="measurements")
+    # No index of its own: the (kpi, measured_on) unique constraint's index serves look-ups
+    # by KPI, and the KPI rollup (period_values.py) finds each period's values by a range
+    # on it; with a second index on kpi alone PostgreSQL picked that one and read every
+    # value of the KPI for each period.
+    kpi = models.ForeignKey(
+        Kpi, on_delete=models.CASCADE, related_name="measurements", db_index=False
+    )
     measured_on = models.DateField()
     value = models.DecimalField(max_digits=14, decimal_places=4)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)

@@ -71,11 +71,11 @@ def _recompute(
         report.kpis = 1
         if not changed:
             return report
-        rows = roll_up_periods(
+        write = roll_up_periods(
             {kpi.pk: kpi}, [(kpi.pk, start) for start in sorted(changed)], computed_at=computed_at
         )
-        report.rollups = len(rows)
-        report.rollups_without_data = sum(row.value is None for row in rows)
+        report.rollups = write.written
+        report.rollups_without_data = write.written_without_data
         months = {
             month
             for start, measured in changed.items()

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import (
     Max,
     OuterRef,
@@ -35,15 +35,26 @@ from .periods import ENGAGEMENT_BATCH, KPI_BATCH, latest_closed_periods
 
 
 def open_review(review: PerformanceReview) -> bool:
-    """Save a new review flag unless the database already holds an open one for the
-    same KPI or trigger (the partial unique constraints): a run racing another one
-    opens nothing twice."""
-    try:
-        with transaction.atomic():
-            review.save()
-    except IntegrityError:
-        return False
-    return True
+    """Save one new review flag unless the database already holds an open one for the
+    same KPI or trigger; True when it was opened."""
+    return open_reviews([review]) == 1
+
+
+def open_reviews(reviews: list[PerformanceReview]) -> int:
+    """Save new review flags in one insert, skipping those the database already holds
+    open (the partial unique constraints, ON CONFLICT DO NOTHING): a run racing another
+    one, or a late rerun, opens nothing twice. Returns how many were opened, counted as
+    the open flags of their engagements before and after (a review opened by hand at
+    that very moment would count too: the figure is only for the run's report)."""
+    if not reviews:
+        return 0
+    still_open = PerformanceReview.objects.filter(
+        engagement_id__in={review.engagement_id for review in reviews}, decided_at__isnull=True
+    )
+    with transaction.atomic():
+        before = still_open.count()
+        PerformanceReview.objects.bulk_create(reviews, ignore_conflicts=True)
+        return still_open.count() - before
 
 
 @dataclass(frozen=True)
@@ -98,6 +109,7 @@ def open_red_streak_reviews(*, engagement_id: int | None, today: datetime.date) 
     """
     streaks = list(red_streaks(engagement_id=engagement_id, today=today))
     opened = 0
+    due: list[PerformanceReview] = []
     for offset in range(0, len(streaks), KPI_BATCH):
         chunk = {streak.kpi_id: streak for streak in streaks[offset : offset + KPI_BATCH]}
         reviews = PerformanceReview.objects.filter(kpi_id__in=list(chunk))
@@ -113,7 +125,7 @@ def open_red_streak_reviews(*, engagement_id: int | None, today: datetime.date) 
             flagged = last_flagged.get(kpi.pk)
             if kpi.pk in open_kpis or (flagged and timezone.localdate(flagged) > streak.last_day):
                 continue
-            opened += open_review(
+            due.append(
                 PerformanceReview(
                     engagement_id=kpi.engagement_id,
                     trigger=PerformanceReview.Trigger.KPI_RED_STREAK,
@@ -121,6 +133,8 @@ def open_red_streak_reviews(*, engagement_id: int | None, today: datetime.date) 
                     summary=_red_streak_summary(kpi, streak),
                 )
             )
+        opened += open_reviews(due)
+        due = []
     return opened
 
 
@@ -168,16 +182,18 @@ def open_low_scorecard_reviews(*, engagement_id: int | None, today: datetime.dat
                 trigger=PerformanceReview.Trigger.LOW_SCORECARD,
             ).values_list("engagement_id", flat=True)
         )
-        for card in chunk:
-            if card.engagement_id not in already:
-                opened += open_review(
-                    PerformanceReview(
-                        engagement_id=card.engagement_id,
-                        trigger=PerformanceReview.Trigger.LOW_SCORECARD,
-                        scorecard=card,
-                        summary=_low_scorecard_summary(card),
-                    )
+        opened += open_reviews(
+            [
+                PerformanceReview(
+                    engagement_id=card.engagement_id,
+                    trigger=PerformanceReview.Trigger.LOW_SCORECARD,
+                    scorecard=card,
+                    summary=_low_scorecard_summary(card),
                 )
+                for card in chunk
+                if card.engagement_id not in already
+            ]
+        )
     return opened
 
 

@@ -20,9 +20,12 @@ A recomputed period is computed from the measurements there are now, so one whos
 measurements were deleted becomes "no data". Scorecards follow the same rule, month by
 month.
 
-The aggregation runs in the database – one grouped query per batch of KPIs, plus one
-look-up of the latest values – and the results go back in one upsert on the natural
-key: running twice, late or after a crash writes the same rows again and never appends.
+Python decides which periods are due; the database computes and writes them – one
+statement per batch of KPIs (period_values.py) that aggregates, judges, compares with
+the period before and upserts on the natural key only the rows that changed, so running
+twice, late or after a crash never appends, and a rerun that finds nothing new writes
+nothing (`computed_at` says when a row last got the figures it holds). Scorecards are
+written the same way, with a history row for each one new or changed (scorecards.py).
 The watermark moves only after a whole run succeeded."""
 
 from __future__ import annotations
@@ -31,39 +34,30 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
-from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
-    Avg,
-    Count,
     DateField,
-    Max,
     OuterRef,
     Subquery,
-    Sum,
 )
 from django.db.models.functions import Cast, TruncMonth
 from django.utils import timezone
 
 from engagements.models import (
-    Aggregation,
-    Direction,
     Engagement,
     JobRun,
     Kpi,
-    KpiRollup,
     Measurement,
     Period,
 )
 from engagements.models.monitoring import period_bounds
 
+from .period_values import RollupWrite, write_period_rollups
 from .periods import (
-    FOUR_PLACES,
     KPI_BATCH,
     first_scorecard_month,
     period_start_of,
     periods_between,
-    previous_period_start,
     scorecard_months,
 )
 from .reviews import open_low_scorecard_reviews, open_red_streak_reviews
@@ -82,7 +76,8 @@ Pair = tuple[int, datetime.date]  # (KPI id, period start)
 
 @dataclass
 class RollupReport:
-    """What one run wrote."""
+    """What one run wrote: rollups and scorecards new or changed (a rerun that finds
+    nothing new writes none)."""
 
     kpis: int = 0
     rollups: int = 0
@@ -199,42 +194,6 @@ def _kpi_batches(engagement_id: int | None) -> Iterator[list[Kpi]]:
         after = batch[-1].pk
 
 
-def trend(direction: str, previous: Decimal | None, value: Decimal | None) -> str:
-    """Better, worse or the same as the previous period, honouring which way is better."""
-    if previous is None or value is None:
-        return KpiRollup.Trend.UNKNOWN
-    if value == previous:
-        return KpiRollup.Trend.SAME
-    better = value > previous if direction == Direction.HIGHER else value < previous
-    return KpiRollup.Trend.BETTER if better else KpiRollup.Trend.WORSE
-
-
-@dataclass(frozen=True)
-class PeriodFigures:
-    """A period's measurements as the database aggregated them."""
-
-    count: int
-    average: Decimal | None
-    total: Decimal | None
-    latest: Decimal | None
-
-    def value(self, aggregation: str) -> Decimal | None:
-        """The period's value by the KPI's aggregation; None ("no data") without
-        measurements."""
-        if not self.count:
-            return None
-        if aggregation == Aggregation.SUM:
-            chosen = self.total
-        elif aggregation == Aggregation.LATEST:
-            chosen = self.latest
-        else:
-            chosen = self.average
-        if chosen is None:
-            return None
-        # SQLite hands back floats for AVG and SUM.
-        return Decimal(chosen).quantize(FOUR_PLACES, rounding=ROUND_HALF_UP)
-
-
 def roll_up_batch(
     kpis: list[Kpi], *, scope: RunScope, report: RollupReport
 ) -> set[tuple[int, datetime.date]]:
@@ -248,63 +207,25 @@ def roll_up_batch(
     targets = sorted(window | set(changed))
     if not targets:
         return set()
-    rows = roll_up_periods(by_id, targets, computed_at=scope.computed_at)
-    report.rollups += len(rows)
-    report.rollups_without_data += sum(row.value is None for row in rows)
+    write = roll_up_periods(by_id, targets, computed_at=scope.computed_at)
+    report.rollups += write.written
+    report.rollups_without_data += write.written_without_data
     return _months_made_due(by_id, window, changed, scope)
 
 
 def roll_up_periods(
     by_id: Mapping[int, Kpi], targets: list[Pair], *, computed_at: datetime.datetime
-) -> list[KpiRollup]:
+) -> RollupWrite:
     """Compute the (KPI, period start) rollups from the measurements there are now and
-    upsert them; `targets` sorted. The scheduled run and the recompute after a save
-    (recompute.py) both write through here."""
-    figures = _aggregate(by_id, targets)
-    previous = _previous_values(by_id, targets)
-    rows = []
-    values: dict[Pair, Decimal | None] = {}
-    for kpi_id, start in targets:  # sorted, so a period's predecessor comes first
-        kpi = by_id[kpi_id]
-        found = figures.get((kpi_id, start))
-        value = found.value(kpi.aggregation) if found else None
-        values[(kpi_id, start)] = value
-        before = previous_period_start(kpi.period, start)
-        earlier = (
-            values[(kpi_id, before)]
-            if (kpi_id, before) in values
-            else previous.get((kpi_id, before))
-        )
-        rows.append(
-            KpiRollup(
-                kpi_id=kpi_id,
-                period_start=start,
-                period_end=period_bounds(kpi.period, start)[1],
-                value=value,
-                status=kpi.status_for(value),
-                trend=trend(kpi.direction, earlier, value),
-                measurement_count=found.count if found else 0,
-                computed_at=computed_at,
-            )
-        )
-    upsert_rollups(rows)
-    return rows
+    write those new or changed (period_values.py); `targets` sorted. The scheduled run
+    and the recompute after a save (recompute.py) both write through here."""
+    write = RollupWrite(by_id=by_id, targets=targets, computed_at=computed_at)
+    upsert_rollups(write)
+    return write
 
 
-def upsert_rollups(rows: list[KpiRollup]) -> None:
-    KpiRollup.objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=["kpi", "period_start"],
-        update_fields=[
-            "period_end",
-            "value",
-            "status",
-            "trend",
-            "measurement_count",
-            "computed_at",
-        ],
-    )
+def upsert_rollups(write: RollupWrite) -> None:
+    write_period_rollups(write)
 
 
 def _window_pairs(kpis: Iterable[Kpi], scope: RunScope) -> set[Pair]:
@@ -371,82 +292,6 @@ def _days_left_behind(
         if before is not None and before != day:
             days.add((kpi_id, before))
     return days
-
-
-def _aggregate(by_id: Mapping[int, Kpi], targets: list[Pair]) -> dict[Pair, PeriodFigures]:
-    """Count, average, sum and latest value of each target period.
-
-    One grouped query gives count, average, sum and the last measured day of each
-    period; a second one, only for KPIs rolled up by their latest value, fetches the
-    values of those days (unique per KPI and day). A correlated subquery for the
-    latest value cannot do it in one portable query: PostgreSQL refuses a subquery
-    that refers to the grouped period expression, SQLite one that refers to MAX().
-
-    The filter is a superset of the targets (every KPI of the batch over every target
-    period start); rows the run does not recompute are dropped afterwards.
-    """
-    starts = sorted({start for _, start in targets})
-    last_day = max(period_bounds(by_id[kpi_id].period, start)[1] for kpi_id, start in targets)
-    rows = (
-        Measurement.objects.filter(kpi_id__in=list(by_id), measured_on__range=(starts[0], last_day))
-        .annotate(period_start=period_start_of("measured_on", "kpi__period"))
-        .filter(period_start__in=starts)
-        .values("kpi_id", "period_start")
-        .annotate(
-            count=Count("pk"),
-            average=Avg("value"),
-            total=Sum("value"),
-            last_on=Max("measured_on"),
-        )
-        .order_by()
-    )
-    wanted = set(targets)
-    found = [row for row in rows if (row["kpi_id"], row["period_start"]) in wanted]
-    latest = _values_on(
-        [
-            (row["kpi_id"], row["last_on"])
-            for row in found
-            if by_id[row["kpi_id"]].aggregation == Aggregation.LATEST
-        ]
-    )
-    return {
-        (row["kpi_id"], row["period_start"]): PeriodFigures(
-            count=row["count"],
-            average=row["average"],
-            total=row["total"],
-            latest=latest.get((row["kpi_id"], row["last_on"])),
-        )
-        for row in found
-    }
-
-
-def _values_on(days: list[tuple[int, datetime.date]]) -> dict[tuple[int, datetime.date], Decimal]:
-    """The measured values of these (KPI, day) pairs."""
-    if not days:
-        return {}
-    rows = (
-        Measurement.objects.filter(
-            kpi_id__in={kpi_id for kpi_id, _ in days},
-            measured_on__in={day for _, day in days},
-        )
-        .order_by()
-        .values_list("kpi_id", "measured_on", "value")
-    )
-    wanted = set(days)
-    return {(kpi_id, day): value for kpi_id, day, value in rows if (kpi_id, day) in wanted}
-
-
-def _previous_values(
-    by_id: Mapping[int, Kpi], targets: Iterable[Pair]
-) -> dict[Pair, Decimal | None]:
-    """Stored values of the periods just before the targets, for the trend."""
-    starts = {previous_period_start(by_id[kpi_id].period, start) for kpi_id, start in targets}
-    rows = (
-        KpiRollup.objects.filter(kpi_id__in=list(by_id), period_start__in=sorted(starts))
-        .order_by()
-        .values_list("kpi_id", "period_start", "value")
-    )
-    return {(kpi_id, start): value for kpi_id, start, value in rows}
 
 
 def _months_made_due(

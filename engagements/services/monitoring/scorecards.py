@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, Q
 
 from engagements.models import (
@@ -30,6 +31,7 @@ from .periods import (
     month_end,
     periods_between,
 )
+from .upserts import ids_in_json, ids_param, json_column, stamp, upsert_changed
 
 # --- scorecards -----------------------------------------------------------------------
 
@@ -37,83 +39,111 @@ from .periods import (
 def write_scorecards(
     months: Mapping[int, set[datetime.date]], *, computed_at: datetime.datetime
 ) -> int:
-    """Compute and upsert the monthly scorecard of each (engagement, month) given."""
-    written = 0
+    """Compute the monthly scorecard of each (engagement, month) given and write those
+    new or changed, each with a history row; returns how many were written."""
+    count = 0
     engagement_ids = sorted(months)
     for offset in range(0, len(engagement_ids), ENGAGEMENT_BATCH):
         chunk = {pk: months[pk] for pk in engagement_ids[offset : offset + ENGAGEMENT_BATCH]}
         rows = _scorecards_for(chunk, computed_at=computed_at)
         stored = _stored_scorecards(chunk)
-        Scorecard.objects.bulk_create(
-            rows,
-            update_conflicts=True,
-            unique_fields=["engagement", "period", "period_start"],
-            update_fields=[
-                "period_end",
-                "score",
-                "kpis_counted",
-                "kpis_without_data",
-                "breakdown",
-                "computed_at",
+        written = upsert_changed(
+            Scorecard,
+            keys=[("engagement_id", "bigint"), ("period", "text"), ("period_start", "date")],
+            values=[
+                ("period_end", "date"),
+                ("score", "numeric"),
+                ("kpis_counted", "integer"),
+                ("kpis_without_data", "integer"),
+                ("breakdown", "jsonb"),
             ],
+            rows=[
+                (
+                    card.engagement_id,
+                    card.period,
+                    card.period_start.isoformat(),
+                    card.period_end.isoformat(),
+                    None if card.score is None else str(card.score),
+                    card.kpis_counted,
+                    card.kpis_without_data,
+                    json_column(card.breakdown),
+                )
+                for card in rows
+            ],
+            computed_at=computed_at,
+            returning="id, engagement_id, period_start",
         )
-        _record_scorecard_history(rows, stored, computed_at=computed_at)
-        written += len(rows)
-    return written
+        created = {
+            pk
+            for pk, engagement_id, start in written
+            if (engagement_id, _as_date(start)) not in stored
+        }
+        _record_scorecard_history(created, kind="+", computed_at=computed_at)
+        _record_scorecard_history(
+            {pk for pk, _, _ in written} - created, kind="~", computed_at=computed_at
+        )
+        count += len(written)
+    return count
 
 
 ScorecardKey = tuple[int, datetime.date]
 
 
-def _scorecard_content(card: Scorecard) -> tuple[object, ...]:
-    return (card.score, card.kpis_counted, card.kpis_without_data, card.breakdown)
+def _as_date(value: datetime.date | str) -> datetime.date:
+    """A date column from RETURNING: SQLite hands back its text."""
+    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
 
 
-def _stored_scorecards(
-    months: Mapping[int, set[datetime.date]],
-) -> dict[ScorecardKey, tuple[object, ...]]:
-    """What the batch's scorecards hold before the upsert (one query)."""
-    return {
-        (card.engagement_id, card.period_start): _scorecard_content(card)
-        for card in Scorecard.objects.filter(
+def _stored_scorecards(months: Mapping[int, set[datetime.date]]) -> set[ScorecardKey]:
+    """The batch's scorecards already stored (one query): a written one not among them
+    is new."""
+    return set(
+        Scorecard.objects.filter(
             engagement_id__in=list(months),
             period=Period.MONTH,
             period_start__range=(
                 min(min(due) for due in months.values()),
                 max(max(due) for due in months.values()),
             ),
-        ).only(
-            "engagement_id",
-            "period_start",
-            "score",
-            "kpis_counted",
-            "kpis_without_data",
-            "breakdown",
-        )
+        ).values_list("engagement_id", "period_start")
+    )
+
+
+def _record_scorecard_history(ids: set[int], *, kind: str, computed_at: datetime.datetime) -> None:
+    """History rows for the scorecards just written (new: "+", changed: "~"), copied from
+    the table in one statement: the upsert bypasses save(), and a recompute that
+    changed nothing writes no scorecard and so no history row. Raw SQL for the same
+    reason as the upsert (upserts.py): simple-history's bulk_history_create sends the
+    breakdowns as array parameters."""
+    if not ids:
+        return
+    history = Scorecard.history.model
+    quote = connection.ops.quote_name
+    live = {field.column for field in Scorecard._meta.concrete_fields}
+    given = {
+        "history_date": stamp(computed_at),
+        "history_change_reason": "KPI rollup",
+        "history_type": kind,
+        "history_user_id": None,
     }
-
-
-def _record_scorecard_history(
-    rows: list[Scorecard],
-    stored: Mapping[ScorecardKey, tuple[object, ...]],
-    *,
-    computed_at: datetime.datetime,
-) -> None:
-    """History rows for the scorecards that are new or whose score changed, one insert
-    each: the upsert bypasses save(), and the hourly recompute of an open month that
-    changed nothing must not add a history row every hour."""
-    created, changed = [], []
-    for card in rows:
-        before = stored.get((card.engagement_id, card.period_start))
-        if before is None:
-            created.append(card)
-        elif before != _scorecard_content(card):
-            changed.append(card)
-    for cards, update in ((created, False), (changed, True)):
-        if cards:
-            Scorecard.history.bulk_history_create(
-                cards, update=update, default_date=computed_at, default_change_reason="KPI rollup"
-            )
+    columns, picked, params = [], [], []
+    for field in history._meta.concrete_fields:
+        if field.primary_key:  # history_id: the database numbers the rows
+            continue
+        columns.append(quote(field.column))
+        if field.column in live:
+            picked.append(quote(field.column))
+        else:
+            picked.append("%s")
+            params.append(given[field.column])  # a new history field fails loudly here
+    # Table and column names from model metadata; every value is a parameter.
+    sql = (
+        f"INSERT INTO {quote(history._meta.db_table)} ({', '.join(columns)}) "  # nosec B608
+        f"SELECT {', '.join(picked)} FROM {quote(Scorecard._meta.db_table)} "
+        f"WHERE {quote('id')} IN ({ids_in_json()})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, ids_param(ids)])
 
 
 @dataclass(frozen=True)

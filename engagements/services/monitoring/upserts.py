@@ -1,0 +1,113 @@
+"""The rollup's writes: rows upserted on their natural key only where something changed.
+
+Why raw SQL rather than `bulk_create(update_conflicts=True)`:
+
+- Django cannot add the `WHERE` of `ON CONFLICT … DO UPDATE … WHERE`, so every run
+  rewrote every row it recomputed – a new row version each time, `computed_at` moved
+  though nothing changed, and no way to tell which scorecards changed for their history.
+- On PostgreSQL, bulk_create sends each column as one array parameter, which psycopg
+  quotes element by element in Python: most of a full run's time went there (issue 15,
+  P3). Here the rows travel as one JSON text parameter, quoted once, and the database
+  unpacks it (`jsonb_to_recordset` on PostgreSQL, `json_each` on SQLite).
+
+The SQL text is built from model metadata only (table and column names); every value
+is a parameter. `computed_at` is written only with a change, so it says when the row last
+got the figures it holds. SQLite needs 3.35 for RETURNING (Django 5.2's own bulk inserts
+use it there too).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import connection
+from django.db.models import Model
+
+# A column of the JSON rows: its name and its PostgreSQL type.
+Column = tuple[str, str]
+
+
+def _is_postgresql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def distinct() -> str:
+    """The null-safe "differs" operator: SQLite's IS NOT means it for any values."""
+    return "IS DISTINCT FROM" if _is_postgresql() else "IS NOT"
+
+
+def json_rows(columns: Sequence[Column], placeholder: str = "%s") -> str:
+    """SQL for a row set read from one JSON parameter (a list of objects, json_param)
+    at `placeholder`. PostgreSQL gets the columns typed (jsonb_to_recordset), so its
+    planner sees dates it can use in an index range, not casts of text."""
+    quote = connection.ops.quote_name
+    if _is_postgresql():
+        typed = ", ".join(f"{quote(name)} {kind}" for name, kind in columns)
+        return f"SELECT * FROM jsonb_to_recordset({placeholder}::jsonb) AS r({typed})"  # nosec B608
+    picked = ", ".join(f"json_extract(r.value, '$.{name}') AS {quote(name)}" for name, _ in columns)
+    return f"SELECT {picked} FROM json_each({placeholder}) AS r"  # nosec B608
+
+
+def json_param(columns: Sequence[Column], rows: Iterable[Sequence[Any]]) -> str:
+    """Rows (tuples in the order of `columns`) as the JSON parameter json_rows reads."""
+    names = [name for name, _ in columns]
+    return json.dumps([dict(zip(names, row, strict=True)) for row in rows])
+
+
+def json_column(value: Any) -> Any:
+    """A JSONField value for json_param: PostgreSQL reads it as jsonb; SQLite stores
+    the text as JSONField writes it, so its text comparison sees no change."""
+    return value if _is_postgresql() else json.dumps(value)
+
+
+def ids_param(ids: Iterable[int]) -> str:
+    return json.dumps(sorted(ids))
+
+
+def ids_in_json() -> str:
+    """SQL for the ids of one JSON list parameter, for `id IN (…)`."""
+    if _is_postgresql():
+        return "SELECT json_array_elements_text(%s::json)::bigint"
+    return "SELECT value FROM json_each(%s)"
+
+
+def stamp(moment: datetime.datetime) -> Any:
+    """A datetime as the database takes it for a DateTimeField."""
+    return connection.ops.adapt_datetimefield_value(moment)
+
+
+def upsert_changed(
+    model: type[Model],
+    *,
+    keys: Sequence[Column],
+    values: Sequence[Column],
+    rows: Sequence[Sequence[Any]],
+    computed_at: datetime.datetime,
+    returning: str = "",
+) -> list[tuple[Any, ...]]:
+    """Insert `rows` (keys then values, in order) with `computed_at`, or update the
+    stored row of the same keys where one of the values differs. Returns the
+    `returning` columns of the rows written (new or changed), none when it is empty."""
+    if not rows:
+        return []
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    names = [quote(name) for name, _ in (*keys, *values)]
+    updated = [quote(name) for name, _ in values]
+    # Table and column names from model metadata; every value is a parameter.
+    sql = (
+        f"INSERT INTO {table} ({', '.join(names)}, {quote('computed_at')}) "  # nosec B608
+        f"SELECT {', '.join(names)}, %s "
+        f"FROM ({json_rows([*keys, *values])}) AS incoming WHERE true "
+        f"ON CONFLICT ({', '.join(quote(name) for name, _ in keys)}) DO UPDATE SET "
+        + ", ".join(f"{name} = excluded.{name}" for name in [*updated, quote("computed_at")])
+        + " WHERE "
+        + " OR ".join(f"{table}.{name} {distinct()} excluded.{name}" for name in updated)
+        + (f" RETURNING {returning}" if returning else "")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [stamp(computed_at), json_param([*keys, *values], rows)])
+        return list(cursor.fetchall()) if returning else []
