@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('engagements', '0019_edit_history'),
+        ('engagements', '0021_tab_indexes'),
     ]
 
     operations = [
