@@ -161,6 +161,16 @@ def main() -> None:
         p1(server, warmup=options.warmup, requests=options.requests)
     if "p2" in options.parts:
         p2(server, seconds=options.seconds)
+    if "p3" in options.parts:
+        from engagements.bench.rollup import p3
+
+        started_p3 = time.perf_counter()
+        table, _ = p3(server)
+        print(f"== P3 measured in {time.perf_counter() - started_p3:.1f} s", flush=True)
+        print()
+        print("P3: the KPI rollup, full and incremental, against one grouped SQL statement")
+        print()
+        print(table)
     if "p4" in options.parts:
         from engagements.bench.digest import p4
 
