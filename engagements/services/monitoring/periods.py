@@ -4,6 +4,7 @@ batch sizes and precision every part of a run shares."""
 from __future__ import annotations
 
 import datetime
+import functools
 from decimal import Decimal
 
 from django.db.models import (
@@ -70,6 +71,14 @@ def scorecard_months(
         last = min(period_bounds(Period.QUARTER, period_start)[1], today)
         return [start for start, _ in periods_between(Period.MONTH, period_start, last)]
     return [period_bounds(Period.MONTH, period_start)[0]]
+
+
+@functools.lru_cache(maxsize=256)
+def weeks_starting_in(month: datetime.date) -> tuple[datetime.date, ...]:
+    """First days (Mondays) of the weeks starting in the month: a weekly KPI counts in
+    its scorecard. Cached: a full run asks it for every weekly KPI of every month."""
+    weeks = periods_between(Period.WEEK, month, month_end(month))
+    return tuple(start for start, _ in weeks if start >= month)
 
 
 def period_start_of(day_field: str, period_field: str) -> Cast:

@@ -187,7 +187,14 @@ def _kpi_batches(engagement_id: int | None) -> Iterator[list[Kpi]]:
     kpis = Kpi.objects.filter(is_active=True, engagement__status__in=Engagement.LIVE_STATUSES)
     if engagement_id is not None:
         kpis = kpis.filter(engagement_id=engagement_id)
-    kpis = kpis.select_related("engagement").order_by("pk")
+    # Only what deciding the due periods reads: building whole KPI and engagement rows
+    # for every active KPI was a fifth of an incremental run (issue 15, P3). The
+    # database reads each KPI's rules itself when it computes (period_values.py).
+    kpis = (
+        kpis.select_related("engagement")
+        .only("pk", "period", "engagement_id", "engagement__start_date")
+        .order_by("pk")
+    )
     after = 0
     while batch := list(kpis.filter(pk__gt=after)[:KPI_BATCH]):
         yield batch

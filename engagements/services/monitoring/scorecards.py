@@ -29,7 +29,7 @@ from .periods import (
     first_scorecard_month,
     first_scored_day,
     month_end,
-    periods_between,
+    weeks_starting_in,
 )
 from .upserts import ids_in_json, ids_param, json_column, stamp, upsert_changed
 
@@ -213,11 +213,7 @@ def kpi_part(
     mean value (and its status) is shown, the mean attainment is scored.
     """
     if kpi.period == Period.WEEK:
-        used = [
-            rollups[start]
-            for start, _ in periods_between(Period.WEEK, month, month_end(month))
-            if start >= month and start in rollups
-        ]
+        used = [rollups[start] for start in weeks_starting_in(month) if start in rollups]
     else:
         found = rollups.get(period_bounds(kpi.period, month)[0])
         used = [found] if found else []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import (
     OuterRef,
     Subquery,
@@ -18,6 +19,10 @@ from engagements.models import (
 )
 from engagements.models.monitoring import standing_for
 from vendors.models import Vendor
+
+from .upserts import json_param, json_rows, stamp
+
+STANDING_COLUMNS = [("id", "bigint"), ("standing", "text"), ("standing_score", "numeric")]
 
 # --- vendor standings -----------------------------------------------------------------
 
@@ -55,18 +60,32 @@ def update_standings(
         if score is not None:
             found.append(score)
     bands = list(StandingBand.objects.values_list("standing", "min_score"))
-    vendors = []
+    rows = []
     for vendor_id, found in sorted(scores.items()):  # one lock order for racing runs
         mean = (sum(found, Decimal("0")) / len(found)).quantize(Decimal("0.01")) if found else None
-        vendors.append(
-            Vendor(
-                pk=vendor_id,
-                standing=standing_for(mean, bands),
-                standing_score=mean,
-                standing_updated_at=at,
-            )
-        )
-    Vendor.objects.bulk_update(
-        vendors, ["standing", "standing_score", "standing_updated_at"], batch_size=500
+        rows.append((vendor_id, standing_for(mean, bands), None if mean is None else str(mean)))
+    _write_standings(rows, at=at)
+    return len(rows)
+
+
+def _write_standings(rows: list[tuple[int, str, str | None]], *, at: datetime.datetime) -> None:
+    """Set each vendor's standing, score and `at` in one UPDATE from a JSON parameter.
+
+    Why not bulk_update: it builds a CASE WHEN per vendor and field, and building that
+    took most of an incremental run's standings (issue 15, P3). Every vendor listed is
+    written, changed or not: `standing_updated_at` says when the standing was computed.
+    """
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    table = quote(Vendor._meta.db_table)
+    # Table and column names from model metadata; every value is a parameter.
+    sql = (
+        f"UPDATE {table} SET {quote('standing')} = incoming.{quote('standing')}, "  # nosec B608
+        f"{quote('standing_score')} = incoming.{quote('standing_score')}, "
+        f"{quote('standing_updated_at')} = %s "
+        f"FROM ({json_rows(STANDING_COLUMNS)}) AS incoming "
+        f"WHERE {table}.{quote('id')} = incoming.{quote('id')}"
     )
-    return len(vendors)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [stamp(at), json_param(STANDING_COLUMNS, rows)])
