@@ -76,7 +76,10 @@ def showing(queryset: QuerySet[Any], related: str | tuple[str, ...], *fields: st
     rows (the worklists and the digest show more), and compiling and sending every
     column of every joined table is most of a panel's cost."""
     joins = (related,) if isinstance(related, str) else related
-    return queryset.select_related(None).select_related(*joins).only(*fields)
+    queryset = queryset.select_related(None)
+    if joins:  # select_related() with no names would follow every foreign key
+        queryset = queryset.select_related(*joins)
+    return queryset.only(*fields)
 
 
 @login_required
