@@ -146,7 +146,6 @@ def test_every_list_page_runs_the_same_queries_for_one_quiet_engagement_as_for_m
     assert not differ, f"queries (small, large) differ: {differ}"
 
 
-@pytest.mark.xfail(strict=False, reason="matrix being paginated")
 def test_the_compliance_matrix_runs_the_same_queries_for_one_engagement_as_for_many(
     manager: Any,
 ) -> None:
