@@ -126,6 +126,13 @@ def _private_media(settings: LazySettings, tmp_path: Path) -> None:
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
 
 
+@pytest.fixture(autouse=True)
+def _no_page_cache(settings: LazySettings) -> None:
+    """Pages render afresh in tests, which change data behind the views' back; the
+    page cache's own tests turn it on (outsourcing/tests/test_pagecache.py)."""
+    settings.PAGE_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """Headless Chromium through Playwright (outsourcing/tests/browser.py)."""

@@ -128,6 +128,8 @@ MIDDLEWARE = [
     "outsourcing.middleware.DatabaseBlipMiddleware",
     # Signed-in pages: Cache-Control: private, no-store (outsourcing/middleware.py).
     "outsourcing.middleware.PrivatePagesMiddleware",
+    # A write that did not fail drops every cached page fragment (outsourcing/pagecache.py).
+    "outsourcing.pagecache.PageCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -195,6 +197,10 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Seconds a rendered fragment (the dashboard's panels) is kept at most; any change of data
+# drops it sooner (outsourcing/pagecache.py). Off without Redis: every process serving
+# pages must share the cache for a change in one to reach the others.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60 if REDIS_URL else 0)
 # django-redis logs every command it skips to this logger, whose filter in LOGGING keeps
 # one warning per outage.
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True

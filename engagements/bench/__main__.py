@@ -23,6 +23,9 @@ from engagements.bench import PAGES, PARTS, SIZES, p1_table, p2_table, spread
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432"
+DEFAULT_REDIS = "redis://127.0.0.1:6379"
+# P2's page cache: a Redis database of its own, emptied before and after.
+P2_REDIS_DB = 13
 DATABASE_PREFIX = "outsourcing_bench_"
 
 
@@ -124,10 +127,27 @@ def p1(server: str, *, warmup: int, requests: int) -> None:
     print(numbers_behind(results))
 
 
-def p2(server: str, *, seconds: float) -> None:
+def redis_problem(redis_url: str) -> str:
+    """Why Redis cannot be used; "" when it can."""
+    import redis
+
+    try:
+        redis.Redis.from_url(redis_url, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        return str(error).strip()
+    return ""
+
+
+def p2(server: str, redis_url: str, *, seconds: float) -> None:
+    if problem := redis_problem(redis_url):
+        raise SystemExit(
+            f"make bench: P2 needs Redis at {redis_url}, as production has it for its cache "
+            f"(--redis or BENCH_REDIS names another).\n{problem}"
+        )
     command = [sys.executable, "-m", "engagements.bench.throughput", str(seconds)]
     started = time.perf_counter()
-    result = json.loads(run(command, child_env(server, "large"), quiet=True))
+    env = {**child_env(server, "large"), "BENCH_REDIS_URL": f"{redis_url}/{P2_REDIS_DB}"}
+    result = json.loads(run(command, env, quiet=True))
     print(f"== P2 measured in {time.perf_counter() - started:.1f} s", flush=True)
     print()
     print(p2_table(result))
@@ -136,6 +156,11 @@ def p2(server: str, *, seconds: float) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="make bench", description=__doc__)
     parser.add_argument("--server", default=os.environ.get("BENCH_SERVER", DEFAULT_SERVER))
+    parser.add_argument(
+        "--redis",
+        default=os.environ.get("BENCH_REDIS", DEFAULT_REDIS),
+        help=f"P2: Redis for the page cache (its database {P2_REDIS_DB}, emptied)",
+    )
     parser.add_argument(
         "--parts", nargs="+", choices=PARTS, default=list(PARTS), help="which figures (all)"
     )
@@ -160,7 +185,7 @@ def main() -> None:
     if "p1" in options.parts:
         p1(server, warmup=options.warmup, requests=options.requests)
     if "p2" in options.parts:
-        p2(server, seconds=options.seconds)
+        p2(server, options.redis.rstrip("/"), seconds=options.seconds)
     if "p3" in options.parts:
         from engagements.bench.rollup import p3
 

@@ -1,10 +1,14 @@
 """P2 of `make bench`: the dashboard's requests per second under gunicorn ÷ a minimal page's.
 
-Run as a child by `python -m engagements.bench` with DATABASE_URL on the large database.
-It signs the chosen manager in (a session in the database, as a sign-in makes one),
-starts gunicorn with the benchmark's settings (engagements/bench/settings.py, which
-mount the minimal page), and lets CLIENTS threads ask for one page as fast as the
-server answers, in turns: minimal, dashboard, minimal, dashboard. Prints JSON.
+Run as a child by `python -m engagements.bench` with DATABASE_URL on the large database
+and BENCH_REDIS_URL on a Redis database of its own (emptied before and after). It signs
+the chosen manager in (a session in the database, as a sign-in makes one), starts
+gunicorn with the benchmark's settings (engagements/bench/settings.py, which mount the
+minimal page) and Redis as production has it, and lets CLIENTS threads ask for one page
+as fast as the server answers, in turns: minimal, dashboard, minimal, dashboard. Then
+once more for the dashboard on a server with the page cache off (PAGE_CACHE_SECONDS=0),
+for the record: what a dashboard costs when its panels must be made afresh (the first
+look after a change). Prints JSON.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from typing import Any
 
 import django
 
+from engagements.bench import UNCACHED
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 WORKERS = 2
 CLIENTS = 4  # more than the workers, so none waits for work
@@ -39,10 +45,12 @@ def free_port() -> int:
         return port
 
 
-def server_env() -> dict[str, str]:
+def server_env(**extra: str) -> dict[str, str]:
     """Production settings over plain HTTP on the loopback (no TLS to terminate here)."""
     return {
         **os.environ,
+        **extra,
+        "REDIS_URL": os.environ["BENCH_REDIS_URL"],
         "DJANGO_SETTINGS_MODULE": "engagements.bench.settings",
         "DJANGO_ALLOWED_HOSTS": HOST,
         "DJANGO_SECURE_SSL_REDIRECT": "0",
@@ -119,7 +127,15 @@ def hammer(port: int, path: str, cookie: str, seconds: float) -> dict[str, Any]:
     return {"requests": sum(answered), "failed": sum(failed), "seconds": elapsed}
 
 
+def warm(port: int, path: str, cookie: str) -> None:
+    """Every worker warmed: imports, connections, templates (and the page cache)."""
+    for _ in range(WORKERS * 3):
+        if (status := get(port, path, cookie)) != 200:
+            raise SystemExit(f"make bench: {path} answered {status}, not 200.")
+
+
 def measure(seconds: float) -> dict[str, Any]:
+    import redis
     from django.conf import settings
     from django.test import Client
 
@@ -129,17 +145,24 @@ def measure(seconds: float) -> dict[str, Any]:
     signer = Client()
     signer.force_login(user)  # a session row in the database, as signing in makes
     cookie = f"{settings.SESSION_COOKIE_NAME}={signer.cookies[settings.SESSION_COOKIE_NAME].value}"
-    port = free_port()
-    totals = {name: {"requests": 0, "failed": 0, "seconds": 0.0} for name in PAGES}
-    with gunicorn(port):
-        for path in PAGES.values():  # warm every worker: imports, connections, templates
-            for _ in range(WORKERS * 3):
-                if (status := get(port, path, cookie)) != 200:
-                    raise SystemExit(f"make bench: {path} answered {status}, not 200.")
-        for _ in range(ROUNDS):
-            for name, path in PAGES.items():
-                for key, value in hammer(port, path, cookie, seconds).items():
-                    totals[name][key] += value
+    cache = redis.Redis.from_url(os.environ["BENCH_REDIS_URL"])
+    cache.flushdb()
+    totals = {name: {"requests": 0, "failed": 0, "seconds": 0.0} for name in [*PAGES, UNCACHED]}
+    try:
+        with gunicorn(port := free_port()):
+            for path in PAGES.values():
+                warm(port, path, cookie)
+            for _ in range(ROUNDS):
+                for name, path in PAGES.items():
+                    for key, value in hammer(port, path, cookie, seconds).items():
+                        totals[name][key] += value
+        with gunicorn(port := free_port(), env=server_env(PAGE_CACHE_SECONDS="0")):
+            warm(port, PAGES["dashboard"], cookie)
+            for _ in range(ROUNDS):
+                for key, value in hammer(port, PAGES["dashboard"], cookie, seconds).items():
+                    totals[UNCACHED][key] += value
+    finally:
+        cache.flushdb()
     return {
         "user": user.username,
         "workers": WORKERS,

@@ -17,6 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, QuerySet, Window
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
@@ -38,6 +39,7 @@ from engagements.selectors.scope import (
     in_scope,
     live_and_watched,
 )
+from outsourcing import pagecache
 from outsourcing.lists import page_of
 
 # Rows each dashboard panel lists; its count links to the full worklist.
@@ -86,6 +88,18 @@ def showing(queryset: QuerySet[Any], related: str | tuple[str, ...], *fields: st
 @require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
     require(can_read(request.user))
+    panels = pagecache.fragment(
+        request,
+        "dashboard",
+        lambda: render_to_string(
+            "engagements/dashboard/_panels.html", panels_context(request), request=request
+        ),
+    )
+    return render(request, "engagements/dashboard/dashboard.html", {"panels": panels})
+
+
+def panels_context(request: HttpRequest) -> dict[str, Any]:
+    """Every panel's count and first rows, one query each."""
     scope = scope_of(request)
     # Planned work shows among my engagements, risks and evidence; not in check-ins or KPIs.
     engagements, watched = live_and_watched(request.user, scope)
@@ -94,56 +108,48 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     engagements_url = reverse("engagements:engagement_list")
     if scope == MINE:
         engagements_url += f"?owner={request.user.pk}"
-    return render(
-        request,
-        "engagements/dashboard/dashboard.html",
-        {
-            "scope": scope,
-            "today": today,
-            "engagements_url": engagements_url,
-            "engagements": Panel.of(
-                showing(
-                    with_latest_score(watched), "vendor", "title", "status", "vendor__legal_name"
-                ),
-                size=10,
-            ),
-            "checkins_week": Panel.of(showing(checkins_due_this_week(engagements, now), *CHECKIN)),
-            "checkins_overdue": Panel.of(showing(checkins_overdue(engagements, now), *CHECKIN)),
-            "red_kpis": Panel.of(
-                showing(red_kpis(engagements), "engagement", "name", "unit", "engagement__title")
-            ),
-            "reviews": Panel.of(
-                showing(
-                    open_reviews(engagements),
-                    ("engagement", "kpi"),
-                    "trigger",
-                    "created_at",
-                    "engagement__title",
-                    "kpi__name",
-                )
-            ),
-            "risks": Panel.of(
-                showing(risks_above_appetite(watched), "engagement", "title", "engagement__title")
-            ),
-            "evidence": Panel.of(
-                showing(
-                    evidence_expiring(watched, today),
-                    ("engagement", "requirement"),
-                    "expires_on",
-                    "engagement__title",
-                    "requirement__name",
-                )
-            ),
-            "vendors": Panel.of(
-                showing(
-                    vendor_standings(engagements), (), "legal_name", "standing", "standing_score"
-                ),
-                size=10,
-            ),
-            "appetite": settings.RISK_APPETITE_SCORE,
-            "expiry_days": settings.EVIDENCE_EXPIRY_WINDOW_DAYS,
-        },
-    )
+    return {
+        "scope": scope,
+        "today": today,
+        "engagements_url": engagements_url,
+        "engagements": Panel.of(
+            showing(with_latest_score(watched), "vendor", "title", "status", "vendor__legal_name"),
+            size=10,
+        ),
+        "checkins_week": Panel.of(showing(checkins_due_this_week(engagements, now), *CHECKIN)),
+        "checkins_overdue": Panel.of(showing(checkins_overdue(engagements, now), *CHECKIN)),
+        "red_kpis": Panel.of(
+            showing(red_kpis(engagements), "engagement", "name", "unit", "engagement__title")
+        ),
+        "reviews": Panel.of(
+            showing(
+                open_reviews(engagements),
+                ("engagement", "kpi"),
+                "trigger",
+                "created_at",
+                "engagement__title",
+                "kpi__name",
+            )
+        ),
+        "risks": Panel.of(
+            showing(risks_above_appetite(watched), "engagement", "title", "engagement__title")
+        ),
+        "evidence": Panel.of(
+            showing(
+                evidence_expiring(watched, today),
+                ("engagement", "requirement"),
+                "expires_on",
+                "engagement__title",
+                "requirement__name",
+            )
+        ),
+        "vendors": Panel.of(
+            showing(vendor_standings(engagements), (), "legal_name", "standing", "standing_score"),
+            size=10,
+        ),
+        "appetite": settings.RISK_APPETITE_SCORE,
+        "expiry_days": settings.EVIDENCE_EXPIRY_WINDOW_DAYS,
+    }
 
 
 # --- the worklists ---------------------------------------------------------------------
