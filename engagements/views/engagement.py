@@ -51,7 +51,8 @@ def engagement_list(request: HttpRequest) -> HttpResponse:
     filters = EngagementFilter(
         request.GET, queryset=Engagement.objects.select_related("vendor", "owner"), request=request
     )
-    page = page_of(request, filters.qs)
+    # Sorted and counted by id, then read whole: the owner and vendor joins stay off the sort.
+    page = page_of(request, filters.qs, narrow=True)
     return render(
         request,
         "engagements/communication/engagement_list.html",

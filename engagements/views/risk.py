@@ -334,7 +334,7 @@ def risk_overview(request: HttpRequest) -> HttpResponse:
         for row in risks.order_by().values(likelihood_field, impact_field).annotate(n=Count("pk"))
     }
     context = _heat_map_context(request, counts, chart_id="risk-overview-map", anchor="risk-list")
-    page = page_of(request, _register(_in_cell(risks, request)))
+    page = page_of(request, _register(_in_cell(risks, request)), narrow=True)
     today = timezone.localdate()
     return render(
         request,
