@@ -33,8 +33,8 @@ def page_of(
     if narrow and not rows.query.distinct and not rows.query.combinator:
         page = page_of(request, rows.select_related(None).only("pk"), size)
         ids = [row.pk for row in page.object_list]
-        found = {row.pk: row for row in rows.order_by().filter(pk__in=ids)}
-        page.object_list = [found[pk] for pk in ids if pk in found]
+        by_id = {row.pk: row for row in rows.order_by().filter(pk__in=ids)}
+        page.object_list = [by_id[pk] for pk in ids if pk in by_id]
         return page
     paginator = Paginator(rows, size or settings.PAGE_SIZE)
     asked = request.GET.get("page")
