@@ -290,7 +290,9 @@ def matrix_rows(
     rows = {vendor.pk: VendorRow(vendor=vendor) for vendor in vendors}
     items = (
         matrix_items(filters, today)  # type: ignore[misc]
-        .filter(engagement__vendor__in=list(rows))
+        # By the page's engagement ids: the items' engagement index finds their few
+        # hundred items, where joining on the vendor read every item there is.
+        .filter(engagement_id__in=Engagement.objects.filter(vendor__in=list(rows)).values("pk"))
         # A cell's link goes to the first engagement (by title) in its worst status.
         .order_by("engagement__title", "engagement_id")
         .values_list("engagement__vendor_id", "requirement_id", "engagement_id", "status")
