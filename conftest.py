@@ -129,7 +129,7 @@ def _private_media(settings: LazySettings, tmp_path: Path) -> None:
 @pytest.fixture(autouse=True)
 def _no_page_cache(settings: LazySettings) -> None:
     """Pages render afresh in tests, which change data behind the views' back; the
-    page cache's own tests turn it on (outsourcing/tests/test_pagecache.py)."""
+    page cache's own tests turn it on (engagements/tests/test_dashboard_cache.py)."""
     settings.PAGE_CACHE_SECONDS = 0
 
 

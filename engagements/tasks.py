@@ -7,8 +7,6 @@ from celery import shared_task
 from django.conf import settings
 from django.db import OperationalError, transaction
 
-from outsourcing import pagecache
-
 from .services import communication, monitoring
 from .services import reminders as reminder_service
 from .services.engagement import activate_planned_engagements
@@ -18,10 +16,7 @@ logger = logging.getLogger(__name__)
 
 @shared_task(acks_late=True)
 def schedule_checkins() -> int:
-    created = communication.schedule_checkins()
-    if created:
-        pagecache.data_changed()
-    return created
+    return communication.schedule_checkins()
 
 
 # A database that is briefly away (failover, restart) is worth a retry; both jobs
@@ -55,9 +50,7 @@ def send_outbox() -> dict[str, int | bool]:
 def rollup_kpis() -> dict[str, int]:
     """Roll up KPIs, then scorecards, standings and review flags. Safe to run twice,
     late or after a crash: the rollup upserts, and a failed run leaves the watermark."""
-    report = monitoring.rollup_kpis()
-    pagecache.data_changed()  # statuses, scorecards and standings the dashboard shows
-    return report.as_dict()
+    return monitoring.rollup_kpis().as_dict()
 
 
 @shared_task(
@@ -69,11 +62,9 @@ def rollup_kpis() -> dict[str, int]:
 def recompute_kpi(kpi_id: int, days: list[str]) -> dict[str, int]:
     """Recompute one KPI's periods holding these days (ISO dates) and its engagement's
     scorecards for them. Safe to run twice and beside the hourly rollup: both upsert."""
-    report = monitoring.recompute_kpi(
+    return monitoring.recompute_kpi(
         kpi_id=kpi_id, days=[datetime.date.fromisoformat(day) for day in days]
-    )
-    pagecache.data_changed()
-    return report.as_dict()
+    ).as_dict()
 
 
 def recompute_kpis_on_commit(days_by_kpi: Mapping[int, Iterable[datetime.date]]) -> None:
@@ -116,7 +107,4 @@ def _recompute_or_queue(kpi_id: int, days: list[str]) -> None:
 def activate_planned() -> int:
     """Planned engagements whose start date has come become active. Safe to run twice or
     late: only engagements still planned change."""
-    started = activate_planned_engagements()
-    if started:
-        pagecache.data_changed()
-    return started
+    return activate_planned_engagements()

@@ -40,6 +40,10 @@ def child_env(server: str, size: str) -> dict[str, str]:
         "DJANGO_ALLOWED_HOSTS": "testserver",
         # Connections kept as production keeps them: the pages' cost, not connecting's.
         "DJANGO_CONN_MAX_AGE": "60",
+        # Pages made afresh each time (P2 measures the page cache on a server of its own),
+        # whatever Redis a developer's shell names.
+        "REDIS_URL": "",
+        "PAGE_CACHE_SECONDS": "0",
     }
 
 

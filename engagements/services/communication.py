@@ -17,6 +17,7 @@ from engagements.models import (
     Engagement,
     PerformanceReview,
 )
+from outsourcing import pagecache
 from outsourcing.formatting import format_moment
 
 
@@ -35,6 +36,8 @@ def schedule_checkins(*, now: datetime.datetime | None = None) -> int:
     for plan in plans.iterator():
         with transaction.atomic():
             created += plan.schedule_checkins(now=now, until=until)
+    if created:
+        pagecache.data_changed()
     return created
 
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from engagements.models import Engagement, Milestone
+from outsourcing import pagecache
 
 
 def complete_milestone(milestone: Milestone) -> bool:
@@ -64,4 +65,5 @@ def activate_planned_engagements(*, today: datetime.date | None = None) -> int:
         default_date=now,
         default_change_reason="Started on its start date",
     )
+    pagecache.data_changed()
     return changed

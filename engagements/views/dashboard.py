@@ -91,6 +91,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     panels = pagecache.fragment(
         request,
         "dashboard",
+        scope_of(request),
         lambda: render_to_string(
             "engagements/dashboard/_panels.html", panels_context(request), request=request
         ),

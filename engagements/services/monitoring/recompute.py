@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from engagements.models import Engagement, Kpi
 from engagements.models.monitoring import period_bounds
+from outsourcing import pagecache
 
 from .rollup import RollupReport, reopened_months, roll_up_periods, scored_month
 from .scorecards import write_scorecards
@@ -45,7 +46,9 @@ def recompute_kpi(
     # Days as the scheduled job counts them: in the server's zone, not in that of
     # whoever saved the value (the request that saved runs in the viewer's zone).
     with timezone.override(settings.TIME_ZONE):
-        return _recompute(kpi_id=kpi_id, days=days, now=now)
+        report = _recompute(kpi_id=kpi_id, days=days, now=now)
+    pagecache.data_changed()
+    return report
 
 
 def _recompute(

@@ -51,6 +51,7 @@ from engagements.models import (
     Period,
 )
 from engagements.models.monitoring import period_bounds
+from outsourcing import pagecache
 
 from .period_values import RollupWrite, write_period_rollups
 from .periods import (
@@ -146,6 +147,7 @@ def rollup_kpis(
     ) + open_low_scorecard_reviews(engagement_id=engagement_id, today=today)
     if full_run:
         _finish_job(started, report, previous=watermark)
+    pagecache.data_changed()  # the dashboard shows statuses, scorecards and standings
     return report
 
 
