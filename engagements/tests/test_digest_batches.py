@@ -67,12 +67,12 @@ def test_a_long_section_shows_its_first_lines_and_counts_the_rest() -> None:
     queue_reminders(now=NOW)
 
     digest_email = digests()["owner"]
-    text = digest_email.text_body
+    text, html = digest_email.bodies()
     assert digest_email.subject == "15 things to act on this week"
     assert "Overdue check-ins (15)" in text
     assert text.count("not recorded yet") == LINES_PER_SECTION
     assert "and 5 more: https://outsourcing.example.com/work/checkins/?when=overdue" in text
-    assert "and 5 more" in digest_email.html_body
+    assert "and 5 more" in html
     # The earliest first, across both engagements.
     moments = sorted(CheckIn.objects.values_list("scheduled_for", flat=True))
     expected = [f"was due {format_moment(m, 'UTC')}, not recorded yet" for m in moments]
@@ -86,7 +86,7 @@ def test_a_short_section_has_no_more_line() -> None:
 
     queue_reminders(now=NOW)
 
-    text = digests()["owner"].text_body
+    text = digests()["owner"].bodies()[0]
     assert "Overdue check-ins (3)" in text
     assert "more:" not in text
 
@@ -156,12 +156,12 @@ def test_a_risk_is_counted_once_whether_owned_here_or_elsewhere() -> None:
 
     queue_reminders(now=NOW)
 
-    text = digests()["owner"].text_body
+    text = digests()["owner"].bodies()[0]
     assert "Risks due for review (3)" in text
     for title in ("Own risk here", "Own risk there", "Own risk shared"):
         assert text.count(title) == 1
     assert "Not mine" not in text
-    assert "Risks due for review (3)" in digests()["other"].text_body  # theirs ×2, shared
+    assert "Risks due for review (3)" in digests()["other"].bodies()[0]  # theirs ×2, shared
 
 
 def test_people_in_different_time_zones_get_their_own_week() -> None:
@@ -180,8 +180,8 @@ def test_people_in_different_time_zones_get_their_own_week() -> None:
 
     queue_reminders(now=NOW)
 
-    assert "Check-ins this week" not in digests()["tokyo"].text_body
-    assert "Check-ins this week (1)" in digests()["london"].text_body
+    assert "Check-ins this week" not in digests()["tokyo"].bodies()[0]
+    assert "Check-ins this week (1)" in digests()["london"].bodies()[0]
 
 
 def test_links_built_from_the_placeholder_are_the_reversed_urls() -> None:

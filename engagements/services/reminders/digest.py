@@ -85,7 +85,7 @@ def digest_drafts_for(users: list[Any], now: datetime.datetime) -> Iterator[Draf
                 subject=f"{plural(count, 'thing')} to act on this week",
                 template="digest",
                 context={
-                    "sections": shown,
+                    "sections": [section.as_context() for section in shown],
                     "count": count,
                     "week_of": format_day(person.day),
                 },

@@ -139,7 +139,7 @@ def digest_day(preference: ReminderPreference, now: datetime.datetime) -> dateti
 
 @dataclass
 class Draft:
-    """An email to queue, before it is rendered."""
+    """An email to queue: its template and the plain (JSON) values the template shows."""
 
     recipient: Any
     kind: str

@@ -64,6 +64,18 @@ class DigestSection:
     def more(self) -> int:
         return self.count - len(self.lines)
 
+    def as_context(self) -> dict[str, Any]:
+        """The section as the digest's templates show it, in plain JSON values."""
+        return {
+            "heading": self.heading,
+            "count": self.count,
+            "more": self.more,
+            "more_url": self.more_url,
+            "lines": [
+                {"title": line.title, "detail": line.detail, "url": line.url} for line in self.lines
+            ],
+        }
+
 
 @dataclass
 class DigestPerson:
