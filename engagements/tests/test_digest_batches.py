@@ -13,7 +13,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
-from engagements.models import CheckIn, OutboundEmail, ReminderPreference, Risk, Weekday
+from engagements.models import (
+    CheckIn,
+    Kpi,
+    OutboundEmail,
+    Period,
+    ReminderPreference,
+    Risk,
+    Weekday,
+)
 from engagements.services.reminders import digest, queue_reminders
 from engagements.services.reminders.digest import digest_drafts
 from engagements.services.reminders.links import SECTION_OF, item_url
@@ -182,6 +190,44 @@ def test_people_in_different_time_zones_get_their_own_week() -> None:
 
     assert "Check-ins this week" not in digests()["tokyo"].bodies()[0]
     assert "Check-ins this week (1)" in digests()["london"].bodies()[0]
+
+
+def test_a_kpi_is_unmeasured_without_a_measurement_in_its_own_last_closed_period() -> None:
+    """On Monday 7 Dec: the week from 30 Nov, November, and July to September are closed."""
+    owner = a_manager("owner")
+    old = ef.EngagementFactory(owner=owner, start_date=datetime.date(2026, 1, 5))
+    new = ef.EngagementFactory(owner=owner, start_date=datetime.date(2026, 12, 1))
+    measured_on = {
+        ("week in its week", Period.WEEK): datetime.date(2026, 12, 2),
+        ("week before its week", Period.WEEK): datetime.date(2026, 11, 29),
+        ("month in the open month", Period.MONTH): datetime.date(2026, 12, 2),
+        ("month in November", Period.MONTH): datetime.date(2026, 11, 15),
+        ("quarter in Q3", Period.QUARTER): datetime.date(2026, 8, 15),
+        ("quarter in Q4", Period.QUARTER): datetime.date(2026, 10, 15),
+    }
+    for (name, period), day in measured_on.items():
+        kpi = ef.KpiFactory(engagement=old, name=name, period=period)
+        ef.MeasurementFactory(kpi=kpi, measured_on=day)
+    ef.KpiFactory(engagement=new, name="month of a new engagement", period=Period.MONTH)
+    ef.KpiFactory(engagement=new, name="week of a new engagement", period=Period.WEEK)
+    Kpi.objects.update(created_at=datetime.datetime(2026, 1, 5, tzinfo=datetime.UTC))
+    today = ef.KpiFactory(engagement=old, name="week created today", period=Period.WEEK)
+    Kpi.objects.filter(pk=today.pk).update(created_at=NOW)
+
+    queue_reminders(now=NOW)
+
+    text = digests()["owner"].bodies()[0]
+    assert "KPIs without measurements for the last period (4)" in text
+    for name in (
+        "week before its week",
+        "month in the open month",
+        "quarter in Q4",
+        "week of a new engagement",
+    ):
+        assert f"- {name} (" in text
+    assert "no measurements from Mon 30 Nov 2026 to Sun 6 Dec 2026" in text
+    assert "no measurements from Sun 1 Nov 2026 to Mon 30 Nov 2026" in text
+    assert "no measurements from Wed 1 Jul 2026 to Wed 30 Sep 2026" in text
 
 
 def test_links_built_from_the_placeholder_are_the_reversed_urls() -> None:

@@ -18,7 +18,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    DateTimeField,
+    Exists,
+    F,
+    Field,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
@@ -154,6 +169,12 @@ def merged(section: DigestSection, chosen: Iterable[Part | None]) -> None:
     section.count = sum(part.count for part in found)
     ranked = heapq.merge(*(part.lines for part in found), key=lambda ranked: ranked[0])
     section.lines = [line for _, line in itertools.islice(ranked, LINES_PER_SECTION)]
+
+
+def by_period(values: dict[str, Any], output_field: Field[Any, Any]) -> Case:
+    """The value for each KPI's period, in SQL."""
+    whens = [When(period=period, then=Value(value)) for period, value in values.items()]
+    return Case(*whens, output_field=output_field)
 
 
 def last_closed_period(period: str, today: datetime.date) -> tuple[datetime.date, datetime.date]:
@@ -337,25 +358,37 @@ def unmeasured_kpis(engagement_ids: set[int], today: datetime.date) -> dict[int,
     Not those that began after it (the KPI or its engagement): they had nothing to measure.
     """
     closed = {period: last_closed_period(period, today) for period in Period.values}
-    unmeasured = Q()
-    for period, (start, end) in closed.items():
-        # The KPI's creation day in UTC, as stored, on or before the period's end.
-        day_after = datetime.datetime.combine(
-            end + datetime.timedelta(days=1), datetime.time.min, tzinfo=datetime.UTC
-        )
-        measured = Measurement.objects.filter(kpi=OuterRef("pk"), measured_on__range=(start, end))
-        unmeasured |= Q(
-            ~Exists(measured),
-            period=period,
-            engagement__start_date__lte=end,
-            created_at__lt=day_after,
-        )
+    # The bounds of each KPI's own period, so that one correlated lookup on the
+    # (kpi, measured_on) index answers for every period: three lookups ORed together
+    # made PostgreSQL hash every measurement of the week instead.
+    start = by_period({period: start for period, (start, _) in closed.items()}, DateField())
+    end = by_period({period: end for period, (_, end) in closed.items()}, DateField())
+    # The KPI's creation day in UTC, as stored, on or before the period's end.
+    day_after = by_period(
+        {
+            period: datetime.datetime.combine(
+                end + datetime.timedelta(days=1), datetime.time.min, tzinfo=datetime.UTC
+            )
+            for period, (_, end) in closed.items()
+        },
+        DateTimeField(),
+    )
+    measured = Measurement.objects.filter(
+        kpi=OuterRef("pk"),
+        measured_on__gte=OuterRef("closed_start"),
+        measured_on__lte=OuterRef("closed_end"),
+    )
+    rows = (
+        Kpi.objects.filter(engagement_id__in=engagement_ids, is_active=True)
+        .annotate(closed_start=start, closed_end=end, created_by=day_after)
+        .filter(engagement__start_date__lte=F("closed_end"), created_at__lt=F("created_by"))
+        .exclude(Exists(measured))
+    )
 
     def line(row: dict[str, Any]) -> Ranked:
         start, end = closed[row["period"]]
         return kpi_line(row, f"no measurements from {format_day(start)} to {format_day(end)}")
 
-    rows = Kpi.objects.filter(unmeasured, engagement_id__in=engagement_ids, is_active=True)
     ranked = first_lines(rows, "engagement_id", ("name", "pk"), KPI_FIELDS)
     return parts(ranked, "engagement_id", line)
 
