@@ -18,7 +18,9 @@ from .links import DIGEST, Draft, digest_day, iso_week_key, preference_of
 from .sections import DigestPerson, digest_sections
 
 # People whose digests are drafted per batch: memory grows with this, not with everyone.
-PEOPLE_PER_BATCH = 500
+# A digest's draft is a few small values (rendered when sent), so a batch can be large:
+# the queries a batch costs are then paid once for a few thousand people.
+PEOPLE_PER_BATCH = 2000
 
 
 def managers() -> QuerySet[Any]:

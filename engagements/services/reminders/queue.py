@@ -35,8 +35,8 @@ from .links import (
     preferences_url,
 )
 
-# Drafts rendered and inserted at a time (see add_to_outbox).
-DRAFTS_PER_INSERT = 200
+# Drafts inserted at a time (see add_to_outbox).
+DRAFTS_PER_INSERT = 500
 
 # --- Reports ------------------------------------------------------------------
 

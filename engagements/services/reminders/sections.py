@@ -13,9 +13,10 @@ from __future__ import annotations
 import datetime
 import heapq
 import itertools
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db.models import (
@@ -61,8 +62,9 @@ from .links import absolute_url, item_url
 LINES_PER_SECTION = 10
 
 
-@dataclass(frozen=True)
-class DigestLine:
+class DigestLine(NamedTuple):
+    """A line of a section; a list of three strings in the queued email's JSON."""
+
     title: str
     detail: str
     url: str
@@ -86,9 +88,7 @@ class DigestSection:
             "count": self.count,
             "more": self.more,
             "more_url": self.more_url,
-            "lines": [
-                {"title": line.title, "detail": line.detail, "url": line.url} for line in self.lines
-            ],
+            "lines": self.lines,
         }
 
 
@@ -228,8 +228,8 @@ def digest_sections(
         # and each person's week end, which differs by time zone, chooses.
         coming = [
             line
-            for engagement_id, scheduled_for, line in upcoming
-            if engagement_id in person.engagement_ids and scheduled_for < person.week_end
+            for scheduled_for, _, line in heapq.merge(*(upcoming.get(e, ()) for e in owned))
+            if scheduled_for < person.week_end
         ]
         mine["upcoming_checkins"].count = len(coming)
         mine["upcoming_checkins"].lines = coming[:LINES_PER_SECTION]
@@ -278,12 +278,14 @@ def overdue_checkins(engagement_ids: set[int], now: datetime.datetime) -> dict[i
 
 def upcoming_checkins(
     engagement_ids: set[int], now: datetime.datetime, week_end: datetime.datetime
-) -> list[tuple[int, datetime.datetime, DigestLine]]:
+) -> dict[int, list[tuple[datetime.datetime, int, DigestLine]]]:
+    """Each engagement's check-ins from now to `week_end`, earliest first."""
     rows = checkins(engagement_ids).filter(scheduled_for__gte=now, scheduled_for__lt=week_end)
-    return [
-        (row["engagement_id"], row["scheduled_for"], checkin_line(row, checkin_moment(row)))
-        for row in rows.order_by("scheduled_for", "pk").values(*CHECKIN_FIELDS)
-    ]
+    by_engagement: dict[int, list[tuple[datetime.datetime, int, DigestLine]]] = defaultdict(list)
+    for row in rows.order_by("scheduled_for", "pk").values(*CHECKIN_FIELDS):
+        line = checkin_line(row, checkin_moment(row))
+        by_engagement[row["engagement_id"]].append((row["scheduled_for"], row["pk"], line))
+    return by_engagement
 
 
 def action_items(
