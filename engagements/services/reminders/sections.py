@@ -56,7 +56,7 @@ from engagements.selectors.monitoring import open_reviews
 from engagements.selectors.risk import evidence_expiring, notice_deadlines
 from outsourcing.formatting import format_day, format_moment, in_days
 
-from .links import absolute_url, item_url
+from .links import absolute_url, item_url, many_ids
 
 # The lines a section shows; the others are only counted.
 LINES_PER_SECTION = 10
@@ -191,8 +191,8 @@ def digest_sections(
     `now`; each has their own engagements and week end (the end of their local day).
     """
     last_day = day + datetime.timedelta(days=6)
-    engagement_ids: set[int] = set().union(*(p.engagement_ids for p in people))
-    user_ids = [p.user.pk for p in people]
+    engagement_ids = many_ids(set().union(*(p.engagement_ids for p in people)))
+    user_ids = many_ids(p.user.pk for p in people)
     by_engagement = {
         "overdue_checkins": overdue_checkins(engagement_ids, now),
         "red_kpis": red_kpis(engagement_ids, today),
