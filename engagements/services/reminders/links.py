@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,13 +74,19 @@ def page_url(obj: Model) -> str:
 
 
 def item_url(model_name: str, engagement_id: int) -> str:
-    """`page_url` from the item's kind and engagement id, without a `reverse()` a row.
+    """`page_url` from the item's kind and engagement id, without a `reverse()` a row."""
+    return item_urls(model_name)(engagement_id)
+
+
+def item_urls(model_name: str) -> Callable[[int], str]:
+    """`item_url` for many items of one kind, from their engagement ids.
 
     A digest links thousands of items: each kind's path is reversed once (per URL
     configuration and script prefix) for a placeholder id, and the id goes in its place.
     """
     before, after = tab_path(model_name, get_urlconf(), get_script_prefix())
-    return absolute_url(f"{before}{engagement_id}{after}")
+    start = absolute_url(before)
+    return lambda engagement_id: f"{start}{engagement_id}{after}"
 
 
 # Stands for the engagement id in a reversed path; no other part of a path holds it.

@@ -56,7 +56,7 @@ from engagements.selectors.monitoring import open_reviews
 from engagements.selectors.risk import evidence_expiring, notice_deadlines
 from outsourcing.formatting import format_day, format_moment, in_days
 
-from .links import absolute_url, item_url, many_ids
+from .links import absolute_url, item_urls, many_ids
 
 # The lines a section shows; the others are only counted.
 LINES_PER_SECTION = 10
@@ -255,9 +255,9 @@ CHECKIN_FIELDS = (
 )
 
 
-def checkin_line(row: dict[str, Any], detail: str) -> DigestLine:
+def checkin_line(row: dict[str, Any], detail: str, url: Callable[[int], str]) -> DigestLine:
     title = f"Check-in with {row['engagement__vendor__legal_name']} ({row['engagement__title']})"
-    return DigestLine(title, detail, item_url("checkin", row["engagement_id"]))
+    return DigestLine(title, detail, url(row["engagement_id"]))
 
 
 def checkin_moment(row: dict[str, Any]) -> str:
@@ -267,9 +267,11 @@ def checkin_moment(row: dict[str, Any]) -> str:
 
 
 def overdue_checkins(engagement_ids: set[int], now: datetime.datetime) -> dict[int, Part]:
+    url = item_urls("checkin")
+
     def line(row: dict[str, Any]) -> Ranked:
         detail = f"was due {checkin_moment(row)}, not recorded yet"
-        return (row["scheduled_for"], row["pk"]), checkin_line(row, detail)
+        return (row["scheduled_for"], row["pk"]), checkin_line(row, detail, url)
 
     rows = checkins(engagement_ids).filter(scheduled_for__lt=now)
     order = ("scheduled_for", "pk")
@@ -282,8 +284,9 @@ def upcoming_checkins(
     """Each engagement's check-ins from now to `week_end`, earliest first."""
     rows = checkins(engagement_ids).filter(scheduled_for__gte=now, scheduled_for__lt=week_end)
     by_engagement: dict[int, list[tuple[datetime.datetime, int, DigestLine]]] = defaultdict(list)
+    url = item_urls("checkin")
     for row in rows.order_by("scheduled_for", "pk").values(*CHECKIN_FIELDS):
-        line = checkin_line(row, checkin_moment(row))
+        line = checkin_line(row, checkin_moment(row), url)
         by_engagement[row["engagement_id"]].append((row["scheduled_for"], row["pk"], line))
     return by_engagement
 
@@ -292,12 +295,13 @@ def action_items(
     user_ids: list[int], last_day: datetime.date, today: datetime.date
 ) -> dict[int, Part]:
     """Open action items they own, due by the end of the week (or overdue)."""
+    urls = item_urls("actionitem")
 
     def line(row: dict[str, Any]) -> Ranked:
         due_date = row["due_date"]
         overdue = " (overdue)" if due_date < today else ""
         detail = f"due {format_day(due_date)}{overdue}, {row['checkin__engagement__title']}"
-        url = item_url("actionitem", row["checkin__engagement_id"])
+        url = urls(row["checkin__engagement_id"])
         return (due_date, row["pk"]), DigestLine(row["description"], detail, url)
 
     rows = ActionItem.objects.filter(
@@ -319,9 +323,9 @@ def action_items(
 KPI_FIELDS = ("pk", "name", "engagement_id", "engagement__title", "period")
 
 
-def kpi_line(row: dict[str, Any], detail: str) -> Ranked:
+def kpi_line(row: dict[str, Any], detail: str, url: Callable[[int], str]) -> Ranked:
     title = row["engagement__title"]
-    line = DigestLine(f"{row['name']} ({title})", detail, item_url("kpi", row["engagement_id"]))
+    line = DigestLine(f"{row['name']} ({title})", detail, url(row["engagement_id"]))
     return (title, row["engagement_id"], row["name"], row["pk"]), line
 
 
@@ -332,6 +336,7 @@ def red_kpis(engagement_ids: set[int], today: datetime.date) -> dict[int, Part]:
         .filter(Q(period_end__lt=today) | ~Q(status=KpiStatus.NO_DATA))
         .order_by("-period_start")
     )
+    url = item_urls("kpi")
 
     def line(row: dict[str, Any]) -> Ranked:
         value = f"{row['latest_value'].normalize():f} {row['unit']}".strip()
@@ -339,7 +344,7 @@ def red_kpis(engagement_ids: set[int], today: datetime.date) -> dict[int, Part]:
             f"red for the {Period(row['period']).label.lower()} from "
             f"{format_day(row['latest_start'])}: {value}, target {row['target'].normalize():f}"
         )
-        return kpi_line(row, detail)
+        return kpi_line(row, detail, url)
 
     rows = (
         Kpi.objects.filter(engagement_id__in=engagement_ids, is_active=True)
@@ -387,20 +392,25 @@ def unmeasured_kpis(engagement_ids: set[int], today: datetime.date) -> dict[int,
         .exclude(Exists(measured))
     )
 
+    url = item_urls("kpi")
+
     def line(row: dict[str, Any]) -> Ranked:
         start, end = closed[row["period"]]
-        return kpi_line(row, f"no measurements from {format_day(start)} to {format_day(end)}")
+        detail = f"no measurements from {format_day(start)} to {format_day(end)}"
+        return kpi_line(row, detail, url)
 
     ranked = first_lines(rows, "engagement_id", ("name", "pk"), KPI_FIELDS)
     return parts(ranked, "engagement_id", line)
 
 
 def reviews(engagement_ids: set[int]) -> dict[int, Part]:
+    urls = item_urls("performancereview")
+
     def line(row: dict[str, Any]) -> Ranked:
         opened = format_day(timezone.localdate(row["created_at"]))
         detail = f"{PerformanceReview.Trigger(row['trigger']).label}, open since {opened}"
         title = f"Review of {row['engagement__title']}"
-        url = item_url("performancereview", row["engagement_id"])
+        url = urls(row["engagement_id"])
         return (row["created_at"], row["pk"]), DigestLine(title, detail, url)
 
     fields = ("pk", "created_at", "trigger", "engagement__title")
@@ -414,13 +424,15 @@ RISK_FIELDS = ("pk", "engagement_id", "title", "next_review_on", "engagement__ti
 
 
 def risk_line(today: datetime.date) -> Callable[[dict[str, Any]], Ranked]:
+    urls = item_urls("risk")
+
     def line(row: dict[str, Any]) -> Ranked:
         review_on = row["next_review_on"]
         state = "overdue since" if review_on < today else "due"
         return (review_on, row["pk"]), DigestLine(
             f"{row['title']} ({row['engagement__title']})",
             f"review {state} {format_day(review_on)}",
-            item_url("risk", row["engagement_id"]),
+            urls(row["engagement_id"]),
         )
 
     return line
@@ -459,13 +471,15 @@ def risks_elsewhere(
 
 
 def evidence(engagement_ids: set[int], today: datetime.date) -> dict[int, Part]:
+    urls = item_urls("complianceitem")
+
     def line(row: dict[str, Any]) -> Ranked:
         expires_on = row["expires_on"]
         verb = "expired" if expires_on < today else "expires"
         return (expires_on, row["pk"]), DigestLine(
             f"{row['requirement__name']} for {row['engagement__title']}",
             f"{verb} {format_day(expires_on)}",
-            item_url("complianceitem", row["engagement_id"]),
+            urls(row["engagement_id"]),
         )
 
     fields = ("pk", "expires_on", "requirement__name", "engagement__title")
@@ -475,13 +489,15 @@ def evidence(engagement_ids: set[int], today: datetime.date) -> dict[int, Part]:
 
 
 def notices(engagement_ids: set[int], today: datetime.date) -> dict[int, Part]:
+    urls = item_urls("contract")
+
     def line(row: dict[str, Any]) -> Ranked:
         deadline = row["notice_deadline"]
         days = (deadline - today).days
         return (deadline, row["pk"]), DigestLine(
             f"Notice deadline for {row['engagement__title']}",
             f"{format_day(deadline)} ({in_days(days)}): renew, renegotiate or leave by then",
-            item_url("contract", row["engagement_id"]),
+            urls(row["engagement_id"]),
         )
 
     fields = ("pk", "notice_deadline", "engagement__title")
