@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import zoneinfo
 from decimal import Decimal
 
@@ -12,6 +13,7 @@ def number_text(number: Decimal) -> str:
     return format(number.normalize(), "f")
 
 
+@functools.lru_cache(maxsize=1024)  # a digest names the same few days thousands of times
 def format_day(day: datetime.date) -> str:
     return f"{day:%a} {day.day} {day:%b %Y}"
 

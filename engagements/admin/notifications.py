@@ -8,6 +8,8 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.defaultfilters import linebreaksbr
+from django.utils.html import escape
 
 from outsourcing.admin import JoinedAdmin, VersionedAdmin, log_bulk_change
 
@@ -54,6 +56,17 @@ class OutboundEmailAdmin(VersionedAdmin):
     search_fields = ["subject", "to_address", "key", "recipient__username"]
     date_hierarchy = "created_at"
     actions = ["send_again"]
+    readonly_fields = ["text_preview", "html_preview"]
+
+    # Reminders are rendered when sent: these show what the recipient gets. Both bodies
+    # come marked safe from their templates, so they are escaped here as plain text.
+    @admin.display(description="Text as sent")
+    def text_preview(self, email: OutboundEmail) -> str:
+        return linebreaksbr(escape(email.bodies()[0]))
+
+    @admin.display(description="HTML as sent (source)")
+    def html_preview(self, email: OutboundEmail) -> str:
+        return linebreaksbr(escape(email.bodies()[1]))
 
     def has_resend_permission(self, request: HttpRequest) -> bool:
         # Rows are never edited in a form, but putting them back in the queue is a change.

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
+from django.template.loader import render_to_string
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -62,6 +63,11 @@ class OutboundEmail(TimeStampedModel):
 
     Reminder jobs only add rows; a separate sender claims and sends them, and a
     failed or interrupted send goes back to the queue instead of being lost.
+
+    A reminder keeps its template's name and the values it shows (`context`, plain
+    JSON) and is rendered when it is sent: queueing thousands of digests stores a
+    few small values each instead of rendering two bodies each. A row without a
+    template (queued before, or by hand) is sent with the bodies it stores.
     """
 
     class Status(models.TextChoices):
@@ -81,7 +87,16 @@ class OutboundEmail(TimeStampedModel):
     )
     to_address = models.EmailField()
     subject = models.CharField(max_length=250)
-    text_body = models.TextField()
+    template = models.CharField(
+        max_length=100,
+        blank=True,
+        db_default="",
+        help_text="The email's templates, emails/<template>.txt and .html, rendered when sent.",
+    )
+    context = models.JSONField(
+        blank=True, default=dict, db_default={}, help_text="What the templates show."
+    )
+    text_body = models.TextField(blank=True, help_text="Sent as stored when there is no template.")
     html_body = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -108,3 +123,10 @@ class OutboundEmail(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to_address}"
+
+    def bodies(self) -> tuple[str, str]:
+        """The text and HTML bodies to send."""
+        if not self.template:
+            return self.text_body, self.html_body
+        text = render_to_string(f"emails/{self.template}.txt", self.context)
+        return text.strip() + "\n", render_to_string(f"emails/{self.template}.html", self.context)

@@ -13,7 +13,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
-from engagements.models import CheckIn, OutboundEmail, ReminderPreference, Risk, Weekday
+from engagements.models import (
+    CheckIn,
+    Kpi,
+    OutboundEmail,
+    Period,
+    ReminderPreference,
+    Risk,
+    Weekday,
+)
 from engagements.services.reminders import digest, queue_reminders
 from engagements.services.reminders.digest import digest_drafts
 from engagements.services.reminders.links import SECTION_OF, item_url
@@ -67,12 +75,12 @@ def test_a_long_section_shows_its_first_lines_and_counts_the_rest() -> None:
     queue_reminders(now=NOW)
 
     digest_email = digests()["owner"]
-    text = digest_email.text_body
+    text, html = digest_email.bodies()
     assert digest_email.subject == "15 things to act on this week"
     assert "Overdue check-ins (15)" in text
     assert text.count("not recorded yet") == LINES_PER_SECTION
     assert "and 5 more: https://outsourcing.example.com/work/checkins/?when=overdue" in text
-    assert "and 5 more" in digest_email.html_body
+    assert "and 5 more" in html
     # The earliest first, across both engagements.
     moments = sorted(CheckIn.objects.values_list("scheduled_for", flat=True))
     expected = [f"was due {format_moment(m, 'UTC')}, not recorded yet" for m in moments]
@@ -86,7 +94,7 @@ def test_a_short_section_has_no_more_line() -> None:
 
     queue_reminders(now=NOW)
 
-    text = digests()["owner"].text_body
+    text = digests()["owner"].bodies()[0]
     assert "Overdue check-ins (3)" in text
     assert "more:" not in text
 
@@ -156,12 +164,12 @@ def test_a_risk_is_counted_once_whether_owned_here_or_elsewhere() -> None:
 
     queue_reminders(now=NOW)
 
-    text = digests()["owner"].text_body
+    text = digests()["owner"].bodies()[0]
     assert "Risks due for review (3)" in text
     for title in ("Own risk here", "Own risk there", "Own risk shared"):
         assert text.count(title) == 1
     assert "Not mine" not in text
-    assert "Risks due for review (3)" in digests()["other"].text_body  # theirs ×2, shared
+    assert "Risks due for review (3)" in digests()["other"].bodies()[0]  # theirs ×2, shared
 
 
 def test_people_in_different_time_zones_get_their_own_week() -> None:
@@ -180,8 +188,46 @@ def test_people_in_different_time_zones_get_their_own_week() -> None:
 
     queue_reminders(now=NOW)
 
-    assert "Check-ins this week" not in digests()["tokyo"].text_body
-    assert "Check-ins this week (1)" in digests()["london"].text_body
+    assert "Check-ins this week" not in digests()["tokyo"].bodies()[0]
+    assert "Check-ins this week (1)" in digests()["london"].bodies()[0]
+
+
+def test_a_kpi_is_unmeasured_without_a_measurement_in_its_own_last_closed_period() -> None:
+    """On Monday 7 Dec: the week from 30 Nov, November, and July to September are closed."""
+    owner = a_manager("owner")
+    old = ef.EngagementFactory(owner=owner, start_date=datetime.date(2026, 1, 5))
+    new = ef.EngagementFactory(owner=owner, start_date=datetime.date(2026, 12, 1))
+    measured_on = {
+        ("week in its week", Period.WEEK): datetime.date(2026, 12, 2),
+        ("week before its week", Period.WEEK): datetime.date(2026, 11, 29),
+        ("month in the open month", Period.MONTH): datetime.date(2026, 12, 2),
+        ("month in November", Period.MONTH): datetime.date(2026, 11, 15),
+        ("quarter in Q3", Period.QUARTER): datetime.date(2026, 8, 15),
+        ("quarter in Q4", Period.QUARTER): datetime.date(2026, 10, 15),
+    }
+    for (name, period), day in measured_on.items():
+        kpi = ef.KpiFactory(engagement=old, name=name, period=period)
+        ef.MeasurementFactory(kpi=kpi, measured_on=day)
+    ef.KpiFactory(engagement=new, name="month of a new engagement", period=Period.MONTH)
+    ef.KpiFactory(engagement=new, name="week of a new engagement", period=Period.WEEK)
+    Kpi.objects.update(created_at=datetime.datetime(2026, 1, 5, tzinfo=datetime.UTC))
+    today = ef.KpiFactory(engagement=old, name="week created today", period=Period.WEEK)
+    Kpi.objects.filter(pk=today.pk).update(created_at=NOW)
+
+    queue_reminders(now=NOW)
+
+    text = digests()["owner"].bodies()[0]
+    assert "KPIs without measurements for the last period (4)" in text
+    for name in (
+        "week before its week",
+        "month in the open month",
+        "quarter in Q4",
+        "week of a new engagement",
+    ):
+        assert f"- {name} (" in text
+    assert "no measurements from Mon 30 Nov 2026 to Sun 6 Dec 2026" in text
+    assert "no measurements from Sun 1 Nov 2026 to Mon 30 Nov 2026" in text
+    assert "no measurements from Wed 1 Jul 2026 to Wed 30 Sep 2026" in text
 
 
 def test_links_built_from_the_placeholder_are_the_reversed_urls() -> None:

@@ -267,7 +267,7 @@ def test_the_digest_lists_every_kind_of_item_for_owner_and_co_owner() -> None:
     assert set(by_user) == {"owner", "co-owner"}
     digest = by_user["owner"]
     assert digest.subject == "9 things to act on this week"
-    text, html = digest.text_body, digest.html_body
+    text, html = digest.bodies()  # rendered as they will be sent
     for expected in [
         "Overdue check-ins (1)",
         "was due Tue 1 Dec 2026, 10:00 (Europe/London), not recorded yet",
@@ -308,8 +308,9 @@ def test_the_digest_lists_every_kind_of_item_for_owner_and_co_owner() -> None:
     # The co-owner sees the engagement's items, but not the owner's action item.
     co_digest = by_user["co-owner"]
     assert co_digest.subject == "8 things to act on this week"
-    assert "Send the call scripts" not in co_digest.text_body
-    assert "First-contact resolution" in co_digest.text_body
+    co_text, _ = co_digest.bodies()
+    assert "Send the call scripts" not in co_text
+    assert "First-contact resolution" in co_text
 
 
 def test_a_completed_engagement_gives_nothing_to_act_on() -> None:
@@ -411,11 +412,9 @@ def test_a_check_in_reminder_goes_out_the_day_before_in_the_plans_time_zone(
         assert [(r.key, r.subject) for r in rows] == [
             (str(checkin.pk), f"Check-in with Globex {subject}")
         ]
-        assert "Wed 9 Dec 2026, 10:00 (Europe/London)" in rows[0].text_body
-        assert (
-            f"{SITE}/engagements/{checkin.engagement_id}/communication/#scheduled"
-            in rows[0].html_body
-        )
+        text, html = rows[0].bodies()
+        assert "Wed 9 Dec 2026, 10:00 (Europe/London)" in text
+        assert f"{SITE}/engagements/{checkin.engagement_id}/communication/#scheduled" in html
 
 
 def test_recorded_and_cancelled_check_ins_get_no_reminder() -> None:
@@ -470,7 +469,7 @@ def test_evidence_expiry_reminders_at_30_and_7_days(
         assert [(r.key, r.subject) for r in rows] == [
             (f"{item.pk}:{item.expires_on}:{threshold}", f"NDA for Helpdesk expires {when}")
         ]
-        assert f"{SITE}/engagements/{item.engagement_id}/compliance/" in rows[0].text_body
+        assert f"{SITE}/engagements/{item.engagement_id}/compliance/" in rows[0].bodies()[0]
 
 
 @pytest.mark.parametrize(
@@ -501,7 +500,7 @@ def test_notice_deadline_reminders_at_30_and_7_days(days_left: int, threshold: i
                 f"Notice deadline for Payroll in {days_left} days",
             )
         ]
-        assert "renew, renegotiate or leave" in rows[0].text_body
+        assert "renew, renegotiate or leave" in rows[0].bodies()[0]
 
 
 def test_both_deadline_reminders_go_out_once_each_as_the_date_comes_closer() -> None:
@@ -628,6 +627,64 @@ def test_a_sent_email_has_a_plain_text_and_an_html_part() -> None:
     assert mimetype == "text/html"
     assert isinstance(html, str) and "<h2" in html
     assert message.extra_headers["Message-ID"].startswith("<outbox-")
+
+
+@time_machine.travel(datetime.datetime(2026, 12, 7, 8, tzinfo=UTC), tick=False)
+def test_a_queued_reminder_keeps_what_it_shows_and_is_rendered_when_sent() -> None:
+    queue_one_of_each()
+    queue_reminders()
+    digest = emails("digest")[0]
+
+    send_outbox()
+
+    assert (digest.template, digest.text_body, digest.html_body) == ("digest", "", "")
+    assert digest.context["sections"][0]["heading"] == "Overdue check-ins"
+    message = next(m for m in mail.outbox if m.subject == digest.subject)
+    assert isinstance(message, EmailMultiAlternatives)
+    assert (message.body, message.alternatives[0][0]) == digest.bodies()
+
+
+def test_an_email_queued_with_its_bodies_is_sent_as_stored() -> None:
+    """Rows queued before reminders kept their templates still go out as they were."""
+    ef.OutboundEmailFactory(text_body="Two check-ins are due.", html_body="<p>Two check-ins</p>")
+
+    send_outbox()
+
+    [message] = mail.outbox
+    assert isinstance(message, EmailMultiAlternatives)
+    assert message.body == "Two check-ins are due."
+    assert message.alternatives[0][0] == "<p>Two check-ins</p>"
+
+
+def test_an_email_whose_template_is_gone_fails_alone() -> None:
+    broken = ef.OutboundEmailFactory(template="no_such_template", context={"name": "Ann"})
+    fine = ef.OutboundEmailFactory(text_body="Still goes out.")
+
+    report = send_outbox()
+
+    broken.refresh_from_db()
+    assert (report.sent, report.retrying, report.stopped_early) == (1, 1, False)
+    assert broken.last_error.startswith("TemplateDoesNotExist")
+    assert [m.body for m in mail.outbox] == [fine.text_body]
+
+
+def test_the_admin_shows_a_queued_email_as_it_will_be_sent(
+    admin_client: Client, admin_user: Any
+) -> None:
+    with time_machine.travel(datetime.datetime(2026, 12, 7, 8, tzinfo=UTC), tick=False):
+        owner = a_manager("owner", time_zone="UTC")
+        a_full_week(owner, a_manager("co-owner"), vendor_name="Acme <b>Sons</b>")
+        queue_reminders()
+        digest = emails("digest")[0]
+        admin_client.force_login(admin_user)  # the session of the day travelled to
+
+        page = admin_client.get(admin_url(OutboundEmail, "change", digest.pk)).content.decode()
+
+    assert "Text as sent" in page and "Overdue check-ins (1)" in page
+    assert "HTML as sent" in page and "&lt;h2" in page  # its source, escaped
+    assert "<ul style=" not in page
+    assert "Acme &lt;b&gt;Sons&lt;/b&gt;" in page  # the plain text part, escaped too
+    assert "<b>Sons" not in page
 
 
 # --- Sending: failures, backoff, giving up -----------------------------------------

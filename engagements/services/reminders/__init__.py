@@ -20,6 +20,10 @@ runs racing, queue each email once:
   passed (6 days left: the 7-day one), never the 30-day one with 7 days or fewer
   left, and nothing once the date has passed.
 
+A row keeps its template's name and the plain values the email shows (JSON), not
+its bodies: queueing ten thousand digests inserts small rows, and the text and HTML
+are rendered when the row is sent (`OutboundEmail.bodies`, also what the admin shows).
+
 `send_outbox` claims due rows one at a time with a conditional update
 (pending → sending, or a "sending" row whose claim is older than
 OUTBOX_CLAIM_TIMEOUT: its worker died), sends it, and marks it sent at once. A

@@ -14,11 +14,13 @@ from engagements.models import Engagement, OutboundEmail
 from outsourcing import roles
 from outsourcing.formatting import format_day, plural
 
-from .links import DIGEST, Draft, digest_day, iso_week_key, preference_of
+from .links import DIGEST, Draft, digest_day, iso_week_key, many_ids, preference_of
 from .sections import DigestPerson, digest_sections
 
 # People whose digests are drafted per batch: memory grows with this, not with everyone.
-PEOPLE_PER_BATCH = 500
+# A digest's draft is a few small values (rendered when sent), so a batch can be large:
+# the queries a batch costs are then paid once for a few thousand people.
+PEOPLE_PER_BATCH = 2000
 
 
 def managers() -> QuerySet[Any]:
@@ -59,7 +61,7 @@ def digest_drafts_for(users: list[Any], now: datetime.datetime) -> Iterator[Draf
     already = set(
         OutboundEmail.objects.filter(
             kind=DIGEST,
-            recipient__in=[p.user for p in due],
+            recipient_id__in=many_ids(p.user.pk for p in due),
             key__in={iso_week_key(p.day) for p in due},
         ).values_list("recipient_id", "key")
     )
@@ -85,7 +87,7 @@ def digest_drafts_for(users: list[Any], now: datetime.datetime) -> Iterator[Draf
                 subject=f"{plural(count, 'thing')} to act on this week",
                 template="digest",
                 context={
-                    "sections": shown,
+                    "sections": [section.as_context() for section in shown],
                     "count": count,
                     "week_of": format_day(person.day),
                 },
@@ -96,10 +98,11 @@ def attach_engagements(people: list[DigestPerson]) -> None:
     """The live engagements each person owns or co-owns (two queries)."""
     by_user = {p.user.pk: p for p in people}
     live = Engagement.objects.filter(status__in=Engagement.LIVE_STATUSES)
-    for engagement_id, user_id in live.filter(owner_id__in=by_user).values_list("id", "owner_id"):
+    owned = live.filter(owner_id__in=many_ids(by_user)).values_list("id", "owner_id")
+    for engagement_id, user_id in owned:
         by_user[user_id].engagement_ids.add(engagement_id)
     co_owned = Engagement.co_owners.through.objects.filter(
-        user_id__in=by_user, engagement__status__in=Engagement.LIVE_STATUSES
+        user_id__in=many_ids(by_user), engagement__status__in=Engagement.LIVE_STATUSES
     ).values_list("engagement_id", "user_id")
     for engagement_id, user_id in co_owned:
         by_user[user_id].engagement_ids.add(engagement_id)

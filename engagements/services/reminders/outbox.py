@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db.models import F, Q, QuerySet
+from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.utils import timezone
 
 from engagements.models import (
@@ -24,13 +25,16 @@ logger = logging.getLogger(__name__)
 
 # Backoff after the n-th failed try: 2^n minutes, at most four hours.
 MAX_BACKOFF_MINUTES = 240
-# Errors about one message (the server answered and refused it): the next may still go.
-# Anything else (refused connection, timeout, disconnect) stops the batch.
+# Errors about one message (the server answered and refused it, or its templates could
+# not be rendered): the next may still go. Anything else (refused connection, timeout,
+# disconnect) stops the batch.
 MESSAGE_ERRORS = (
     smtplib.SMTPRecipientsRefused,
     smtplib.SMTPSenderRefused,
     smtplib.SMTPDataError,
     ValueError,
+    TemplateDoesNotExist,
+    TemplateSyntaxError,
 )
 
 
@@ -140,9 +144,10 @@ def claim(email: OutboundEmail, report: SendReport) -> bool:
 
 def deliver(email: OutboundEmail, connection: BaseEmailBackend) -> None:
     host = urlsplit(settings.SITE_URL).hostname or "localhost"
+    text_body, html_body = email.bodies()
     message = EmailMultiAlternatives(
         subject=email.subject,
-        body=email.text_body,
+        body=text_body,
         to=[email.to_address],
         connection=connection,
         headers={
@@ -151,8 +156,8 @@ def deliver(email: OutboundEmail, connection: BaseEmailBackend) -> None:
             "X-Outsourcing-Key": f"{email.kind}:{email.key}",
         },
     )
-    if email.html_body:
-        message.attach_alternative(email.html_body, "text/html")
+    if html_body:
+        message.attach_alternative(html_body, "text/html")
     message.send()
 
 

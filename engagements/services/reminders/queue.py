@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from engagements.models import (
@@ -36,8 +35,8 @@ from .links import (
     preferences_url,
 )
 
-# Drafts rendered and inserted at a time (see add_to_outbox).
-DRAFTS_PER_INSERT = 200
+# Drafts inserted at a time (see add_to_outbox).
+DRAFTS_PER_INSERT = 500
 
 # --- Reports ------------------------------------------------------------------
 
@@ -87,12 +86,12 @@ def queue_reminders(*, now: datetime.datetime | None = None) -> QueueReport:
 
 
 def add_to_outbox(drafts: Iterable[Draft], *, due_at: datetime.datetime) -> list[QueuedEmail]:
-    """Render and insert the drafts not queued before; the unique key settles races.
+    """Insert the drafts not queued before; the unique key settles races.
 
     Returns what this run inserted, as far as it knows: a run racing it may have
     inserted some of the same keys a moment earlier, and those count for both.
-    Drafts are taken DRAFTS_PER_INSERT at a time, so the rendered bodies in memory
-    are one round's, however many people there are.
+    Drafts are taken DRAFTS_PER_INSERT at a time, so the rows in memory are one
+    round's, however many people there are.
     """
     queued: list[QueuedEmail] = []
     pending = iter(drafts)
@@ -111,31 +110,28 @@ def insert_new(drafts: list[Draft], *, due_at: datetime.datetime) -> list[Queued
                 kind=kind, key__in=keys
             ).values_list("recipient_id", "key")
         )
-    rows = []
-    for draft in drafts:
-        if (draft.recipient.pk, draft.kind, draft.key) in existing:
-            continue
-        context = {
-            **draft.context,
-            "recipient": draft.recipient,
-            "name": draft.recipient.get_full_name() or draft.recipient.get_username(),
-            "preferences_url": preferences_url(),
-            "site_url": settings.SITE_URL,
-        }
-        rows.append(
-            OutboundEmail(
-                recipient=draft.recipient,
-                kind=draft.kind,
-                key=draft.key,
-                to_address=draft.recipient.email,
-                subject=one_line(draft.subject),
-                text_body=render_to_string(f"emails/{draft.template}.txt", context).strip() + "\n",
-                html_body=render_to_string(f"emails/{draft.template}.html", context),
-                # Due from the run's own moment, so a run that queues and then sends
-                # (manage.py send_reminders) sends what it has just queued.
-                next_attempt_at=due_at,
-            )
+    shared = {"preferences_url": preferences_url(), "site_url": settings.SITE_URL}
+    rows = [
+        OutboundEmail(
+            recipient=draft.recipient,
+            kind=draft.kind,
+            key=draft.key,
+            to_address=draft.recipient.email,
+            subject=one_line(draft.subject),
+            # Rendered when sent (OutboundEmail.bodies), from these plain values.
+            template=draft.template,
+            context={
+                **draft.context,
+                "name": draft.recipient.get_full_name() or draft.recipient.get_username(),
+                **shared,
+            },
+            # Due from the run's own moment, so a run that queues and then sends
+            # (manage.py send_reminders) sends what it has just queued.
+            next_attempt_at=due_at,
         )
+        for draft in drafts
+        if (draft.recipient.pk, draft.kind, draft.key) not in existing
+    ]
     # A run racing this one may insert the same key first: that row wins, ours is dropped.
     OutboundEmail.objects.bulk_create(rows, ignore_conflicts=True)
     return [QueuedEmail(r.to_address, r.kind, r.key, r.subject) for r in rows]
@@ -183,9 +179,8 @@ def checkin_drafts(now: datetime.datetime) -> Iterator[Draft]:
             subject=f"Check-in with {vendor} {in_days(days_ahead)} at {starts:%H:%M} ({time_zone})",
             template="checkin_reminder",
             context={
-                "checkin": checkin,
-                "engagement": checkin.engagement,
-                "vendor": vendor,
+                "engagement": str(checkin.engagement),
+                "vendor": str(vendor),
                 "when": format_moment(checkin.scheduled_for, time_zone),
                 "when_relative": in_days(days_ahead),
                 "checkin_url": page_url(checkin),
@@ -273,8 +268,8 @@ def deadline_draft(
         context={
             "kind": kind,
             "what": what,
-            "engagement": engagement,
-            "vendor": engagement.vendor,
+            "engagement": str(engagement),
+            "vendor": str(engagement.vendor),
             "deadline": format_day(deadline),
             "days_left": days_left,
             "when": when,

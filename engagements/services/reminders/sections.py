@@ -13,12 +13,28 @@ from __future__ import annotations
 import datetime
 import heapq
 import itertools
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    DateTimeField,
+    Exists,
+    F,
+    Field,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
@@ -40,14 +56,15 @@ from engagements.selectors.monitoring import open_reviews
 from engagements.selectors.risk import evidence_expiring, notice_deadlines
 from outsourcing.formatting import format_day, format_moment, in_days
 
-from .links import absolute_url, item_url
+from .links import absolute_url, item_urls, many_ids
 
 # The lines a section shows; the others are only counted.
 LINES_PER_SECTION = 10
 
 
-@dataclass(frozen=True)
-class DigestLine:
+class DigestLine(NamedTuple):
+    """A line of a section; a list of three strings in the queued email's JSON."""
+
     title: str
     detail: str
     url: str
@@ -63,6 +80,16 @@ class DigestSection:
     @property
     def more(self) -> int:
         return self.count - len(self.lines)
+
+    def as_context(self) -> dict[str, Any]:
+        """The section as the digest's templates show it, in plain JSON values."""
+        return {
+            "heading": self.heading,
+            "count": self.count,
+            "more": self.more,
+            "more_url": self.more_url,
+            "lines": self.lines,
+        }
 
 
 @dataclass
@@ -144,6 +171,12 @@ def merged(section: DigestSection, chosen: Iterable[Part | None]) -> None:
     section.lines = [line for _, line in itertools.islice(ranked, LINES_PER_SECTION)]
 
 
+def by_period(values: dict[str, Any], output_field: Field[Any, Any]) -> Case:
+    """The value for each KPI's period, in SQL."""
+    whens = [When(period=period, then=Value(value)) for period, value in values.items()]
+    return Case(*whens, output_field=output_field)
+
+
 def last_closed_period(period: str, today: datetime.date) -> tuple[datetime.date, datetime.date]:
     current_start, _ = period_bounds(period, today)
     return period_bounds(period, current_start - datetime.timedelta(days=1))
@@ -158,8 +191,8 @@ def digest_sections(
     `now`; each has their own engagements and week end (the end of their local day).
     """
     last_day = day + datetime.timedelta(days=6)
-    engagement_ids: set[int] = set().union(*(p.engagement_ids for p in people))
-    user_ids = [p.user.pk for p in people]
+    engagement_ids = many_ids(set().union(*(p.engagement_ids for p in people)))
+    user_ids = many_ids(p.user.pk for p in people)
     by_engagement = {
         "overdue_checkins": overdue_checkins(engagement_ids, now),
         "red_kpis": red_kpis(engagement_ids, today),
@@ -195,8 +228,8 @@ def digest_sections(
         # and each person's week end, which differs by time zone, chooses.
         coming = [
             line
-            for engagement_id, scheduled_for, line in upcoming
-            if engagement_id in person.engagement_ids and scheduled_for < person.week_end
+            for scheduled_for, _, line in heapq.merge(*(upcoming.get(e, ()) for e in owned))
+            if scheduled_for < person.week_end
         ]
         mine["upcoming_checkins"].count = len(coming)
         mine["upcoming_checkins"].lines = coming[:LINES_PER_SECTION]
@@ -222,9 +255,9 @@ CHECKIN_FIELDS = (
 )
 
 
-def checkin_line(row: dict[str, Any], detail: str) -> DigestLine:
+def checkin_line(row: dict[str, Any], detail: str, url: Callable[[int], str]) -> DigestLine:
     title = f"Check-in with {row['engagement__vendor__legal_name']} ({row['engagement__title']})"
-    return DigestLine(title, detail, item_url("checkin", row["engagement_id"]))
+    return DigestLine(title, detail, url(row["engagement_id"]))
 
 
 def checkin_moment(row: dict[str, Any]) -> str:
@@ -234,9 +267,11 @@ def checkin_moment(row: dict[str, Any]) -> str:
 
 
 def overdue_checkins(engagement_ids: set[int], now: datetime.datetime) -> dict[int, Part]:
+    url = item_urls("checkin")
+
     def line(row: dict[str, Any]) -> Ranked:
         detail = f"was due {checkin_moment(row)}, not recorded yet"
-        return (row["scheduled_for"], row["pk"]), checkin_line(row, detail)
+        return (row["scheduled_for"], row["pk"]), checkin_line(row, detail, url)
 
     rows = checkins(engagement_ids).filter(scheduled_for__lt=now)
     order = ("scheduled_for", "pk")
@@ -245,24 +280,28 @@ def overdue_checkins(engagement_ids: set[int], now: datetime.datetime) -> dict[i
 
 def upcoming_checkins(
     engagement_ids: set[int], now: datetime.datetime, week_end: datetime.datetime
-) -> list[tuple[int, datetime.datetime, DigestLine]]:
+) -> dict[int, list[tuple[datetime.datetime, int, DigestLine]]]:
+    """Each engagement's check-ins from now to `week_end`, earliest first."""
     rows = checkins(engagement_ids).filter(scheduled_for__gte=now, scheduled_for__lt=week_end)
-    return [
-        (row["engagement_id"], row["scheduled_for"], checkin_line(row, checkin_moment(row)))
-        for row in rows.order_by("scheduled_for", "pk").values(*CHECKIN_FIELDS)
-    ]
+    by_engagement: dict[int, list[tuple[datetime.datetime, int, DigestLine]]] = defaultdict(list)
+    url = item_urls("checkin")
+    for row in rows.order_by("scheduled_for", "pk").values(*CHECKIN_FIELDS):
+        line = checkin_line(row, checkin_moment(row), url)
+        by_engagement[row["engagement_id"]].append((row["scheduled_for"], row["pk"], line))
+    return by_engagement
 
 
 def action_items(
     user_ids: list[int], last_day: datetime.date, today: datetime.date
 ) -> dict[int, Part]:
     """Open action items they own, due by the end of the week (or overdue)."""
+    urls = item_urls("actionitem")
 
     def line(row: dict[str, Any]) -> Ranked:
         due_date = row["due_date"]
         overdue = " (overdue)" if due_date < today else ""
         detail = f"due {format_day(due_date)}{overdue}, {row['checkin__engagement__title']}"
-        url = item_url("actionitem", row["checkin__engagement_id"])
+        url = urls(row["checkin__engagement_id"])
         return (due_date, row["pk"]), DigestLine(row["description"], detail, url)
 
     rows = ActionItem.objects.filter(
@@ -284,9 +323,9 @@ def action_items(
 KPI_FIELDS = ("pk", "name", "engagement_id", "engagement__title", "period")
 
 
-def kpi_line(row: dict[str, Any], detail: str) -> Ranked:
+def kpi_line(row: dict[str, Any], detail: str, url: Callable[[int], str]) -> Ranked:
     title = row["engagement__title"]
-    line = DigestLine(f"{row['name']} ({title})", detail, item_url("kpi", row["engagement_id"]))
+    line = DigestLine(f"{row['name']} ({title})", detail, url(row["engagement_id"]))
     return (title, row["engagement_id"], row["name"], row["pk"]), line
 
 
@@ -297,6 +336,7 @@ def red_kpis(engagement_ids: set[int], today: datetime.date) -> dict[int, Part]:
         .filter(Q(period_end__lt=today) | ~Q(status=KpiStatus.NO_DATA))
         .order_by("-period_start")
     )
+    url = item_urls("kpi")
 
     def line(row: dict[str, Any]) -> Ranked:
         value = f"{row['latest_value'].normalize():f} {row['unit']}".strip()
@@ -304,7 +344,7 @@ def red_kpis(engagement_ids: set[int], today: datetime.date) -> dict[int, Part]:
             f"red for the {Period(row['period']).label.lower()} from "
             f"{format_day(row['latest_start'])}: {value}, target {row['target'].normalize():f}"
         )
-        return kpi_line(row, detail)
+        return kpi_line(row, detail, url)
 
     rows = (
         Kpi.objects.filter(engagement_id__in=engagement_ids, is_active=True)
@@ -325,35 +365,52 @@ def unmeasured_kpis(engagement_ids: set[int], today: datetime.date) -> dict[int,
     Not those that began after it (the KPI or its engagement): they had nothing to measure.
     """
     closed = {period: last_closed_period(period, today) for period in Period.values}
-    unmeasured = Q()
-    for period, (start, end) in closed.items():
-        # The KPI's creation day in UTC, as stored, on or before the period's end.
-        day_after = datetime.datetime.combine(
-            end + datetime.timedelta(days=1), datetime.time.min, tzinfo=datetime.UTC
-        )
-        measured = Measurement.objects.filter(kpi=OuterRef("pk"), measured_on__range=(start, end))
-        unmeasured |= Q(
-            ~Exists(measured),
-            period=period,
-            engagement__start_date__lte=end,
-            created_at__lt=day_after,
-        )
+    # The bounds of each KPI's own period, so that one correlated lookup on the
+    # (kpi, measured_on) index answers for every period: three lookups ORed together
+    # made PostgreSQL hash every measurement of the week instead.
+    start = by_period({period: start for period, (start, _) in closed.items()}, DateField())
+    end = by_period({period: end for period, (_, end) in closed.items()}, DateField())
+    # The KPI's creation day in UTC, as stored, on or before the period's end.
+    day_after = by_period(
+        {
+            period: datetime.datetime.combine(
+                end + datetime.timedelta(days=1), datetime.time.min, tzinfo=datetime.UTC
+            )
+            for period, (_, end) in closed.items()
+        },
+        DateTimeField(),
+    )
+    measured = Measurement.objects.filter(
+        kpi=OuterRef("pk"),
+        measured_on__gte=OuterRef("closed_start"),
+        measured_on__lte=OuterRef("closed_end"),
+    )
+    rows = (
+        Kpi.objects.filter(engagement_id__in=engagement_ids, is_active=True)
+        .annotate(closed_start=start, closed_end=end, created_by=day_after)
+        .filter(engagement__start_date__lte=F("closed_end"), created_at__lt=F("created_by"))
+        .exclude(Exists(measured))
+    )
+
+    url = item_urls("kpi")
 
     def line(row: dict[str, Any]) -> Ranked:
         start, end = closed[row["period"]]
-        return kpi_line(row, f"no measurements from {format_day(start)} to {format_day(end)}")
+        detail = f"no measurements from {format_day(start)} to {format_day(end)}"
+        return kpi_line(row, detail, url)
 
-    rows = Kpi.objects.filter(unmeasured, engagement_id__in=engagement_ids, is_active=True)
     ranked = first_lines(rows, "engagement_id", ("name", "pk"), KPI_FIELDS)
     return parts(ranked, "engagement_id", line)
 
 
 def reviews(engagement_ids: set[int]) -> dict[int, Part]:
+    urls = item_urls("performancereview")
+
     def line(row: dict[str, Any]) -> Ranked:
         opened = format_day(timezone.localdate(row["created_at"]))
         detail = f"{PerformanceReview.Trigger(row['trigger']).label}, open since {opened}"
         title = f"Review of {row['engagement__title']}"
-        url = item_url("performancereview", row["engagement_id"])
+        url = urls(row["engagement_id"])
         return (row["created_at"], row["pk"]), DigestLine(title, detail, url)
 
     fields = ("pk", "created_at", "trigger", "engagement__title")
@@ -367,13 +424,15 @@ RISK_FIELDS = ("pk", "engagement_id", "title", "next_review_on", "engagement__ti
 
 
 def risk_line(today: datetime.date) -> Callable[[dict[str, Any]], Ranked]:
+    urls = item_urls("risk")
+
     def line(row: dict[str, Any]) -> Ranked:
         review_on = row["next_review_on"]
         state = "overdue since" if review_on < today else "due"
         return (review_on, row["pk"]), DigestLine(
             f"{row['title']} ({row['engagement__title']})",
             f"review {state} {format_day(review_on)}",
-            item_url("risk", row["engagement_id"]),
+            urls(row["engagement_id"]),
         )
 
     return line
@@ -412,13 +471,15 @@ def risks_elsewhere(
 
 
 def evidence(engagement_ids: set[int], today: datetime.date) -> dict[int, Part]:
+    urls = item_urls("complianceitem")
+
     def line(row: dict[str, Any]) -> Ranked:
         expires_on = row["expires_on"]
         verb = "expired" if expires_on < today else "expires"
         return (expires_on, row["pk"]), DigestLine(
             f"{row['requirement__name']} for {row['engagement__title']}",
             f"{verb} {format_day(expires_on)}",
-            item_url("complianceitem", row["engagement_id"]),
+            urls(row["engagement_id"]),
         )
 
     fields = ("pk", "expires_on", "requirement__name", "engagement__title")
@@ -428,13 +489,15 @@ def evidence(engagement_ids: set[int], today: datetime.date) -> dict[int, Part]:
 
 
 def notices(engagement_ids: set[int], today: datetime.date) -> dict[int, Part]:
+    urls = item_urls("contract")
+
     def line(row: dict[str, Any]) -> Ranked:
         deadline = row["notice_deadline"]
         days = (deadline - today).days
         return (deadline, row["pk"]), DigestLine(
             f"Notice deadline for {row['engagement__title']}",
             f"{format_day(deadline)} ({in_days(days)}): renew, renegotiate or leave by then",
-            item_url("contract", row["engagement_id"]),
+            urls(row["engagement_id"]),
         )
 
     fields = ("pk", "notice_deadline", "engagement__title")
