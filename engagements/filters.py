@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import django_filters
 from django import forms
@@ -14,7 +15,7 @@ from engagements.forms.sourcing import person_name
 from engagements.models import Candidate, Engagement, Recommendation, Risk, Selection
 from engagements.models.risk import LEVELS, scores_of
 from engagements.selectors.sourcing import shortlistable_vendors
-from outsourcing.lists import ListFilter
+from outsourcing.lists import LAST_PLAUSIBLE_PAGE, ListFilter
 from outsourcing.typeahead import TypeAhead
 from vendors.models import BusinessFunction, Vendor
 
@@ -197,6 +198,17 @@ class ShortlistFilter(ListFilter):
         if self.shows_all:
             return queryset
         return queryset.offering(self.selection.candidate.business_function)  # type: ignore[attr-defined,no-any-return]
+
+    def kept_query(self) -> str:
+        """The search, choice and page for the address after a change ("?q=…&page=2"):
+        their valid values only, so the address stays short (Django refuses to redirect
+        to one longer than 2,048 characters)."""
+        page = str(self.data.get("page", "")) if self.data is not None else ""
+        if not (page.isascii() and page.isdigit() and int(page) <= LAST_PLAUSIBLE_PAGE):
+            page = ""
+        kept = {"q": self.searched, "vendors": self.ALL if self.shows_all else "", "page": page}
+        query = urlencode({name: value for name, value in kept.items() if value})
+        return f"?{query}" if query else ""
 
     def other_count(self) -> int:
         """How many more vendors "all vendors" would show for the same search: one count."""

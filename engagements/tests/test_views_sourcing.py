@@ -472,6 +472,21 @@ def test_a_vendor_ticked_on_another_page_is_shortlisted_and_the_page_kept(
     assert world.selection.proposals.filter(vendor=far).exists()
 
 
+def test_removing_a_vendor_keeps_the_search_and_choice_but_not_a_broken_page_number(
+    world: World, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    proposal = world.proposals[1]
+    url = url_of("shortlist", world)
+
+    response = client_for(manager).post(
+        f"{url}?q=+gamma+&vendors=all&page=x&other=1", {"remove": proposal.pk}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{url}?q=gamma&vendors=all"
+    assert not Proposal.objects.filter(pk=proposal.pk).exists()
+
+
 def test_a_post_with_nothing_ticked_shows_the_same_search_and_page_with_the_error(
     world: World, manager: Any, client_for: Callable[[Any], Any]
 ) -> None:

@@ -237,8 +237,9 @@ def shortlist(request: HttpRequest, pk: int) -> HttpResponse:
     selection = selection_to_change(request, pk)
     if _refuse_if_closed(request, selection, "shortlist"):
         return to_selection(selection, "proposals")
+    filters = ShortlistFilter(request.GET, selection=selection, request=request)
     # Back to the same search and page after a change.
-    here = request.get_full_path()
+    here = reverse("engagements:shortlist", args=[selection.pk]) + filters.kept_query()
     if request.method == "POST" and "remove" in request.POST:
         proposal = _posted_row(request, "remove", selection.proposals.select_related("vendor"))
         if proposal is None:
@@ -264,7 +265,6 @@ def shortlist(request: HttpRequest, pk: int) -> HttpResponse:
                 request, f"{vendor} is on watch: its performance across its engagements is weak."
             )
         return redirect(here)
-    filters = ShortlistFilter(request.GET, selection=selection, request=request)
     page = page_of(request, filters.qs)
     form.offer(page.object_list)
     proposals = list(selection.proposals.select_related("vendor").annotate(Count("scores")))
