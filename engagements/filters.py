@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import django_filters
 from django import forms
@@ -13,7 +14,8 @@ from django.db.models import F, Q, QuerySet
 from engagements.forms.sourcing import person_name
 from engagements.models import Candidate, Engagement, Recommendation, Risk, Selection
 from engagements.models.risk import LEVELS, scores_of
-from outsourcing.lists import ListFilter
+from engagements.selectors.sourcing import shortlistable_vendors
+from outsourcing.lists import LAST_PLAUSIBLE_PAGE, ListFilter
 from outsourcing.typeahead import TypeAhead
 from vendors.models import BusinessFunction, Vendor
 
@@ -153,6 +155,70 @@ class SelectionFilter(ListFilter):
             | Q(candidate__name__icontains=value)
             | Q(requirements__icontains=value)
         )
+
+
+class ShortlistFilter(ListFilter):
+    """The vendors a selection may still shortlist, by name (as the vendor list searches):
+    those offering the work's business function unless `vendors=all` asks for every one."""
+
+    ALL = "all"
+
+    q = _search("Vendor name", label="Search by name")
+    vendors = django_filters.ChoiceFilter(
+        label="Show",
+        choices=[(ALL, "All vendors that may be awarded work")],
+        empty_label=None,  # the work's business function, named per selection
+        method="keep_rows",  # the function's vendors are the default: see filter_queryset
+    )
+
+    def __init__(self, data: Any = None, *args: Any, selection: Selection, **kwargs: Any) -> None:
+        kwargs["queryset"] = shortlistable_vendors(selection).order_by("legal_name", "pk")
+        super().__init__(data, *args, **kwargs)
+        self.selection = selection
+        self.function = selection.candidate.get_business_function_display().lower()
+        shown = self.form.fields["vendors"]
+        shown.empty_label = f"Only vendors offering {self.function}"  # type: ignore[attr-defined]
+        # Set again, so the select's options (drawn from the field) show the label above.
+        shown.choices = [(self.ALL, "All vendors that may be awarded work")]  # type: ignore[attr-defined]
+
+    def search(self, vendors: QuerySet[Vendor], name: str, value: str) -> QuerySet[Vendor]:
+        return vendors.named(value)  # type: ignore[attr-defined,no-any-return]
+
+    @property
+    def shows_all(self) -> bool:
+        return self._cleaned().get("vendors") == self.ALL
+
+    @property
+    def searched(self) -> str:
+        """The search as applied ("" when none, or when it was refused)."""
+        return str(self._cleaned().get("q") or "")
+
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        queryset = super().filter_queryset(queryset)
+        if self.shows_all:
+            return queryset
+        return queryset.offering(self.selection.candidate.business_function)  # type: ignore[attr-defined,no-any-return]
+
+    def kept_query(self) -> str:
+        """The search, choice and page for the address after a change ("?q=…&page=2"):
+        their valid values only, so the address stays short (Django refuses to redirect
+        to one longer than 2,048 characters)."""
+        page = str(self.data.get("page", "")) if self.data is not None else ""
+        if not (page.isascii() and page.isdigit() and int(page) <= LAST_PLAUSIBLE_PAGE):
+            page = ""
+        kept = {"q": self.searched, "vendors": self.ALL if self.shows_all else "", "page": page}
+        query = urlencode({name: value for name, value in kept.items() if value})
+        return f"?{query}" if query else ""
+
+    def other_count(self) -> int:
+        """How many more vendors "all vendors" would show for the same search: one count."""
+        if self.shows_all:
+            return 0
+        rows: Any = self.queryset
+        if self.searched:
+            rows = rows.named(self.searched)
+        offering = Vendor.objects.offering(self.selection.candidate.business_function)
+        return int(rows.exclude(pk__in=offering.values("pk")).count())
 
 
 # --- the engagements -----------------------------------------------------------------------

@@ -50,4 +50,4 @@ class VendorFilter(ListFilter):
     )
 
     def search(self, vendors: QuerySet[Vendor], name: str, value: Any) -> QuerySet[Vendor]:
-        return vendors.filter(legal_name__icontains=value.strip())
+        return vendors.named(value)  # type: ignore[attr-defined,no-any-return]

@@ -80,6 +80,15 @@ class VendorQuerySet(models.QuerySet["Vendor"]):
     def awardable(self) -> VendorQuerySet:
         return self.exclude(status__in=[Vendor.Status.SUSPENDED, Vendor.Status.OFFBOARDED])
 
+    def named(self, text: str) -> VendorQuerySet:
+        """Vendors whose legal name holds `text` (the vendor list's and shortlist's search)."""
+        return self.filter(legal_name__icontains=text.strip())
+
+    def offering(self, function: str) -> VendorQuerySet:
+        """Vendors offering a service of the business function (customer service…)."""
+        offering = Vendor.objects.filter(services__business_function=function).values("pk")
+        return self.filter(pk__in=offering)
+
 
 class Vendor(Owned, TimeStampedModel):
     class Status(models.TextChoices):

@@ -3,6 +3,7 @@ their scores: forms/evaluation.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +18,7 @@ from engagements.models import (
     ProposalAttachment,
     Selection,
 )
+from engagements.selectors.sourcing import shortlistable_vendors
 from engagements.services.sourcing import DATE_RANGE_MESSAGE, plausible_date
 from outsourcing.forms import FiniteDecimalField, Form, ModelForm, TickedRows
 from outsourcing.typeahead import person_name as person_name  # named here by many modules
@@ -77,37 +79,30 @@ class SelectionForm(ModelForm):
 
 
 class ShortlistForm(Form):
+    """Vendors ticked to add to the shortlist. A posted vendor from any page of the list is
+    accepted when the selection may still shortlist it; boxes are drawn only for the page
+    shown (`offer`), so the page never reads every vendor."""
+
     vendors = TickedRows(
         label="Vendors to add", required_message="Choose at least one vendor to shortlist."
     )
 
-    def __init__(
-        self, *args: Any, selection: Selection, only_matching: bool = False, **kwargs: Any
-    ) -> None:
-        """`only_matching` offers just the vendors whose services cover the work's business
-        function; a posted form accepts any vendor that may be awarded work."""
+    def __init__(self, *args: Any, selection: Selection, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.selection = selection
-        offered = Vendor.objects.awardable().exclude(proposals__selection=selection)
-        self.other_count = 0
-        if only_matching:
-            matching = offered.filter(pk__in=self.matching_vendors())
-            self.other_count = offered.count() - matching.count()
-            offered = matching
-        self.fields["vendors"].queryset = offered.order_by("legal_name")  # type: ignore[attr-defined]
+        self.fields["vendors"].queryset = shortlistable_vendors(selection)  # type: ignore[attr-defined]
+        self.offer([])
 
-    def matching_vendors(self) -> Any:
-        """Vendors offering a service of the work's business function (customer service…)."""
-        function = self.selection.candidate.business_function
-        return Vendor.objects.filter(services__business_function=function).values("pk")
+    def offer(self, vendors: Iterable[Vendor]) -> None:
+        """Draw a box for each of `vendors` (one page of the list), ticked as posted."""
+        self.shown = list(vendors)
+        # The field's own choices would iterate its whole queryset.
+        self.fields["vendors"].widget.choices = [(v.pk, v.legal_name) for v in self.shown]  # type: ignore[attr-defined]
 
     def vendor_choices(self) -> list[tuple[Vendor, Any]]:
-        """Each vendor beside its checkbox, so the template can show standing and warnings."""
-        vendors = {v.pk: v for v in self.fields["vendors"].queryset}  # type: ignore[attr-defined]
-        return [
-            (vendors[widget.data["value"].value], widget)
-            for widget in self["vendors"]  # type: ignore[attr-defined]
-        ]
+        """Each shown vendor beside its checkbox, so the template can show standing and
+        warnings."""
+        return list(zip(self.shown, self["vendors"], strict=True))  # type: ignore[call-overload]
 
     def save(self) -> list[Proposal]:
         return Proposal.objects.bulk_create(

@@ -15,6 +15,7 @@ from django.utils.dateformat import format as format_date
 
 from engagements.models import Criterion, ExchangeRate, Proposal, Score, Selection
 from engagements.models.sourcing import CENT, Ranked, YearlyEquivalent
+from vendors.models import Vendor, VendorQuerySet
 
 # --- prices compared like with like ------------------------------------------------
 
@@ -70,6 +71,11 @@ class YearlyPrice:
             when = format_date(self.on, "j M Y")
             return f"{self.currency} rate missing on {when}"
         return str(self.rate)
+
+
+def shortlistable_vendors(selection: Selection) -> VendorQuerySet:
+    """The vendors the selection may still shortlist: awardable, not on its shortlist yet."""
+    return Vendor.objects.awardable().exclude(proposals__selection=selection)
 
 
 def with_exchange_rates(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django import forms
@@ -274,6 +275,43 @@ def test_shortlist_survives_hostile_vendor_ids_and_removals(
         writes={"engagements_proposal", "engagements_score"},
         then=saved,
     )
+
+
+SHORTLIST_QUERY = st.fixed_dictionaries(
+    {},
+    optional={
+        "q": hostile_text(),
+        "vendors": hostile_choice(["all"]),
+        "page": hostile_number(),
+    },
+)
+
+
+@given(params=SHORTLIST_QUERY)
+def test_shortlist_search_and_pages_survive_hostile_query(
+    params: dict, world: World, client: Any
+) -> None:
+    sign_in(client, world.owner)
+    assert check_get(client, world.url("shortlist"), params) == 200
+
+
+@given(params=SHORTLIST_QUERY, tick=st.booleans())
+def test_shortlist_add_under_a_hostile_search_and_page_adds_or_shows_the_error(
+    params: dict, tick: bool, world: World, client: Any
+) -> None:
+    sign_in(client, world.owner)
+    vendor = world.new_vendors[1]
+    url = world.url("shortlist") + (f"?{urlencode(params)}" if params else "")
+    data = {"vendors": [str(vendor.pk)], "add": "1"} if tick else {"add": "1"}
+
+    def saved(response: Any, data: dict[str, Any]) -> None:
+        assert world.selection.proposals.filter(vendor=vendor).exists()
+        # Back to the same search and page, as far as they are valid.
+        assert response["Location"].startswith(world.url("shortlist"))
+
+    status = check_post(client, url, data, writes={"engagements_proposal"}, then=saved)
+
+    assert status == (302 if tick else 200)
 
 
 PROPOSAL_VALID = {

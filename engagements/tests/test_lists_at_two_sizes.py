@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.conf import LazySettings
+from django.conf import LazySettings, settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -33,10 +33,12 @@ from engagements.tests.factories import (
     KpiFactory,
     KpiRollupFactory,
     PerformanceReviewFactory,
+    ProposalFactory,
     RiskFactory,
     SelectionFactory,
 )
-from vendors.tests.factories import VendorFactory
+from vendors.models import BusinessFunction
+from vendors.tests.factories import ServiceCategoryFactory, VendorFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
@@ -164,3 +166,51 @@ def test_the_compliance_matrix_runs_the_same_queries_for_one_engagement_as_for_m
         ComplianceItemFactory(engagement=engagement)
 
     assert queries_for(client, url) == small
+
+
+def test_the_shortlist_runs_the_same_queries_for_a_few_vendors_as_for_pages_of_them(
+    manager: Any,
+) -> None:
+    selection = SelectionFactory(
+        owner=manager, candidate__business_function=BusinessFunction.CUSTOMER_SERVICE
+    )
+    support = ServiceCategoryFactory(business_function=BusinessFunction.CUSTOMER_SERVICE)
+    books = ServiceCategoryFactory(business_function=BusinessFunction.ACCOUNTING)
+
+    def add_vendors(first: int, count: int) -> None:
+        """`count` vendors offering the work's function and as many that do not, one of
+        each on the shortlist."""
+        for n in range(first, first + count):
+            VendorFactory(legal_name=f"Support vendor {n}").services.add(support)
+            VendorFactory(legal_name=f"Ledger vendor {n}").services.add(books)
+        for name in (f"Support vendor {first}", f"Ledger vendor {first}"):
+            ProposalFactory(selection=selection, vendor__legal_name=f"{name} (shortlisted)")
+
+    url = reverse("engagements:shortlist", args=[selection.pk])
+    urls = {
+        "offering the function": url,
+        "every vendor": f"{url}?vendors=all",
+        "searched": f"{url}?q=vendor",
+        "searched, every vendor, first page": f"{url}?q=vendor&vendors=all&page=1",
+    }
+    client = Client()
+    client.force_login(manager)
+
+    def counts_with_a_refused_add() -> dict[str, int]:
+        found = counts(client, urls)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(f"{url}?q=vendor", {"add": "1"})  # nothing ticked
+        assert response.status_code == 200
+        assert "Choose at least one vendor to shortlist." in response.content.decode()
+        return {**found, "an add with nothing ticked": len(captured)}
+
+    add_vendors(0, 2)
+    small = counts_with_a_refused_add()
+
+    add_vendors(2, MANY)  # more than a page of each
+    large = counts_with_a_refused_add()
+
+    assert large == small
+    # And the page holds one page of vendors, not every one of them.
+    page = client.get(f"{url}?vendors=all").content.decode()
+    assert page.count('type="checkbox" name="vendors"') == settings.PAGE_SIZE

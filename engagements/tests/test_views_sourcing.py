@@ -402,12 +402,160 @@ def test_the_shortlist_offers_vendors_of_the_works_function_first(
     response = client.post(url_of("shortlist", world), {"vendors": [ledger.pk], "add": "1"})
 
     assert "Helpdesk Co" in first and "Ledger Co" not in first
-    assert "Vendors offering customer service." in first
+    assert "Vendors offering customer service, not on the shortlist yet." in first
     assert "other vendors too" in first
     assert "Helpdesk Co" in every and "Ledger Co" in every
     # Chosen from the longer list, a vendor outside the function is shortlisted all the same.
     assert response.status_code == 302
     assert world.selection.proposals.filter(vendor=ledger).exists()
+
+
+def vendors_offering(function: str, *names: str) -> list[Vendor]:
+    service = ServiceCategoryFactory(business_function=function)
+    vendors = [VendorFactory(legal_name=name) for name in names]
+    for vendor in vendors:
+        vendor.services.add(service)
+    return vendors
+
+
+def shown_vendors(response: Any) -> list[str]:
+    """The vendors offered with a box to tick, in order."""
+    return [vendor.legal_name for vendor, _ in response.context["form"].vendor_choices()]
+
+
+def test_the_shortlist_searches_offered_vendors_by_name(
+    world: World, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    vendors_offering(BusinessFunction.CUSTOMER_SERVICE, "Helpdesk Co", "Help Center Ltd", "Acme")
+    vendors_offering(BusinessFunction.ACCOUNTING, "Helpful Ledgers")
+    client = client_for(manager)
+    url = url_of("shortlist", world)
+
+    matching = client.get(url, {"q": " help "})
+    every = client.get(url, {"q": "HELP", "vendors": "all"})
+
+    assert shown_vendors(matching) == ["Help Center Ltd", "Helpdesk Co"]
+    assert "Show 1 other vendor too" in matching.content.decode()
+    assert shown_vendors(every) == ["Help Center Ltd", "Helpdesk Co", "Helpful Ledgers"]
+
+
+def test_the_shortlist_offers_one_page_of_vendors_at_a_time(
+    world: World, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    names = [f"Support vendor {n:02}" for n in range(30)]
+    vendors_offering(BusinessFunction.CUSTOMER_SERVICE, *names)
+    client = client_for(manager)
+    url = url_of("shortlist", world)
+
+    first = client.get(url)
+    second = client.get(url, {"page": "2"})
+
+    assert shown_vendors(first) == names[:25]
+    assert shown_vendors(second) == names[25:]
+    assert "Page 2 of 2 · 26–30 of 30 vendors" in second.content.decode()
+    assert "Adds the vendors ticked on this page." in second.content.decode()
+
+
+def test_a_vendor_ticked_on_another_page_is_shortlisted_and_the_page_kept(
+    world: World, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    vendors = vendors_offering(
+        BusinessFunction.CUSTOMER_SERVICE, *(f"Support vendor {n:02}" for n in range(30))
+    )
+    far = vendors[-1]  # on page 2
+    url = url_of("shortlist", world)
+
+    response = client_for(manager).post(f"{url}?q=support&page=1", {"vendors": [far.pk]})
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{url}?q=support&page=1"
+    assert world.selection.proposals.filter(vendor=far).exists()
+
+
+def test_removing_a_vendor_keeps_the_search_and_choice_but_not_a_broken_page_number(
+    world: World, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    proposal = world.proposals[1]
+    url = url_of("shortlist", world)
+
+    response = client_for(manager).post(
+        f"{url}?q=+gamma+&vendors=all&page=x&other=1", {"remove": proposal.pk}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{url}?q=gamma&vendors=all"
+    assert not Proposal.objects.filter(pk=proposal.pk).exists()
+
+
+def test_a_post_with_nothing_ticked_shows_the_same_search_and_page_with_the_error(
+    world: World, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    vendors_offering(BusinessFunction.CUSTOMER_SERVICE, "Helpdesk Co", "Acme")
+    vendors_offering(BusinessFunction.ACCOUNTING, "Helpful Ledgers")
+    url = url_of("shortlist", world)
+
+    response = client_for(manager).post(f"{url}?q=help", {"add": "1"})
+
+    assert response.status_code == 200
+    assert shown_vendors(response) == ["Helpdesk Co"]
+    page = response.content.decode()
+    assert 'id="vendors-error">Choose at least one vendor to shortlist.' in page
+    assert 'value="help"' in page  # the search box keeps the search
+    assert not world.selection.proposals.filter(vendor__legal_name="Helpdesk Co").exists()
+
+
+def test_a_vendor_already_on_the_shortlist_is_neither_offered_nor_added_twice(
+    world: World, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    on_it = world.proposals[0].vendor
+    client = client_for(manager)
+
+    offered = client.get(url_of("shortlist", world), {"vendors": "all"})
+    response = client.post(url_of("shortlist", world), {"vendors": [on_it.pk], "add": "1"})
+
+    assert on_it.legal_name not in shown_vendors(offered)
+    assert response.status_code == 200
+    assert "is not one of the available choices" in response.content.decode()
+    assert world.selection.proposals.filter(vendor=on_it).count() == 1
+
+
+def test_a_search_that_finds_no_vendor_says_so_and_how_to_widen_it(
+    world: World, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    vendors_offering(BusinessFunction.CUSTOMER_SERVICE, "Helpdesk Co")
+    vendors_offering(BusinessFunction.ACCOUNTING, "Ledger Co")
+    client = client_for(manager)
+    url = url_of("shortlist", world)
+
+    nothing = client.get(url, {"q": "xyz"}).content.decode()
+    elsewhere = client.get(url, {"q": "ledger"}).content.decode()
+    nothing_at_all = client.get(url, {"q": "xyz", "vendors": "all"}).content.decode()
+
+    assert "No vendor matches “xyz”. " in nothing
+    assert 'Clear the search</a> or <a href="?vendors=all#add">show all vendors</a>.' in nothing
+    widen = "No vendor offering customer service matches “ledger”, but 1 other vendor does."
+    assert widen in elsewhere
+    assert "No vendor matches “xyz”." in nothing_at_all
+    assert "show all vendors" not in nothing_at_all
+
+
+def test_a_shortlist_with_every_vendor_on_it_says_so(
+    world: World, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    Vendor.objects.exclude(proposals__selection=world.selection).delete()
+    (helpdesk,) = vendors_offering(BusinessFunction.CUSTOMER_SERVICE, "Helpdesk Co")
+    ProposalFactory(selection=world.selection, vendor=helpdesk)
+    VendorFactory(legal_name="Ledger Co")
+    client = client_for(manager)
+    url = url_of("shortlist", world)
+
+    matching = client.get(url).content.decode()
+    Vendor.objects.filter(legal_name="Ledger Co").delete()
+    every = client.get(url).content.decode()
+
+    assert "No vendor offering customer service is left to add." in matching
+    assert "Show the 1 other vendor</a>" in matching
+    assert "Every vendor that may be awarded work is on the shortlist already." in every
 
 
 @pytest.mark.parametrize("status", [Vendor.Status.SUSPENDED, Vendor.Status.OFFBOARDED])

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
-from engagements.filters import SelectionFilter
+from engagements.filters import SelectionFilter, ShortlistFilter
 from engagements.forms.evaluation import InviteEvaluatorForm
 from engagements.forms.sourcing import (
     AttachmentForm,
@@ -232,17 +232,14 @@ def selection_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def shortlist(request: HttpRequest, pk: int) -> HttpResponse:
+    """The shortlist, and one page of the vendors that may join it (searched and paged in
+    the address); ticking some of the page's vendors adds them (a POST to the same page)."""
     selection = selection_to_change(request, pk)
     if _refuse_if_closed(request, selection, "shortlist"):
         return to_selection(selection, "proposals")
-    adding = request.method == "POST" and "remove" not in request.POST
-    show_all = request.GET.get("vendors") == "all"
-    # Offered: the vendors of the work's function unless asked for all; posted: any vendor.
-    form = ShortlistForm(
-        request.POST if adding else None,
-        selection=selection,
-        only_matching=not (adding or show_all),
-    )
+    filters = ShortlistFilter(request.GET, selection=selection, request=request)
+    # Back to the same search and page after a change.
+    here = reverse("engagements:shortlist", args=[selection.pk]) + filters.kept_query()
     if request.method == "POST" and "remove" in request.POST:
         proposal = _posted_row(request, "remove", selection.proposals.select_related("vendor"))
         if proposal is None:
@@ -256,7 +253,8 @@ def shortlist(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             proposal.delete()
             messages.success(request, f"{proposal.vendor} removed from the shortlist.")
-        return redirect("engagements:shortlist", pk=selection.pk)
+        return redirect(here)
+    form = ShortlistForm(request.POST if request.method == "POST" else None, selection=selection)
     if request.method == "POST" and form.is_valid():
         added = form.save()
         names = ", ".join(str(p.vendor) for p in added)
@@ -266,12 +264,21 @@ def shortlist(request: HttpRequest, pk: int) -> HttpResponse:
             messages.warning(
                 request, f"{vendor} is on watch: its performance across its engagements is weak."
             )
-        return redirect("engagements:shortlist", pk=selection.pk)
+        return redirect(here)
+    page = page_of(request, filters.qs)
+    form.offer(page.object_list)
     proposals = list(selection.proposals.select_related("vendor").annotate(Count("scores")))
     return render(
         request,
         "engagements/sourcing/shortlist.html",
-        {"selection": selection, "form": form, "proposals": proposals, "show_all": show_all},
+        {
+            "selection": selection,
+            "form": form,
+            "proposals": proposals,
+            "filters": filters,
+            "page": page,
+            "other_count": filters.other_count(),
+        },
     )
 
 
