@@ -111,3 +111,34 @@ def upsert_changed(
     with connection.cursor() as cursor:
         cursor.execute(sql, [stamp(computed_at), json_param([*keys, *values], rows)])
         return list(cursor.fetchall()) if returning else []
+
+
+def json_moment(moment: datetime.datetime) -> str:
+    """A datetime inside json_param's rows, as the database reads it for a DateTimeField."""
+    value = stamp(moment)
+    return value if isinstance(value, str) else value.isoformat()
+
+
+def insert_missing(
+    model: type[Model], *, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Insert `rows` (values in the order of the fields named in `columns`), leaving out
+    any that clashes with a stored row on a unique key: bulk_create(ignore_conflicts=True)
+    with the rows as one JSON parameter rather than one array per column."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    fields = [model._meta.get_field(name) for name in columns]
+    typed: list[Column] = [
+        (str(field.column), str(field.db_type(connection)))  # type: ignore[union-attr]
+        for field in fields
+    ]
+    names = ", ".join(quote(column) for column, _ in typed)
+    # Table and column names from model metadata; the rows are one parameter.
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({names}) "  # nosec B608
+        f"SELECT {names} FROM ({json_rows(typed)}) AS incoming WHERE true "
+        "ON CONFLICT DO NOTHING"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [json_param(typed, rows)])

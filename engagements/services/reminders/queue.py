@@ -19,6 +19,7 @@ from engagements.models import (
     Engagement,
     OutboundEmail,
 )
+from engagements.services.monitoring.upserts import insert_missing, json_column, json_moment
 from outsourcing.formatting import format_day, format_moment, in_days, one_line, plural
 
 from .digest import digest_drafts
@@ -37,6 +38,24 @@ from .links import (
 
 # Drafts inserted at a time (see add_to_outbox).
 DRAFTS_PER_INSERT = 500
+# An outbox row as queueing writes it (claimed_at and sent_at stay empty).
+OUTBOX_COLUMNS = (
+    "recipient",
+    "kind",
+    "key",
+    "to_address",
+    "subject",
+    "template",
+    "context",
+    "text_body",
+    "html_body",
+    "status",
+    "attempts",
+    "last_error",
+    "next_attempt_at",
+    "created_at",
+    "updated_at",
+)
 
 # --- Reports ------------------------------------------------------------------
 
@@ -111,30 +130,40 @@ def insert_new(drafts: list[Draft], *, due_at: datetime.datetime) -> list[Queued
             ).values_list("recipient_id", "key")
         )
     shared = {"preferences_url": preferences_url(), "site_url": settings.SITE_URL}
+    fresh = [d for d in drafts if (d.recipient.pk, d.kind, d.key) not in existing]
+    at, due = json_moment(timezone.now()), json_moment(due_at)
     rows = [
-        OutboundEmail(
-            recipient=draft.recipient,
-            kind=draft.kind,
-            key=draft.key,
-            to_address=draft.recipient.email,
-            subject=one_line(draft.subject),
+        (
+            draft.recipient.pk,
+            draft.kind,
+            draft.key,
+            draft.recipient.email,
+            one_line(draft.subject),
             # Rendered when sent (OutboundEmail.bodies), from these plain values.
-            template=draft.template,
-            context={
-                **draft.context,
-                "name": draft.recipient.get_full_name() or draft.recipient.get_username(),
-                **shared,
-            },
+            draft.template,
+            json_column(
+                {
+                    **draft.context,
+                    "name": draft.recipient.get_full_name() or draft.recipient.get_username(),
+                    **shared,
+                }
+            ),
+            "",  # the bodies: rendered when sent
+            "",
+            OutboundEmail.Status.PENDING.value,
+            0,
+            "",
             # Due from the run's own moment, so a run that queues and then sends
             # (manage.py send_reminders) sends what it has just queued.
-            next_attempt_at=due_at,
+            due,
+            at,
+            at,
         )
-        for draft in drafts
-        if (draft.recipient.pk, draft.kind, draft.key) not in existing
+        for draft in fresh
     ]
     # A run racing this one may insert the same key first: that row wins, ours is dropped.
-    OutboundEmail.objects.bulk_create(rows, ignore_conflicts=True)
-    return [QueuedEmail(r.to_address, r.kind, r.key, r.subject) for r in rows]
+    insert_missing(OutboundEmail, columns=OUTBOX_COLUMNS, rows=rows)
+    return [QueuedEmail(d.recipient.email, d.kind, d.key, one_line(d.subject)) for d in fresh]
 
 
 def reachable(user: Any) -> bool:
