@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import connection
@@ -93,21 +93,45 @@ def upsert_changed(
     `returning` columns of the rows written (new or changed), none when it is empty."""
     if not rows:
         return []
+    return upsert_changed_from(
+        model,
+        keys=[name for name, _ in keys],
+        values=[name for name, _ in values],
+        source=json_rows([*keys, *values], "%(rows)s"),
+        params={"rows": json_param([*keys, *values], rows)},
+        computed_at=computed_at,
+        returning=returning,
+    )
+
+
+def upsert_changed_from(
+    model: type[Model],
+    *,
+    keys: Sequence[str],
+    values: Sequence[str],
+    source: str,
+    params: Mapping[str, Any],
+    computed_at: datetime.datetime,
+    returning: str = "",
+) -> list[tuple[Any, ...]]:
+    """upsert_changed with the rows read by a query: `source` is SQL (with `params` for
+    its named placeholders) giving a row set with the key and value columns by name."""
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
-    names = [quote(name) for name, _ in (*keys, *values)]
-    updated = [quote(name) for name, _ in values]
-    # Table and column names from model metadata; every value is a parameter.
+    names = [quote(name) for name in (*keys, *values)]
+    updated = [quote(name) for name in values]
+    # Table and column names from model metadata, `source` from constant SQL; every
+    # value is a parameter.
     sql = (
         f"INSERT INTO {table} ({', '.join(names)}, {quote('computed_at')}) "  # nosec B608
-        f"SELECT {', '.join(names)}, %s "
-        f"FROM ({json_rows([*keys, *values])}) AS incoming WHERE true "
-        f"ON CONFLICT ({', '.join(quote(name) for name, _ in keys)}) DO UPDATE SET "
+        f"SELECT {', '.join(names)}, %(computed_at)s "
+        f"FROM ({source}) AS incoming WHERE true "
+        f"ON CONFLICT ({', '.join(quote(name) for name in keys)}) DO UPDATE SET "
         + ", ".join(f"{name} = excluded.{name}" for name in [*updated, quote("computed_at")])
         + " WHERE "
         + " OR ".join(f"{table}.{name} {distinct()} excluded.{name}" for name in updated)
         + (f" RETURNING {returning}" if returning else "")
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [stamp(computed_at), json_param([*keys, *values], rows)])
+        cursor.execute(sql, {**params, "computed_at": stamp(computed_at)})
         return list(cursor.fetchall()) if returning else []
