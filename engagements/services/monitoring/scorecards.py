@@ -175,20 +175,30 @@ def _scorecard_source() -> str:
 WITH due AS (
     SELECT * FROM jsonb_to_recordset(%(due)s::jsonb) AS r(engagement_id bigint, month date)
 ),
+kpi AS (
+    -- The engagements' active KPIs; a KPI's rollups count in a month by their bucket: a
+    -- week in the month it starts in, a month in itself, a quarter in each of its months.
+    SELECT k.id, k.engagement_id, k.name, k.period, k.weight, k.direction, k.target,
+           k.amber_threshold, k.red_threshold
+    FROM {kpi} k
+    WHERE k.is_active AND k.engagement_id IN (SELECT engagement_id FROM due)
+),
+bucketed AS (
+    SELECT r.kpi_id, r.value, r.status,
+           CASE k.period WHEN %(week)s THEN date_trunc('month', r.period_start)::date
+                ELSE r.period_start END AS bucket
+    FROM {rollup} r
+    JOIN kpi k ON k.id = r.kpi_id
+    WHERE r.period_start BETWEEN %(first)s AND %(last)s
+),
 used AS (
-    -- Each active KPI of a due month with the rollups it brings: the month's, the
-    -- quarter's, or those of the weeks starting in the month.
     SELECT d.engagement_id, d.month, k.id AS kpi_id, k.name, k.period, k.weight,
            k.direction, k.target, k.amber_threshold, k.red_threshold, r.value, r.status,
            {attainment("r.value")} AS exact_share
     FROM due d
-    JOIN {kpi} k ON k.engagement_id = d.engagement_id AND k.is_active
-    LEFT JOIN {rollup} r ON r.kpi_id = k.id AND r.period_start BETWEEN
-        CASE k.period WHEN %(month)s THEN d.month WHEN %(week)s THEN d.month
-             ELSE date_trunc('quarter', d.month)::date END
-        AND CASE k.period WHEN %(week)s THEN (d.month + interval '1 month' - interval '1 day')::date
-                 WHEN %(month)s THEN d.month
-                 ELSE date_trunc('quarter', d.month)::date END
+    JOIN kpi k ON k.engagement_id = d.engagement_id
+    LEFT JOIN bucketed r ON r.kpi_id = k.id AND r.bucket = CASE k.period
+        WHEN %(quarter)s THEN date_trunc('quarter', d.month)::date ELSE d.month END
 ),
 shared AS (
     SELECT u.*, {_half_even("u.exact_share", ATTAINMENT_PLACES)} AS share FROM used u
@@ -248,6 +258,9 @@ def _upsert_scorecards_in_sql(
         source=_scorecard_source(),
         params={
             "due": json_param([("engagement_id", "bigint"), ("month", "date")], due),
+            # The rollups' span: from the first month's quarter to the last month's end.
+            "first": period_bounds(Period.QUARTER, min(min(d) for d in months.values()))[0],
+            "last": month_end(max(max(d) for d in months.values())),
             "higher": Direction.HIGHER,
             **{period.name.lower(): period.value for period in Period},
             **{status.name.lower(): status.value for status in KpiStatus},
