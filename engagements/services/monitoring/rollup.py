@@ -35,6 +35,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 
+from django.db import connection
 from django.db.models import (
     DateField,
     OuterRef,
@@ -52,7 +53,7 @@ from engagements.models import (
 )
 from engagements.models.monitoring import period_bounds
 
-from .period_values import RollupWrite, write_period_rollups
+from .period_values import DueWrite, RollupWrite, write_due_rollups, write_period_rollups
 from .periods import (
     KPI_BATCH,
     first_scorecard_month,
@@ -208,6 +209,19 @@ def roll_up_batch(
 
     Returns (engagement id, month) for every scorecard these rollups make due.
     """
+    if connection.vendor == "postgresql":
+        # The same rules in one statement: the due periods never leave the database.
+        due = DueWrite(
+            kpi_ids=[kpi.pk for kpi in kpis],
+            today=scope.today,
+            window_start=scope.window_start,
+            changed_since=scope.changed_since,
+            computed_at=scope.computed_at,
+        )
+        upsert_rollups(due)
+        report.rollups += due.written
+        report.rollups_without_data += due.written_without_data
+        return due.months
     by_id = {kpi.pk: kpi for kpi in kpis}
     window = _window_pairs(kpis, scope)
     changed = _changed_pairs(by_id, scope)
@@ -231,8 +245,11 @@ def roll_up_periods(
     return write
 
 
-def upsert_rollups(write: RollupWrite) -> None:
-    write_period_rollups(write)
+def upsert_rollups(write: RollupWrite | DueWrite) -> None:
+    if isinstance(write, DueWrite):
+        write_due_rollups(write)
+    else:
+        write_period_rollups(write)
 
 
 def _window_pairs(kpis: Iterable[Kpi], scope: RunScope) -> set[Pair]:

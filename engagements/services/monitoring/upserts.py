@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Model
 
 # A column of the JSON rows: its name and its PostgreSQL type.
@@ -32,6 +33,21 @@ Column = tuple[str, str]
 
 def _is_postgresql() -> bool:
     return connection.vendor == "postgresql"
+
+
+@contextmanager
+def without_jit() -> Iterator[None]:
+    """A transaction whose statements PostgreSQL runs without JIT compilation.
+
+    The rollup's statements read set-returning functions the planner guesses a thousand
+    rows each for (generate_series per KPI, the JSON parameters), so it judges them
+    costly enough to compile, and compiling took 1.5 s a statement even for one KPI –
+    more than running any of them."""
+    with transaction.atomic():
+        if _is_postgresql():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+        yield
 
 
 def distinct() -> str:
@@ -67,11 +83,11 @@ def ids_param(ids: Iterable[int]) -> str:
     return json.dumps(sorted(ids))
 
 
-def ids_in_json() -> str:
-    """SQL for the ids of one JSON list parameter, for `id IN (…)`."""
+def ids_in_json(placeholder: str = "%s") -> str:
+    """SQL for the ids of one JSON list parameter (at `placeholder`), for `id IN (…)`."""
     if _is_postgresql():
-        return "SELECT json_array_elements_text(%s::json)::bigint"
-    return "SELECT value FROM json_each(%s)"
+        return f"SELECT json_array_elements_text({placeholder}::json)::bigint"
+    return f"SELECT value FROM json_each({placeholder})"
 
 
 def stamp(moment: datetime.datetime) -> Any:
