@@ -28,7 +28,7 @@ FOUR_PLACES = Decimal("0.0001")
 # come to the same score and breakdown (scorecards.py computes it either way).
 ATTAINMENT_PLACES = 20
 # KPIs and engagements a run reads per query: memory grows with these, not with the data.
-KPI_BATCH = 500
+KPI_BATCH = 2000
 ENGAGEMENT_BATCH = 100
 
 # --- periods --------------------------------------------------------------------------

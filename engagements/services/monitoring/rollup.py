@@ -135,9 +135,9 @@ def rollup_kpis(
     )
     report = RollupReport()
     months: dict[int, set[datetime.date]] = defaultdict(set)
-    for kpis in _kpi_batches(engagement_id):
-        report.kpis += len(kpis)
-        touched = roll_up_batch(kpis, scope=scope, report=report)
+    for kpi_ids in _kpi_batches(engagement_id):
+        report.kpis += len(kpi_ids)
+        touched = roll_up_batch(kpi_ids, scope=scope, report=report)
         for engagement, month in touched:
             months[engagement].add(month)
     report.scorecards = write_scorecards(months, computed_at=started)
@@ -183,36 +183,30 @@ def _finish_job(
 # --- KPI rollups ----------------------------------------------------------------------
 
 
-def _kpi_batches(engagement_id: int | None) -> Iterator[list[Kpi]]:
-    """The active KPIs of live engagements, KPI_BATCH at a time (keyset pages by id)."""
+def _kpi_batches(engagement_id: int | None) -> Iterator[list[int]]:
+    """The ids of the active KPIs of live engagements, KPI_BATCH at a time (keyset
+    pages by id)."""
     kpis = Kpi.objects.filter(is_active=True, engagement__status__in=Engagement.LIVE_STATUSES)
     if engagement_id is not None:
         kpis = kpis.filter(engagement_id=engagement_id)
-    # Only what deciding the due periods reads: building whole KPI and engagement rows
-    # for every active KPI was a fifth of an incremental run (issue 15, P3). The
-    # database reads each KPI's rules itself when it computes (period_values.py).
-    kpis = (
-        kpis.select_related("engagement")
-        .only("pk", "period", "engagement_id", "engagement__start_date")
-        .order_by("pk")
-    )
+    ids = kpis.order_by("pk").values_list("pk", flat=True)
     after = 0
-    while batch := list(kpis.filter(pk__gt=after)[:KPI_BATCH]):
+    while batch := list(ids.filter(pk__gt=after)[:KPI_BATCH]):
         yield batch
-        after = batch[-1].pk
+        after = batch[-1]
 
 
 def roll_up_batch(
-    kpis: list[Kpi], *, scope: RunScope, report: RollupReport
+    kpi_ids: list[int], *, scope: RunScope, report: RollupReport
 ) -> set[tuple[int, datetime.date]]:
-    """Recompute this batch's due periods and upsert them.
+    """Recompute the due periods of this batch of KPIs and upsert them.
 
     Returns (engagement id, month) for every scorecard these rollups make due.
     """
     if connection.vendor == "postgresql":
         # The same rules in one statement: the due periods never leave the database.
         due = DueWrite(
-            kpi_ids=[kpi.pk for kpi in kpis],
+            kpi_ids=kpi_ids,
             today=scope.today,
             window_start=scope.window_start,
             changed_since=scope.changed_since,
@@ -222,6 +216,13 @@ def roll_up_batch(
         report.rollups += due.written
         report.rollups_without_data += due.written_without_data
         return due.months
+    # Only what deciding the due periods reads: the database reads each KPI's rules
+    # itself when it computes (period_values.py).
+    kpis = list(
+        Kpi.objects.filter(pk__in=kpi_ids)
+        .select_related("engagement")
+        .only("pk", "period", "engagement_id", "engagement__start_date")
+    )
     by_id = {kpi.pk: kpi for kpi in kpis}
     window = _window_pairs(kpis, scope)
     changed = _changed_pairs(by_id, scope)
