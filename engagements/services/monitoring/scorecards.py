@@ -169,7 +169,7 @@ def _scorecard_source() -> str:
             f"WHEN {value} <= red_threshold THEN %(amber)s ELSE %(red)s END END"
         )
 
-    weekly_mean = _half_even("AVG(u.value)", 4)
+    weekly_mean = _half_even("AVG(value)", 4)
     # Names from model metadata and constant SQL; every value is a parameter.
     return f"""
 WITH due AS (
@@ -184,42 +184,39 @@ kpi AS (
     WHERE k.is_active AND k.engagement_id IN (SELECT engagement_id FROM due)
 ),
 bucketed AS (
-    SELECT r.kpi_id, r.value, r.status,
+    -- Each rollup with its attainment, in the bucket it counts in.
+    SELECT r.kpi_id, k.period, r.value, r.status,
            CASE k.period WHEN %(week)s THEN date_trunc('month', r.period_start)::date
-                ELSE r.period_start END AS bucket
+                ELSE r.period_start END AS bucket,
+           {_half_even(attainment("r.value"), ATTAINMENT_PLACES)} AS share
     FROM {rollup} r
     JOIN kpi k ON k.id = r.kpi_id
     WHERE r.period_start BETWEEN %(first)s AND %(last)s
+      -- weeks_starting_in: a week's rollup starts on a Monday
+      AND (k.period <> %(week)s OR EXTRACT(ISODOW FROM r.period_start) = 1)
 ),
-used AS (
-    SELECT d.engagement_id, d.month, k.id AS kpi_id, k.name, k.period, k.weight,
-           k.direction, k.target, k.amber_threshold, k.red_threshold, r.value, r.status,
-           {attainment("r.value")} AS exact_share
-    FROM due d
-    JOIN kpi k ON k.engagement_id = d.engagement_id
-    LEFT JOIN bucketed r ON r.kpi_id = k.id AND r.bucket = CASE k.period
-        WHEN %(quarter)s THEN date_trunc('quarter', d.month)::date ELSE d.month END
-),
-shared AS (
-    SELECT u.*, {_half_even("u.exact_share", ATTAINMENT_PLACES)} AS share FROM used u
-),
-grouped AS (
-    SELECT engagement_id, month, kpi_id, name, period, weight, direction, target,
-           amber_threshold, red_threshold, COUNT(u.value) AS with_data,
-           CASE WHEN COUNT(u.value) = 0 THEN NULL WHEN period = %(week)s THEN {weekly_mean}
-                ELSE MAX(u.value) END AS value,
-           MAX(u.status) FILTER (WHERE u.value IS NOT NULL) AS stored_status,
-           {_half_even(f"SUM(u.share) * {EXACT} / NULLIF(COUNT(u.share), 0)", ATTAINMENT_PLACES)}
+figures AS (
+    -- A KPI's figures for a bucket: the one rollup of a month or a quarter; the weeks'
+    -- mean value and mean attainment.
+    SELECT kpi_id, bucket, period, COUNT(value) AS with_data,
+           CASE WHEN COUNT(value) = 0 THEN NULL WHEN period = %(week)s THEN {weekly_mean}
+                ELSE MAX(value) END AS value,
+           MAX(status) FILTER (WHERE value IS NOT NULL) AS stored_status,
+           {_half_even(f"SUM(share) * {EXACT} / NULLIF(COUNT(share), 0)", ATTAINMENT_PLACES)}
                AS share
-    FROM shared u
-    GROUP BY engagement_id, month, kpi_id, name, period, weight, direction, target,
-             amber_threshold, red_threshold
+    FROM bucketed
+    GROUP BY kpi_id, bucket, period
 ),
 part AS (
-    SELECT g.*,
-           CASE WHEN period = %(week)s THEN {status("value")}
-                ELSE COALESCE(stored_status, %(no_data)s) END AS shown_status
-    FROM grouped g
+    -- Each active KPI of a due month with the figures of the bucket it brings.
+    SELECT d.engagement_id, d.month, k.id AS kpi_id, k.name, k.period, k.weight,
+           COALESCE(f.with_data, 0) AS with_data, f.value, f.share,
+           CASE WHEN k.period = %(week)s THEN {status("f.value")}
+                ELSE COALESCE(f.stored_status, %(no_data)s) END AS shown_status
+    FROM due d
+    JOIN kpi k ON k.engagement_id = d.engagement_id
+    LEFT JOIN figures f ON f.kpi_id = k.id AND f.bucket = CASE k.period
+        WHEN %(quarter)s THEN date_trunc('quarter', d.month)::date ELSE d.month END
 )
 SELECT d.engagement_id, %(month)s AS period, d.month AS period_start,
        (d.month + interval '1 month' - interval '1 day')::date AS period_end,
