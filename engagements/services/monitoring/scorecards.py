@@ -55,8 +55,10 @@ def write_scorecards(
     new or changed, each with a history row; returns how many were written."""
     count = 0
     engagement_ids = sorted(months)
-    for offset in range(0, len(engagement_ids), ENGAGEMENT_BATCH):
-        chunk = {pk: months[pk] for pk in engagement_ids[offset : offset + ENGAGEMENT_BATCH]}
+    # PostgreSQL computes them: Python holds only the ids of what it wrote.
+    size = ENGAGEMENT_BATCH * (10 if connection.vendor == "postgresql" else 1)
+    for offset in range(0, len(engagement_ids), size):
+        chunk = {pk: months[pk] for pk in engagement_ids[offset : offset + size]}
         stored = _stored_scorecards(chunk)
         if connection.vendor == "postgresql":
             written = _upsert_scorecards_in_sql(chunk, computed_at=computed_at)
