@@ -35,7 +35,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 
-from django.db import connection
 from django.db.models import (
     DateField,
     OuterRef,
@@ -53,6 +52,7 @@ from engagements.models import (
 )
 from engagements.models.monitoring import period_bounds
 
+from . import upserts
 from .period_values import DueWrite, RollupWrite, write_due_rollups, write_period_rollups
 from .periods import (
     KPI_BATCH,
@@ -203,7 +203,7 @@ def roll_up_batch(
 
     Returns (engagement id, month) for every scorecard these rollups make due.
     """
-    if connection.vendor == "postgresql":
+    if upserts.computed_in_database():
         # The same rules in one statement: the due periods never leave the database.
         due = DueWrite(
             kpi_ids=kpi_ids,

@@ -25,6 +25,7 @@ from engagements.models import (
 from engagements.models.monitoring import period_bounds, scorecard
 from outsourcing.formatting import number_text
 
+from . import upserts
 from .periods import (
     ATTAINMENT_PLACES,
     ENGAGEMENT_BATCH,
@@ -56,11 +57,12 @@ def write_scorecards(
     count = 0
     engagement_ids = sorted(months)
     # PostgreSQL computes them: Python holds only the ids of what it wrote.
-    size = ENGAGEMENT_BATCH * (10 if connection.vendor == "postgresql" else 1)
+    in_database = upserts.computed_in_database()
+    size = ENGAGEMENT_BATCH * (10 if in_database else 1)
     for offset in range(0, len(engagement_ids), size):
         chunk = {pk: months[pk] for pk in engagement_ids[offset : offset + size]}
         stored = _stored_scorecards(chunk)
-        if connection.vendor == "postgresql":
+        if in_database:
             written = _upsert_scorecards_in_sql(chunk, computed_at=computed_at)
         else:
             written = _upsert_scorecards(chunk, computed_at=computed_at)

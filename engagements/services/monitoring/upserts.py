@@ -50,6 +50,12 @@ def without_jit() -> Iterator[None]:
         yield
 
 
+def computed_in_database() -> bool:
+    """Whether the database finds the due periods and computes the scorecards itself
+    (PostgreSQL: rollup.py, scorecards.py); elsewhere Python does, by the same rules."""
+    return _is_postgresql()
+
+
 def distinct() -> str:
     """The null-safe "differs" operator: SQLite's IS NOT means it for any values."""
     return "IS DISTINCT FROM" if _is_postgresql() else "IS NOT"
