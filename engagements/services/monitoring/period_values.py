@@ -1,6 +1,7 @@
 """A KPI's period rollups computed and written by the database in one statement.
 
-The run (rollup.py) decides which (KPI, period) pairs are due; this computes each pair's
+The run (rollup.py) decides which (KPI, period) pairs are due – on PostgreSQL the
+statement below finds them itself (_due_statement); this computes each pair's
 count, value by the KPI's aggregation (average, sum or the latest day's value, to four
 places, half away from zero), status against the KPI's thresholds and trend against
 the period before, and upserts the row only where something changed.

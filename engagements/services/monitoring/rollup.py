@@ -20,13 +20,17 @@ A recomputed period is computed from the measurements there are now, so one whos
 measurements were deleted becomes "no data". Scorecards follow the same rule, month by
 month.
 
-Python decides which periods are due; the database computes and writes them – one
-statement per batch of KPIs (period_values.py) that aggregates, judges, compares with
-the period before and upserts on the natural key only the rows that changed, so running
+On PostgreSQL the database decides which periods are due as well: one statement per
+batch of KPIs (period_values.py, _due_statement) finds the due (KPI, period) pairs by
+these rules, aggregates, judges, compares with the period before, upserts on the natural
+key only the rows that changed and returns the scorecard months they make due, so no
+pair travels to Python and back. Elsewhere (SQLite) Python decides which periods are due
+by the functions below and the database computes and writes them the same way. Running
 twice, late or after a crash never appends, and a rerun that finds nothing new writes
 nothing (`computed_at` says when a row last got the figures it holds). Scorecards are
-written the same way, with a history row for each one new or changed (scorecards.py).
-The watermark moves only after a whole run succeeded."""
+written the same way – computed by PostgreSQL, by Python elsewhere, to the same figures –
+with a history row for each one new or changed (scorecards.py). The watermark moves only
+after a whole run succeeded."""
 
 from __future__ import annotations
 

@@ -1,4 +1,10 @@
-"""Monthly engagement scorecards from the KPI rollups, and their history."""
+"""Monthly engagement scorecards from the KPI rollups, and their history.
+
+PostgreSQL computes them in one statement a batch and upserts them (_scorecard_source);
+elsewhere Python does (kpi_part, models.monitoring.scorecard). Both come to the same
+score and breakdown: attainment is rounded to ATTAINMENT_PLACES before it is averaged
+or weighted, the weekly mean and the attainment shown are rounded half to even as
+Decimal.quantize does, the score half up (test_rollup_in_database.py)."""
 
 from __future__ import annotations
 
