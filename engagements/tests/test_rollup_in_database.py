@@ -111,11 +111,10 @@ def play() -> list[Any]:
     late = measure(quarterly, datetime.date(2024, 11, 5), "91")  # a late value
     measure(weekly, datetime.date(2024, 12, 27), "90")  # a late weekly value
     with time_machine.travel(at(datetime.date(2025, 1, 22), 2), tick=False):
-        moved = Measurement.objects.filter(kpi=monthly).order_by("measured_on").first()
-        assert moved is not None
+        moved = Measurement.objects.filter(kpi=monthly).earliest("measured_on")
         moved.measured_on = datetime.date(2025, 1, 2)  # moved into another month
         moved.save()
-        Measurement.objects.filter(kpi=strict).order_by("-measured_on").first().delete()
+        Measurement.objects.filter(kpi=strict).latest("measured_on").delete()
         late.value = D("97")
         late.save()
     run(datetime.date(2025, 1, 22))
