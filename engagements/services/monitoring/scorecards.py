@@ -50,6 +50,7 @@ from .upserts import (
     stamp,
     upsert_changed,
     upsert_changed_from,
+    without_jit,
 )
 
 # --- scorecards -----------------------------------------------------------------------
@@ -258,23 +259,24 @@ def _upsert_scorecards_in_sql(
     """PostgreSQL: compute the scorecards in the database and upsert them in one
     statement (issue 15, P3: computing 30,000 in Python was a third of a full run)."""
     due = [(pk, month.isoformat()) for pk, due in months.items() for month in sorted(due)]
-    return upsert_changed_from(
-        Scorecard,
-        keys=[name for name, _ in SCORECARD_KEYS],
-        values=[name for name, _ in SCORECARD_VALUES],
-        source=_scorecard_source(),
-        params={
-            "due": json_param([("engagement_id", "bigint"), ("month", "date")], due),
-            # The rollups' span: from the first month's quarter to the last month's end.
-            "first": period_bounds(Period.QUARTER, min(min(d) for d in months.values()))[0],
-            "last": month_end(max(max(d) for d in months.values())),
-            "higher": Direction.HIGHER,
-            **{period.name.lower(): period.value for period in Period},
-            **{status.name.lower(): status.value for status in KpiStatus},
-        },
-        computed_at=computed_at,
-        returning=WRITTEN_RETURNING,
-    )
+    with without_jit():
+        return upsert_changed_from(
+            Scorecard,
+            keys=[name for name, _ in SCORECARD_KEYS],
+            values=[name for name, _ in SCORECARD_VALUES],
+            source=_scorecard_source(),
+            params={
+                "due": json_param([("engagement_id", "bigint"), ("month", "date")], due),
+                # The rollups' span: from the first month's quarter to the last month's end.
+                "first": period_bounds(Period.QUARTER, min(min(d) for d in months.values()))[0],
+                "last": month_end(max(max(d) for d in months.values())),
+                "higher": Direction.HIGHER,
+                **{period.name.lower(): period.value for period in Period},
+                **{status.name.lower(): status.value for status in KpiStatus},
+            },
+            computed_at=computed_at,
+            returning=WRITTEN_RETURNING,
+        )
 
 
 def _as_date(value: datetime.date | str) -> datetime.date:
