@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -44,6 +45,8 @@ class KpiStatus(models.TextChoices):
     NO_DATA = "no_data", "No data"
 
 
+# Cached: a full rollup asks it over a million times for a few thousand distinct days.
+@functools.lru_cache(maxsize=8192)
 def period_bounds(period: str, day: datetime.date) -> tuple[datetime.date, datetime.date]:
     """First and last day of the week (Monday–Sunday), month or quarter holding `day`."""
     if period == Period.WEEK:

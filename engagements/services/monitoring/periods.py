@@ -22,8 +22,13 @@ from engagements.models.monitoring import period_bounds
 ONE_DAY = datetime.timedelta(days=1)
 # KPI values and attainment are kept to four decimal places.
 FOUR_PLACES = Decimal("0.0001")
+# A KPI's attainment in a scorecard, and the mean of a weekly KPI's, are rounded to
+# twenty places (half even) before they are shown or weighted: Python and PostgreSQL
+# divide to different precisions, and rounding both far beyond what is shown makes them
+# come to the same score and breakdown (scorecards.py computes it either way).
+ATTAINMENT_PLACES = 20
 # KPIs and engagements a run reads per query: memory grows with these, not with the data.
-KPI_BATCH = 500
+KPI_BATCH = 2000
 ENGAGEMENT_BATCH = 100
 
 # --- periods --------------------------------------------------------------------------

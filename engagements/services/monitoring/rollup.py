@@ -20,13 +20,17 @@ A recomputed period is computed from the measurements there are now, so one whos
 measurements were deleted becomes "no data". Scorecards follow the same rule, month by
 month.
 
-Python decides which periods are due; the database computes and writes them – one
-statement per batch of KPIs (period_values.py) that aggregates, judges, compares with
-the period before and upserts on the natural key only the rows that changed, so running
+On PostgreSQL the database decides which periods are due as well: one statement per
+batch of KPIs (period_values.py, _due_statement) finds the due (KPI, period) pairs by
+these rules, aggregates, judges, compares with the period before, upserts on the natural
+key only the rows that changed and returns the scorecard months they make due, so no
+pair travels to Python and back. Elsewhere (SQLite) Python decides which periods are due
+by the functions below and the database computes and writes them the same way. Running
 twice, late or after a crash never appends, and a rerun that finds nothing new writes
 nothing (`computed_at` says when a row last got the figures it holds). Scorecards are
-written the same way, with a history row for each one new or changed (scorecards.py).
-The watermark moves only after a whole run succeeded."""
+written the same way – computed by PostgreSQL, by Python elsewhere, to the same figures –
+with a history row for each one new or changed (scorecards.py). The watermark moves only
+after a whole run succeeded."""
 
 from __future__ import annotations
 
@@ -53,7 +57,8 @@ from engagements.models import (
 from engagements.models.monitoring import period_bounds
 from outsourcing import pagecache
 
-from .period_values import RollupWrite, write_period_rollups
+from . import upserts
+from .period_values import DueWrite, RollupWrite, write_due_rollups, write_period_rollups
 from .periods import (
     KPI_BATCH,
     first_scorecard_month,
@@ -135,9 +140,9 @@ def rollup_kpis(
     )
     report = RollupReport()
     months: dict[int, set[datetime.date]] = defaultdict(set)
-    for kpis in _kpi_batches(engagement_id):
-        report.kpis += len(kpis)
-        touched = roll_up_batch(kpis, scope=scope, report=report)
+    for kpi_ids in _kpi_batches(engagement_id):
+        report.kpis += len(kpi_ids)
+        touched = roll_up_batch(kpi_ids, scope=scope, report=report)
         for engagement, month in touched:
             months[engagement].add(month)
     report.scorecards = write_scorecards(months, computed_at=started)
@@ -184,32 +189,46 @@ def _finish_job(
 # --- KPI rollups ----------------------------------------------------------------------
 
 
-def _kpi_batches(engagement_id: int | None) -> Iterator[list[Kpi]]:
-    """The active KPIs of live engagements, KPI_BATCH at a time (keyset pages by id)."""
+def _kpi_batches(engagement_id: int | None) -> Iterator[list[int]]:
+    """The ids of the active KPIs of live engagements, KPI_BATCH at a time (keyset
+    pages by id)."""
     kpis = Kpi.objects.filter(is_active=True, engagement__status__in=Engagement.LIVE_STATUSES)
     if engagement_id is not None:
         kpis = kpis.filter(engagement_id=engagement_id)
-    # Only what deciding the due periods reads: building whole KPI and engagement rows
-    # for every active KPI was a fifth of an incremental run (issue 15, P3). The
-    # database reads each KPI's rules itself when it computes (period_values.py).
-    kpis = (
-        kpis.select_related("engagement")
-        .only("pk", "period", "engagement_id", "engagement__start_date")
-        .order_by("pk")
-    )
+    ids = kpis.order_by("pk").values_list("pk", flat=True)
     after = 0
-    while batch := list(kpis.filter(pk__gt=after)[:KPI_BATCH]):
+    while batch := list(ids.filter(pk__gt=after)[:KPI_BATCH]):
         yield batch
-        after = batch[-1].pk
+        after = batch[-1]
 
 
 def roll_up_batch(
-    kpis: list[Kpi], *, scope: RunScope, report: RollupReport
+    kpi_ids: list[int], *, scope: RunScope, report: RollupReport
 ) -> set[tuple[int, datetime.date]]:
-    """Recompute this batch's due periods and upsert them.
+    """Recompute the due periods of this batch of KPIs and upsert them.
 
     Returns (engagement id, month) for every scorecard these rollups make due.
     """
+    if upserts.computed_in_database():
+        # The same rules in one statement: the due periods never leave the database.
+        due = DueWrite(
+            kpi_ids=kpi_ids,
+            today=scope.today,
+            window_start=scope.window_start,
+            changed_since=scope.changed_since,
+            computed_at=scope.computed_at,
+        )
+        upsert_rollups(due)
+        report.rollups += due.written
+        report.rollups_without_data += due.written_without_data
+        return due.months
+    # Only what deciding the due periods reads: the database reads each KPI's rules
+    # itself when it computes (period_values.py).
+    kpis = list(
+        Kpi.objects.filter(pk__in=kpi_ids)
+        .select_related("engagement")
+        .only("pk", "period", "engagement_id", "engagement__start_date")
+    )
     by_id = {kpi.pk: kpi for kpi in kpis}
     window = _window_pairs(kpis, scope)
     changed = _changed_pairs(by_id, scope)
@@ -233,8 +252,11 @@ def roll_up_periods(
     return write
 
 
-def upsert_rollups(write: RollupWrite) -> None:
-    write_period_rollups(write)
+def upsert_rollups(write: RollupWrite | DueWrite) -> None:
+    if isinstance(write, DueWrite):
+        write_due_rollups(write)
+    else:
+        write_period_rollups(write)
 
 
 def _window_pairs(kpis: Iterable[Kpi], scope: RunScope) -> set[Pair]:

@@ -1,4 +1,10 @@
-"""Monthly engagement scorecards from the KPI rollups, and their history."""
+"""Monthly engagement scorecards from the KPI rollups, and their history.
+
+PostgreSQL computes them in one statement a batch and upserts them (_scorecard_source);
+elsewhere Python does (kpi_part, models.monitoring.scorecard). Both come to the same
+score and breakdown: attainment is rounded to ATTAINMENT_PLACES before it is averaged
+or weighted, the weekly mean and the attainment shown are rounded half to even as
+Decimal.quantize does, the score half up (test_rollup_in_database.py)."""
 
 from __future__ import annotations
 
@@ -7,11 +13,13 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
 from django.db.models import Count, Q
 
 from engagements.models import (
+    Direction,
     Engagement,
     Kpi,
     KpiRollup,
@@ -23,7 +31,9 @@ from engagements.models import (
 from engagements.models.monitoring import period_bounds, scorecard
 from outsourcing.formatting import number_text
 
+from . import upserts
 from .periods import (
+    ATTAINMENT_PLACES,
     ENGAGEMENT_BATCH,
     FOUR_PLACES,
     first_scorecard_month,
@@ -31,7 +41,17 @@ from .periods import (
     month_end,
     weeks_starting_in,
 )
-from .upserts import ids_in_json, ids_param, json_column, stamp, upsert_changed
+from .upserts import (
+    Column,
+    ids_in_json,
+    ids_param,
+    json_column,
+    json_param,
+    stamp,
+    upsert_changed,
+    upsert_changed_from,
+    without_jit,
+)
 
 # --- scorecards -----------------------------------------------------------------------
 
@@ -43,36 +63,16 @@ def write_scorecards(
     new or changed, each with a history row; returns how many were written."""
     count = 0
     engagement_ids = sorted(months)
-    for offset in range(0, len(engagement_ids), ENGAGEMENT_BATCH):
-        chunk = {pk: months[pk] for pk in engagement_ids[offset : offset + ENGAGEMENT_BATCH]}
-        rows = _scorecards_for(chunk, computed_at=computed_at)
+    # PostgreSQL computes them: Python holds only the ids of what it wrote.
+    in_database = upserts.computed_in_database()
+    size = ENGAGEMENT_BATCH * (10 if in_database else 1)
+    for offset in range(0, len(engagement_ids), size):
+        chunk = {pk: months[pk] for pk in engagement_ids[offset : offset + size]}
         stored = _stored_scorecards(chunk)
-        written = upsert_changed(
-            Scorecard,
-            keys=[("engagement_id", "bigint"), ("period", "text"), ("period_start", "date")],
-            values=[
-                ("period_end", "date"),
-                ("score", "numeric"),
-                ("kpis_counted", "integer"),
-                ("kpis_without_data", "integer"),
-                ("breakdown", "jsonb"),
-            ],
-            rows=[
-                (
-                    card.engagement_id,
-                    card.period,
-                    card.period_start.isoformat(),
-                    card.period_end.isoformat(),
-                    None if card.score is None else str(card.score),
-                    card.kpis_counted,
-                    card.kpis_without_data,
-                    json_column(card.breakdown),
-                )
-                for card in rows
-            ],
-            computed_at=computed_at,
-            returning="id, engagement_id, period_start",
-        )
+        if in_database:
+            written = _upsert_scorecards_in_sql(chunk, computed_at=computed_at)
+        else:
+            written = _upsert_scorecards(chunk, computed_at=computed_at)
         created = {
             pk
             for pk, engagement_id, start in written
@@ -87,6 +87,196 @@ def write_scorecards(
 
 
 ScorecardKey = tuple[int, datetime.date]
+SHARE_PLACES = Decimal(1).scaleb(-ATTAINMENT_PLACES)
+# Divisions the database does to at least this many places, so that it rounds to
+# ATTAINMENT_PLACES and to the score's places as Python's 28 digits do.
+EXACT = "1." + "0" * 30
+SCORECARD_KEYS: list[Column] = [
+    ("engagement_id", "bigint"),
+    ("period", "text"),
+    ("period_start", "date"),
+]
+SCORECARD_VALUES: list[Column] = [
+    ("period_end", "date"),
+    ("score", "numeric"),
+    ("kpis_counted", "integer"),
+    ("kpis_without_data", "integer"),
+    ("breakdown", "jsonb"),
+]
+WRITTEN_RETURNING = "id, engagement_id, period_start"
+
+
+def _upsert_scorecards(
+    months: Mapping[int, set[datetime.date]], *, computed_at: datetime.datetime
+) -> list[tuple[Any, ...]]:
+    """Compute the scorecards in Python (kpi_part) and upsert them; the rows written."""
+    return upsert_changed(
+        Scorecard,
+        keys=SCORECARD_KEYS,
+        values=SCORECARD_VALUES,
+        rows=[
+            (
+                card.engagement_id,
+                card.period,
+                card.period_start.isoformat(),
+                card.period_end.isoformat(),
+                None if card.score is None else str(card.score),
+                card.kpis_counted,
+                card.kpis_without_data,
+                json_column(card.breakdown),
+            )
+            for card in _scorecards_for(months, computed_at=computed_at)
+        ],
+        computed_at=computed_at,
+        returning=WRITTEN_RETURNING,
+    )
+
+
+def _half_even(number: str, places: int) -> str:
+    """SQL rounding `number` to `places` as Decimal.quantize does (half to even), where
+    ROUND goes half away from zero."""
+    scaled = f"({number}) * {10**places}"
+    return (
+        f"CASE WHEN ABS(MOD({scaled}, 1)) = 0.5 AND MOD(TRUNC({scaled}), 2) = 0 "
+        f"THEN TRUNC({number}, {places}) ELSE ROUND({number}, {places}) END"
+    )
+
+
+def _scorecard_source() -> str:
+    """PostgreSQL: the due (engagement, month) scorecards computed from the stored
+    rollups, as kpi_part and `scorecard` compute them – the same figures, statuses and
+    breakdown (keyed and rounded the same, numbers as number_text writes them)."""
+    quote = connection.ops.quote_name
+    kpi = quote(Kpi._meta.db_table)
+    rollup = quote(KpiRollup._meta.db_table)
+
+    def attainment(value: str) -> str:
+        # models.monitoring.attainment: 1 at or beyond target, 0 at or beyond red.
+        gap = (
+            "CASE WHEN direction = %(higher)s THEN target - red_threshold "
+            "ELSE red_threshold - target END"
+        )
+        achieved = (
+            f"CASE WHEN direction = %(higher)s THEN {value} - red_threshold "
+            f"ELSE red_threshold - {value} END"
+        )
+        meets = (
+            f"(direction = %(higher)s AND {value} >= target) "
+            f"OR (direction <> %(higher)s AND {value} <= target)"
+        )
+        return (
+            f"CASE WHEN {value} IS NULL THEN NULL WHEN {gap} <= 0 THEN "
+            f"CASE WHEN {meets} THEN 1 ELSE 0 END "
+            f"ELSE LEAST(GREATEST(({achieved}) * {EXACT} / ({gap}), 0), 1) END"
+        )
+
+    def status(value: str) -> str:
+        # models.monitoring.kpi_status
+        return (
+            f"CASE WHEN {value} IS NULL THEN %(no_data)s WHEN direction = %(higher)s THEN "
+            f"CASE WHEN {value} >= amber_threshold THEN %(green)s "
+            f"WHEN {value} >= red_threshold THEN %(amber)s ELSE %(red)s END "
+            f"ELSE CASE WHEN {value} <= amber_threshold THEN %(green)s "
+            f"WHEN {value} <= red_threshold THEN %(amber)s ELSE %(red)s END END"
+        )
+
+    weekly_mean = _half_even("AVG(value)", 4)
+    # Names from model metadata and constant SQL; every value is a parameter.
+    return f"""
+WITH due AS (
+    SELECT * FROM jsonb_to_recordset(%(due)s::jsonb) AS r(engagement_id bigint, month date)
+),
+kpi AS (
+    -- The engagements' active KPIs; a KPI's rollups count in a month by their bucket: a
+    -- week in the month it starts in, a month in itself, a quarter in each of its months.
+    SELECT k.id, k.engagement_id, k.name, k.period, k.weight, k.direction, k.target,
+           k.amber_threshold, k.red_threshold
+    FROM {kpi} k
+    WHERE k.is_active AND k.engagement_id IN (SELECT engagement_id FROM due)
+),
+bucketed AS (
+    -- Each rollup with its attainment, in the bucket it counts in.
+    SELECT r.kpi_id, k.period, r.value, r.status,
+           CASE k.period WHEN %(week)s THEN date_trunc('month', r.period_start)::date
+                ELSE r.period_start END AS bucket,
+           {_half_even(attainment("r.value"), ATTAINMENT_PLACES)} AS share
+    FROM {rollup} r
+    JOIN kpi k ON k.id = r.kpi_id
+    WHERE r.period_start BETWEEN %(first)s AND %(last)s
+      -- weeks_starting_in: a week's rollup starts on a Monday
+      AND (k.period <> %(week)s OR EXTRACT(ISODOW FROM r.period_start) = 1)
+),
+figures AS (
+    -- A KPI's figures for a bucket: the one rollup of a month or a quarter; the weeks'
+    -- mean value and mean attainment.
+    SELECT kpi_id, bucket, period, COUNT(value) AS with_data,
+           CASE WHEN COUNT(value) = 0 THEN NULL WHEN period = %(week)s THEN {weekly_mean}
+                ELSE MAX(value) END AS value,
+           MAX(status) FILTER (WHERE value IS NOT NULL) AS stored_status,
+           {_half_even(f"SUM(share) * {EXACT} / NULLIF(COUNT(share), 0)", ATTAINMENT_PLACES)}
+               AS share
+    FROM bucketed
+    GROUP BY kpi_id, bucket, period
+),
+part AS (
+    -- Each active KPI of a due month with the figures of the bucket it brings.
+    SELECT d.engagement_id, d.month, k.id AS kpi_id, k.name, k.period, k.weight,
+           COALESCE(f.with_data, 0) AS with_data, f.value, f.share,
+           CASE WHEN k.period = %(week)s THEN {status("f.value")}
+                ELSE COALESCE(f.stored_status, %(no_data)s) END AS shown_status
+    FROM due d
+    JOIN kpi k ON k.engagement_id = d.engagement_id
+    LEFT JOIN figures f ON f.kpi_id = k.id AND f.bucket = CASE k.period
+        WHEN %(quarter)s THEN date_trunc('quarter', d.month)::date ELSE d.month END
+)
+SELECT d.engagement_id, %(month)s AS period, d.month AS period_start,
+       (d.month + interval '1 month' - interval '1 day')::date AS period_end,
+       CASE WHEN COUNT(p.share) = 0 OR SUM(p.weight) FILTER (WHERE p.share IS NOT NULL) = 0
+            THEN NULL
+            ELSE ROUND(SUM(p.weight * p.share) * {EXACT}
+                       / SUM(p.weight) FILTER (WHERE p.share IS NOT NULL) * 100, 1) END
+           AS score,
+       COUNT(p.share) AS kpis_counted,
+       COUNT(p.kpi_id) - COUNT(p.share) AS kpis_without_data,
+       COALESCE(jsonb_agg(jsonb_build_object(
+           'kpi', p.name,
+           'period', p.period,
+           'periods_with_data', p.with_data,
+           'weight', trim_scale(p.weight)::text,
+           'value', trim_scale(p.value)::text,
+           'status', p.shown_status,
+           'attainment', ({_half_even("p.share", 3)})::text
+       ) ORDER BY p.name) FILTER (WHERE p.kpi_id IS NOT NULL), '[]'::jsonb) AS breakdown
+FROM due d
+LEFT JOIN part p ON p.engagement_id = d.engagement_id AND p.month = d.month
+GROUP BY d.engagement_id, d.month
+"""  # nosec B608
+
+
+def _upsert_scorecards_in_sql(
+    months: Mapping[int, set[datetime.date]], *, computed_at: datetime.datetime
+) -> list[tuple[Any, ...]]:
+    """PostgreSQL: compute the scorecards in the database and upsert them in one
+    statement (issue 15, P3: computing 30,000 in Python was a third of a full run)."""
+    due = [(pk, month.isoformat()) for pk, due in months.items() for month in sorted(due)]
+    with without_jit():
+        return upsert_changed_from(
+            Scorecard,
+            keys=[name for name, _ in SCORECARD_KEYS],
+            values=[name for name, _ in SCORECARD_VALUES],
+            source=_scorecard_source(),
+            params={
+                "due": json_param([("engagement_id", "bigint"), ("month", "date")], due),
+                # The rollups' span: from the first month's quarter to the last month's end.
+                "first": period_bounds(Period.QUARTER, min(min(d) for d in months.values()))[0],
+                "last": month_end(max(max(d) for d in months.values())),
+                "higher": Direction.HIGHER,
+                **{period.name.lower(): period.value for period in Period},
+                **{status.name.lower(): status.value for status in KpiStatus},
+            },
+            computed_at=computed_at,
+            returning=WRITTEN_RETURNING,
+        )
 
 
 def _as_date(value: datetime.date | str) -> datetime.date:
@@ -223,12 +413,12 @@ def kpi_part(
     status: str = KpiStatus.NO_DATA
     if values and kpi.period != Period.WEEK:
         value, status = values[0], used[0].status
-        share = kpi.attainment_for(value)
+        share = _rounded_share(kpi.attainment_for(value))
     elif values:
         value = (sum(values, Decimal("0")) / len(values)).quantize(FOUR_PLACES)
         status = kpi.status_for(value)
-        shares = [kpi.attainment_for(v) or Decimal("0") for v in values]
-        share = sum(shares, Decimal("0")) / len(shares)
+        shares = [_rounded_share(kpi.attainment_for(v)) or Decimal("0") for v in values]
+        share = _rounded_share(sum(shares, Decimal("0")) / len(shares))
     return KpiPart(
         weight=kpi.weight,
         attainment=share,
@@ -242,6 +432,10 @@ def kpi_part(
             "attainment": None if share is None else str(share.quantize(Decimal("0.001"))),
         },
     )
+
+
+def _rounded_share(share: Decimal | None) -> Decimal | None:
+    return None if share is None else share.quantize(SHARE_PLACES)
 
 
 # --- values left out for their dates --------------------------------------------------

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Model
 
 # A column of the JSON rows: its name and its PostgreSQL type.
@@ -32,6 +33,27 @@ Column = tuple[str, str]
 
 def _is_postgresql() -> bool:
     return connection.vendor == "postgresql"
+
+
+@contextmanager
+def without_jit() -> Iterator[None]:
+    """A transaction whose statements PostgreSQL runs without JIT compilation.
+
+    The rollup's statements read set-returning functions the planner guesses a thousand
+    rows each for (generate_series per KPI, the JSON parameters), so it judges them
+    costly enough to compile, and compiling took 1.5 s a statement even for one KPI –
+    more than running any of them."""
+    with transaction.atomic():
+        if _is_postgresql():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+        yield
+
+
+def computed_in_database() -> bool:
+    """Whether the database finds the due periods and computes the scorecards itself
+    (PostgreSQL: rollup.py, scorecards.py); elsewhere Python does, by the same rules."""
+    return _is_postgresql()
 
 
 def distinct() -> str:
@@ -67,11 +89,11 @@ def ids_param(ids: Iterable[int]) -> str:
     return json.dumps(sorted(ids))
 
 
-def ids_in_json() -> str:
-    """SQL for the ids of one JSON list parameter, for `id IN (…)`."""
+def ids_in_json(placeholder: str = "%s") -> str:
+    """SQL for the ids of one JSON list parameter (at `placeholder`), for `id IN (…)`."""
     if _is_postgresql():
-        return "SELECT json_array_elements_text(%s::json)::bigint"
-    return "SELECT value FROM json_each(%s)"
+        return f"SELECT json_array_elements_text({placeholder}::json)::bigint"
+    return f"SELECT value FROM json_each({placeholder})"
 
 
 def stamp(moment: datetime.datetime) -> Any:
@@ -93,23 +115,47 @@ def upsert_changed(
     `returning` columns of the rows written (new or changed), none when it is empty."""
     if not rows:
         return []
+    return upsert_changed_from(
+        model,
+        keys=[name for name, _ in keys],
+        values=[name for name, _ in values],
+        source=json_rows([*keys, *values], "%(rows)s"),
+        params={"rows": json_param([*keys, *values], rows)},
+        computed_at=computed_at,
+        returning=returning,
+    )
+
+
+def upsert_changed_from(
+    model: type[Model],
+    *,
+    keys: Sequence[str],
+    values: Sequence[str],
+    source: str,
+    params: Mapping[str, Any],
+    computed_at: datetime.datetime,
+    returning: str = "",
+) -> list[tuple[Any, ...]]:
+    """upsert_changed with the rows read by a query: `source` is SQL (with `params` for
+    its named placeholders) giving a row set with the key and value columns by name."""
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
-    names = [quote(name) for name, _ in (*keys, *values)]
-    updated = [quote(name) for name, _ in values]
-    # Table and column names from model metadata; every value is a parameter.
+    names = [quote(name) for name in (*keys, *values)]
+    updated = [quote(name) for name in values]
+    # Table and column names from model metadata, `source` from constant SQL; every
+    # value is a parameter.
     sql = (
         f"INSERT INTO {table} ({', '.join(names)}, {quote('computed_at')}) "  # nosec B608
-        f"SELECT {', '.join(names)}, %s "
-        f"FROM ({json_rows([*keys, *values])}) AS incoming WHERE true "
-        f"ON CONFLICT ({', '.join(quote(name) for name, _ in keys)}) DO UPDATE SET "
+        f"SELECT {', '.join(names)}, %(computed_at)s "
+        f"FROM ({source}) AS incoming WHERE true "
+        f"ON CONFLICT ({', '.join(quote(name) for name in keys)}) DO UPDATE SET "
         + ", ".join(f"{name} = excluded.{name}" for name in [*updated, quote("computed_at")])
         + " WHERE "
         + " OR ".join(f"{table}.{name} {distinct()} excluded.{name}" for name in updated)
         + (f" RETURNING {returning}" if returning else "")
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [stamp(computed_at), json_param([*keys, *values], rows)])
+        cursor.execute(sql, {**params, "computed_at": stamp(computed_at)})
         return list(cursor.fetchall()) if returning else []
 
 
