@@ -10,9 +10,9 @@ and served only while all of these hold:
 - the data "generation" it was made in is still current. Every change starts a new
   one: any form or admin save by a signed-in person (PageCacheMiddleware) and the
   scheduled jobs where they write (`data_changed()`), each once it has committed;
-- it was made after this person's own last save, which their session (kept in the
-  database) remembers: a person sees their own save at once even if the new
-  generation could not be told to Redis (a network split, a timeout).
+- it was made after this browser's own last save, which a cookie remembers: a person
+  sees their own save at once even if the new generation could not be told to Redis
+  (a network split, a timeout). Only their own cache is at stake if they change it.
 
 The generation is read together with the fragment (one round trip). Keys carry the
 database's name, so installations (or benchmark databases) sharing a Redis never
@@ -34,8 +34,8 @@ from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-# The session's note of the person's last save (a Unix time).
-SAVED_AT = "pagecache_saved_at"
+# The cookie noting this browser's last save (a Unix time).
+SAVED_AT = "saved_at"
 # Requests that change nothing.
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -73,7 +73,10 @@ def fragment(request: HttpRequest, name: str, variant: str, render: Callable[[],
     found = cache.get_many([generation_key, key])
     generation = found.get(generation_key)
     kept = found.get(key)
-    saved_at = float(request.session.get(SAVED_AT, 0))
+    try:
+        saved_at = float(request.COOKIES.get(SAVED_AT, 0))
+    except ValueError:
+        saved_at = 0.0
     if generation is not None and kept is not None:
         kept_generation, made_at, html = kept
         if kept_generation == generation and made_at > saved_at:
@@ -95,7 +98,7 @@ class PageCacheMiddleware:
     """A signed-in person's request that may have changed data (not GET, HEAD or
     OPTIONS) and was not refused starts a new generation after it has committed
     (ATOMIC_REQUESTS is off: views commit before they answer), and notes the moment in
-    the person's session. Anonymous posts (signing in) change no page's data."""
+    a cookie (no database write). Anonymous posts (signing in) change no page's data."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -107,6 +110,12 @@ class PageCacheMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             data_changed()
-            if hasattr(request, "session"):
-                request.session[SAVED_AT] = time.time()
+            response.set_cookie(
+                SAVED_AT,
+                f"{time.time():.6f}",
+                max_age=max(int(settings.PAGE_CACHE_SECONDS), 60),
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+                samesite="Lax",
+            )
         return response
