@@ -166,7 +166,13 @@ def parts(
 def merged(section: DigestSection, chosen: Iterable[Part | None]) -> None:
     """Fill the person's section from the parts that are theirs, in the section's order."""
     found = [part for part in chosen if part is not None]
-    section.count = sum(part.count for part in found)
+    if not found:  # most people's sections: nothing to merge
+        return
+    if len(found) == 1:
+        section.count = found[0].count
+        section.lines = [line for _, line in found[0].lines[:LINES_PER_SECTION]]
+        return
+    section.count = sum([part.count for part in found])
     ranked = heapq.merge(*(part.lines for part in found), key=lambda ranked: ranked[0])
     section.lines = [line for _, line in itertools.islice(ranked, LINES_PER_SECTION)]
 
