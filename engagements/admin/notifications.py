@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.template.defaultfilters import linebreaksbr
 from django.utils.html import escape
 
@@ -62,11 +63,20 @@ class OutboundEmailAdmin(VersionedAdmin):
     # come marked safe from their templates, so they are escaped here as plain text.
     @admin.display(description="Text as sent")
     def text_preview(self, email: OutboundEmail) -> str:
-        return linebreaksbr(escape(email.bodies()[0]))
+        return self._preview(email, 0)
 
     @admin.display(description="HTML as sent (source)")
     def html_preview(self, email: OutboundEmail) -> str:
-        return linebreaksbr(escape(email.bodies()[1]))
+        return self._preview(email, 1)
+
+    def _preview(self, email: OutboundEmail, part: int) -> str:
+        # A row whose template is gone or broken is the one an admin opens to see why
+        # it failed: say so rather than fail the page.
+        try:
+            body = email.bodies()[part]
+        except (TemplateDoesNotExist, TemplateSyntaxError) as error:
+            return f"Cannot be rendered: {type(error).__name__}: {error}"
+        return linebreaksbr(escape(body))
 
     def has_resend_permission(self, request: HttpRequest) -> bool:
         # Rows are never edited in a form, but putting them back in the queue is a change.

@@ -687,6 +687,17 @@ def test_the_admin_shows_a_queued_email_as_it_will_be_sent(
     assert "<b>Sons" not in page
 
 
+def test_the_admin_says_why_an_email_cannot_be_rendered_instead_of_failing(
+    admin_client: Client,
+) -> None:
+    broken = ef.OutboundEmailFactory(template="no_such_template", context={"name": "Ann"})
+
+    response = admin_client.get(admin_url(OutboundEmail, "change", broken.pk))
+
+    assert response.status_code == 200
+    assert "Cannot be rendered: TemplateDoesNotExist" in response.content.decode()
+
+
 # --- Sending: failures, backoff, giving up -----------------------------------------
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Q
 
 from engagements.models import (
@@ -68,20 +68,23 @@ def write_scorecards(
     size = ENGAGEMENT_BATCH * (10 if in_database else 1)
     for offset in range(0, len(engagement_ids), size):
         chunk = {pk: months[pk] for pk in engagement_ids[offset : offset + size]}
-        stored = _stored_scorecards(chunk)
-        if in_database:
-            written = _upsert_scorecards_in_sql(chunk, computed_at=computed_at)
-        else:
-            written = _upsert_scorecards(chunk, computed_at=computed_at)
-        created = {
-            pk
-            for pk, engagement_id, start in written
-            if (engagement_id, _as_date(start)) not in stored
-        }
-        _record_scorecard_history(created, kind="+", computed_at=computed_at)
-        _record_scorecard_history(
-            {pk for pk, _, _ in written} - created, kind="~", computed_at=computed_at
-        )
+        # A change and its history row land together: a rerun writes only what changed,
+        # so a crash between the two would lose the history row for good.
+        with transaction.atomic():
+            stored = _stored_scorecards(chunk)
+            if in_database:
+                written = _upsert_scorecards_in_sql(chunk, computed_at=computed_at)
+            else:
+                written = _upsert_scorecards(chunk, computed_at=computed_at)
+            created = {
+                pk
+                for pk, engagement_id, start in written
+                if (engagement_id, _as_date(start)) not in stored
+            }
+            _record_scorecard_history(created, kind="+", computed_at=computed_at)
+            _record_scorecard_history(
+                {pk for pk, _, _ in written} - created, kind="~", computed_at=computed_at
+            )
         count += len(written)
     return count
 
