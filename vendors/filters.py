@@ -33,6 +33,9 @@ class VendorFilter(ListFilter):
     q = django_filters.CharFilter(
         label="Search by name",
         method="search",
+        # Longer is a paste gone wrong: left out, as any bad value (PostgreSQL searches
+        # any length, but SQLite refuses a LIKE pattern past 50,000 characters).
+        max_length=200,
         widget=forms.TextInput(attrs={"placeholder": "Name", "type": "search"}),
     )
     status = django_filters.ChoiceFilter(
