@@ -232,7 +232,10 @@ class CheckIn(Owned, TimeStampedModel):
 
     owner_path = "engagement"
 
-    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="checkins")
+    # No index of its own: the (engagement, scheduled_for) unique constraint's serves.
+    engagement = models.ForeignKey(
+        Engagement, on_delete=models.CASCADE, related_name="checkins", db_index=False
+    )
     scheduled_for = models.DateTimeField()
     held_on = models.DateField(null=True, blank=True)
     cancelled = models.BooleanField(default=False)

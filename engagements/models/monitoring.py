@@ -331,7 +331,9 @@ class KpiRollup(models.Model):
         SAME = "same", "Unchanged"
         UNKNOWN = "unknown", "Not comparable"
 
-    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="rollups")
+    # No index of its own: the (kpi, period_start) unique constraint's serves look-ups by
+    # KPI, and a second one only slowed the rollup's writes (issue 15).
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="rollups", db_index=False)
     period_start = models.DateField()
     period_end = models.DateField()
     value = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
@@ -368,7 +370,10 @@ class KpiRollup(models.Model):
 class Scorecard(models.Model):
     """An engagement's 0–100 score for one period; kept as computed once the period closes."""
 
-    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="scorecards")
+    # No index of its own: the (engagement, period, period_start) unique constraint's serves.
+    engagement = models.ForeignKey(
+        Engagement, on_delete=models.CASCADE, related_name="scorecards", db_index=False
+    )
     period = models.CharField(max_length=10, choices=Period.choices, default=Period.MONTH)
     period_start = models.DateField()
     period_end = models.DateField()
@@ -385,7 +390,9 @@ class Scorecard(models.Model):
     breakdown = models.JSONField(default=list, blank=True)
     computed_at = models.DateTimeField()
 
-    history = HistoricalRecords()
+    # History looked up by engagement and by version use the indexes of migrations 0021
+    # and 0024; simple_history's single-column ones only slowed the rollup's writes.
+    history = HistoricalRecords(no_db_index=["id", "engagement"])
 
     class Meta:
         ordering = ["engagement", "-period_start"]

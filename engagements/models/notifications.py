@@ -76,8 +76,12 @@ class OutboundEmail(TimeStampedModel):
         SENT = "sent", "Sent"
         FAILED = "failed", "Gave up"
 
+    # No index of its own: the (recipient, kind, key) unique constraint's serves.
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="outbound_emails"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="outbound_emails",
+        db_index=False,
     )
     kind = models.CharField(max_length=30, help_text="e.g. digest, checkin, compliance, notice")
     key = models.CharField(
