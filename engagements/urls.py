@@ -187,9 +187,9 @@ across_patterns = [
         for kind in ("checkins", "kpis", "reviews", "risks", "evidence")
     ),
     path("risks/", risk.risk_overview, name="risk_overview"),
-    path("risks/export.csv", risk.risk_export, name="risk_export"),
+    path("risks/export/", risk.risk_export, name="risk_export"),
     path("compliance/", compliance.compliance_matrix, name="compliance_matrix"),
-    path("compliance/export.csv", compliance.compliance_export, name="compliance_export"),
+    path("compliance/export/", compliance.compliance_export, name="compliance_export"),
     path("account/reminders/", notifications.reminder_preferences, name="reminder_preferences"),
 ]
 

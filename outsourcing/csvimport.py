@@ -294,17 +294,22 @@ class _Lines:
 
 
 def csv_stream(
-    filename: str, header: Sequence[str], rows: Iterable[Sequence[str]]
+    filename: str, header: Sequence[str], rows: Iterable[Sequence[object]]
 ) -> StreamingHttpResponse:
     """A CSV file of any length (an export), sent while its rows are read: memory and the
     time to the first byte stay the same however many rows there are. UTF-8 with the BOM
-    Excel looks for, formulas defused as in `csv_download`."""
+    Excel looks for; text that would run as a formula defused as in `csv_download`,
+    numbers written as they are (a negative number is not a formula)."""
     writer = csv.writer(_Lines())
 
     def pieces() -> Iterator[str]:
         lines = ["\ufeff", writer.writerow(header)]
         for row in rows:
-            lines.append(writer.writerow([spreadsheet_safe(cell) for cell in row]))
+            lines.append(
+                writer.writerow(
+                    [spreadsheet_safe(cell) if isinstance(cell, str) else cell for cell in row]
+                )
+            )
             if len(lines) >= STREAM_ROWS:
                 yield "".join(lines)
                 lines = []

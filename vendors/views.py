@@ -14,12 +14,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from outsourcing.csvimport import csv_download
+from outsourcing.exports import export_format, export_response, queryset_rows
 from outsourcing.lists import choice_order, page_of
 from outsourcing.roles import can_change, can_create, can_read, is_admin, require
 from outsourcing.typeahead import Search, search_view
@@ -28,6 +29,7 @@ from outsourcing.versions import saves_atomically
 from vendors.selectors import vendor_history
 
 from . import imports as vendor_imports
+from .exports import VENDOR_COLUMNS
 from .filters import VendorFilter
 from .forms import (
     CertificationForm,
@@ -63,7 +65,7 @@ def _vendor_url(vendor: Vendor) -> str:
 
 
 @login_required
-def vendor_list(request: HttpRequest) -> HttpResponse:
+def vendor_list(request: HttpRequest) -> HttpResponseBase:
     require(can_read(request.user))
     vendors = Vendor.objects.prefetch_related("services", "tags").annotate(
         status_order=choice_order("status", Vendor.Status),
@@ -71,6 +73,9 @@ def vendor_list(request: HttpRequest) -> HttpResponse:
         standing_order=choice_order("standing", Vendor.Standing),
     )
     filters = VendorFilter(request.GET, queryset=vendors, request=request)
+    if file_format := export_format(request):
+        rows = queryset_rows(filters.qs.select_related("owner"))
+        return export_response(file_format, "vendors", VENDOR_COLUMNS, rows)
     return render(
         request,
         "vendors/vendor_list.html",

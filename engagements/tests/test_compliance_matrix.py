@@ -24,6 +24,7 @@ from engagements.tests.factories import (
     EngagementFactory,
     EvidenceFactory,
 )
+from outsourcing.tests.downloads import body_of
 from vendors.models import Vendor
 
 pytestmark = [pytest.mark.django_db, pytest.mark.dates]
@@ -54,10 +55,6 @@ def add_vendors(
         item = ComplianceItemFactory(engagement=engagement, requirement=requirement)
         if evidence:
             EvidenceFactory(item=item)
-
-
-def body_of(response: Any) -> bytes:
-    return b"".join(response.streaming_content) if response.streaming else response.content
 
 
 def count_queries(client: Any, url: str, data: dict[str, str]) -> int:

@@ -6,11 +6,12 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from engagements import permissions
+from engagements.exports import CANDIDATE_COLUMNS
 from engagements.filters import CandidateFilter
 from engagements.forms.assessment import (
     AssessmentForm,
@@ -21,6 +22,7 @@ from engagements.models import Assessment, AssessmentFactor, Candidate, Recommen
 from engagements.models.assessment import AssessmentResult, assess
 from engagements.services import sourcing
 from engagements.services.assessment import save_assessment
+from outsourcing.exports import export_format, export_response, queryset_rows
 from outsourcing.lists import page_of
 from outsourcing.versions import saves_atomically
 
@@ -39,13 +41,16 @@ def _assessment(candidate: Candidate) -> Assessment | None:
 
 
 @login_required
-def candidate_list(request: HttpRequest) -> HttpResponse:
+def candidate_list(request: HttpRequest) -> HttpResponseBase:
     permissions.require(permissions.can_read(request.user))
     filters = CandidateFilter(
         request.GET,
         queryset=Candidate.objects.select_related("owner", "assessment"),
         request=request,
     )
+    if file_format := export_format(request):
+        rows = queryset_rows(filters.qs)
+        return export_response(file_format, "candidates", CANDIDATE_COLUMNS, rows)
     return render(
         request,
         "engagements/assessment/candidate_list.html",

@@ -10,12 +10,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
 from django.db.models.functions import Lower
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from engagements.exports import COMPLIANCE_COLUMNS
 from engagements.forms.compliance import (
     AddRequirementsForm,
     EvidenceForm,
@@ -38,7 +39,7 @@ from engagements.views.common import (
     render_tab,
     to_tab,
 )
-from outsourcing.csvimport import csv_stream
+from outsourcing.exports import export_format, export_response, queryset_rows
 from outsourcing.lists import page_of
 from outsourcing.uploads import private_download
 from outsourcing.versions import saves_atomically
@@ -338,33 +339,17 @@ def compliance_matrix(request: HttpRequest) -> HttpResponse:
                 for status in sorted(counts, key=lambda s: SEVERITY[ComplianceStatus(s)])
             ],
             "item_count": sum(counts.values()),
-            "query": request.GET.urlencode(),
         },
     )
 
 
 @login_required
 @require_safe
-def compliance_export(request: HttpRequest) -> StreamingHttpResponse:
-    """Every filtered item, not a page of them: streamed, so its size does not matter."""
+def compliance_export(request: HttpRequest) -> HttpResponseBase:
+    """Every filtered item, not a page of them, as CSV (the default) or XLSX (?export=xlsx):
+    streamed, so its size does not matter."""
     require(can_read(request.user))
     filters = MatrixFilterForm(request.GET or None)
-    today = timezone.localdate()
-    items = matrix_items(filters, today).select_related("engagement__vendor", "requirement")
-    return csv_stream(
-        f"compliance-{today:%Y-%m-%d}.csv",
-        ["Vendor", "Engagement", "Requirement", "Status", "Expires on", "Accepted on"],
-        (_export_row(item) for item in items.iterator(chunk_size=EXPORT_CHUNK)),
-    )
-
-
-def _export_row(item: ComplianceItem) -> list[str]:
-    accepted = timezone.localtime(item.accepted_at).date() if item.accepted_at else None
-    return [
-        item.engagement.vendor.legal_name,
-        item.engagement.title,
-        item.requirement.name,
-        str(ComplianceStatus(item.status).label),  # type: ignore[attr-defined]
-        item.expires_on.isoformat() if item.expires_on else "",
-        accepted.isoformat() if accepted else "",
-    ]
+    items = matrix_items(filters, timezone.localdate())
+    rows = queryset_rows(items.select_related("engagement__vendor", "requirement"))
+    return export_response(export_format(request) or "csv", "compliance", COMPLIANCE_COLUMNS, rows)

@@ -8,11 +8,12 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.forms import ModelForm
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from engagements.exports import ENGAGEMENT_COLUMNS
 from engagements.filters import EngagementFilter
 from engagements.forms.communication import (
     CoOwnerAddForm,
@@ -38,6 +39,7 @@ from engagements.views.common import (
     render_tab,
     to_tab,
 )
+from outsourcing.exports import export_format, export_response, queryset_rows
 from outsourcing.lists import page_of
 from outsourcing.typeahead import Search, search_view
 from outsourcing.uploads import private_download
@@ -46,11 +48,14 @@ from outsourcing.versions import saves_atomically
 
 @login_required
 @require_safe
-def engagement_list(request: HttpRequest) -> HttpResponse:
+def engagement_list(request: HttpRequest) -> HttpResponseBase:
     require(can_read(request.user))
     filters = EngagementFilter(
         request.GET, queryset=Engagement.objects.select_related("vendor", "owner"), request=request
     )
+    if file_format := export_format(request):
+        rows = queryset_rows(filters.qs)
+        return export_response(file_format, "engagements", ENGAGEMENT_COLUMNS, rows)
     # Sorted and counted by id, then read whole: the owner and vendor joins stay off the sort.
     page = page_of(request, filters.qs, narrow=True)
     return render(

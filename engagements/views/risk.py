@@ -3,22 +3,21 @@ risk overview with its heat map and CSV export."""
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
-from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, F, QuerySet
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from engagements.charts.heatmap import Cell, heat_map
+from engagements.exports import RISK_COLUMNS
 from engagements.filters import RiskFilter
 from engagements.forms.risk import GrantForm, RevokeForm, RiskForm
 from engagements.models import DataAccessGrant, Engagement, Risk
@@ -26,7 +25,7 @@ from engagements.models.risk import risk_level
 from engagements.permissions import can_change, can_read, require
 from engagements.selectors.history import access_history, risk_history
 from engagements.views.common import engagement_to_change, engagement_to_read, render_tab
-from outsourcing import csvimport
+from outsourcing.exports import export_format, export_response, queryset_rows
 from outsourcing.lists import page_of
 from outsourcing.versions import saves_atomically
 
@@ -353,68 +352,16 @@ def risk_overview(request: HttpRequest) -> HttpResponse:
             ],
             "total": sum(counts.values()),
             "appetite": settings.RISK_APPETITE_SCORE,
-            "export_query": _query(request.GET, page=None),
         },
     )
 
 
-def spreadsheet_safe(value: object) -> object:
-    """A cell of the export: text guarded against running as a formula, numbers as they are."""
-    return csvimport.spreadsheet_safe(value) if isinstance(value, str) else value
-
-
-EXPORT_HEADER = [
-    "Engagement",
-    "Vendor",
-    "Risk",
-    "Category",
-    "Likelihood",
-    "Impact",
-    "Inherent score",
-    "Residual likelihood",
-    "Residual impact",
-    "Residual score",
-    "Level",
-    "Owner",
-    "Status",
-    "Next review",
-]
-
-
-def _export_rows(risks: Iterable[Risk]) -> Iterable[list[object]]:
-    for r in risks:
-        owner = r.owner.get_full_name() or r.owner.get_username()
-        yield [
-            r.engagement.title,
-            r.engagement.vendor.legal_name,
-            r.title,
-            r.get_category_display(),
-            r.likelihood,
-            r.impact,
-            r.inherent_score,
-            r.residual_likelihood,
-            r.residual_impact,
-            r.residual_score,
-            r.level,
-            owner,
-            r.get_status_display(),
-            r.next_review_on.isoformat() if r.next_review_on else "",
-        ]
-
-
 @login_required
 @require_safe
-def risk_export(request: HttpRequest) -> HttpResponse:
-    """The filtered register as CSV, with a byte order mark so spreadsheets read it as UTF-8."""
+def risk_export(request: HttpRequest) -> HttpResponseBase:
+    """The filtered register, every row of it, as CSV (the default) or XLSX (?export=xlsx)."""
     require(can_read(request.user))
     filters = RiskFilter(request.GET, queryset=Risk.objects.all(), request=request)
     risks = _register(_in_cell(filters.qs, request))
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="risk-register-{stamp}.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow(EXPORT_HEADER)
-    for row in _export_rows(risks.iterator(chunk_size=500)):
-        writer.writerow([spreadsheet_safe(cell) for cell in row])
-    return response
+    file_format = export_format(request) or "csv"
+    return export_response(file_format, "risk-register", RISK_COLUMNS, queryset_rows(risks))

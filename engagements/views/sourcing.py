@@ -9,11 +9,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Model, Prefetch, Q, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
+from engagements.exports import SELECTION_COLUMNS
 from engagements.filters import SelectionFilter, ShortlistFilter
 from engagements.forms.evaluation import InviteEvaluatorForm
 from engagements.forms.sourcing import (
@@ -47,6 +48,7 @@ from engagements.services.sourcing import (
     start_selection,
 )
 from engagements.views.common import selection_or_404, selection_to_change, signed_in, to_selection
+from outsourcing.exports import export_format, export_response, queryset_rows
 from outsourcing.lists import page_of
 from outsourcing.uploads import private_download
 from outsourcing.versions import RowVersion, saves_atomically
@@ -88,7 +90,7 @@ def _candidate_url(candidate: Candidate) -> str:
 
 @login_required
 @require_safe
-def selection_list(request: HttpRequest) -> HttpResponse:
+def selection_list(request: HttpRequest) -> HttpResponseBase:
     require(can_read(request.user))
     selections = Selection.objects.select_related("candidate", "owner").annotate(
         proposal_count=Count("proposals", distinct=True),
@@ -98,6 +100,9 @@ def selection_list(request: HttpRequest) -> HttpResponse:
         ),
     )
     filters = SelectionFilter(request.GET, queryset=selections, request=request)
+    if file_format := export_format(request):
+        rows = queryset_rows(filters.qs)
+        return export_response(file_format, "selections", SELECTION_COLUMNS, rows)
     page = page_of(request, filters.qs)
     waiting_for_me = (
         Evaluator.objects.filter(

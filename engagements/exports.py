@@ -1,0 +1,95 @@
+"""What each list of this app downloads as (outsourcing/exports.py): its columns, once.
+
+Every list view answers `?export=csv|xlsx` with these columns over the same filtered,
+ordered rows the page shows, all of them rather than one page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from engagements.models import ComplianceStatus, Recommendation
+from outsourcing.exports import Column, person
+
+
+def _assessment(candidate: Any) -> Any:
+    """The candidate's assessment, or None before one is started."""
+    return getattr(candidate, "assessment", None)
+
+
+def _label(choices: Any, value: str) -> str:
+    return str(choices(value).label) if value else ""
+
+
+ENGAGEMENT_COLUMNS = (
+    Column("Engagement", lambda e: e.title),
+    Column("Vendor", lambda e: e.vendor.legal_name),
+    Column("Vendor standing", lambda e: e.vendor.get_standing_display()),
+    Column("Status", lambda e: e.get_status_display()),
+    Column("Owner", lambda e: person(e.owner)),
+    Column("Starts", lambda e: e.start_date),
+    Column("Ends", lambda e: e.end_date),
+    Column("Budget", lambda e: e.budget),
+    Column("Currency", lambda e: e.currency),
+)
+
+CANDIDATE_COLUMNS = (
+    Column("Candidate", lambda c: c.name),
+    Column("Business function", lambda c: c.get_business_function_display()),
+    Column("Owner", lambda c: person(c.owner)),
+    Column("Status", lambda c: c.get_status_display()),
+    Column("Score", lambda c: a.score if (a := _assessment(c)) else None),
+    Column(
+        "Recommendation",
+        lambda c: _label(Recommendation, a.recommendation) if (a := _assessment(c)) else "",
+    ),
+    Column("Decision", lambda c: c.get_decision_display()),
+    Column("Data classification", lambda c: c.get_data_classification_display()),
+    Column("Yearly volume", lambda c: c.yearly_volume_text),
+    Column("In-house yearly cost", lambda c: c.in_house_yearly_cost),
+    Column("Quoted vendor yearly cost", lambda c: c.quoted_vendor_yearly_cost),
+    Column("Last changed", lambda c: c.updated_at),
+)
+
+SELECTION_COLUMNS = (
+    Column("Selection", lambda s: s.title),
+    Column("Candidate", lambda s: s.candidate.name),
+    Column("Status", lambda s: s.get_status_display()),
+    Column("Owner", lambda s: person(s.owner)),
+    Column("Proposals due", lambda s: s.deadline),
+    Column("Proposals", lambda s: s.proposal_count),
+    Column("Evaluators", lambda s: s.evaluator_count),
+    Column("Evaluations submitted", lambda s: s.submitted_count),
+    Column("Awarded on", lambda s: s.awarded_at),
+)
+
+RISK_COLUMNS = (
+    Column("Engagement", lambda r: r.engagement.title),
+    Column("Vendor", lambda r: r.engagement.vendor.legal_name),
+    Column("Risk", lambda r: r.title),
+    Column("Category", lambda r: r.get_category_display()),
+    Column("Likelihood", lambda r: r.likelihood),
+    Column("Impact", lambda r: r.impact),
+    Column("Inherent score", lambda r: r.inherent_score),
+    Column("Residual likelihood", lambda r: r.residual_likelihood),
+    Column("Residual impact", lambda r: r.residual_impact),
+    Column("Residual score", lambda r: r.residual_score),
+    Column("Level", lambda r: r.level),
+    Column("Owner", lambda r: person(r.owner)),
+    Column("Status", lambda r: r.get_status_display()),
+    Column("Next review", lambda r: r.next_review_on),
+)
+
+COMPLIANCE_COLUMNS = (
+    Column("Vendor", lambda i: i.engagement.vendor.legal_name),
+    Column("Engagement", lambda i: i.engagement.title),
+    Column("Requirement", lambda i: i.requirement.name),
+    Column("Status", lambda i: str(ComplianceStatus(i.status).label)),
+    Column("Expires on", lambda i: i.expires_on),
+    Column(
+        "Accepted on",
+        lambda i: timezone.localtime(i.accepted_at).date() if i.accepted_at else None,
+    ),
+)
