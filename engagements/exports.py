@@ -10,7 +10,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from engagements.models import ComplianceStatus, Recommendation
+from engagements.models import ComplianceStatus, KpiStatus, Recommendation
 from outsourcing.exports import Column, person
 
 
@@ -92,4 +92,44 @@ COMPLIANCE_COLUMNS = (
         "Accepted on",
         lambda i: timezone.localtime(i.accepted_at).date() if i.accepted_at else None,
     ),
+)
+
+
+# The KPIs tab (engagement_kpis, ?export=…&rows=kpis|values|scorecards): the engagement's
+# KPIs with their latest rollup (kpis_with_latest), every value entered, every monthly
+# scorecard.
+KPI_COLUMNS = (
+    Column("KPI", lambda k: k.name),
+    Column("Active", lambda k: "yes" if k.is_active else "no"),
+    Column("Direction", lambda k: k.get_direction_display()),
+    Column("Unit", lambda k: k.unit),
+    Column("Per", lambda k: k.get_period_display()),
+    Column("Aggregation", lambda k: k.get_aggregation_display()),
+    Column("Target", lambda k: k.target),
+    Column("Amber threshold", lambda k: k.amber_threshold),
+    Column("Red threshold", lambda k: k.red_threshold),
+    Column("Weight", lambda k: k.weight),
+    Column("Latest period from", lambda k: k.latest_period),
+    Column("Latest value", lambda k: k.latest_value),
+    Column("Latest status", lambda k: _label(KpiStatus, k.latest_status or KpiStatus.NO_DATA)),
+    Column("Last value entered on", lambda k: k.last_measured_on),
+)
+
+VALUE_COLUMNS = (
+    Column("KPI", lambda m: m.kpi.name),
+    Column("Date", lambda m: m.measured_on),
+    Column("Value", lambda m: m.value),
+    Column("Unit", lambda m: m.kpi.unit),
+    Column("Source", lambda m: m.get_source_display()),
+    Column("Entered by", lambda m: person(m.entered_by)),
+    Column("Note", lambda m: m.note),
+    Column("Last changed", lambda m: m.updated_at),
+)
+
+SCORECARD_COLUMNS = (
+    Column("Month", lambda s: s.period_start),
+    Column("Score", lambda s: s.score),
+    Column("KPIs counted", lambda s: s.kpis_counted),
+    Column("KPIs without data", lambda s: s.kpis_without_data),
+    Column("Computed at", lambda s: s.computed_at),
 )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -13,7 +15,11 @@ from engagements.tests.factories import (
     CandidateFactory,
     ComplianceItemFactory,
     EngagementFactory,
+    KpiFactory,
+    KpiRollupFactory,
+    MeasurementFactory,
     RiskFactory,
+    ScorecardFactory,
     SelectionFactory,
 )
 from outsourcing.tests.downloads import csv_rows, xlsx_rows
@@ -136,3 +142,42 @@ def test_the_compliance_items_download_as_xlsx(
         ["Vendor", "Engagement", "Requirement", "Status", "Expires on", "Accepted on"],
         [vendor, "Payroll", requirement, "Missing", None, None],
     ]
+
+
+def test_the_kpis_tab_downloads_its_kpis_every_value_and_every_scorecard(
+    viewer: Any, client_for: Callable[[Any], Any]
+) -> None:
+    engagement = EngagementFactory()
+    uptime = KpiFactory(engagement=engagement, name="Uptime")
+    KpiRollupFactory(kpi=uptime, value=Decimal("91"))
+    first = MeasurementFactory(kpi=uptime, value=Decimal("99.5"), note="=1+1")
+    MeasurementFactory(kpi=uptime, value=Decimal("90"))
+    MeasurementFactory(value=Decimal("12"))  # another engagement's
+    for month in range(14):  # more than the tab's chart shows
+        ScorecardFactory(engagement=engagement)
+    url = reverse("engagements:engagement_kpis", args=[engagement.pk])
+    client = client_for(viewer)
+
+    kpis = xlsx_rows(client.get(url, {"export": "xlsx"}))
+    values = xlsx_rows(client.get(url, {"export": "xlsx", "rows": "values"}))
+    scorecards = csv_rows(client.get(url, {"export": "csv", "rows": "scorecards"}))
+
+    assert [(row[0], row[11], row[12]) for row in kpis[1:]] == [("Uptime", 91, "Amber")]
+    assert [row[:3] for row in values[1:]] == [
+        ["Uptime", datetime.datetime.combine(first.measured_on, datetime.time()), 99.5],
+        ["Uptime", values[2][1], 90],
+    ]
+    assert values[1][6] == "=1+1"  # a note, shown as typed
+    assert len(scorecards) == 1 + 14
+    assert 'href="?export=xlsx&amp;rows=values"' in client.get(url).content.decode()
+
+
+def test_a_kpi_download_needs_the_right_to_read_the_engagement(
+    client_for: Callable[[Any], Any], db: None
+) -> None:
+    engagement = EngagementFactory()
+    url = reverse("engagements:engagement_kpis", args=[engagement.pk])
+
+    response = client_for(None).get(url, {"export": "xlsx", "rows": "values"})
+
+    assert response.status_code == 302

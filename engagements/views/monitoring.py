@@ -12,11 +12,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
 from django.db.models import OuterRef, QuerySet, Subquery
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_http_methods, require_safe
 
 from engagements.charts.trend import kpi_trend, scorecard_trend
+from engagements.exports import KPI_COLUMNS, SCORECARD_COLUMNS, VALUE_COLUMNS
 from engagements.forms.communication import (
     ManualReviewForm,
     ReviewDecisionForm,
@@ -56,6 +57,7 @@ from engagements.views.common import (
     to_tab,
 )
 from outsourcing.csvimport import csv_download
+from outsourcing.exports import export_format, export_response, queryset_rows
 from outsourcing.lists import page_of
 from outsourcing.status import BAD, GOOD, NONE, Tone
 from outsourcing.versions import saves_atomically
@@ -141,8 +143,10 @@ def _row(kpi: Any) -> KpiRow:
 
 @login_required
 @require_safe
-def engagement_kpis(request: HttpRequest, pk: int) -> HttpResponse:
+def engagement_kpis(request: HttpRequest, pk: int) -> HttpResponseBase:
     engagement = engagement_to_read(request, pk)
+    if file_format := export_format(request):
+        return _kpi_export(file_format, engagement, request.GET.get("rows", ""))
     rows = [_row(kpi) for kpi in kpis_with_latest(engagement)]
     scorecards = list(
         engagement.scorecards.filter(period=Period.MONTH).order_by("-period_start")[
@@ -164,7 +168,26 @@ def engagement_kpis(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         history=scorecard_history(engagement),
         unscored=unscored_values(engagement),
+        downloads=[("kpis", "KPIs"), ("values", "every value"), ("scorecards", "scorecards")],
     )
+
+
+def _kpi_export(file_format: str, engagement: Engagement, asked: str) -> HttpResponseBase:
+    """The KPIs tab as a download: its KPIs (the default), every value, or every scorecard."""
+    name = f"engagement-{engagement.pk}"
+    if asked == "values":
+        values = Measurement.objects.filter(kpi__engagement=engagement).select_related(
+            "kpi", "entered_by"
+        )
+        rows = queryset_rows(values.order_by("kpi__name", "kpi_id", "measured_on"))
+        return export_response(file_format, f"{name}-kpi-values", VALUE_COLUMNS, rows)
+    if asked == "scorecards":
+        scorecards = engagement.scorecards.filter(period=Period.MONTH).order_by("period_start")
+        return export_response(
+            file_format, f"{name}-scorecards", SCORECARD_COLUMNS, queryset_rows(scorecards)
+        )
+    kpis = queryset_rows(kpis_with_latest(engagement))
+    return export_response(file_format, f"{name}-kpis", KPI_COLUMNS, kpis)
 
 
 @login_required
