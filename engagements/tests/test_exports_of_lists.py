@@ -153,7 +153,7 @@ def test_the_kpis_tab_downloads_its_kpis_every_value_and_every_scorecard(
     first = MeasurementFactory(kpi=uptime, value=Decimal("99.5"), note="=1+1")
     MeasurementFactory(kpi=uptime, value=Decimal("90"))
     MeasurementFactory(value=Decimal("12"))  # another engagement's
-    for month in range(14):  # more than the tab's chart shows
+    for _ in range(14):  # more than the tab's chart shows
         ScorecardFactory(engagement=engagement)
     url = reverse("engagements:engagement_kpis", args=[engagement.pk])
     client = client_for(viewer)
