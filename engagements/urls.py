@@ -184,7 +184,16 @@ across_patterns = [
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     *(
         path(f"work/{kind}/", dashboard.worklist, {"kind": kind}, name=f"worklist_{kind}")
-        for kind in ("checkins", "kpis", "reviews", "risks", "evidence")
+        for kind in (
+            "checkins",
+            "kpis",
+            "reviews",
+            "risks",
+            "evidence",
+            "actions",
+            "notices",
+            "risk_reviews",
+        )
     ),
     path("risks/", risk.risk_overview, name="risk_overview"),
     path("risks/export/", risk.risk_export, name="risk_export"),

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Collection
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from engagements.models import CheckIn
+from engagements.models import ActionItem, CheckIn, Engagement
 
 from .scope import Engagements
 
@@ -37,4 +39,18 @@ def checkins_overdue(engagements: Engagements, now: datetime.datetime) -> QueryS
         .filter(engagement__in=engagements)
         .select_related("engagement__vendor")
         .order_by("scheduled_for", "pk")
+    )
+
+
+def open_action_items(owners: Collection[Any]) -> QuerySet[ActionItem]:
+    """Action items not done yet that these people (users or their ids) own, in live
+    engagements, soonest due first: the dashboard's and the digest's "your action items"."""
+    return (
+        ActionItem.objects.filter(
+            owner__in=owners,
+            done_on__isnull=True,
+            checkin__engagement__status__in=Engagement.LIVE_STATUSES,
+        )
+        .select_related("checkin__engagement__vendor")
+        .order_by("due_date", "pk")
     )

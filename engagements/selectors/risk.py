@@ -25,6 +25,15 @@ def risks_above_appetite(engagements: Engagements) -> QuerySet[Risk]:
     )
 
 
+def risk_reviews_overdue(engagements: Engagements, today: datetime.date) -> QuerySet[Risk]:
+    """Risks not closed whose review date has passed, longest overdue first."""
+    return (
+        Risk.objects.filter(engagement__in=engagements)
+        .review_due_by(today - datetime.timedelta(days=1))
+        .select_related("engagement__vendor", "owner")
+    )
+
+
 def evidence_expiry_horizon(today: datetime.date) -> datetime.date:
     return today + datetime.timedelta(days=settings.EVIDENCE_EXPIRY_WINDOW_DAYS)
 

@@ -14,10 +14,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from engagements.models import Engagement, Risk
+from engagements.models import Contract, Engagement, Risk
 from engagements.tests.factories import (
+    ActionItemFactory,
     CheckInFactory,
     ComplianceItemFactory,
+    ContractFactory,
     EngagementFactory,
     EvidenceFactory,
     KpiFactory,
@@ -29,6 +31,7 @@ from engagements.tests.factories import (
     ScorecardFactory,
 )
 from outsourcing.tests import roles
+from outsourcing.tests.factories import UserFactory
 from vendors.models import Vendor
 
 # Dated: CI runs these at awkward moments too (outsourcing/tests/clock.py).
@@ -59,7 +62,17 @@ def busy_engagement(owner: Any, **fields: Any) -> Engagement:
     KpiRollupFactory(kpi=recovered, period_start=datetime.date(2026, 2, 1), value=Decimal("97"))
     CheckInFactory(engagement=engagement, scheduled_for=NOW - DAY)
     CheckInFactory(engagement=engagement, scheduled_for=NOW + 2 * DAY)
-    CheckInFactory(engagement=engagement, scheduled_for=NOW - 8 * DAY, recorded=True)
+    held = CheckInFactory(engagement=engagement, scheduled_for=NOW - 8 * DAY, recorded=True)
+    ActionItemFactory(
+        checkin=held,
+        owner=owner,
+        description=f"Send the rota of {engagement.title}",
+        due_date=TODAY + 2 * DAY,
+    )
+    # The notice deadline 90 days before the end: 20 days from now.
+    ContractFactory(engagement=engagement, end_date=TODAY + 110 * DAY)
+    overdue = RiskFactory(engagement=engagement, title=f"Overdue review of {engagement.title}")
+    Risk.objects.filter(pk=overdue.pk).update(next_review_on=TODAY - 3 * DAY)
     RiskFactory(
         engagement=engagement,
         title=f"Risk at appetite of {engagement.title}",
@@ -87,6 +100,9 @@ ROUTES = {
     "worklist_reviews": "",
     "worklist_risks": "",
     "worklist_evidence": "",
+    "worklist_actions": "",
+    "worklist_notices": "",
+    "worklist_risk_reviews": "",
 }
 # Every role opens them; no co-owner here, the superuser goes by its fixture.
 READ = roles.renamed(roles.without(roles.READ, "co_owner"), superuser="admin_user")
@@ -183,6 +199,19 @@ def test_each_panel_lists_exactly_the_items_that_need_attention(
     )
     ComplianceItemFactory(engagement=engagement, expires_on=TODAY + 31 * DAY)
     ComplianceItemFactory(engagement=engagement, expires_on=TODAY + 30 * DAY)
+    held = CheckInFactory(engagement=engagement, scheduled_for=NOW - 9 * DAY, recorded=True)
+    ActionItemFactory(checkin=held, owner=manager, description="Done already", done_on=TODAY)
+    ActionItemFactory(checkin=held, description="Someone else's", owner=UserFactory())
+    for title, deadline in (("Later contract", TODAY + 61 * DAY), ("Past contract", TODAY - DAY)):
+        other = EngagementFactory(owner=manager, title=title, vendor=engagement.vendor)
+        contract = ContractFactory(engagement=other)
+        Contract.objects.filter(pk=contract.pk).update(notice_deadline=deadline)
+    closed = RiskFactory(engagement=engagement, title="Closed, review long past")
+    Risk.objects.filter(pk=closed.pk).update(
+        next_review_on=TODAY - 30 * DAY, status=Risk.Status.CLOSED
+    )
+    due_today = RiskFactory(engagement=engagement, title="Review due today")
+    Risk.objects.filter(pk=due_today.pk).update(next_review_on=TODAY)
     CheckInFactory(engagement=engagement, scheduled_for=NOW - 2 * DAY, cancelled=True)
     CheckInFactory(engagement=engagement, scheduled_for=NOW + 6 * DAY)  # next Tuesday
     PerformanceReviewFactory(engagement=engagement, decided=True)
@@ -199,8 +228,15 @@ def test_each_panel_lists_exactly_the_items_that_need_attention(
         TODAY + 30 * DAY,
     ]
     assert context["reviews"].count == 1
+    assert [i.description for i in context["action_items"].rows] == [
+        "Send the rota of Support desk"
+    ]
+    assert [(c.engagement.title, c.notice_deadline) for c in context["notices"].rows] == [
+        ("Support desk", TODAY + 20 * DAY)
+    ]
+    assert [r.title for r in context["risk_reviews"].rows] == ["Overdue review of Support desk"]
     assert [v.pk for v in context["vendors"].rows] == [engagement.vendor_id]
-    row = context["engagements"].rows[0]
+    row = next(row for row in context["engagements"].rows if row.pk == engagement.pk)
     assert row.latest_score == Decimal("71.5")
     page = response.content.decode()
     assert "Red KPI of Support desk" in page
@@ -230,8 +266,16 @@ def test_every_count_links_to_the_worklist_behind_it(
 
     page = client_for(manager).get(reverse("engagements:dashboard")).content.decode()
 
-    for name in ("worklist_kpis", "worklist_reviews", "worklist_risks", "worklist_evidence"):
+    for name in (
+        "worklist_kpis",
+        "worklist_reviews",
+        "worklist_risks",
+        "worklist_evidence",
+        "worklist_notices",
+        "worklist_risk_reviews",
+    ):
         assert f"{reverse(f'engagements:{name}')}?scope=mine" in page
+    assert f'href="{reverse("engagements:worklist_actions")}"' in page
     checkins = reverse("engagements:worklist_checkins")
     assert f"{checkins}?when=overdue&amp;scope=mine" in page
     assert f"{checkins}?when=week&amp;scope=mine" in page
@@ -320,6 +364,9 @@ def test_a_worklist_follows_the_scope(
         ("worklist_risks", "Risk at appetite of Support desk"),
         ("worklist_evidence", "Expiring"),
         ("worklist_checkins", "Tue 3 Mar 2026"),  # the overdue check-in, a day ago
+        ("worklist_actions", "Send the rota of Support desk"),
+        ("worklist_notices", "24 Mar 2026"),  # 20 days from now: in 20 days
+        ("worklist_risk_reviews", "Overdue review of Support desk"),
     ],
 )
 def test_each_worklist_lists_its_items_with_links_to_the_engagement(

@@ -23,14 +23,23 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from engagements.permissions import can_read, require
-from engagements.selectors.communication import checkins_due_this_week, checkins_overdue
+from engagements.selectors.communication import (
+    checkins_due_this_week,
+    checkins_overdue,
+    open_action_items,
+)
 from engagements.selectors.monitoring import (
     open_reviews,
     red_kpis,
     vendor_standings,
     with_latest_score,
 )
-from engagements.selectors.risk import evidence_expiring, risks_above_appetite
+from engagements.selectors.risk import (
+    evidence_expiring,
+    notice_deadlines,
+    risk_reviews_overdue,
+    risks_above_appetite,
+)
 from engagements.selectors.scope import (
     ALL,
     MINE,
@@ -71,6 +80,7 @@ class Panel:
 
 # A check-in's line on the dashboard: when, and the engagement's title.
 CHECKIN = ("engagement", "scheduled_for", "engagement__title")
+TITLE = ("engagement__title",)
 
 
 def showing(queryset: QuerySet[Any], related: str | tuple[str, ...], *fields: str) -> QuerySet[Any]:
@@ -148,8 +158,31 @@ def panels_context(request: HttpRequest) -> dict[str, Any]:
             showing(vendor_standings(engagements), (), "legal_name", "standing", "standing_score"),
             size=10,
         ),
+        # Mine whatever the scope: the items someone agreed to do at a check-in.
+        "action_items": Panel.of(
+            showing(
+                open_action_items([request.user.pk]),
+                "checkin__engagement",
+                "description",
+                "due_date",
+                "checkin__engagement__title",
+            )
+        ),
+        "notices": Panel.of(
+            showing(notice_deadlines(watched, today), "engagement", "notice_deadline", *TITLE)
+        ),
+        "risk_reviews": Panel.of(
+            showing(
+                risk_reviews_overdue(watched, today),
+                "engagement",
+                "title",
+                "next_review_on",
+                *TITLE,
+            )
+        ),
         "appetite": settings.RISK_APPETITE_SCORE,
         "expiry_days": settings.EVIDENCE_EXPIRY_WINDOW_DAYS,
+        "notice_days": settings.NOTICE_DEADLINE_WINDOW_DAYS,
     }
 
 
@@ -163,33 +196,65 @@ class Worklist:
     template: str
     title: str
     noun: str
-    rows: Callable[[Engagements, datetime.datetime], QuerySet[Any]]
-    watched: bool = False  # planned engagements count too (risks, evidence)
+    # (engagements in scope, now, who asks) -> the rows
+    rows: Callable[[Engagements, datetime.datetime, Any], QuerySet[Any]]
+    watched: bool = False  # planned engagements count too (risks, evidence, notices)
 
 
 WORKLISTS = {
     "checkins_week": Worklist(
-        "checkins.html", "Check-ins due this week", "check-ins", checkins_due_this_week
+        "checkins.html",
+        "Check-ins due this week",
+        "check-ins",
+        lambda rows, now, user: checkins_due_this_week(rows, now),
     ),
     "checkins_overdue": Worklist(
-        "checkins.html", "Overdue check-ins", "check-ins", checkins_overdue
+        "checkins.html",
+        "Overdue check-ins",
+        "check-ins",
+        lambda rows, now, user: checkins_overdue(rows, now),
     ),
-    "kpis": Worklist("kpis.html", "KPIs in red", "KPIs", lambda rows, now: red_kpis(rows)),
+    "kpis": Worklist("kpis.html", "KPIs in red", "KPIs", lambda rows, now, user: red_kpis(rows)),
     "reviews": Worklist(
-        "reviews.html", "Open performance reviews", "reviews", lambda rows, now: open_reviews(rows)
+        "reviews.html",
+        "Open performance reviews",
+        "reviews",
+        lambda rows, now, user: open_reviews(rows),
     ),
     "risks": Worklist(
         "risks.html",
         "Risks above appetite",
         "risks",
-        lambda rows, now: risks_above_appetite(rows),
+        lambda rows, now, user: risks_above_appetite(rows),
         watched=True,
     ),
     "evidence": Worklist(
         "evidence.html",
         "Evidence expiring or expired",
         "compliance items",
-        lambda rows, now: evidence_expiring(rows, timezone.localdate(now)),
+        lambda rows, now, user: evidence_expiring(rows, timezone.localdate(now)),
+        watched=True,
+    ),
+    "actions": Worklist(
+        "actions.html",
+        "Your open action items",
+        "action items",
+        lambda rows, now, user: open_action_items([user.pk]),
+    ),
+    "notices": Worklist(
+        "notices.html",
+        "Notice deadlines",
+        "contracts",
+        lambda rows, now, user: notice_deadlines(rows, timezone.localdate(now)).select_related(
+            "engagement__vendor"
+        ),
+        watched=True,
+    ),
+    "risk_reviews": Worklist(
+        "risk_reviews.html",
+        "Risk reviews overdue",
+        "risks",
+        lambda rows, now, user: risk_reviews_overdue(rows, timezone.localdate(now)),
         watched=True,
     ),
 }
@@ -209,7 +274,7 @@ def worklist(request: HttpRequest, kind: str) -> HttpResponse:
         kind = f"checkins_{when}"
     shown = WORKLISTS[kind]
     now = timezone.now()
-    rows = shown.rows(in_scope(request.user, scope, watched=shown.watched), now)
+    rows = shown.rows(in_scope(request.user, scope, watched=shown.watched), now, request.user)
     return render(
         request,
         f"engagements/dashboard/{shown.template}",
@@ -223,5 +288,6 @@ def worklist(request: HttpRequest, kind: str) -> HttpResponse:
             "today": timezone.localdate(now),
             "appetite": settings.RISK_APPETITE_SCORE,
             "expiry_days": settings.EVIDENCE_EXPIRY_WINDOW_DAYS,
+            "notice_days": settings.NOTICE_DEADLINE_WINDOW_DAYS,
         },
     )

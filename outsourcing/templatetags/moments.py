@@ -11,6 +11,7 @@ from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from outsourcing.formatting import in_days
 from outsourcing.models import known_time_zones
 
 register = template.Library()
@@ -35,3 +36,12 @@ def moment(value: datetime.datetime | None, other_zone: str = "") -> str | SafeS
     return format_html(
         '{} <span class="text-body-secondary small">({} {})</span>', text, other, other_zone
     )
+
+
+@register.filter
+def days_from(day: datetime.date | None, today: datetime.date) -> str:
+    """'today', 'tomorrow', 'in 12 days' – or '3 days ago' – as the digest words it."""
+    if day is None:
+        return ""
+    days = (day - today).days
+    return in_days(days) if days >= 0 else f"{-days} day{'s' if days != -1 else ''} ago"

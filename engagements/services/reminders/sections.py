@@ -40,7 +40,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from engagements.models import (
-    ActionItem,
     CheckIn,
     Engagement,
     Kpi,
@@ -52,6 +51,7 @@ from engagements.models import (
     Risk,
 )
 from engagements.models.monitoring import period_bounds
+from engagements.selectors.communication import open_action_items
 from engagements.selectors.monitoring import open_reviews
 from engagements.selectors.risk import evidence_expiring, notice_deadlines
 from outsourcing.formatting import format_day, format_moment, in_days
@@ -310,12 +310,7 @@ def action_items(
         url = urls(row["checkin__engagement_id"])
         return (due_date, row["pk"]), DigestLine(row["description"], detail, url)
 
-    rows = ActionItem.objects.filter(
-        owner_id__in=user_ids,
-        done_on__isnull=True,
-        due_date__lte=last_day,
-        checkin__engagement__status__in=Engagement.LIVE_STATUSES,
-    )
+    rows = open_action_items(user_ids).filter(due_date__lte=last_day)
     fields = (
         "pk",
         "description",
