@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from engagements.tests.factories import (
     BASE_DATE,
     ActionItemFactory,
+    AmendmentFactory,
     AssessmentFactory,
     CandidateFactory,
     CheckInFactory,
@@ -214,6 +215,10 @@ POLICY: dict[str, Policy] = {
     "engagements:contract_edit": OWNER_FORM,
     # The signed contract: everyone who may read the engagement, nobody else.
     "engagements:contract_document": DOWNLOAD,
+    "engagements:contract_history": READ_ONLY,
+    "engagements:contract_notice": OWNER_FORM,
+    "engagements:amendment_create": OWNER_FORM,
+    "engagements:amendment_document": DOWNLOAD,
     "engagements:engagement_communication": READ_ONLY,
     "engagements:communication_plan_edit": OWNER_FORM,
     "engagements:checkin_create": OWNER_FORM,
@@ -310,7 +315,7 @@ def build_world(users: dict[str, Any]) -> World:
     manager = users["owner"]
     vendor = VendorFactory(owner=manager)
     engagement = EngagementFactory(owner=manager)
-    ContractFactory(
+    contract = ContractFactory(
         engagement=engagement, document=ContentFile(b"%PDF-1.4 contract", name="msa.pdf")
     )
     CommunicationPlanFactory(engagement=engagement)
@@ -335,6 +340,9 @@ def build_world(users: dict[str, Any]) -> World:
             vendor=vendor, document=ContentFile(b"%PDF-1.4 cert", name="iso.pdf")
         ),
         "engagement": engagement,
+        "amendment": AmendmentFactory(
+            contract=contract, document=ContentFile(b"%PDF-1.4 amendment", name="a1.pdf")
+        ),
         "checkin": checkin,
         "action_item": ActionItemFactory(checkin=checkin),
         "milestone": MilestoneFactory(engagement=engagement),
@@ -369,6 +377,7 @@ KWARG_OBJECTS = {
     "vendor_pk": "vendor",
     "checkin_pk": "checkin",
     "milestone_pk": "milestone",
+    "amendment_pk": "amendment",
     "review_pk": "review",
     "kpi_pk": "kpi",
     "measurement_pk": "measurement",
