@@ -23,6 +23,10 @@ def engagement_history(engagement: Engagement) -> History:
     return recent_history(
         (Engagement.history.filter(id=engagement.pk), lambda row: "Engagement"),
         (Contract.history.filter(engagement_id=engagement.pk), lambda row: "Contract"),
+        (
+            Amendment.history.filter(contract__engagement_id=engagement.pk),
+            lambda row: f"Amendment “{row.summary}”",
+        ),
     )
 
 

@@ -117,7 +117,11 @@ def roll_contract(*, contract_id: int, today: datetime.date) -> bool:
         return False
     contract.roll_forward(terms)
     months = terms * (contract.renewal_term_months or 0)
-    contract._change_reason = f"Renewed automatically for {months} months"  # type: ignore[attr-defined]
+    deadline = contract.compute_notice_deadline()
+    # The history says what the roll means for the manager: the next date to decide by.
+    contract._change_reason = (  # type: ignore[attr-defined]
+        f"Renewed automatically for {months} months; notice deadline now {deadline:%-d %b %Y}"
+    )
     # save() moves the notice deadline on with the dates.
     contract.save(update_fields=["end_date", "renewal_date", "updated_at"])
     return True

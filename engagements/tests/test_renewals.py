@@ -61,7 +61,9 @@ def test_a_contract_past_its_end_rolls_a_term_and_its_notice_deadline_follows() 
     assert renew_contracts(today=datetime.date(2026, 1, 2)) == 1
 
     assert terms(contract) == (datetime.date(2026, 12, 31), None, datetime.date(2026, 10, 2))
-    assert reasons(contract) == ["Renewed automatically for 12 months"]
+    assert reasons(contract) == [
+        "Renewed automatically for 12 months; notice deadline now 2 Oct 2026"
+    ]
     latest = Contract.history.filter(id=contract.pk).latest("history_id")
     assert latest.history_user is None
 
@@ -105,7 +107,9 @@ def test_the_job_runs_twice_and_late_and_rolls_once_by_as_many_terms_as_passed()
         None,
         datetime.date(2027, 6, 30) - datetime.timedelta(days=90),
     )
-    assert reasons(contract) == ["Renewed automatically for 18 months"]
+    assert reasons(contract) == [
+        "Renewed automatically for 18 months; notice deadline now 1 Apr 2027"
+    ]
     assert Contract.history.filter(id=contract.pk).count() == 2  # created, rolled once
 
 
@@ -262,8 +266,8 @@ def test_the_term_history_shows_each_roll_with_what_changed() -> None:
     versions = contract_versions(contract)
 
     assert [(v.action, v.reason) for v in versions] == [
-        ("changed", "Renewed automatically for 12 months"),
-        ("changed", "Renewed automatically for 12 months"),
+        ("changed", "Renewed automatically for 12 months; notice deadline now 2 Oct 2027"),
+        ("changed", "Renewed automatically for 12 months; notice deadline now 2 Oct 2026"),
         ("created", ""),
     ]
     assert [c.field for c in versions[0].changes] == ["end date"]

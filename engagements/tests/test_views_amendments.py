@@ -210,6 +210,8 @@ def test_an_owner_records_an_amendment_with_its_document_and_it_is_listed_newest
     assert page.index("Notice period cut to 60 days") < page.index("Chat support added")
     assert world.url("amendment_document", amendment.pk) in page
     assert "Amendment “Notice period cut to 60 days” recorded." in page
+    history = page.split('id="change-history"')[1]
+    assert "Amendment “Notice period cut to 60 days”</span> created" in history
 
 
 @pytest.mark.parametrize(
