@@ -9,7 +9,7 @@ from django.db import OperationalError, transaction
 
 from .services import communication, monitoring
 from .services import reminders as reminder_service
-from .services.engagement import activate_planned_engagements
+from .services.engagement import activate_planned_engagements, renew_contracts
 
 logger = logging.getLogger(__name__)
 
@@ -108,3 +108,16 @@ def activate_planned() -> int:
     """Planned engagements whose start date has come become active. Safe to run twice or
     late: only engagements still planned change."""
     return activate_planned_engagements()
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_kwargs={"max_retries": 5},
+)
+def renew_contracts_due() -> int:
+    """Automatically renewing contracts past their renewal date, with no notice given,
+    roll on by their renewal term. Safe to run twice, late or after a crash: each roll
+    asks again, on the locked row, whether the contract is still due."""
+    return renew_contracts()

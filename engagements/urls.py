@@ -66,6 +66,14 @@ overview_patterns = [
     path("terms/", engagement.engagement_terms, name="engagement_terms"),
     path("contract/", engagement.contract_edit, name="contract_edit"),
     path("contract/document/", engagement.contract_document, name="contract_document"),
+    path("contract/history/", engagement.contract_history, name="contract_history"),
+    path("contract/notice/", engagement.contract_notice, name="contract_notice"),
+    path("contract/amendments/new/", engagement.amendment_create, name="amendment_create"),
+    path(
+        "contract/amendments/<int:amendment_pk>/document/",
+        engagement.amendment_document,
+        name="amendment_document",
+    ),
     path("milestones/new/", engagement.milestone_create, name="milestone_create"),
     path("milestones/<int:milestone_pk>/", engagement.milestone_update, name="milestone_update"),
     path(

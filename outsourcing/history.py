@@ -48,6 +48,8 @@ class HistoryEntry:
     subject: str
     action: str
     changes: list[FieldChange]
+    # Why, when a job or workflow said (e.g. "Renewed automatically for 12 months").
+    reason: str = ""
 
 
 class History(list[HistoryEntry]):
@@ -111,6 +113,7 @@ def recent_history(*sources: Source, limit: int = HISTORY_LIMIT) -> History:
                 _shown(row.instance_type._meta.get_field(change.field), change, names)
                 for change in changes
             ],
+            reason=getattr(row, "history_change_reason", None) or "",
         )
         for (row, _, name), changes in zip(found, deltas, strict=True)
     )

@@ -352,6 +352,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "engagements.tasks.activate_planned",
         "schedule": crontab(minute=10),
     },
+    # Hourly too: a contract rolls on the first run after its renewal date has passed.
+    "renew-contracts": {
+        "task": "engagements.tasks.renew_contracts_due",
+        "schedule": crontab(minute=20),
+    },
 }
 
 # --- Product rules kept in settings --------------------------------------

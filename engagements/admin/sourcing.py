@@ -21,6 +21,7 @@ from outsourcing.admin import (
 )
 
 from ..models import (
+    Amendment,
     Contract,
     Criterion,
     CriterionTemplate,
@@ -312,10 +313,13 @@ CONTRACT_FIELDS: tuple[str | tuple[str, ...], ...] = (
     ("value", "currency"),
     ("start_date", "end_date"),
     ("renewal_date", "notice_period_days", "notice_deadline"),
+    ("auto_renews", "renewal_term_months"),
     "signed_on",
     ("document", "document_name"),
     "service_levels",
     "termination_terms",
+    ("notice_given_on", "notice_given_by"),
+    "notice_reason",
 )
 
 
@@ -326,6 +330,17 @@ class ContractInline(VersionedInline, admin.StackedInline):
     extra = 0
     fields = CONTRACT_FIELDS
     readonly_fields = ["notice_deadline", "document_name"]
+    autocomplete_fields = ["notice_given_by"]
+    formfield_overrides = PRIVATE_FILES
+
+
+class AmendmentInline(VersionedInline, admin.TabularInline):
+    model = Amendment
+    form = UploadForm
+    extra = 0
+    fields = ["effective_on", "summary", "note", "document", "document_name", "recorded_by"]
+    readonly_fields = ["document_name"]
+    autocomplete_fields = ["recorded_by"]
     formfield_overrides = PRIVATE_FILES
 
 
@@ -342,18 +357,48 @@ class ContractAdmin(VersionedAdmin, SimpleHistoryAdmin):
         "end_date",
         "renewal_date",
         "notice_deadline",
+        "auto_renews",
+        "notice_given_on",
         "signed_on",
     ]
-    list_filter = [NoticeDeadlineFilter, "currency", "end_date"]
+    list_filter = [NoticeDeadlineFilter, "auto_renews", "currency", "end_date"]
     list_select_related = ["engagement__vendor"]
     ordering = ["notice_deadline"]
     search_fields = ["reference", "engagement__title", "engagement__vendor__legal_name"]
     date_hierarchy = "notice_deadline"
-    autocomplete_fields = ["engagement"]
+    autocomplete_fields = ["engagement", "notice_given_by"]
     form = UploadForm
     readonly_fields = ["notice_deadline", "document_name", "created_at", "updated_at"]
     formfield_overrides = PRIVATE_FILES
+    inlines = [AmendmentInline]
 
     @admin.display(description="vendor", ordering="engagement__vendor__legal_name")
     def vendor(self, obj: Contract) -> str:
         return str(obj.engagement.vendor)
+
+
+@admin.register(Amendment)
+class AmendmentAdmin(VersionedAdmin, SimpleHistoryAdmin):
+    fields = (
+        "contract",
+        "effective_on",
+        "summary",
+        "note",
+        ("document", "document_name"),
+        "recorded_by",
+        ("created_at", "updated_at"),
+    )
+    list_display = ["summary", "contract", "engagement", "effective_on", "recorded_by"]
+    list_filter = ["effective_on"]
+    list_select_related = ["contract__engagement", "recorded_by"]
+    ordering = ["-effective_on", "-pk"]
+    search_fields = ["summary", "note", "contract__reference", "contract__engagement__title"]
+    date_hierarchy = "effective_on"
+    autocomplete_fields = ["contract", "recorded_by"]
+    form = UploadForm
+    readonly_fields = ["document_name", "created_at", "updated_at"]
+    formfield_overrides = PRIVATE_FILES
+
+    @admin.display(description="engagement", ordering="contract__engagement__title")
+    def engagement(self, obj: Amendment) -> str:
+        return str(obj.contract.engagement)

@@ -7,7 +7,9 @@ from typing import Any
 from django.forms.models import model_to_dict
 
 from engagements.forms.communication import MilestoneForm
-from engagements.models import Candidate, Contract, Engagement, Milestone
+from engagements.forms.engagement import AmendmentForm
+from engagements.models import Amendment, Candidate, Contract, Engagement, Milestone
+from engagements.services.engagement import give_notice, roll_contract
 
 from .dates import Story
 from .helpers import document, ensure_co_owner, submitted
@@ -44,7 +46,9 @@ def ensure_engagement(spec: dict[str, Any], story: Story) -> tuple[Engagement, b
 def ensure_contract(
     engagement: Engagement, spec: dict[str, Any], story: Story, *, fresh: bool
 ) -> Contract:
-    """The contract with the story's terms: the award's own, completed, or a new one."""
+    """The contract with the story's terms: the award's own, completed, or a new one; then
+    what happened to it: a term rolled on by the job (`rolled_on`, the day it ran),
+    amendments, notice given."""
     contract = Contract.objects.filter(engagement=engagement).first()
     if contract is not None and not fresh:
         return contract
@@ -57,7 +61,29 @@ def ensure_contract(
     for name, value in fields.items():
         setattr(contract, name, value)
     contract.save()  # the notice deadline follows from the terms
+    if "rolled_on" in spec:
+        # The renewal job's run on that day: the term passed without notice and rolled on.
+        roll_contract(contract_id=contract.pk, today=story.day(spec["rolled_on"]))
+        contract.refresh_from_db()
+    for amendment in spec.get("amendment", []):
+        record_amendment(contract, amendment, story)
+    if "notice" in spec:
+        notice = spec["notice"]
+        give_notice(
+            contract=contract,
+            on=story.day(notice["given_on"]),
+            reason=story.text(notice["reason"]),
+            by=story.person(notice["by"]),
+        )
+        contract.refresh_from_db()
     return contract
+
+
+def record_amendment(contract: Contract, spec: dict[str, Any], story: Story) -> None:
+    """An amendment as the contract section's form records it."""
+    amendment = Amendment(contract=contract, recorded_by=story.person(spec["by"]))
+    data = story.fields(Amendment, spec)
+    submitted(AmendmentForm(data, instance=amendment)).save()
 
 
 def ensure_milestones(engagement: Engagement, specs: list[dict[str, Any]], story: Story) -> None:

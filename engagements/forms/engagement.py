@@ -1,4 +1,5 @@
-"""The engagement's own terms and its contract, changed by the owners after the award."""
+"""The engagement's own terms and its contract, changed by the owners after the award:
+the terms themselves, amendments, and notice given."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ from pathlib import PurePath
 from typing import Any
 
 from django import forms
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
-from engagements.models import Contract, Engagement
+from engagements.models import Amendment, Contract, Engagement
+from engagements.models.engagement import MAX_RENEWAL_TERM_MONTHS
 from engagements.services.sourcing import DATE_RANGE_MESSAGE, plausible_date
-from outsourcing.forms import ModelForm
+from outsourcing.forms import Form, ModelForm
+from outsourcing.text import multi_line_text
 from outsourcing.uploads import document_help_text, validate_document
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -63,6 +66,8 @@ class ContractForm(ModelForm):
             "start_date",
             "end_date",
             "renewal_date",
+            "auto_renews",
+            "renewal_term_months",
             "notice_period_days",
             "service_levels",
             "termination_terms",
@@ -74,11 +79,14 @@ class ContractForm(ModelForm):
             "start_date": "Starts on",
             "end_date": "Ends on",
             "renewal_date": "Renews on",
+            "auto_renews": "Renews automatically unless notice is given",
+            "renewal_term_months": "Renewal term (months)",
             "notice_period_days": "Notice period (days)",
             "signed_on": "Signed on",
         }
         help_texts = {
-            "renewal_date": "Only if it renews automatically.",
+            "renewal_date": "Only if it renews on another day than the one after it ends.",
+            "renewal_term_months": "How long each automatic renewal runs.",
             "notice_period_days": "The notice deadline is the renewal (or end) date minus "
             "this many days; reminders go out before it.",
         }
@@ -97,6 +105,15 @@ class ContractForm(ModelForm):
         notice = self.fields["notice_period_days"]
         notice.validators.append(MaxValueValidator(MAX_NOTICE_DAYS))
         notice.widget.attrs["max"] = MAX_NOTICE_DAYS
+        term = self.fields["renewal_term_months"]
+        term.validators += [
+            MinValueValidator(1, "A renewal term is at least one month."),
+            MaxValueValidator(
+                MAX_RENEWAL_TERM_MONTHS,
+                f"A renewal term is at most {MAX_RENEWAL_TERM_MONTHS} months (ten years).",
+            ),
+        ]
+        term.widget.attrs.update(min=1, max=MAX_RENEWAL_TERM_MONTHS)
         self.fields["document"].help_text = document_help_text(
             on_file=self.instance.document_name if self.instance.document else None,
             first="The contract as signed",
@@ -116,6 +133,12 @@ class ContractForm(ModelForm):
             self.add_error("renewal_date", "The renewal date is before the start.")
         if signed and signed > self.today:
             self.add_error("signed_on", "A contract cannot be signed in the future.")
+        if data.get("auto_renews") and "renewal_term_months" not in self.errors:
+            if data.get("renewal_term_months") is None:
+                self.add_error(
+                    "renewal_term_months",
+                    "Say how many months each automatic renewal runs.",
+                )
         return data
 
     def save(self, commit: bool = True) -> Contract:
@@ -127,3 +150,91 @@ class ContractForm(ModelForm):
         if commit:
             contract.save()
         return contract
+
+
+def _document_field(label: str) -> forms.FileField:
+    # A plain file input, as the contract's: private files have no URL to link to.
+    return forms.FileField(
+        required=False, widget=forms.FileInput, validators=[validate_document], label=label
+    )
+
+
+class AmendmentForm(ModelForm):
+    document = _document_field("Signed amendment")
+
+    class Meta(ModelForm.Meta):
+        model = Amendment
+        fields = ["effective_on", "summary", "note", "document"]
+        labels = {"effective_on": "Effective from", "summary": "What changed"}
+        help_texts = {
+            "summary": "In a line, e.g. “Notice period cut to 60 days”.",
+            "note": "Why it changed, who agreed it, anything worth knowing later.",
+        }
+        widgets = {
+            "effective_on": DATE_INPUT,
+            "note": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["document"].help_text = document_help_text(
+            on_file=self.instance.document_name if self.instance.document else None,
+            first="The amendment as signed",
+        )
+
+    def clean_effective_on(self) -> datetime.date:
+        effective: datetime.date = self.cleaned_data["effective_on"]
+        if not plausible_date(effective):
+            raise forms.ValidationError(DATE_RANGE_MESSAGE, code="date_range")
+        contract = self.instance.contract
+        if effective < contract.start_date:
+            raise forms.ValidationError(
+                "An amendment cannot take effect before the contract starts (%(start)s).",
+                code="before_start",
+                params={"start": f"{contract.start_date:%-d %b %Y}"},
+            )
+        return effective
+
+    def save(self, commit: bool = True) -> Amendment:
+        amendment: Amendment = super().save(commit=False)
+        upload = self.cleaned_data.get("document")
+        if upload and "document" in self.changed_data:
+            amendment.document_name = PurePath(upload.name or "document").name[:255]
+        if commit:
+            amendment.save()
+        return amendment
+
+
+class NoticeForm(Form):
+    """Notice given on a contract: the day it went out and why."""
+
+    given_on = forms.DateField(label="Notice given on", widget=DATE_INPUT)
+    reason = forms.CharField(
+        label="Why",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        validators=[multi_line_text],
+        help_text="E.g. “Bringing support in-house” or “Renegotiating on new terms”.",
+    )
+
+    def __init__(self, *args: Any, contract: Contract, today: datetime.date, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"given_on": today})
+        super().__init__(*args, **kwargs)
+        self.contract = contract
+        self.today = today
+
+    def clean_given_on(self) -> datetime.date:
+        given: datetime.date = self.cleaned_data["given_on"]
+        if not plausible_date(given):
+            raise forms.ValidationError(DATE_RANGE_MESSAGE, code="date_range")
+        if given > self.today:
+            raise forms.ValidationError(
+                "Record notice once it has gone out: the date cannot be in the future.",
+                code="future",
+            )
+        if given < self.contract.start_date:
+            raise forms.ValidationError(
+                "Notice cannot be given before the contract starts (%(start)s).",
+                code="before_start",
+                params={"start": f"{self.contract.start_date:%-d %b %Y}"},
+            )
+        return given

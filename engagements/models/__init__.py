@@ -18,7 +18,7 @@ from .communication import (
     Weekday,
 )
 from .compliance import ComplianceItem, ComplianceRequirement, ComplianceStatus, Evidence
-from .engagement import Contract, Engagement
+from .engagement import Amendment, Contract, Engagement
 from .jobs import JobRun
 from .monitoring import (
     Aggregation,
@@ -62,6 +62,7 @@ __all__ = [
     "ComplianceItem",
     "ComplianceRequirement",
     "ComplianceStatus",
+    "Amendment",
     "Contract",
     "Criterion",
     "CriterionCategory",

@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -195,6 +197,27 @@ class Engagement(Owned, TimeStampedModel):
         )
 
 
+# Ten years: longer than any renewal term agreed in practice, and it keeps rolled dates
+# inside the calendar.
+MAX_RENEWAL_TERM_MONTHS = 120
+
+
+class ContractQuerySet(models.QuerySet["Contract"]):
+    def awaiting_notice(self) -> ContractQuerySet:
+        """Contracts whose notice deadline still asks for a decision: no notice given yet."""
+        return self.filter(notice_given_on__isnull=True)
+
+    def due_to_roll(self, today: datetime.date) -> ContractQuerySet:
+        """Automatically renewing contracts of open engagements, no notice given, whose
+        renewal (or end) date has passed: their term rolls forward."""
+        passed = Q(renewal_date__lt=today) | Q(renewal_date__isnull=True, end_date__lt=today)
+        return (
+            self.awaiting_notice()
+            .filter(passed, auto_renews=True, renewal_term_months__gte=1)
+            .exclude(engagement__status__in=Engagement.OUTCOMES)
+        )
+
+
 class Contract(Owned, TimeStampedModel):
     """The agreed terms of an engagement; the notice deadline is the date that matters."""
 
@@ -209,7 +232,20 @@ class Contract(Owned, TimeStampedModel):
     start_date = models.DateField()
     end_date = models.DateField()
     renewal_date = models.DateField(
-        null=True, blank=True, help_text="When it renews automatically, if it does."
+        null=True,
+        blank=True,
+        help_text="When it renews, if that is not the day after it ends.",
+    )
+    auto_renews = models.BooleanField(
+        "renews automatically",
+        default=False,
+        help_text="Without notice it rolls on by the renewal term (tacit renewal).",
+    )
+    renewal_term_months = models.PositiveSmallIntegerField(
+        "renewal term (months)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_RENEWAL_TERM_MONTHS)],
     )
     notice_period_days = models.PositiveIntegerField(default=90)
     notice_deadline = models.DateField(
@@ -223,6 +259,18 @@ class Contract(Owned, TimeStampedModel):
         storage=private_storage, upload_to=RandomName("contracts"), blank=True
     )
     document_name = models.CharField(max_length=255, blank=True, help_text="Name as uploaded.")
+    # Notice given (to end the contract, or to stop it rolling): who, when, why.
+    notice_given_on = models.DateField(null=True, blank=True)
+    notice_given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    notice_reason = models.TextField(blank=True, validators=[multi_line_text])
+
+    objects = ContractQuerySet.as_manager()
 
     history = HistoricalRecords()
 
@@ -240,15 +288,53 @@ class Contract(Owned, TimeStampedModel):
                 name="contract_renewal_after_start",
             ),
             models.CheckConstraint(condition=Q(value__gte=0), name="contract_value_not_negative"),
+            models.CheckConstraint(
+                condition=Q(auto_renews=False) | Q(renewal_term_months__gte=1),
+                name="contract_auto_renewal_has_term",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.reference or f"Contract for {self.engagement}"
 
+    @property
+    def renews_on(self) -> datetime.date:
+        """The date the term renews or ends: the renewal date, else the end date."""
+        return self.renewal_date or self.end_date
+
     def compute_notice_deadline(self) -> datetime.date:
-        return (self.renewal_date or self.end_date) - datetime.timedelta(
-            days=self.notice_period_days
-        )
+        return self.renews_on - datetime.timedelta(days=self.notice_period_days)
+
+    @property
+    def notice_given(self) -> bool:
+        return self.notice_given_on is not None
+
+    @property
+    def rolls(self) -> bool:
+        """Renews by itself at the end of the term: automatic renewal and no notice given."""
+        return self.auto_renews and not self.notice_given
+
+    def terms_to_roll(self, today: datetime.date) -> int:
+        """How many renewal terms have passed unnoticed by `today` (0 when none has).
+
+        A term renews once its renewal (or end) date is behind us; a late run catches up
+        on every term passed meanwhile, so the new renewal date is today or later.
+        """
+        if not self.rolls or not self.renewal_term_months or self.renews_on >= today:
+            return 0
+        terms = 1
+        while self.renews_on + relativedelta(months=terms * self.renewal_term_months) < today:
+            terms += 1
+        return terms
+
+    def roll_forward(self, terms: int) -> None:
+        """Move the end and renewal dates on by `terms` renewal terms (not saved). Counted
+        from the dates as they are, so month ends do not drift within one roll."""
+        assert self.renewal_term_months
+        months = relativedelta(months=terms * self.renewal_term_months)
+        self.end_date = self.end_date + months
+        if self.renewal_date is not None:
+            self.renewal_date = self.renewal_date + months
 
     def save(self, *args: object, **kwargs: object) -> None:
         # Stored so the renewal view and reminders can filter and index on it.
@@ -257,3 +343,37 @@ class Contract(Owned, TimeStampedModel):
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "notice_deadline"}  # type: ignore[misc]
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class Amendment(Owned, TimeStampedModel):
+    """A change to a contract's terms agreed after signing, with its own document."""
+
+    owner_path = "contract.engagement"
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="amendments")
+    effective_on = models.DateField("effective from")
+    summary = models.CharField("what changed", max_length=200, validators=[single_line_text])
+    note = models.TextField(blank=True, validators=[multi_line_text])
+    document = models.FileField(
+        storage=private_storage, upload_to=RandomName("amendments"), blank=True
+    )
+    document_name = models.CharField(max_length=255, blank=True, help_text="Name as uploaded.")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-effective_on", "-pk"]
+        indexes = [
+            # the contract section's list of amendments, newest first
+            models.Index(fields=["contract", "-effective_on"], name="amendment_contract_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.summary

@@ -124,6 +124,9 @@ def make_engagements(world: World) -> None:
                 "start_date": start,
                 "end_date": contract.end_date,
                 "renewal_date": contract.renewal_date,
+                # A contract with a renewal date renews itself by its term, as it ran.
+                "auto_renews": contract.renewal_date is not None,
+                "renewal_term_months": 12 * term if contract.renewal_date else None,
                 "notice_period_days": contract.notice_period_days,
                 "notice_deadline": contract.compute_notice_deadline(),  # as Contract.save()
                 "termination_terms": (
@@ -136,6 +139,9 @@ def make_engagements(world: World) -> None:
                 - datetime.timedelta(days=rng.randrange(3, 20)),
                 "document": "",
                 "document_name": "",
+                "notice_given_on": None,
+                "notice_given_by": None,
+                "notice_reason": "",
                 "created_at": created,
                 "updated_at": created,
             }

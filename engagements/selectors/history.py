@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from engagements.models import (
+    Amendment,
     ComplianceItem,
     Contract,
     DataAccessGrant,
@@ -22,6 +23,28 @@ def engagement_history(engagement: Engagement) -> History:
     return recent_history(
         (Engagement.history.filter(id=engagement.pk), lambda row: "Engagement"),
         (Contract.history.filter(engagement_id=engagement.pk), lambda row: "Contract"),
+        (
+            Amendment.history.filter(contract__engagement_id=engagement.pk),
+            lambda row: f"Amendment “{row.summary}”",
+        ),
+    )
+
+
+# The contract's term history page shows this many versions, newest first: more than
+# any contract here goes through, short enough for one page.
+CONTRACT_VERSIONS_LIMIT = 200
+
+
+def contract_versions(contract: Contract) -> History:
+    """Every version of the contract's terms, newest first, each with what changed from
+    the one before and why (a roll, notice given), and the amendments recorded."""
+    return recent_history(
+        (Contract.history.filter(id=contract.pk), lambda row: "Terms"),
+        (
+            Amendment.history.filter(contract_id=contract.pk),
+            lambda row: f"Amendment “{row.summary}”",
+        ),
+        limit=CONTRACT_VERSIONS_LIMIT,
     )
 
 

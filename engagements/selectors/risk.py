@@ -51,10 +51,12 @@ def evidence_expiring(engagements: Engagements, today: datetime.date) -> QuerySe
 
 
 def notice_deadlines(engagements: Engagements, today: datetime.date) -> QuerySet[Contract]:
-    """Contracts whose notice deadline falls from today to the end of the window, soonest first."""
+    """Contracts whose notice deadline falls from today to the end of the window, soonest
+    first. Once notice is given there is nothing left to decide: those are left out."""
     horizon = today + datetime.timedelta(days=settings.NOTICE_DEADLINE_WINDOW_DAYS)
     return (
-        Contract.objects.filter(engagement__in=engagements, notice_deadline__range=(today, horizon))
+        Contract.objects.awaiting_notice()
+        .filter(engagement__in=engagements, notice_deadline__range=(today, horizon))
         .select_related("engagement")
         .order_by("notice_deadline", "pk")
     )

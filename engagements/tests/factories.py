@@ -16,6 +16,7 @@ from django.utils import timezone
 from engagements.models import (
     ActionItem,
     Aggregation,
+    Amendment,
     Assessment,
     AssessmentAnswer,
     AssessmentFactor,
@@ -255,6 +256,17 @@ class ContractFactory(ModelFactory[Contract]):
     end_date = factory.LazyAttribute(lambda o: o.start_date + datetime.timedelta(days=364))
     renewal_date = None
     notice_period_days = 90
+
+
+class AmendmentFactory(ModelFactory[Amendment]):
+    class Meta:
+        model = Amendment
+
+    contract = factory.SubFactory(ContractFactory)
+    effective_on = factory.LazyAttribute(
+        lambda o: o.contract.start_date + datetime.timedelta(days=90)
+    )
+    summary = factory.Sequence(lambda n: f"Amendment {n}: notice period cut to 60 days")
 
 
 class MilestoneFactory(ModelFactory[Milestone]):

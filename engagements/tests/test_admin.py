@@ -83,6 +83,7 @@ ROW_MAKERS: dict[str, Callable[[], Any]] = {
     "engagements.score": ef.ScoreFactory.create,
     "engagements.engagement": ef.EngagementFactory.create,
     "engagements.contract": ef.ContractFactory.create,
+    "engagements.amendment": ef.AmendmentFactory.create,
     "engagements.milestone": ef.MilestoneFactory.create,
     "engagements.communicationplan": ef.CommunicationPlanFactory.create,
     "engagements.escalationlevel": ef.EscalationLevelFactory.create,

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from engagements.models import (
     ActionItem,
+    Amendment,
     CheckIn,
     CommunicationPlan,
     Contract,
@@ -519,6 +520,8 @@ CONTRACT_VALID = {
     "service_levels": "Answer 80% of calls within 20 seconds.",
     "termination_terms": "90 days' notice.",
     "signed_on": "2025-12-20",
+    "auto_renews": "on",
+    "renewal_term_months": "12",
 }
 CONTRACT_HOSTILE = {
     "reference": hostile_text(),
@@ -531,6 +534,8 @@ CONTRACT_HOSTILE = {
     "service_levels": hostile_text(),
     "termination_terms": hostile_text(),
     "signed_on": hostile_date(),
+    "auto_renews": hostile_flag(),
+    "renewal_term_months": hostile_number(),
     "document": hostile_upload(),
 }
 
@@ -544,6 +549,10 @@ def contract_saved(response: Any, data: dict[str, Any]) -> None:
     assert contract.notice_deadline.year >= 1990
     assert len(contract.document_name) <= 255
     assert not any(ord(c) < 32 for c in contract.document_name)
+    # An automatic renewal always says by how much, within ten years.
+    if contract.auto_renews:
+        assert contract.renewal_term_months is not None
+        assert 1 <= contract.renewal_term_months <= 120
 
 
 def test_contract_form_valid_baseline_is_accepted(
@@ -560,6 +569,72 @@ def test_contract_form_survives_hostile_input(
     sign_in(client, manager)
     check_post(
         client, url("contract_edit", world), data, writes=CONTRACT_WRITES, then=contract_saved
+    )
+
+
+# --- amendments and notice on the contract ---------------------------------------------------
+
+# The world's contract started 60 days ago; yesterday is inside it and never in the future.
+YESTERDAY = (timezone.localdate() - datetime.timedelta(days=1)).isoformat()
+AMENDMENT_WRITES = {"engagements_amendment", "engagements_historicalamendment"}
+AMENDMENT_VALID = {
+    "effective_on": YESTERDAY,
+    "summary": "Chat support added",
+    "note": "Agreed at the quarterly review.",
+}
+AMENDMENT_HOSTILE = {
+    "effective_on": hostile_date(),
+    "summary": hostile_text(),
+    "note": hostile_text(),
+    "document": hostile_upload(),
+}
+
+
+def amendment_saved(response: Any, data: dict[str, Any]) -> None:
+    amendment = Amendment.objects.get()
+    assert amendment.summary == cleaned(data["summary"])
+    assert amendment.note == cleaned(data.get("note", ""))
+    assert amendment.effective_on >= amendment.contract.start_date
+    assert len(amendment.document_name) <= 255
+
+
+def test_amendment_and_notice_forms_valid_baselines_are_accepted(
+    world: World, manager: Any, client: Client
+) -> None:
+    sign_in(client, manager)
+    assert client.post(url("amendment_create", world), AMENDMENT_VALID).status_code == 302
+    assert client.post(url("contract_notice", world), NOTICE_VALID).status_code == 302
+    assert Contract.objects.get(engagement=world.engagement).notice_given
+
+
+@given(data=form_data(AMENDMENT_VALID, AMENDMENT_HOSTILE))
+def test_amendment_form_survives_hostile_input(
+    data: dict, world: World, manager: Any, client: Client
+) -> None:
+    sign_in(client, manager)
+    check_post(
+        client, url("amendment_create", world), data, writes=AMENDMENT_WRITES, then=amendment_saved
+    )
+
+
+NOTICE_VALID = {"given_on": YESTERDAY, "reason": "Bringing support in-house."}
+NOTICE_HOSTILE = {"given_on": hostile_date(), "reason": hostile_text()}
+
+
+def notice_saved(response: Any, data: dict[str, Any]) -> None:
+    contract = Contract.objects.get(engagement__title__startswith="Support desk")
+    assert contract.notice_reason == cleaned(data["reason"])
+    assert contract.notice_given_on is not None
+    assert contract.start_date <= contract.notice_given_on <= timezone.localdate()
+
+
+@given(data=form_data(NOTICE_VALID, NOTICE_HOSTILE))
+def test_notice_form_survives_hostile_input(
+    data: dict, world: World, manager: Any, client: Client
+) -> None:
+    sign_in(client, manager)
+    check_post(
+        client, url("contract_notice", world), data, writes=CONTRACT_WRITES, then=notice_saved
     )
 
 

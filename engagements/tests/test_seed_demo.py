@@ -5,6 +5,7 @@ from io import StringIO
 
 import pytest
 import time_machine
+from dateutil.relativedelta import relativedelta
 from django.apps import apps
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import User
@@ -162,6 +163,27 @@ def test_customer_service_is_brought_back_in_house():
     )
     done = items.filter(done_at__isnull=False).count()
     assert items.count() > done > items.count() / 2
+
+
+def test_customer_services_contract_renewed_itself_once_then_notice_was_given():
+    seed()
+
+    contract = Engagement.objects.get(title__startswith="Customer service").contract
+    assert contract.auto_renews and contract.renewal_term_months == 12
+    # A six-month first term rolled on once by twelve months: eighteen months in all.
+    eighteen_months = contract.start_date + relativedelta(months=18)
+    assert contract.end_date == eighteen_months - datetime.timedelta(days=1)
+    reasons = list(
+        contract.history.exclude(history_change_reason=None)
+        .order_by("history_id")
+        .values_list("history_change_reason", flat=True)
+    )
+    assert len(reasons) == 2
+    assert reasons[0].startswith("Renewed automatically for 12 months; notice deadline now")
+    assert reasons[1] == "Notice given"
+    assert contract.notice_given_on is not None
+    assert contract.notice_given_by is not None and contract.notice_given_by.username == "manager"
+    assert contract.amendments.count() == 1
 
 
 def test_customer_service_went_through_the_award_and_the_offboarding_checklist():

@@ -21,22 +21,30 @@ from engagements.forms.communication import (
     MilestoneForm,
     OwnerTransferForm,
 )
-from engagements.forms.engagement import ContractForm, EngagementTermsForm
+from engagements.forms.engagement import (
+    AmendmentForm,
+    ContractForm,
+    EngagementTermsForm,
+    NoticeForm,
+)
 from engagements.forms.sourcing import person_name
 from engagements.models import (
+    Amendment,
     Contract,
     Engagement,
     Milestone,
 )
 from engagements.permissions import can_change, can_read, is_admin, is_manager, require
-from engagements.selectors.history import engagement_history
-from engagements.services.engagement import complete_milestone, transfer_engagement
+from engagements.selectors.history import contract_versions, engagement_history
+from engagements.services.engagement import complete_milestone, give_notice, transfer_engagement
 from engagements.services.sourcing import DEFAULT_TERM
 from engagements.views.common import (
+    engagement_or_404,
     engagement_row_to_change,
     engagement_to_change,
     engagement_to_read,
     render_tab,
+    signed_in,
     to_tab,
 )
 from outsourcing.exports import export_format, export_response, queryset_rows
@@ -90,9 +98,16 @@ def engagement_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ).prefetch_related("co_owners", "vendor_contacts", "milestones"),
         pk=pk,
     )
-    contract = Contract.objects.filter(engagement=engagement).first()
+    contract = (
+        Contract.objects.filter(engagement=engagement).select_related("notice_given_by").first()
+    )
     today = timezone.localdate()
-    days_left = (contract.notice_deadline - today).days if contract else None
+    # Once notice is given the deadline asks nothing more: no countdown.
+    days_left = (
+        (contract.notice_deadline - today).days
+        if contract is not None and not contract.notice_given
+        else None
+    )
     return render_tab(
         request,
         "engagements/communication/engagement_detail.html",
@@ -101,6 +116,7 @@ def engagement_detail(request: HttpRequest, pk: int) -> HttpResponse:
         contract=contract,
         notice_days_left=days_left,
         notice_days_ago=-days_left if days_left is not None and days_left < 0 else None,
+        amendments=list(contract.amendments.select_related("recorded_by")) if contract else [],
         milestones=[(m, m.is_overdue(today)) for m in engagement.milestones.all()],
         can_edit=can_change(request.user, engagement),
         can_manage_owners=may_manage_co_owners(request.user, engagement),
@@ -204,6 +220,103 @@ def contract_document(request: HttpRequest, pk: int) -> FileResponse:
 
 def _contract_name(contract: Contract) -> str:
     return contract.reference or "Contract"
+
+
+def contract_to_change(request: HttpRequest, pk: int) -> tuple[Engagement, Contract]:
+    """The engagement and its contract, for a page that changes the contract: 404 when
+    there is no contract yet, then 403 unless the user may change the engagement."""
+    engagement = engagement_or_404(pk)
+    contract = get_object_or_404(Contract, engagement=engagement)
+    require(can_change(request.user, engagement))
+    return engagement, contract
+
+
+@login_required
+@require_safe
+def contract_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every version of the contract's terms, with what changed between them."""
+    engagement = engagement_to_read(request, pk)
+    contract = get_object_or_404(Contract, engagement=engagement)
+    return render_tab(
+        request,
+        "engagements/communication/contract_history.html",
+        engagement,
+        "overview",
+        contract=contract,
+        versions=contract_versions(contract),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def amendment_create(request: HttpRequest, pk: int) -> HttpResponse:
+    engagement, contract = contract_to_change(request, pk)
+    amendment = Amendment(contract=contract, recorded_by=signed_in(request))
+    posted = request.method == "POST"
+    form = AmendmentForm(
+        request.POST if posted else None, request.FILES if posted else None, instance=amendment
+    )
+    if posted and form.is_valid():
+        form.save()
+        messages.success(request, f"Amendment “{amendment}” recorded.")
+        return to_tab("engagement_detail", engagement, "amendments")
+    return render_tab(
+        request,
+        "engagements/communication/amendment_form.html",
+        engagement,
+        "overview",
+        form=form,
+        contract=contract,
+    )
+
+
+@login_required
+@require_safe
+def amendment_document(request: HttpRequest, pk: int, amendment_pk: int) -> FileResponse:
+    """An amendment's signed document, for anyone who may read the engagement."""
+    return private_download(
+        request,
+        Amendment.objects.all(),
+        fallback=str,
+        pk=amendment_pk,
+        contract__engagement_id=pk,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contract_notice(request: HttpRequest, pk: int) -> HttpResponse:
+    """Give notice on the contract: record when, by whom and why; it stops the roll."""
+    engagement, contract = contract_to_change(request, pk)
+    if contract.notice_given:
+        messages.info(request, f"Notice was already given on {contract.notice_given_on:%-d %b %Y}.")
+        return to_tab("engagement_detail", engagement, "contract")
+    today = timezone.localdate()
+    form = NoticeForm(request.POST or None, contract=contract, today=today)
+    if request.method == "POST" and form.is_valid():
+        given = give_notice(
+            contract=contract,
+            on=form.cleaned_data["given_on"],
+            reason=form.cleaned_data["reason"],
+            by=request.user,
+        )
+        if given:
+            messages.success(
+                request,
+                "Notice recorded. The contract no longer renews, and its notice deadline "
+                "leaves the reminders.",
+            )
+        else:
+            messages.info(request, "Notice had already been given; nothing was changed.")
+        return to_tab("engagement_detail", engagement, "contract")
+    return render_tab(
+        request,
+        "engagements/communication/contract_notice.html",
+        engagement,
+        "overview",
+        form=form,
+        contract=contract,
+    )
 
 
 # --- milestones on the overview tab ------------------------------------------------

@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from engagements.tests.factories import (
     BASE_DATE,
     ActionItemFactory,
+    AmendmentFactory,
     AssessmentFactory,
     CandidateFactory,
     CheckInFactory,
@@ -217,6 +218,10 @@ POLICY: dict[str, Policy] = {
     "engagements:contract_edit": OWNER_FORM,
     # The signed contract: everyone who may read the engagement, nobody else.
     "engagements:contract_document": DOWNLOAD,
+    "engagements:contract_history": READ_ONLY,
+    "engagements:contract_notice": OWNER_FORM,
+    "engagements:amendment_create": OWNER_FORM,
+    "engagements:amendment_document": DOWNLOAD,
     "engagements:engagement_communication": READ_ONLY,
     "engagements:communication_plan_edit": OWNER_FORM,
     "engagements:checkin_create": OWNER_FORM,
@@ -313,7 +318,7 @@ def build_world(users: dict[str, Any]) -> World:
     manager = users["owner"]
     vendor = VendorFactory(owner=manager)
     engagement = EngagementFactory(owner=manager)
-    ContractFactory(
+    contract = ContractFactory(
         engagement=engagement, document=ContentFile(b"%PDF-1.4 contract", name="msa.pdf")
     )
     CommunicationPlanFactory(engagement=engagement)
@@ -338,6 +343,9 @@ def build_world(users: dict[str, Any]) -> World:
             vendor=vendor, document=ContentFile(b"%PDF-1.4 cert", name="iso.pdf")
         ),
         "engagement": engagement,
+        "amendment": AmendmentFactory(
+            contract=contract, document=ContentFile(b"%PDF-1.4 amendment", name="a1.pdf")
+        ),
         "checkin": checkin,
         "action_item": ActionItemFactory(checkin=checkin),
         "milestone": MilestoneFactory(engagement=engagement),
@@ -372,6 +380,7 @@ KWARG_OBJECTS = {
     "vendor_pk": "vendor",
     "checkin_pk": "checkin",
     "milestone_pk": "milestone",
+    "amendment_pk": "amendment",
     "review_pk": "review",
     "kpi_pk": "kpi",
     "measurement_pk": "measurement",

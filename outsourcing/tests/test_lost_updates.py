@@ -95,6 +95,7 @@ NOT_EDITS: dict[str, str] = {
         [
             "engagements:checkin_create",
             "engagements:milestone_create",
+            "engagements:amendment_create",
             "engagements:review_create",
             "engagements:kpi_create",
             "engagements:kpi_from_templates",
@@ -140,6 +141,7 @@ NOT_EDITS: dict[str, str] = {
             "engagements:evaluators",
             "engagements:engagement_owners",
             "engagements:engagement_access",
+            "engagements:contract_notice",
         ],
         "a step from one state to the next, refused when the row has already moved on",
     ),

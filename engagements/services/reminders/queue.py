@@ -250,7 +250,9 @@ def deadline_drafts(now: datetime.datetime) -> Iterator[Draft]:
         if draft is not None:
             yield draft
     contracts = (
-        Contract.objects.filter(notice_deadline__range=window, engagement__status__in=live)
+        # Notice given: the decision is made, nothing to remind of.
+        Contract.objects.awaiting_notice()
+        .filter(notice_deadline__range=window, engagement__status__in=live)
         .select_related(*owner_and_names)
         .order_by("notice_deadline", "pk")
     )
