@@ -133,3 +133,28 @@ SCORECARD_COLUMNS = (
     Column("KPIs without data", lambda s: s.kpis_without_data),
     Column("Computed at", lambda s: s.computed_at),
 )
+
+
+def result_columns(criteria: list[Any], base_currency: str) -> list[Column]:
+    """A selection's results (selection_results' rows): rank, vendor, points, each
+    criterion's mean score, and the yearly price beside the price rank. The criteria are
+    the selection's own, so the columns are made for it."""
+
+    def mean_of(index: int) -> Column:
+        criterion = criteria[index]
+        return Column(
+            f"{criterion.name} (weight {criterion.weight.normalize():f})",
+            lambda row: row.cells[index].mean,
+        )
+
+    return [
+        Column("Rank", lambda row: row.ranked.rank if row.ranked else None),
+        Column("Vendor", lambda row: row.proposal.vendor.legal_name),
+        Column("Points (of 100)", lambda row: row.ranked.total if row.ranked else None),
+        *(mean_of(index) for index in range(len(criteria))),
+        Column("Yearly equivalent", lambda row: row.price.yearly.amount),
+        Column("Currency", lambda row: row.price.currency),
+        # Missing when no rate is kept for the currency on the day: never zero.
+        Column(f"Yearly in {base_currency}", lambda row: row.price.in_base),
+        Column("Price rank", lambda row: row.price_rank),
+    ]

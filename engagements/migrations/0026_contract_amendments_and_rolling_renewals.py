@@ -13,7 +13,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('engagements', '0024_history_previous_indexes'),
+        ('engagements', '0025_drop_redundant_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -40,6 +40,7 @@ from engagements.tests.factories import (
 )
 from engagements.tests.worlds import SelectionWorld, world_fixture
 from outsourcing.tests import roles
+from outsourcing.tests.downloads import xlsx_rows
 from outsourcing.tests.factories import UserFactory
 from outsourcing.tests.roles import user_for, without
 from vendors.models import BusinessFunction, Vendor
@@ -964,6 +965,33 @@ def test_the_owner_can_include_drafts(
 
     assert with_drafts.context["rows"][0].ranked.total == Decimal("100.0")
     assert "including drafts" in with_drafts.content.decode()
+
+
+def test_the_results_download_as_a_spreadsheet_with_a_column_per_criterion(
+    world: World, viewer: Any, client_for: Callable[[Any], Any]
+) -> None:
+    alice = EvaluatorFactory(selection=world.selection, submitted=True)
+    score_all(alice, world, {0: 5, 1: 2})
+    Proposal.objects.filter(pk=world.proposals[1].pk).update(currency="XYZ")  # no rate kept
+
+    rows = xlsx_rows(client_for(viewer).get(url_of("results", world), {"export": "xlsx"}))
+
+    criteria = [f"{c.name} (weight {c.weight.normalize():f})" for c in world.criteria]
+    assert rows[0] == [
+        "Rank",
+        "Vendor",
+        "Points (of 100)",
+        *criteria,
+        "Yearly equivalent",
+        "Currency",
+        "Yearly in EUR",
+        "Price rank",
+    ]
+    assert [row[:3] for row in rows[1:]] == [
+        [1, "Alpha Services Ltd", 100],
+        [2, "Beta Partners LLP", 40],
+    ]
+    assert rows[2][-2] is None  # the missing rate is left empty, never zero
 
 
 def test_results_show_prices_side_by_side_with_currency_and_pricing_model(

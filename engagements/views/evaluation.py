@@ -8,10 +8,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
+from engagements.exports import result_columns
 from engagements.forms.evaluation import ScoringForm
 from engagements.forms.sourcing import (
     AwardForm,
@@ -32,6 +33,7 @@ from engagements.services.sourcing import (
     save_scores,
 )
 from engagements.views.common import selection_or_404, selection_to_change, to_selection
+from outsourcing.exports import export_format, export_response
 
 
 @login_required
@@ -100,12 +102,16 @@ def scoring(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_safe
-def results(request: HttpRequest, pk: int) -> HttpResponse:
+def results(request: HttpRequest, pk: int) -> HttpResponseBase:
     require(can_read(request.user))
     selection = selection_or_404(pk)
     may_change = can_change(request.user, selection)
     include_drafts = may_change and request.GET.get("drafts") == "1"
     results = selection_results(selection, include_drafts=include_drafts)
+    if file_format := export_format(request):
+        columns = result_columns(list(selection.criteria.all()), settings.DEFAULT_CURRENCY)
+        name = f"selection-{selection.pk}-results"
+        return export_response(file_format, name, columns, results.rows)
     evaluators = list(selection.evaluators.select_related("user"))
     return render(
         request,
