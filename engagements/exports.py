@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 
 from engagements.models import ComplianceStatus, KpiStatus, Recommendation
@@ -158,3 +159,22 @@ def result_columns(criteria: list[Any], base_currency: str) -> list[Column]:
         Column(f"Yearly in {base_currency}", lambda row: row.price.in_base),
         Column("Price rank", lambda row: row.price_rank),
     ]
+
+
+# The spend tab (engagement_spend, ?export=…): every entry with its conversion.
+SPEND_COLUMNS = (
+    Column("Invoice date", lambda e: e.spent_on),
+    Column("Period from", lambda e: e.period_start),
+    Column("Period to", lambda e: e.period_end),
+    Column("Amount", lambda e: e.amount),
+    Column("Currency", lambda e: e.currency),
+    Column("Rate used", lambda e: e.rate_value if e.currency != _base() else None),
+    Column("Rate of", lambda e: e.rate_valid_from if e.currency != _base() else None),
+    Column("Invoice number", lambda e: e.invoice_number),
+    Column("Note", lambda e: e.note),
+    Column("Entered by", lambda e: person(e.entered_by)),
+)
+
+
+def _base() -> str:
+    return str(settings.DEFAULT_CURRENCY)

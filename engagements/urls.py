@@ -14,6 +14,7 @@ from .views import (
     offboarding,
     risk,
     sourcing,
+    spend,
 )
 
 app_name = "engagements"
@@ -165,6 +166,13 @@ compliance_patterns = [
     ),
 ]
 
+spend_patterns = [
+    path("spend/", spend.engagement_spend, name="engagement_spend"),
+    path("spend/new/", spend.spend_create, name="spend_create"),
+    path("spend/<int:entry_pk>/", spend.spend_update, name="spend_update"),
+    path("spend/<int:entry_pk>/delete/", spend.spend_delete, name="spend_delete"),
+]
+
 offboarding_patterns = [
     path("offboarding/", offboarding.engagement_offboarding, name="engagement_offboarding"),
     path("offboarding/start/", offboarding.offboarding_start, name="offboarding_start"),
@@ -223,6 +231,7 @@ urlpatterns = [
             + monitoring_patterns
             + risk_patterns
             + compliance_patterns
+            + spend_patterns
             + offboarding_patterns
         ),
     ),

@@ -9,6 +9,7 @@ from . import (
     offboarding,
     risk,
     sourcing,
+    spend,
 )
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "offboarding",
     "risk",
     "sourcing",
+    "spend",
 ]

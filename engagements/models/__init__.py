@@ -48,6 +48,7 @@ from .sourcing import (
     Score,
     Selection,
 )
+from .spend import SpendEntry
 
 __all__ = [
     "ActionItem",
@@ -95,6 +96,7 @@ __all__ = [
     "Score",
     "Scorecard",
     "Selection",
+    "SpendEntry",
     "StandingBand",
     "Weekday",
 ]

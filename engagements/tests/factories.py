@@ -56,6 +56,7 @@ from engagements.models import (
     Score,
     Scorecard,
     Selection,
+    SpendEntry,
     StandingBand,
     Weekday,
 )
@@ -422,6 +423,22 @@ class ScorecardFactory(ModelFactory[Scorecard]):
     score = Decimal("82.5")
     kpis_counted = 1
     computed_at = factory.LazyFunction(timezone.now)
+
+
+class SpendEntryFactory(ModelFactory[SpendEntry]):
+    """A month's invoice in the base currency."""
+
+    class Meta:
+        model = SpendEntry
+
+    engagement = factory.SubFactory(EngagementFactory)
+    spent_on = factory.LazyAttribute(lambda o: o.period_end)
+    period_start = factory.Sequence(_month_start)
+    period_end = factory.LazyAttribute(lambda o: period_bounds(Period.MONTH, o.period_start)[1])
+    amount = Decimal("7000.00")
+    currency = "EUR"
+    invoice_number = factory.Sequence(lambda n: f"INV-{n:05d}")
+    entered_by = factory.SelfAttribute("engagement.owner")
 
 
 class JobRunFactory(ModelFactory[JobRun]):

@@ -36,6 +36,7 @@ from engagements.tests.factories import (
     ProposalFactory,
     RiskFactory,
     SelectionFactory,
+    SpendEntryFactory,
 )
 from vendors.tests.factories import (
     CertificationFactory,
@@ -255,6 +256,10 @@ POLICY: dict[str, Policy] = {
         "POST": everyone_signed_in(NOT_ALLOWED),
     },
     # --- step 5: risk and data access ---
+    "engagements:engagement_spend": READ_ONLY,
+    "engagements:spend_create": OWNER_FORM,
+    "engagements:spend_update": OWNER_FORM,
+    "engagements:spend_delete": OWNER_FORM,
     "engagements:engagement_risks": READ_ONLY,
     "engagements:risk_create": OWNER_FORM,
     "engagements:risk_update": OWNER_FORM,
@@ -353,6 +358,7 @@ def build_world(users: dict[str, Any]) -> World:
         "kpi": kpi,
         "measurement": measurement,
         "risk": RiskFactory(engagement=engagement),
+        "spend_entry": SpendEntryFactory(engagement=engagement),
         "grant": DataAccessGrantFactory(engagement=engagement),
         "compliance_item": compliance_item,
         "evidence": EvidenceFactory(item=compliance_item),
@@ -387,6 +393,7 @@ KWARG_OBJECTS = {
     "risk_pk": "risk",
     "grant_pk": "grant",
     "evidence_pk": "evidence",
+    "entry_pk": "spend_entry",
 }
 ROUTE_KWARG_OBJECTS = {
     ("engagements:action_item_done", "item_pk"): "action_item",
