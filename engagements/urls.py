@@ -209,6 +209,7 @@ across_patterns = [
             "actions",
             "notices",
             "risk_reviews",
+            "spend",
         )
     ),
     path("risks/", risk.risk_overview, name="risk_overview"),

@@ -108,7 +108,13 @@ WHERE i.expires_on <= %(evidence_horizon)s
 UNION ALL
 SELECT 'notice', owns.user_id, c.id FROM engagements_contract c
 JOIN owns ON owns.engagement_id = c.engagement_id
-WHERE c.notice_deadline BETWEEN %(today)s AND %(notice_horizon)s
+WHERE c.notice_deadline BETWEEN %(today)s AND %(notice_horizon)s AND c.notice_given_on IS NULL
+UNION ALL
+SELECT 'spend', owns.user_id, e.id FROM engagements_engagement e
+JOIN owns ON owns.engagement_id = e.id
+WHERE e.budget > 0 AND (
+    SELECT sum(s.amount) FROM engagements_spendentry s WHERE s.engagement_id = e.id
+) >= 0.8 * e.budget
 """
 
 

@@ -11,15 +11,32 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.conf import settings
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Greatest, Round
 from django.utils import timezone
 
 from engagements.models import Contract, Engagement, ExchangeRate, SpendEntry
 from engagements.models.sourcing import CENT
 
+from .scope import Engagements
 from .sourcing import RateUsed
 
 # Burn at or beyond this share of a limit warns; at 1 it is over.
@@ -29,6 +46,81 @@ NEAR = Decimal("0.8")
 def _latest_rate(currency: str | OuterRef, day: datetime.date | OuterRef) -> QuerySet[ExchangeRate]:
     return ExchangeRate.objects.filter(currency=currency, valid_from__lte=day).order_by(
         "-valid_from"
+    )
+
+
+MONEY = DecimalField(max_digits=20, decimal_places=2)
+
+
+def _in_base(amount: str, currency: str, day: Any) -> Case:
+    """SQL: `amount` (a column) in the base currency at the rate of `currency` on `day`,
+    rounded to the cent as `converted` rounds it; NULL when no rate is kept."""
+    rate = Subquery(_latest_rate(OuterRef(currency), day).values("rate")[:1])
+    return Case(
+        When(**{currency: settings.DEFAULT_CURRENCY}, then=F(amount)),
+        default=Round(ExpressionWrapper(F(amount) * rate, output_field=MONEY), 2),
+        output_field=MONEY,
+    )
+
+
+def with_burn(engagements: Engagements, *, today: datetime.date) -> QuerySet[Engagement]:
+    """These engagements with their spend and limits in the base currency, in one query:
+    `spent` (entries whose rate is known, at each invoice's day), `unconverted` (entries
+    left out for a missing rate), `budget_in_base` and `value_in_base` (today's rate;
+    NULL when not set or no rate), and `burn` (the larger share of the two, NULL when
+    neither is known). The spend tab, the dashboard and the digest all read it."""
+    entries = SpendEntry.objects.filter(engagement=OuterRef("pk")).order_by()
+    converted_entries = entries.annotate(
+        in_base=_in_base("amount", "currency", OuterRef("spent_on"))
+    )
+    spent = converted_entries.values("engagement").annotate(total=Sum("in_base")).values("total")
+    missing = (
+        converted_entries.filter(in_base__isnull=True)
+        .values("engagement")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    contract = Contract.objects.filter(engagement=OuterRef("pk"))
+    contract_value = contract.annotate(in_base=_in_base("value", "currency", Value(today))).values(
+        "in_base"
+    )[:1]
+    return (
+        Engagement.objects.filter(pk__in=engagements)
+        .annotate(
+            spent=Coalesce(
+                Subquery(spent, output_field=MONEY), Value(Decimal("0")), output_field=MONEY
+            ),
+            unconverted=Coalesce(Subquery(missing), Value(0)),
+            budget_in_base=_in_base("budget", "currency", Value(today)),
+            value_in_base=Subquery(contract_value, output_field=MONEY),
+        )
+        # The larger share; 0 when neither limit is known (Greatest ignores NULLs on
+        # PostgreSQL only, so they are made 0 first, for SQLite's sake).
+        .annotate(
+            burn=Greatest(
+                Coalesce(_share("budget_in_base"), Value(0.0)),
+                Coalesce(_share("value_in_base"), Value(0.0)),
+                output_field=FloatField(),
+            )
+        )
+    )
+
+
+def _share(limit: str) -> Case:
+    """spent ÷ limit as a fraction: in floating point, as SQLite would otherwise divide
+    whole amounts as integers (80,000 ÷ 85,000 = 0)."""
+    ratio = Cast("spent", FloatField()) / Cast(limit, FloatField())
+    return Case(When(Q(**{f"{limit}__gt": 0}), then=ratio), default=None, output_field=FloatField())
+
+
+def spend_warnings(engagements: Engagements, *, today: datetime.date) -> QuerySet[Engagement]:
+    """Engagements whose spend has reached 80% of their budget or contract value, the
+    most burnt first: the dashboard's panel and the digest's section."""
+    return (
+        with_burn(engagements, today=today)
+        .filter(burn__gte=float(NEAR))  # type: ignore[misc]
+        .select_related("vendor")
+        .order_by(F("burn").desc(), "title", "pk")
     )
 
 
@@ -82,7 +174,9 @@ def converted(
     if rate is None or rate[0] is None:
         return Converted(amount, currency, None, None, on)
     used = RateUsed(currency, rate[0], rate[1])
-    return Converted(amount, currency, (amount * used.rate).quantize(CENT), used, on)
+    # Half up, as SQL's ROUND does in with_burn: the tab and the totals agree to the cent.
+    in_base = (amount * used.rate).quantize(CENT, rounding=ROUND_HALF_UP)
+    return Converted(amount, currency, in_base, used, on)
 
 
 def convert_on(amount: Decimal, currency: str, on: datetime.date) -> Converted:
@@ -148,21 +242,22 @@ class SpendSummary:
 
 def spend_summary(engagement: Engagement, *, today: datetime.date | None = None) -> SpendSummary:
     """Everything the spend tab shows: the lines, the total, the run rate and its forecast,
-    and the burn against the budget and the contract's value (three queries)."""
+    and the burn against the budget and the contract's value (a handful of queries).
+
+    The total is with_burn's, as the dashboard and the digest count it; each line shows
+    its own conversion beside it."""
     today = today or timezone.localdate()
-    summary = SpendSummary()
+    totals: Any = with_burn([engagement.pk], today=today).get()
+    summary = SpendSummary(spent=totals.spent, unconverted=totals.unconverted)
     first: datetime.date | None = None
     last: datetime.date | None = None
     for entry in spend_entries(engagement):
         rate = (entry.rate_value, entry.rate_valid_from)  # type: ignore[attr-defined]
         line = converted(entry.amount, entry.currency, entry.spent_on, rate)
         summary.lines.append((entry, line))
-        if line.in_base is None:
-            summary.unconverted += 1
-            continue
-        summary.spent += line.in_base
-        first = min(first or entry.period_start, entry.period_start)
-        last = max(last or entry.period_end, entry.period_end)
+        if line.in_base is not None:  # the periods a known amount pays for: the run rate
+            first = min(first or entry.period_start, entry.period_start)
+            last = max(last or entry.period_end, entry.period_end)
     contract = Contract.objects.filter(engagement=engagement).first()
     summary.term_end = contract.end_date if contract else engagement.end_date
     if first is not None and last is not None:

@@ -250,6 +250,8 @@ def a_full_week(owner: Any, co_owner: Any, vendor_name: str | None = None) -> di
         end_date=datetime.date(2027, 3, 31),
         notice_period_days=90,
     )  # notice deadline 31 Dec 2026
+    # 80,000 of the 85,000 budget and contract value: 94%.
+    ef.SpendEntryFactory(engagement=engagement, amount=Decimal("80000.00"))
     # KPIs created "now" look new; these have been around all along.
     Kpi.objects.filter(engagement=engagement).update(created_at=at(2026, 1, 5))
     return items
@@ -266,7 +268,7 @@ def test_the_digest_lists_every_kind_of_item_for_owner_and_co_owner() -> None:
     by_user = {e.recipient.username: e for e in emails("digest")}
     assert set(by_user) == {"owner", "co-owner"}
     digest = by_user["owner"]
-    assert digest.subject == "9 things to act on this week"
+    assert digest.subject == "10 things to act on this week"
     text, html = digest.bodies()  # rendered as they will be sent
     for expected in [
         "Overdue check-ins (1)",
@@ -290,6 +292,8 @@ def test_the_digest_lists_every_kind_of_item_for_owner_and_co_owner() -> None:
         "expires Sun 20 Dec 2026",
         "Notice deadlines (1)",
         "Thu 31 Dec 2026 (in 24 days)",
+        "Spend nearing or over its budget or contract value (1)",
+        "94% spent: nearing its budget or contract value",
     ]:
         assert expected in text, expected
     assert "Later risk" not in text
@@ -303,11 +307,12 @@ def test_the_digest_lists_every_kind_of_item_for_owner_and_co_owner() -> None:
     assert checkin_link in text
     assert f'href="{checkin_link}"' in html
     assert f"{SITE}/engagements/{items['risk'].engagement_id}/risks/#risk-register" in text
+    assert f"{SITE}/engagements/{items['risk'].engagement_id}/spend/" in text
     assert f"{SITE}/account/reminders/" in text
     assert f'href="{SITE}/account/reminders/"' in html
     # The co-owner sees the engagement's items, but not the owner's action item.
     co_digest = by_user["co-owner"]
-    assert co_digest.subject == "8 things to act on this week"
+    assert co_digest.subject == "9 things to act on this week"
     co_text, _ = co_digest.bodies()
     assert "Send the call scripts" not in co_text
     assert "First-contact resolution" in co_text

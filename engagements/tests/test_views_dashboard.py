@@ -29,6 +29,7 @@ from engagements.tests.factories import (
     ReminderPreferenceFactory,
     RiskFactory,
     ScorecardFactory,
+    SpendEntryFactory,
 )
 from outsourcing.tests import roles
 from outsourcing.tests.factories import UserFactory
@@ -71,6 +72,8 @@ def busy_engagement(owner: Any, **fields: Any) -> Engagement:
     )
     # The notice deadline 90 days before the end: 20 days from now.
     ContractFactory(engagement=engagement, end_date=TODAY + 110 * DAY)
+    # 80,000 of the 85,000 budget and contract value: 94%, worth a warning.
+    SpendEntryFactory(engagement=engagement, amount=Decimal("80000.00"))
     overdue = RiskFactory(engagement=engagement, title=f"Overdue review of {engagement.title}")
     Risk.objects.filter(pk=overdue.pk).update(next_review_on=TODAY - 3 * DAY)
     RiskFactory(
@@ -103,6 +106,7 @@ ROUTES = {
     "worklist_actions": "",
     "worklist_notices": "",
     "worklist_risk_reviews": "",
+    "worklist_spend": "",
 }
 # Every role opens them; no co-owner here, the superuser goes by its fixture.
 READ = roles.renamed(roles.without(roles.READ, "co_owner"), superuser="admin_user")
@@ -210,6 +214,8 @@ def test_each_panel_lists_exactly_the_items_that_need_attention(
     Risk.objects.filter(pk=closed.pk).update(
         next_review_on=TODAY - 30 * DAY, status=Risk.Status.CLOSED
     )
+    calm = EngagementFactory(owner=manager, title="Calm spend", vendor=engagement.vendor)
+    SpendEntryFactory(engagement=calm, amount=Decimal("1000.00"))
     due_today = RiskFactory(engagement=engagement, title="Review due today")
     Risk.objects.filter(pk=due_today.pk).update(next_review_on=TODAY)
     CheckInFactory(engagement=engagement, scheduled_for=NOW - 2 * DAY, cancelled=True)
@@ -235,6 +241,7 @@ def test_each_panel_lists_exactly_the_items_that_need_attention(
         ("Support desk", TODAY + 20 * DAY)
     ]
     assert [r.title for r in context["risk_reviews"].rows] == ["Overdue review of Support desk"]
+    assert [(e.title, round(e.burn, 2)) for e in context["spend"].rows] == [("Support desk", 0.94)]
     assert [v.pk for v in context["vendors"].rows] == [engagement.vendor_id]
     row = next(row for row in context["engagements"].rows if row.pk == engagement.pk)
     assert row.latest_score == Decimal("71.5")
@@ -273,6 +280,7 @@ def test_every_count_links_to_the_worklist_behind_it(
         "worklist_evidence",
         "worklist_notices",
         "worklist_risk_reviews",
+        "worklist_spend",
     ):
         assert f"{reverse(f'engagements:{name}')}?scope=mine" in page
     assert f'href="{reverse("engagements:worklist_actions")}"' in page
@@ -367,6 +375,7 @@ def test_a_worklist_follows_the_scope(
         ("worklist_actions", "Send the rota of Support desk"),
         ("worklist_notices", "24 Mar 2026"),  # 20 days from now: in 20 days
         ("worklist_risk_reviews", "Overdue review of Support desk"),
+        ("worklist_spend", "94%"),
     ],
 )
 def test_each_worklist_lists_its_items_with_links_to_the_engagement(

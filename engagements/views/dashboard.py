@@ -48,6 +48,7 @@ from engagements.selectors.scope import (
     in_scope,
     live_and_watched,
 )
+from engagements.selectors.spend import spend_warnings
 from outsourcing import pagecache
 from outsourcing.lists import page_of
 
@@ -180,6 +181,7 @@ def panels_context(request: HttpRequest) -> dict[str, Any]:
                 *TITLE,
             )
         ),
+        "spend": Panel.of(showing(spend_warnings(watched, today=today), (), "title")),
         "appetite": settings.RISK_APPETITE_SCORE,
         "expiry_days": settings.EVIDENCE_EXPIRY_WINDOW_DAYS,
         "notice_days": settings.NOTICE_DEADLINE_WINDOW_DAYS,
@@ -250,6 +252,13 @@ WORKLISTS = {
         ),
         watched=True,
     ),
+    "spend": Worklist(
+        "spend.html",
+        "Spend nearing or over its limit",
+        "engagements",
+        lambda rows, now, user: spend_warnings(rows, today=timezone.localdate(now)),
+        watched=True,
+    ),
     "risk_reviews": Worklist(
         "risk_reviews.html",
         "Risk reviews overdue",
@@ -289,5 +298,6 @@ def worklist(request: HttpRequest, kind: str) -> HttpResponse:
             "appetite": settings.RISK_APPETITE_SCORE,
             "expiry_days": settings.EVIDENCE_EXPIRY_WINDOW_DAYS,
             "notice_days": settings.NOTICE_DEADLINE_WINDOW_DAYS,
+            "base_currency": settings.DEFAULT_CURRENCY,
         },
     )

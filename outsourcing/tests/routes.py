@@ -186,6 +186,7 @@ POLICY: dict[str, Policy] = {
     "engagements:worklist_actions": READ_ONLY,
     "engagements:worklist_notices": READ_ONLY,
     "engagements:worklist_risk_reviews": READ_ONLY,
+    "engagements:worklist_spend": READ_ONLY,
     # --- step 1: assessment ---
     "engagements:candidate_list": READ_ANY_METHOD,
     "engagements:candidate_detail": READ_ANY_METHOD,

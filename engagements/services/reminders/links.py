@@ -55,6 +55,7 @@ SECTION_OF = {
     "complianceitem": ("engagements:engagement_compliance", ""),
     "contract": ("engagements:engagement_detail", "contract"),
     "engagement": ("engagements:engagement_detail", "overview"),
+    "spendentry": ("engagements:engagement_spend", ""),
 }
 
 

@@ -54,6 +54,7 @@ from engagements.models.monitoring import period_bounds
 from engagements.selectors.communication import open_action_items
 from engagements.selectors.monitoring import open_reviews
 from engagements.selectors.risk import evidence_expiring, notice_deadlines
+from engagements.selectors.spend import spend_warnings
 from outsourcing.formatting import format_day, format_moment, in_days
 
 from .links import absolute_url, item_urls, many_ids
@@ -119,6 +120,7 @@ SECTIONS = {
     "risks": ("Risks due for review", "dashboard", ""),
     "evidence": ("Evidence expiring or expired", "worklist_evidence", ""),
     "notice_deadlines": ("Notice deadlines", "dashboard", ""),
+    "spend": ("Spend nearing or over its budget or contract value", "worklist_spend", ""),
 }
 
 
@@ -207,6 +209,7 @@ def digest_sections(
         "risks": risks_in(engagement_ids, last_day, today),
         "evidence": evidence(engagement_ids, today),
         "notice_deadlines": notices(engagement_ids, today),
+        "spend": spend(engagement_ids, today),
     }
     by_owner = {
         "action_items": action_items(user_ids, last_day, today),
@@ -505,3 +508,17 @@ def notices(engagement_ids: set[int], today: datetime.date) -> dict[int, Part]:
     rows = notice_deadlines(engagement_ids, today)
     ranked = first_lines(rows, "engagement_id", ("notice_deadline", "pk"), fields)
     return parts(ranked, "engagement_id", line)
+
+
+def spend(engagement_ids: set[int], today: datetime.date) -> dict[int, Part]:
+    """Engagements that have spent 80% of their budget or contract value (one line each)."""
+    urls = item_urls("spendentry")
+
+    def line(row: dict[str, Any]) -> Ranked:
+        state = "over" if row["burn"] >= 1 else "nearing"
+        detail = f"{round(row['burn'] * 100)}% spent: {state} its budget or contract value"
+        return (row["title"], row["pk"]), DigestLine(row["title"], detail, urls(row["pk"]))
+
+    rows = spend_warnings(engagement_ids, today=today)
+    ranked = first_lines(rows, "pk", ("title",), ("title", "burn"))
+    return parts(ranked, "pk", line)
