@@ -178,3 +178,20 @@ SPEND_COLUMNS = (
 
 def _base() -> str:
     return str(settings.DEFAULT_CURRENCY)
+
+
+# The renewal view (renewal_list, ?export=…): selectors/renewals.py's rows.
+RENEWAL_COLUMNS = (
+    Column("Notice deadline", lambda r: r.engagement.contract.notice_deadline),
+    Column("Engagement", lambda r: r.engagement.title),
+    Column("Vendor", lambda r: r.engagement.vendor.legal_name),
+    Column("Vendor standing", lambda r: r.engagement.vendor.get_standing_display()),
+    Column("Latest score", lambda r: r.latest_score),
+    Column("Score change", lambda r: r.score_change),
+    Column("KPIs in red", lambda r: r.red_kpis),
+    Column("Spent", lambda r: r.engagement.spent),
+    Column("Contract value", lambda r: r.engagement.value_in_base),
+    Column("Suggestion", lambda r: r.advice.label),
+    Column("Because", lambda r: "; ".join(r.advice.reasons)),
+    Column("Owner", lambda r: person(r.engagement.owner)),
+)

@@ -12,6 +12,7 @@ from .views import (
     monitoring,
     notifications,
     offboarding,
+    renewals,
     risk,
     sourcing,
     spend,
@@ -212,6 +213,7 @@ across_patterns = [
             "spend",
         )
     ),
+    path("renewals/", renewals.renewal_list, name="renewals"),
     path("risks/", risk.risk_overview, name="risk_overview"),
     path("risks/export/", risk.risk_export, name="risk_export"),
     path("compliance/", compliance.compliance_matrix, name="compliance_matrix"),

@@ -187,6 +187,7 @@ POLICY: dict[str, Policy] = {
     "engagements:worklist_notices": READ_ONLY,
     "engagements:worklist_risk_reviews": READ_ONLY,
     "engagements:worklist_spend": READ_ONLY,
+    "engagements:renewals": READ_ONLY,
     # --- step 1: assessment ---
     "engagements:candidate_list": READ_ANY_METHOD,
     "engagements:candidate_detail": READ_ANY_METHOD,
