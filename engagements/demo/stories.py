@@ -20,6 +20,7 @@ from .helpers import story_file
 from .monitoring import measure_kpis, open_reviews, replay_rollup_nights
 from .registry import change_tier, walk_status
 from .risk import ensure_compliance, ensure_risks_and_access, offboard
+from .spend import ensure_spend
 
 # In the order they are told; the selections (sourcing.py) come before them.
 STORIES = ("customer_service.toml", "content.toml", "it_support.toml", "social_media.toml")
@@ -31,6 +32,8 @@ def play(name: str, told: Story) -> Engagement:
     engagement, fresh = ensure_engagement(spec["engagement"], story)
     ensure_contract(engagement, spec["contract"], story, fresh=fresh)
     ensure_milestones(engagement, spec.get("milestone", []), story)
+    if "spend" in spec:
+        ensure_spend(engagement, spec["spend"], story)
 
     plan = ensure_plan(engagement, spec["plan"], story)
     checkins = record_checkins(plan, spec["checkins"], story)

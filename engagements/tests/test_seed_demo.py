@@ -1,6 +1,7 @@
 """`manage.py seed_demo`: the reference document's stories, and safe to run twice."""
 
 import datetime
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -25,6 +26,7 @@ from engagements.models import (
     Risk,
     Selection,
 )
+from engagements.selectors.spend import spend_summary
 from vendors.models import Vendor
 
 # Dated: CI runs these at awkward moments too (outsourcing/tests/clock.py).
@@ -112,16 +114,29 @@ def test_runs_later_that_day_and_weeks_later_find_the_first_runs_stories(
 # key would stop the real reminder it names from ever being queued. (The seed does run the
 # real rollup job, so its JobRun watermark is the truth.)
 LEFT_TO_THE_JOBS = {"engagements.OutboundEmail"}
-# Exchange rates are the admin's to keep; the demo does not seed them yet, so its foreign
-# proposals show their yearly equivalent in the base currency as "missing".
-LEFT_TO_THE_ADMIN = {"engagements.ExchangeRate"}
 
 
 def test_every_model_of_both_apps_has_rows_except_the_job_bookkeeping():
     seed()
 
     empty = {label for label, count in row_counts().items() if count == 0}
-    assert empty == LEFT_TO_THE_JOBS | LEFT_TO_THE_ADMIN
+    assert empty == LEFT_TO_THE_JOBS
+
+
+def test_the_stories_spend_shows_above_plan_and_nearing_its_limit():
+    seed()
+
+    service = Engagement.objects.get(title="Customer service – phone, email and chat")
+    support = Engagement.objects.get(title__startswith="24/7 IT support")
+    service_spend, support_spend = spend_summary(service), spend_summary(support)
+
+    assert len(service_spend.lines) == 9
+    assert service_spend.unconverted == 0  # the USD rate is kept
+    assert service_spend.spent == Decimal("163944.00")  # 9 × 19,800 USD at 0.92
+    assert {burn.label: burn.level for burn in support_spend.burns} == {
+        "budget": "near",
+        "contract value": "near",
+    }
 
 
 def test_it_prints_the_demo_logins_and_they_work():
