@@ -40,6 +40,7 @@ from engagements.tests.factories import (
 from vendors.tests.factories import (
     CertificationFactory,
     ContactFactory,
+    SubProcessorFactory,
     VendorFactory,
 )
 
@@ -302,6 +303,9 @@ POLICY: dict[str, Policy] = {
     "vendors:certification_update": OWNER_FORM,
     "vendors:certification_delete": OWNER_FORM,
     "vendors:certification_document": DOWNLOAD,
+    "vendors:sub_processor_create": OWNER_FORM,
+    "vendors:sub_processor_update": OWNER_FORM,
+    "vendors:sub_processor_delete": OWNER_FORM,
 }
 
 # --- the world every route is tried against ---------------------------------------
@@ -342,6 +346,7 @@ def build_world(users: dict[str, Any]) -> World:
         "certification": CertificationFactory(
             vendor=vendor, document=ContentFile(b"%PDF-1.4 cert", name="iso.pdf")
         ),
+        "sub_processor": SubProcessorFactory(vendor=vendor),
         "engagement": engagement,
         "amendment": AmendmentFactory(
             contract=contract, document=ContentFile(b"%PDF-1.4 amendment", name="a1.pdf")
@@ -401,6 +406,8 @@ ROUTE_KWARG_OBJECTS = {
     ("vendors:certification_update", "pk"): "certification",
     ("vendors:certification_delete", "pk"): "certification",
     ("vendors:certification_document", "pk"): "certification",
+    ("vendors:sub_processor_update", "pk"): "sub_processor",
+    ("vendors:sub_processor_delete", "pk"): "sub_processor",
 }
 
 
