@@ -336,7 +336,7 @@ class ReferenceAdmin(VendorPartAdmin):
 
 
 @admin.register(SubProcessor)
-class SubProcessorAdmin(VendorPartAdmin):
+class SubProcessorAdmin(VendorPartAdmin, SimpleHistoryAdmin):
     list_display = [
         "name",
         "vendor",

@@ -15,7 +15,14 @@ from outsourcing.typeahead import TypeAhead
 from outsourcing.uploads import document_help_text, validate_document
 from outsourcing.versions import VersionedForm
 
-from .models import Certification, Contact, DataClassification, Vendor, suggest_tier
+from .models import (
+    Certification,
+    Contact,
+    DataClassification,
+    SubProcessor,
+    Vendor,
+    suggest_tier,
+)
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -338,6 +345,60 @@ class CertificationForm(ModelForm):
             if replaced:
                 delete_file_after_commit(replaced)
         return certification
+
+
+class SubProcessorForm(ModelForm):
+    """One of the vendor's own subcontractors that touch our data. Which of our data-access
+    grants it reaches is ticked on the grant, in the engagement's data access tab."""
+
+    class Meta(ModelForm.Meta):
+        model = SubProcessor
+        fields = [
+            "name",
+            "country",
+            "service",
+            "data_touched",
+            "handles_personal_data",
+            "approved_on",
+        ]
+        labels = {
+            "data_touched": "Data it touches",
+            "handles_personal_data": "Handles personal data",
+            "approved_on": "Approved on",
+        }
+        help_texts = {
+            "country": "Where it processes the data: the two-letter code, e.g. IE.",
+            "approved_on": "When we agreed to the vendor using it; empty while not approved.",
+        }
+        widgets = {"data_touched": forms.Textarea(attrs={"rows": 2}), "approved_on": DATE_INPUT}
+
+    def __init__(self, *args: Any, vendor: Vendor, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.vendor = vendor
+        self.fields["country"].widget.attrs.update(
+            {"maxlength": 2, "class": "text-uppercase", "autocomplete": "off"}
+        )
+
+    def clean_name(self) -> str:
+        # The database allows one sub-processor of a name per vendor; say so before it refuses.
+        name: str = self.cleaned_data["name"]
+        taken = (
+            SubProcessor.objects.filter(vendor=self.instance.vendor, name__iexact=name)
+            .exclude(pk=self.instance.pk)
+            .exists()
+        )
+        if taken:
+            raise forms.ValidationError(
+                "%(vendor)s already has a sub-processor called %(name)s.",
+                params={"vendor": self.instance.vendor, "name": name},
+            )
+        return name
+
+    def clean_country(self) -> str:
+        country = self.cleaned_data["country"].strip().upper()
+        if country and (len(country) != 2 or not country.isalpha()):
+            raise forms.ValidationError("Use the two-letter country code, e.g. IE or US.")
+        return country
 
 
 def delete_file_after_commit(file: Any) -> None:

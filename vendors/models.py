@@ -430,6 +430,9 @@ class SubProcessor(Owned, TimeStampedModel):
     handles_personal_data = models.BooleanField(default=False)
     approved_on = models.DateField(null=True, blank=True)
 
+    # Who changed what: shown on the vendor page, and an edit form refused as stale names it.
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["name"]
         constraints = [

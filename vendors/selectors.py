@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from outsourcing.history import History, recent_history
 
-from .models import Vendor
+from .models import SubProcessor, Vendor
 
 
 def vendor_history(vendor: Vendor) -> History:
-    return recent_history((Vendor.history.filter(id=vendor.pk), lambda row: "Vendor"))
+    """The vendor's own changes and those of its sub-processors."""
+    return recent_history(
+        (Vendor.history.filter(id=vendor.pk), lambda row: "Vendor"),
+        (
+            SubProcessor.history.filter(vendor_id=vendor.pk),
+            lambda row: f"Sub-processor {row.name}",
+        ),
+    )

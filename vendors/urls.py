@@ -15,28 +15,32 @@ urlpatterns = [
     path("<int:pk>/edit/", views.vendor_update, name="vendor_update"),
     path("<int:pk>/edit/tier/", views.vendor_tier, name="vendor_update_tier"),
     path("<int:pk>/status/", views.vendor_status, name="vendor_status"),
-    # A vendor's contacts and certifications: the same three pages for each.
+    # A vendor's contacts, certifications and sub-processors: the same three pages for each.
     *(
         route
-        for part, prefix in ((views.CONTACTS, "contacts"), (views.CERTIFICATIONS, "certifications"))
+        for part, prefix in (
+            (views.CONTACTS, "contacts"),
+            (views.CERTIFICATIONS, "certifications"),
+            (views.SUB_PROCESSORS, "sub-processors"),
+        )
         for route in (
             path(
                 f"<int:vendor_pk>/{prefix}/new/",
                 views.part_form,
                 {"part": part},
-                name=f"{part.kind}_create",
+                name=f"{part.route}_create",
             ),
             path(
                 f"<int:vendor_pk>/{prefix}/<int:pk>/edit/",
                 views.part_form,
                 {"part": part},
-                name=f"{part.kind}_update",
+                name=f"{part.route}_update",
             ),
             path(
                 f"<int:vendor_pk>/{prefix}/<int:pk>/delete/",
                 views.part_delete,
                 {"part": part},
-                name=f"{part.kind}_delete",
+                name=f"{part.route}_delete",
             ),
         )
     ),

@@ -35,6 +35,7 @@ from .forms import (
     CertificationForm,
     ContactForm,
     StatusChangeForm,
+    SubProcessorForm,
     VendorForm,
     delete_file_after_commit,
 )
@@ -43,6 +44,7 @@ from .models import (
     Certification,
     Contact,
     ServiceCategory,
+    SubProcessor,
     Tag,
     Vendor,
     VendorStatusChange,
@@ -263,19 +265,24 @@ def vendor_status(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "vendors/vendor_status_form.html", {"form": form, "vendor": vendor})
 
 
-# --- contacts and certifications ---------------------------------------------------------
+# --- contacts, certifications and sub-processors -----------------------------------------
 
 
 @dataclass(frozen=True)
 class VendorPart:
     """A kind of row that belongs to a vendor and is edited on a page of its own."""
 
-    model: type[Contact | Certification]
-    form: type[ContactForm | CertificationForm]
+    model: type[Contact | Certification | SubProcessor]
+    form: type[ContactForm | CertificationForm | SubProcessorForm]
     kind: str  # "contact": in titles and messages
     anchor: str  # the vendor page's section it returns to
     # What a clash with a database rule means for this kind (field, message), if it can clash.
     conflict: tuple[str, str] | None = None
+
+    @property
+    def route(self) -> str:
+        """The start of its routes' names: "sub_processor" for a "sub-processor"."""
+        return self.kind.replace("-", "_")
 
 
 CONTACTS = VendorPart(
@@ -286,6 +293,13 @@ CONTACTS = VendorPart(
     conflict=("is_primary", "Another contact became primary meanwhile; reload."),
 )
 CERTIFICATIONS = VendorPart(Certification, CertificationForm, "certification", "certifications")
+SUB_PROCESSORS = VendorPart(
+    SubProcessor,
+    SubProcessorForm,
+    "sub-processor",
+    "sub-processors",
+    conflict=("name", "Someone added a sub-processor of this name meanwhile; reload."),
+)
 
 
 @login_required
@@ -294,7 +308,7 @@ CERTIFICATIONS = VendorPart(Certification, CertificationForm, "certification", "
 def part_form(
     request: HttpRequest, vendor_pk: int, part: VendorPart, pk: int | None = None
 ) -> HttpResponse:
-    """Add (without pk) or edit one of a vendor's contacts or certifications."""
+    """Add (without pk) or edit one of a vendor's contacts, certifications or sub-processors."""
     vendor = _vendor_to_change(request, vendor_pk)
     item: Any = None if pk is None else get_object_or_404(part.model, pk=pk, vendor=vendor)
     form = part.form(request.POST or None, request.FILES or None, instance=item, vendor=vendor)

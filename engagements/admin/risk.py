@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.db import transaction
@@ -13,6 +14,7 @@ from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
 from outsourcing.admin import VersionedAdmin, log_bulk_change
+from outsourcing.forms import ModelForm
 
 from ..models import (
     DataAccessGrant,
@@ -110,8 +112,30 @@ class RiskAdmin(VersionedAdmin, SimpleHistoryAdmin):
         self.message_user(request, f"{len(risks)} risk(s) marked reviewed.", messages.SUCCESS)
 
 
+class GrantAdminForm(ModelForm):
+    # No Meta: the admin builds the form for DataAccessGrant.
+
+    def clean(self) -> dict[str, Any]:
+        """Sub-processors of another vendor than the engagement's would mislead the vendor
+        page, which lists each sub-processor's grants."""
+        cleaned = super().clean() or {}
+        engagement, subs = cleaned.get("engagement"), cleaned.get("sub_processors")
+        if engagement is not None and subs:
+            foreign = [sub.name for sub in subs if sub.vendor_id != engagement.vendor_id]
+            if foreign:
+                self.add_error(
+                    "sub_processors",
+                    forms.ValidationError(
+                        "%(names)s is not a sub-processor of %(vendor)s.",
+                        params={"names": ", ".join(foreign), "vendor": engagement.vendor},
+                    ),
+                )
+        return cleaned
+
+
 @admin.register(DataAccessGrant)
 class DataAccessGrantAdmin(VersionedAdmin, SimpleHistoryAdmin):
+    form = GrantAdminForm
     list_display = [
         "system",
         "engagement",
@@ -132,7 +156,7 @@ class DataAccessGrantAdmin(VersionedAdmin, SimpleHistoryAdmin):
     list_select_related = ["engagement__vendor"]
     search_fields = ["system", "description", "engagement__title", "engagement__vendor__legal_name"]
     date_hierarchy = "granted_on"
-    autocomplete_fields = ["engagement", "granted_by", "revoked_by"]
+    autocomplete_fields = ["engagement", "granted_by", "revoked_by", "sub_processors"]
     readonly_fields = ["created_at", "updated_at"]
     actions = ["revoke_today"]
 

@@ -263,7 +263,7 @@ class EvaluatorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Score)
-class ScoreAdmin(VersionedAdmin):
+class ScoreAdmin(VersionedAdmin, SimpleHistoryAdmin):
     list_display = ["proposal", "criterion", "evaluator", "value", "updated_at"]
     list_filter = ["value", "criterion__category"]
     list_select_related = [

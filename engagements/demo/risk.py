@@ -22,16 +22,21 @@ from .helpers import as_told, ensure, submitted, upload
 
 def ensure_risks_and_access(engagement: Engagement, spec: dict[str, Any], story: Story) -> None:
     """The risk register (the next review follows from the last one, as Risk.save has it)
-    and the register of what the vendor can reach."""
+    and the register of what the vendor can reach, with the vendor's sub-processors (by
+    name, from registry.toml) that reach it too: linked when the grant is created, so
+    seeding again keeps what someone ticked since."""
     for risk in spec.get("risk", []):
         ensure(Risk, engagement=engagement, title=risk["title"], defaults=story.fields(Risk, risk))
     for grant in spec.get("grant", []):
-        ensure(
-            DataAccessGrant,
+        row, created = DataAccessGrant.objects.get_or_create(
             engagement=engagement,
             system=grant["system"],
             defaults=story.fields(DataAccessGrant, grant),
         )
+        if created and grant.get("sub_processors"):
+            row.sub_processors.set(
+                engagement.vendor.sub_processors.filter(name__in=grant["sub_processors"])
+            )
 
 
 def ensure_compliance(engagement: Engagement, spec: dict[str, Any], story: Story) -> ComplianceItem:

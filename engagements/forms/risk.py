@@ -9,9 +9,9 @@ from django import forms
 from django.utils import timezone
 
 from engagements.forms.sourcing import DATE_INPUT, person_name
-from engagements.models import DataAccessGrant, Risk
+from engagements.models import DataAccessGrant, Engagement, Risk
 from engagements.models.risk import ONE_TO_FIVE
-from outsourcing.forms import Form, ModelForm
+from outsourcing.forms import Form, ModelForm, TickedRows
 from outsourcing.roles import managers
 from outsourcing.typeahead import TypeAhead
 
@@ -81,10 +81,22 @@ class RiskForm(ModelForm):
 
 
 class GrantForm(ModelForm):
+    """A data set or system the vendor can reach, and which of the vendor's own
+    sub-processors reach it too: only the engagement vendor's are offered, and only
+    theirs are taken."""
+
+    sub_processors = TickedRows(
+        label="Sub-processors that touch it",
+        required_message="",
+        required=False,
+        help_text="The vendor's subcontractors that also reach this data or system "
+        "(kept on the vendor page).",
+    )
+
     class Meta(ModelForm.Meta):
         model = DataAccessGrant
         fields = ["system", "description", "classification", "personal_data", "access_level"]
-        fields += ["granted_on", "revoked_on"]
+        fields += ["granted_on", "revoked_on", "sub_processors"]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 2}),
             "granted_on": DATE_INPUT,
@@ -93,10 +105,22 @@ class GrantForm(ModelForm):
         labels = {"personal_data": "Includes personal data"}
         help_texts = {"revoked_on": "Only when recording access that has already ended."}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, engagement: Engagement, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("granted_on", timezone.localdate())
+        vendor = engagement.vendor
+        subs = self.fields["sub_processors"]
+        assert isinstance(subs, TickedRows)
+        subs.queryset = vendor.sub_processors.all()
+        # Django fills the message in with %: a % in the vendor's name must stay a %.
+        subs.error_messages["invalid_choice"] = (
+            f"Tick only {vendor}'s own sub-processors, as listed here.".replace("%", "%%")
+        )
+        if not subs.queryset.exists():
+            subs.help_text = (
+                f"{vendor} has no sub-processors recorded; add them on the vendor page."
+            )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

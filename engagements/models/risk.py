@@ -14,7 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from outsourcing.models import Owned, TimeStampedModel, person_field
 from outsourcing.text import multi_line_text, single_line_text
-from vendors.models import DataClassification
+from vendors.models import DataClassification, SubProcessor
 
 from .engagement import Engagement
 
@@ -227,6 +227,13 @@ class DataAccessGrant(Owned, TimeStampedModel):
     granted_by = person_field()
     revoked_on = models.DateField(null=True, blank=True)
     revoked_by = person_field()
+    # The vendor's own subcontractors that reach this data or system too.
+    sub_processors = models.ManyToManyField(
+        SubProcessor,
+        blank=True,
+        related_name="grants",
+        help_text="The vendor's sub-processors that also reach this data or system.",
+    )
 
     history = HistoricalRecords()
 

@@ -270,6 +270,9 @@ class Score(TimeStampedModel):
     value = models.PositiveSmallIntegerField(validators=SCORE_VALIDATORS)
     comment = models.TextField(blank=True, validators=[multi_line_text])
 
+    # Who scored what, and every change until the scores were submitted.
+    history = HistoricalRecords()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(

@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from engagements import permissions
 from engagements.models import (
@@ -225,34 +226,45 @@ def save_scores(*, evaluator: Evaluator, cells: list[ScoreCell], submit: bool) -
 
     Returns False, writing nothing, when the scores were submitted already: the evaluator
     is locked and checked again, since a submit from another tab may have just landed.
+    Each score added, changed or cleared is kept in the scores' history under the
+    evaluator's name (only they save their own scores); one saved as it was is not
+    written again.
     """
-    locked = Evaluator.objects.select_for_update().get(pk=evaluator.pk)
+    locked = Evaluator.objects.select_for_update().select_related("user").get(pk=evaluator.pk)
     if locked.submitted_at is not None:
         return False
-    existing = {(s.proposal_id, s.criterion_id): s.pk for s in locked.scores.all()}
-    cleared = [
-        existing[(cell.proposal.pk, cell.criterion.pk)]
-        for cell in cells
-        if cell.value is None and (cell.proposal.pk, cell.criterion.pk) in existing
-    ]
-    if cleared:
-        Score.objects.filter(pk__in=cleared, evaluator=locked).delete()
-    Score.objects.bulk_create(
-        [
-            Score(
-                evaluator=locked,
-                proposal=cell.proposal,
-                criterion=cell.criterion,
-                value=cell.value,
-                comment=cell.comment,
+    by = locked.user
+    # Read under the evaluator's lock: nobody adds or clears these scores meanwhile.
+    existing = {(s.proposal_id, s.criterion_id): s for s in locked.scores.all()}
+    new: list[Score] = []
+    changed: list[Score] = []
+    now = timezone.now()
+    for cell in cells:
+        score = existing.get((cell.proposal.pk, cell.criterion.pk))
+        if cell.value is None:
+            if score is not None:
+                score._history_user = by  # type: ignore[attr-defined]  # read by simple-history
+                score.delete()  # one by one, so the history says who cleared each
+        elif score is None:
+            new.append(
+                Score(
+                    evaluator=locked,
+                    proposal=cell.proposal,
+                    criterion=cell.criterion,
+                    value=cell.value,
+                    comment=cell.comment,
+                )
             )
-            for cell in cells
-            if cell.value is not None
-        ],
-        update_conflicts=True,
-        unique_fields=["evaluator", "proposal", "criterion"],
-        update_fields=["value", "comment", "updated_at"],
-    )
+        elif (score.value, score.comment) != (cell.value, cell.comment):
+            score.value, score.comment = cell.value, cell.comment
+            score.updated_at = now  # bulk_update leaves auto_now alone
+            changed.append(score)
+    # bulk_create and bulk_update skip save() and with it the history: these write both.
+    bulk_create_with_history(new, Score, default_user=by)
+    if changed:
+        bulk_update_with_history(
+            changed, Score, fields=["value", "comment", "updated_at"], default_user=by
+        )
     if submit:
         locked.submitted_at = timezone.now()
         locked.save(update_fields=["submitted_at"])

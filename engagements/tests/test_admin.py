@@ -821,3 +821,36 @@ def test_an_assessment_answer_without_a_weight_takes_the_factors(admin_client: C
 
     assert response.status_code == 302
     assert assessment.answers.get().weight == Decimal("2.5")
+
+
+# --- A grant's sub-processors ----------------------------------------------------
+
+
+def test_the_grant_admin_takes_only_the_engagement_vendors_sub_processors(
+    admin_client: Client,
+) -> None:
+    grant = ef.DataAccessGrantFactory.create()
+    own = vf.SubProcessorFactory.create(vendor=grant.engagement.vendor)
+    foreign = vf.SubProcessorFactory.create(name="Elsewhere Ltd")
+    url = admin_url(DataAccessGrant, "change", grant.pk)
+
+    data = form_data(admin_client.get(url))
+    refused = admin_client.post(url, {**data, "sub_processors": [str(own.pk), str(foreign.pk)]})
+
+    assert refused.status_code == 200
+    assert "Elsewhere Ltd is not a sub-processor of" in refused.content.decode()
+    assert not grant.sub_processors.exists()
+
+    data = form_data(admin_client.get(url))
+    saved = admin_client.post(url, {**data, "sub_processors": [str(own.pk)]})
+
+    assert saved.status_code == 302
+    assert list(grant.sub_processors.all()) == [own]
+
+
+def test_score_and_sub_processor_admins_show_their_history(admin_client: Client) -> None:
+    for row in (ef.ScoreFactory.create(), vf.SubProcessorFactory.create()):
+        page = admin_client.get(admin_url(type(row), "history", row.pk))
+        assert page.status_code == 200
+        record = row.history.get()  # type: ignore[attr-defined]
+        assert f"/history/{record.history_id}/" in page.content.decode()

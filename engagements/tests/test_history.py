@@ -368,3 +368,77 @@ def test_the_risks_tab_shows_five_changes_and_folds_the_others_behind_show_all(
     assert shown.count('class="list-group-item history-entry"') == 5
     assert "Show all 8 changes</summary>" in folded
     assert folded.count('class="list-group-item history-entry"') == 3
+
+
+# --- scores ---------------------------------------------------------------------------
+
+
+def _score_rows(evaluator: Any) -> list[tuple[str, int, int, str, Any]]:
+    from engagements.models import Score
+
+    return [
+        (row.history_type, row.proposal_id, row.criterion_id, row.value, row.history_user)
+        for row in Score.history.filter(evaluator_id=evaluator.pk).order_by("history_id")
+    ]
+
+
+def test_each_score_saved_on_the_scoring_page_is_kept_with_the_evaluator_who_saved_it(
+    manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    from engagements.tests.factories import EvaluatorFactory
+    from engagements.tests.worlds import SelectionWorld
+
+    world = SelectionWorld(manager)
+    evaluator = EvaluatorFactory(selection=world.selection, user=manager)
+    (first, second), (experience, price) = world.proposals, world.criteria
+    url = reverse("engagements:scoring", args=[world.selection.pk])
+    client = client_for(manager)
+
+    # A draft of three scores; then one changed, one cleared, one saved as it was.
+    client.post(
+        url,
+        {
+            f"score-{first.pk}-{experience.pk}": "4",
+            f"score-{first.pk}-{price.pk}": "2",
+            f"score-{second.pk}-{experience.pk}": "3",
+            "save": "1",
+        },
+    )
+    client.post(
+        url,
+        {
+            f"score-{first.pk}-{experience.pk}": "5",
+            f"score-{second.pk}-{experience.pk}": "3",
+            "save": "1",
+        },
+    )
+
+    rows = _score_rows(evaluator)
+    assert sorted(rows[:3]) == sorted(
+        [
+            ("+", first.pk, experience.pk, 4, manager),
+            ("+", first.pk, price.pk, 2, manager),
+            ("+", second.pk, experience.pk, 3, manager),
+        ]
+    )
+    assert sorted(rows[3:]) == [
+        ("-", first.pk, price.pk, 2, manager),
+        ("~", first.pk, experience.pk, 5, manager),
+    ]
+
+
+def test_scores_saved_outside_a_request_name_the_evaluator_too(manager: Any) -> None:
+    from engagements.services.sourcing import ScoreCell, save_scores
+    from engagements.tests.factories import EvaluatorFactory
+    from engagements.tests.worlds import SelectionWorld
+
+    world = SelectionWorld(manager)
+    evaluator = EvaluatorFactory(selection=world.selection)
+    cells = [ScoreCell(p, c, 3, "Fine.") for p in world.proposals for c in world.criteria]
+
+    assert save_scores(evaluator=evaluator, cells=cells, submit=True)
+    assert not save_scores(evaluator=evaluator, cells=cells, submit=False)  # locked now
+
+    rows = _score_rows(evaluator)
+    assert len(rows) == 4
+    assert {(kind, user) for kind, *_, user in rows} == {("+", evaluator.user)}

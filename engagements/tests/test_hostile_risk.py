@@ -47,12 +47,16 @@ from outsourcing.tests.hostile import (
     hostile_upload,
     sign_in,
 )
-from vendors.tests.factories import VendorFactory
+from vendors.tests.factories import SubProcessorFactory, VendorFactory
 
 pytestmark = pytest.mark.hostile
 
 RISK_WRITES = {"engagements_risk", "engagements_historicalrisk"}
-GRANT_WRITES = {"engagements_dataaccessgrant", "engagements_historicaldataaccessgrant"}
+GRANT_WRITES = {
+    "engagements_dataaccessgrant",
+    "engagements_historicaldataaccessgrant",
+    "engagements_dataaccessgrant_sub_processors",
+}
 ITEM_WRITES = {"engagements_complianceitem", "engagements_historicalcomplianceitem"}
 FAR_DATES = st.sampled_from(["9999-12-31", "0001-01-01", "1900-01-01", "2100-06-30"])
 
@@ -79,6 +83,12 @@ class World(EngagementWorld):
         self.grant = DataAccessGrantFactory(
             engagement=self.engagement, system="HR system", granted_on=datetime.date(2025, 3, 1)
         )
+        vendor = self.engagement.vendor
+        self.sub_processors = {
+            "@sub-a": SubProcessorFactory(vendor=vendor, name="Host <script>alert(1)</script>"),
+            "@sub-b": SubProcessorFactory(vendor=vendor),
+            "@foreign-sub": SubProcessorFactory(),  # another vendor's
+        }
         self.requirement = ComplianceRequirementFactory(name="Hostile-test ISO 27001")
         self.default_requirement = ComplianceRequirementFactory(
             name="Hostile-test DPA", required_by_default=True
@@ -230,13 +240,25 @@ GRANT_VALID = {
 
 def test_grant_form_valid_baseline_is_accepted(world: World, client: Any) -> None:
     url = reverse("engagements:engagement_access", args=[world.engagement.pk])
-    assert client.post(url, GRANT_VALID).status_code == 302
-    assert DataAccessGrant.objects.filter(system="Payroll export share").exists()
+    sub = world.sub_processors["@sub-a"]
+    assert client.post(url, {**GRANT_VALID, "sub_processors": [sub.pk]}).status_code == 302
+    grant = DataAccessGrant.objects.get(system="Payroll export share")
+    assert list(grant.sub_processors.all()) == [sub]
+
+
+# Ids no database key can hold, beside the placeholders of World.sub_processors.
+OUT_OF_RANGE_IDS = ("9223372036854775808", "-9223372036854775809", "9" * 30)
+SUB_PROCESSOR_CHOICES = st.lists(
+    st.one_of(
+        hostile_choice(["@sub-a", "@sub-b", "@foreign-sub"]), st.sampled_from(OUT_OF_RANGE_IDS)
+    ),
+    max_size=4,
+)
 
 
 @given(
     data=form_data(
-        GRANT_VALID,
+        {**GRANT_VALID, "sub_processors": ["@sub-a"]},
         {
             "system": hostile_text(),
             "description": hostile_text(),
@@ -245,14 +267,27 @@ def test_grant_form_valid_baseline_is_accepted(world: World, client: Any) -> Non
             "access_level": hostile_choice(["read", "write", "admin"]),
             "granted_on": any_date(),
             "revoked_on": any_date(),
+            "sub_processors": SUB_PROCESSOR_CHOICES,
         },
     )
 )
 def test_grant_form_survives_hostile_input(data: dict, world: World, client: Any) -> None:
+    ids = {name: str(sub.pk) for name, sub in world.sub_processors.items()}
+    data = {
+        name: [ids.get(v, v) for v in value] if name == "sub_processors" else value
+        for name, value in data.items()
+    }
+
     def saved(response: Any, data: dict[str, Any]) -> None:
         grant = DataAccessGrant.objects.get(
             engagement=world.engagement, system=data["system"].strip()
         )
+        # Only the engagement vendor's own sub-processors are ever linked.
+        linked = set(grant.sub_processors.values_list("vendor_id", flat=True))
+        assert linked <= {world.engagement.vendor_id}
+        assert {str(pk) for pk in grant.sub_processors.values_list("pk", flat=True)} == {
+            str(v).strip() for v in data.get("sub_processors", [])
+        }
         assert grant.granted_on == _date(data["granted_on"])
         assert grant.revoked_on == _date(data.get("revoked_on", ""))
         assert grant.revoked_on is None or grant.revoked_on >= grant.granted_on

@@ -262,6 +262,9 @@ def test_it_support_shows_risks_evidence_and_an_early_notice_deadline():
     assert sum(r.is_above_appetite() for r in risks) == 1
     assert Risk.objects.filter(engagement=engagement, next_review_on__lt=today).count() == 1
     assert engagement.access_grants.filter(classification="restricted").exists()
+    # The vendor's hosting sub-processor reaches two of its grants.
+    touched = engagement.access_grants.filter(sub_processors__name="CloudVault Hosting B.V.")
+    assert touched.count() == 2
     valid = {
         item.requirement.name
         for item in engagement.compliance_items.all()

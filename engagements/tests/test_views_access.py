@@ -18,6 +18,7 @@ from engagements.tests.worlds import EngagementWorld, world_fixture
 from outsourcing.tests.factories import UserFactory
 from outsourcing.tests.roles import CHANGE, READ, ROLES, user_for
 from vendors.models import DataClassification
+from vendors.tests.factories import SubProcessorFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -260,7 +261,10 @@ def test_the_access_tab_runs_the_same_queries_for_few_and_many_grants(
     small, large = EngagementFactory(owner=manager), EngagementFactory(owner=manager)
     for engagement, n in ((small, 2), (large, 20)):
         for i in range(n):
-            DataAccessGrantFactory(engagement=engagement, granted_by=UserFactory(), system=f"S{i}")
+            grant = DataAccessGrantFactory(
+                engagement=engagement, granted_by=UserFactory(), system=f"S{i}"
+            )
+            grant.sub_processors.add(*SubProcessorFactory.create_batch(i, vendor=engagement.vendor))
     client = client_for(manager)
     counts = []
     for engagement in (small, small, large):
@@ -269,3 +273,53 @@ def test_the_access_tab_runs_the_same_queries_for_few_and_many_grants(
         counts.append(len(queries))
 
     assert counts[1] == counts[2]
+
+
+# --- the vendor's sub-processors on each grant ---------------------------------------
+
+
+def test_a_grant_records_which_of_the_vendors_sub_processors_touch_it(
+    world: World, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    hosting = SubProcessorFactory(vendor=world.engagement.vendor, name="CloudHost Ireland")
+    SubProcessorFactory(vendor=world.engagement.vendor, name="Night shift BPO")
+    client = client_for(manager)
+
+    form = client.get(access_url(world)).content.decode()
+    response = client.post(access_url(world), grant_data(sub_processors=[hosting.pk]))
+
+    assert "Night shift BPO" in form  # offered as a box to tick
+    assert response.status_code == 302
+    grant = DataAccessGrant.objects.get(system="Call recordings bucket")
+    assert list(grant.sub_processors.all()) == [hosting]
+    tab = client.get(access_url(world)).content.decode()
+    assert "Sub-processors that touch it: " in tab
+    assert "CloudHost Ireland" in tab.split('id="grant-')[1]  # the new grant, listed first
+
+
+def test_another_vendors_sub_processor_is_refused_at_the_field_and_nothing_is_written(
+    world: World, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    own = SubProcessorFactory(vendor=world.engagement.vendor)
+    foreign = SubProcessorFactory(name="Someone else's host")
+    before = world.snapshot()
+
+    response = client_for(manager).post(
+        access_url(world), grant_data(sub_processors=[own.pk, foreign.pk])
+    )
+
+    assert response.status_code == 200
+    errors = response.context["grant_form"].errors
+    assert list(errors) == ["sub_processors"]
+    message = errors["sub_processors"][0]
+    assert f"Tick only {world.engagement.vendor}'s own sub-processors" in message
+    assert "Someone else's host" not in response.content.decode()
+    assert world.snapshot() == before
+    assert not DataAccessGrant.sub_processors.through.objects.exists()
+
+
+def test_a_vendor_without_sub_processors_is_told_where_to_add_them(
+    world: World, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    html = client_for(manager).get(access_url(world)).content.decode()
+    assert "has no sub-processors recorded; add them on the vendor page." in html

@@ -238,9 +238,9 @@ def _render_access(
     bound_revoke: RevokeForm | None = None,
 ) -> HttpResponse:
     grants = list(
-        engagement.access_grants.select_related("granted_by", "revoked_by").order_by(
-            F("revoked_on").desc(nulls_first=True), "system"
-        )
+        engagement.access_grants.select_related("granted_by", "revoked_by")
+        .prefetch_related("sub_processors")
+        .order_by(F("revoked_on").desc(nulls_first=True), "system")
     )
     may_change = can_change(request.user, engagement)
     rows = []
@@ -270,9 +270,9 @@ def engagement_access(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: the register of what the vendor can reach. POST: record a new grant."""
     engagement = engagement_to_read(request, pk)
     if request.method != "POST":
-        return _render_access(request, engagement, grant_form=GrantForm())
+        return _render_access(request, engagement, grant_form=GrantForm(engagement=engagement))
     require(can_change(request.user, engagement))
-    form = GrantForm(request.POST)
+    form = GrantForm(request.POST, engagement=engagement)
     if not form.is_valid():
         messages.error(request, "The access was not recorded; see the messages below.")
         return _render_access(request, engagement, grant_form=form)
@@ -298,7 +298,9 @@ def grant_revoke(request: HttpRequest, pk: int, grant_pk: int) -> HttpResponse:
     form = RevokeForm(request.POST, grant=grant)
     if not form.is_valid():
         messages.error(request, f"Access to {grant.system} was not revoked; check the date.")
-        return _render_access(request, engagement, grant_form=GrantForm(), bound_revoke=form)
+        return _render_access(
+            request, engagement, grant_form=GrantForm(engagement=engagement), bound_revoke=form
+        )
     grant.revoke(on=form.cleaned_data["revoked_on"], by=request.user)
     messages.success(request, f"Access to {grant.system} revoked on {grant.revoked_on:%-d %b %Y}.")
     return redirect("engagements:engagement_access", pk=engagement.pk)

@@ -41,6 +41,7 @@ from engagements.tests.factories import (
 from vendors.tests.factories import (
     CertificationFactory,
     ContactFactory,
+    SubProcessorFactory,
     VendorFactory,
 )
 
@@ -309,6 +310,9 @@ POLICY: dict[str, Policy] = {
     "vendors:certification_update": OWNER_FORM,
     "vendors:certification_delete": OWNER_FORM,
     "vendors:certification_document": DOWNLOAD,
+    "vendors:sub_processor_create": OWNER_FORM,
+    "vendors:sub_processor_update": OWNER_FORM,
+    "vendors:sub_processor_delete": OWNER_FORM,
 }
 
 # --- the world every route is tried against ---------------------------------------
@@ -349,6 +353,7 @@ def build_world(users: dict[str, Any]) -> World:
         "certification": CertificationFactory(
             vendor=vendor, document=ContentFile(b"%PDF-1.4 cert", name="iso.pdf")
         ),
+        "sub_processor": SubProcessorFactory(vendor=vendor),
         "engagement": engagement,
         "amendment": AmendmentFactory(
             contract=contract, document=ContentFile(b"%PDF-1.4 amendment", name="a1.pdf")
@@ -410,6 +415,8 @@ ROUTE_KWARG_OBJECTS = {
     ("vendors:certification_update", "pk"): "certification",
     ("vendors:certification_delete", "pk"): "certification",
     ("vendors:certification_document", "pk"): "certification",
+    ("vendors:sub_processor_update", "pk"): "sub_processor",
+    ("vendors:sub_processor_delete", "pk"): "sub_processor",
 }
 
 

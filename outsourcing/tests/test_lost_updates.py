@@ -87,6 +87,7 @@ EDIT_FORMS: dict[str, EditForm] = {
     ),
     "vendors:contact_update": EditForm(),
     "vendors:certification_update": EditForm(),
+    "vendors:sub_processor_update": EditForm(),
 }
 
 # Routes a role may change something through that are not a form over a row's fields.
@@ -108,6 +109,7 @@ NOT_EDITS: dict[str, str] = {
             "engagements:compliance_evidence_upload",
             "vendors:contact_create",
             "vendors:certification_create",
+            "vendors:sub_processor_create",
         ],
         "adds new rows: nobody else can have changed them",
     ),
@@ -117,6 +119,7 @@ NOT_EDITS: dict[str, str] = {
             "engagements:measurement_delete",
             "vendors:contact_delete",
             "vendors:certification_delete",
+            "vendors:sub_processor_delete",
         ],
         "removes a row after a confirmation",
     ),

@@ -41,6 +41,7 @@ from vendors.models import (
     Certification,
     Contact,
     DataClassification,
+    SubProcessor,
     Vendor,
     VendorStatusChange,
     VendorTierChange,
@@ -49,6 +50,7 @@ from vendors.tests.factories import (
     CertificationFactory,
     ContactFactory,
     ServiceCategoryFactory,
+    SubProcessorFactory,
     TagFactory,
     VendorFactory,
 )
@@ -67,6 +69,7 @@ class World:
     contact: Contact
     primary: Contact  # the vendor's primary contact, also named with a probe
     certification: Certification
+    sub_processor: SubProcessor  # named with a probe
     ids: dict[str, str]  # placeholder -> id
 
 
@@ -91,7 +94,8 @@ def world(manager: Any, role_admin: Any) -> World:
         "@tag-a": str(tag_a.pk),
         "@tag-b": str(tag_b.pk),
     }
-    return World(vendor, contact, primary, certification, ids)
+    sub_processor = SubProcessorFactory(vendor=vendor, name=f"Host {PROBE}")
+    return World(vendor, contact, primary, certification, sub_processor, ids)
 
 
 def _resolve(data: Mapping[str, Any], ids: Mapping[str, str]) -> dict[str, Any]:
@@ -744,3 +748,105 @@ def test_a_contact_and_certification_with_script_are_shown_escaped_on_the_vendor
     )
     assert response.redirect_chain == [(vendor_url, 302)]
     _assert_shown_escaped(response.content.decode(), PROBE)
+
+
+# --- SubProcessorForm --------------------------------------------------------------------
+
+SUB_PROCESSOR_VALID = {
+    "name": "CloudHost Ireland",
+    "country": "IE",
+    "service": "Hosting",
+    "data_touched": "Support tickets",
+    "handles_personal_data": "on",
+    "approved_on": "2025-02-01",
+}
+SUB_PROCESSOR_HOSTILE = {
+    "name": hostile_text(),
+    "country": hostile_text(max_size=5),
+    "service": hostile_text(),
+    "data_touched": hostile_text(),
+    "handles_personal_data": hostile_flag(),
+    "approved_on": hostile_date(),
+}
+
+
+def _check_sub_processor(sub: SubProcessor, data: Mapping[str, Any]) -> None:
+    assert sub.name == _text(data, "name")
+    assert sub.country == _text(data, "country").upper()
+    assert len(sub.country) in (0, 2)
+    assert sub.service == _text(data, "service")
+    assert sub.data_touched == _text(data, "data_touched")
+    assert sub.handles_personal_data == _flag(data, "handles_personal_data")
+    assert sub.approved_on == _date(data, "approved_on")
+
+
+@given(data=form_data(SUB_PROCESSOR_VALID, SUB_PROCESSOR_HOSTILE))
+def test_sub_processor_create_survives_hostile_input(
+    data: dict[str, Any], world: World, manager: Any, client: Any
+) -> None:
+    sign_in(client, manager)
+
+    def saved(response: Any, posted: dict[str, Any]) -> None:
+        sub = SubProcessor.objects.exclude(pk=world.sub_processor.pk).get(vendor=world.vendor)
+        _check_sub_processor(sub, posted)
+        _lands_on(response, world.vendor)
+
+    check_post(
+        client,
+        reverse("vendors:sub_processor_create", args=[world.vendor.pk]),
+        data,
+        writes={"vendors_subprocessor"},
+        then=saved,
+    )
+
+
+def test_sub_processor_create_valid_baseline_is_accepted(
+    world: World, manager: Any, client: Any
+) -> None:
+    sign_in(client, manager)
+    url = reverse("vendors:sub_processor_create", args=[world.vendor.pk])
+    response = client.post(url, SUB_PROCESSOR_VALID)
+    _lands_on(response, world.vendor)
+    assert SubProcessor.objects.filter(vendor=world.vendor, name="CloudHost Ireland").exists()
+
+
+@given(data=form_data(SUB_PROCESSOR_VALID, SUB_PROCESSOR_HOSTILE))
+def test_sub_processor_update_survives_hostile_input(
+    data: dict[str, Any], world: World, manager: Any, client: Any
+) -> None:
+    sign_in(client, manager)
+
+    def saved(response: Any, posted: dict[str, Any]) -> None:
+        _check_sub_processor(SubProcessor.objects.get(pk=world.sub_processor.pk), posted)
+        _lands_on(response, world.vendor)
+
+    check_post(
+        client,
+        reverse("vendors:sub_processor_update", args=[world.vendor.pk, world.sub_processor.pk]),
+        data,
+        writes={"vendors_subprocessor"},
+        then=saved,
+    )
+
+
+def test_sub_processor_update_valid_baseline_is_accepted(
+    world: World, manager: Any, client: Any
+) -> None:
+    sign_in(client, manager)
+    url = reverse("vendors:sub_processor_update", args=[world.vendor.pk, world.sub_processor.pk])
+    response = client.post(url, SUB_PROCESSOR_VALID)
+    _lands_on(response, world.vendor)
+    assert SubProcessor.objects.get(pk=world.sub_processor.pk).name == "CloudHost Ireland"
+
+
+@given(extra=EXTRA_FIELDS)
+def test_sub_processor_delete_survives_hostile_bodies(
+    extra: dict[str, str], world: World, manager: Any, client: Any
+) -> None:
+    sign_in(client, manager)
+    check_post(
+        client,
+        reverse("vendors:sub_processor_delete", args=[world.vendor.pk, world.sub_processor.pk]),
+        extra,
+        writes={"vendors_subprocessor", "engagements_dataaccessgrant_sub_processors"},
+    )

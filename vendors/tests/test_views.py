@@ -23,6 +23,7 @@ from vendors.models import (
     Certification,
     Contact,
     DataClassification,
+    SubProcessor,
     Vendor,
     VendorStatusChange,
     VendorTierChange,
@@ -32,6 +33,7 @@ from vendors.tests.factories import (
     CertificationFactory,
     ContactFactory,
     ServiceCategoryFactory,
+    SubProcessorFactory,
     TagFactory,
     VendorFactory,
     VendorStatusChangeFactory,
@@ -108,6 +110,17 @@ def certification_data(**changes: Any) -> dict[str, Any]:
     } | changes
 
 
+def sub_processor_data(**changes: Any) -> dict[str, Any]:
+    return {
+        "name": "CloudHost Ireland",
+        "country": "ie",
+        "service": "Hosting of the ticket system",
+        "data_touched": "Support tickets",
+        "handles_personal_data": "on",
+        "approved_on": "2025-02-01",
+    } | changes
+
+
 def registry_snapshot() -> dict[str, list[Any]]:
     """Every row the vendor pages could write, to compare before and after a refused request."""
     return {
@@ -116,6 +129,7 @@ def registry_snapshot() -> dict[str, list[Any]]:
         "tags": list(Vendor.tags.through.objects.order_by("pk").values()),
         "contacts": list(Contact.objects.order_by("pk").values()),
         "certifications": list(Certification.objects.order_by("pk").values()),
+        "sub_processors": list(SubProcessor.objects.order_by("pk").values()),
         "status_changes": list(VendorStatusChange.objects.order_by("pk").values()),
         "tier_changes": list(VendorTierChange.objects.order_by("pk").values()),
     }
@@ -137,6 +151,7 @@ class Registry:
     vendor: Vendor
     contact: Contact
     certification: Certification
+    sub_processor: SubProcessor
 
 
 @pytest.fixture
@@ -147,7 +162,12 @@ def registry(manager: Any) -> Registry:
         document=ContentFile(PDF, name="scan.pdf"),
         document_name="ISO 27001 certificate.pdf",
     )
-    return Registry(vendor, ContactFactory(vendor=vendor), certification)
+    return Registry(
+        vendor,
+        ContactFactory(vendor=vendor),
+        certification,
+        SubProcessorFactory(vendor=vendor, name="Zendesk EU"),
+    )
 
 
 @pytest.fixture
@@ -192,6 +212,10 @@ def _certification(r: Registry) -> list[int]:
     return [r.vendor.pk, r.certification.pk]
 
 
+def _sub_processor(r: Registry) -> list[int]:
+    return [r.vendor.pk, r.sub_processor.pk]
+
+
 ROUTES = [
     Route("vendor_list", lambda r: [], frozenset(READERS)),
     Route("vendor_detail", _vendor, frozenset(READERS)),
@@ -225,6 +249,14 @@ ROUTES = [
         lambda r: certification_data(name="SOC 2 Type II"),
     ),
     Route("certification_delete", _certification, frozenset(CHANGERS), lambda r: {}),
+    Route("sub_processor_create", _vendor, frozenset(CHANGERS), lambda r: sub_processor_data()),
+    Route(
+        "sub_processor_update",
+        _sub_processor,
+        frozenset(CHANGERS),
+        lambda r: sub_processor_data(name="Renamed host"),
+    ),
+    Route("sub_processor_delete", _sub_processor, frozenset(CHANGERS), lambda r: {}),
 ]
 CHANGE_ROUTES = [route for route in ROUTES if route.post is not None]
 
@@ -1113,3 +1145,160 @@ def test_the_admin_refuses_a_hidden_character_too(admin_client: Any) -> None:
     assert "invisible character (zero-width space)" in response.content.decode()
     category.refresh_from_db()
     assert category.name == "Phone support"
+
+
+# --- sub-processors ----------------------------------------------------------------------
+
+
+def test_a_sub_processor_added_on_the_vendor_page_shows_there_with_its_history(
+    registry: Registry, manager: Any, client_for: Any
+) -> None:
+    client = client_for(manager)
+
+    response = client.post(
+        reverse("vendors:sub_processor_create", args=[registry.vendor.pk]), sub_processor_data()
+    )
+
+    assert response.status_code == 302
+    assert message_texts(response) == ["Sub-processor CloudHost Ireland added."]
+    sub = SubProcessor.objects.get(vendor=registry.vendor, name="CloudHost Ireland")
+    assert (sub.country, sub.handles_personal_data) == ("IE", True)
+    assert sub.history.get().history_user == manager
+    text = client.get(reverse("vendors:vendor_detail", args=[registry.vendor.pk])).content
+    page = text.decode()
+    assert "Hosting of the ticket system" in page
+    assert "Sub-processor CloudHost Ireland" in page  # the change history names it
+    assert reverse("vendors:sub_processor_update", args=[registry.vendor.pk, sub.pk]) in page
+
+
+def test_a_sub_processor_edit_and_removal_are_kept_in_the_history(
+    registry: Registry, manager: Any, client_for: Any
+) -> None:
+    client = client_for(manager)
+    sub = registry.sub_processor
+    edit = reverse("vendors:sub_processor_update", args=[registry.vendor.pk, sub.pk])
+    form = client.get(edit).content.decode()
+    version = form.split('name="version" value="')[1].split('"')[0]
+
+    client.post(edit, sub_processor_data(name="Zendesk EU", service="Help desk", version=version))
+    removed = client.post(
+        reverse("vendors:sub_processor_delete", args=[registry.vendor.pk, sub.pk])
+    )
+
+    assert message_texts(removed)[-1] == "Sub-processor Zendesk EU removed."
+    rows = list(SubProcessor.history.filter(id=sub.pk).order_by("history_id"))
+    assert [(row.history_type, row.service) for row in rows[1:]] == [
+        ("~", "Help desk"),
+        ("-", "Help desk"),
+    ]
+    assert {row.history_user for row in rows[1:]} == {manager}
+
+
+def test_the_removal_asks_first(registry: Registry, manager: Any, client_for: Any) -> None:
+    url = reverse(
+        "vendors:sub_processor_delete", args=[registry.vendor.pk, registry.sub_processor.pk]
+    )
+    page = client_for(manager).get(url).content.decode()
+    assert "Remove sub-processor Zendesk EU?" in page
+    assert "from the data-access grants it touches" in page
+    assert SubProcessor.objects.filter(pk=registry.sub_processor.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "words"),
+    [
+        ({"name": "zendesk eu"}, "name", "already has a sub-processor called zendesk eu"),
+        ({"name": ""}, "name", "This field is required"),
+        ({"country": "Ireland"}, "country", "at most 2 characters"),
+        ({"country": "1E"}, "country", "two-letter country code"),
+        ({"service": ""}, "service", "This field is required"),
+        ({"approved_on": "31/02/2025"}, "approved_on", "Enter a valid date"),
+    ],
+)
+def test_a_bad_sub_processor_is_refused_next_to_its_field(
+    changes: dict[str, str],
+    field: str,
+    words: str,
+    registry: Registry,
+    manager: Any,
+    client_for: Any,
+) -> None:
+    before = registry_snapshot()
+    response = client_for(manager).post(
+        reverse("vendors:sub_processor_create", args=[registry.vendor.pk]),
+        sub_processor_data(**changes),
+    )
+    _refused(response, field, words)
+    assert registry_snapshot() == before
+
+
+def test_another_vendors_sub_processor_is_not_found_through_this_vendor(
+    registry: Registry, manager: Any, client_for: Any
+) -> None:
+    other = SubProcessorFactory()
+    client = client_for(manager)
+    for route in ("sub_processor_update", "sub_processor_delete"):
+        url = reverse(f"vendors:{route}", args=[registry.vendor.pk, other.pk])
+        assert client.get(url).status_code == 404
+        assert client.post(url, sub_processor_data()).status_code == 404
+    assert SubProcessor.objects.filter(pk=other.pk, name=other.name).exists()
+
+
+def test_each_sub_processor_shows_the_grants_it_touches(
+    registry: Registry, viewer: Any, client_for: Any
+) -> None:
+    from engagements.tests.factories import DataAccessGrantFactory
+
+    engagement = EngagementFactory(vendor=registry.vendor, title="Help desk 24/7")
+    live = DataAccessGrantFactory(engagement=engagement, system="Ticket archive")
+    ended = DataAccessGrantFactory(
+        engagement=engagement, system="Old CRM", revoked_on=engagement.start_date
+    )
+    untouched = DataAccessGrantFactory(engagement=engagement, system="Payroll share")
+    live.sub_processors.add(registry.sub_processor)
+    ended.sub_processors.add(registry.sub_processor)
+    SubProcessorFactory(vendor=registry.vendor, name="Lonely sub")
+
+    page = (
+        client_for(viewer)
+        .get(reverse("vendors:vendor_detail", args=[registry.vendor.pk]))
+        .content.decode()
+    )
+
+    section = page.split('id="sub-processors"')[1].split("</section>")[0]
+    # Listed by name: the lonely one first.
+    lonely, zendesk = section.split("Lonely sub")[1].split("Zendesk EU")
+    assert "Ticket archive" in zendesk and "Help desk 24/7" in zendesk
+    assert "Old CRM" in zendesk and "Revoked" in zendesk
+    assert untouched.system not in section
+    assert "None linked" in lonely
+    assert reverse("engagements:engagement_access", args=[engagement.pk]) in zendesk
+    # a viewer sees the sub-processors but no buttons that lead to a 403
+    assert "Add sub-processor" not in page
+
+
+def _vendor_with_sub_processors(vendor: Vendor, count: int) -> None:
+    from engagements.tests.factories import DataAccessGrantFactory
+
+    engagement = EngagementFactory(vendor=vendor)
+    for n in range(count):
+        sub = SubProcessorFactory(vendor=vendor, name=f"Sub {n}")
+        for grant in DataAccessGrantFactory.create_batch(2, engagement=engagement):
+            grant.sub_processors.add(sub)
+        sub.service = "Changed"
+        sub.save()  # a history row to show
+
+
+def test_the_vendor_page_runs_the_same_queries_with_1_and_many_sub_processors_and_grants(
+    manager: Any, client_for: Any
+) -> None:
+    few, many = VendorFactory(owner=manager), VendorFactory(owner=manager)
+    _vendor_with_sub_processors(few, 1)
+    _vendor_with_sub_processors(many, 30)
+    client = client_for(manager)
+    client.get(reverse("vendors:vendor_list"))
+
+    with_1 = _queries_for(client, reverse("vendors:vendor_detail", args=[few.pk]))
+    with_30 = _queries_for(client, reverse("vendors:vendor_detail", args=[many.pk]))
+
+    assert with_30 == with_1
