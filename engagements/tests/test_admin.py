@@ -95,6 +95,7 @@ ROW_MAKERS: dict[str, Callable[[], Any]] = {
     "engagements.kpirollup": ef.KpiRollupFactory.create,
     "engagements.scorecard": ef.ScorecardFactory.create,
     "engagements.standingband": ef.StandingBandFactory.create,
+    "engagements.spendentry": ef.SpendEntryFactory.create,
     "engagements.performancereview": ef.PerformanceReviewFactory.create,
     "engagements.risk": ef.RiskFactory.create,
     "engagements.dataaccessgrant": ef.DataAccessGrantFactory.create,

@@ -75,6 +75,7 @@ EDIT_FORMS: dict[str, EditForm] = {
     "engagements:kpi_update": EditForm(),
     "engagements:measurement_update": EditForm(field="note"),
     "engagements:risk_update": EditForm(),
+    "engagements:spend_update": EditForm(field="note"),
     "engagements:compliance_expiry": EditForm(
         page="engagements:engagement_compliance",
         field="expires_on",
@@ -104,6 +105,7 @@ NOT_EDITS: dict[str, str] = {
             "engagements:measurement_period",
             "engagements:measurement_import",
             "engagements:risk_create",
+            "engagements:spend_create",
             "engagements:attachment_create",
             "engagements:compliance_add",
             "engagements:compliance_evidence_upload",
@@ -117,6 +119,7 @@ NOT_EDITS: dict[str, str] = {
         [
             "engagements:candidate_delete",
             "engagements:measurement_delete",
+            "engagements:spend_delete",
             "vendors:contact_delete",
             "vendors:certification_delete",
             "vendors:sub_processor_delete",
