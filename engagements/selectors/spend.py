@@ -19,6 +19,7 @@ from django.db.models import (
     Case,
     Count,
     DecimalField,
+    Exists,
     ExpressionWrapper,
     F,
     FloatField,
@@ -115,9 +116,12 @@ def _share(limit: str) -> Case:
 
 def spend_warnings(engagements: Engagements, *, today: datetime.date) -> QuerySet[Engagement]:
     """Engagements whose spend has reached 80% of their budget or contract value, the
-    most burnt first: the dashboard's panel and the digest's section."""
+    most burnt first: the dashboard's panel and the digest's section. Only engagements
+    with spend entered are weighed (one index look-up each): the others cannot be near."""
+    has_spend = Exists(SpendEntry.objects.filter(engagement=OuterRef("pk")))
     return (
         with_burn(engagements, today=today)
+        .filter(has_spend)
         .filter(burn__gte=float(NEAR))  # type: ignore[misc]
         .select_related("vendor")
         .order_by(F("burn").desc(), "title", "pk")
