@@ -101,7 +101,7 @@ def assert_no_sideways_scrolling(page: Any) -> None:
 
 def assert_every_tab_in_view(page: Any) -> None:
     tabs = page.locator(TABS)
-    assert tabs.count() == 8
+    assert tabs.count() == 9  # from the overview to offboarding, spend among them
     for index in range(tabs.count()):
         tab = tabs.nth(index)
         box = tab.bounding_box()
