@@ -195,3 +195,20 @@ RENEWAL_COLUMNS = (
     Column("Because", lambda r: "; ".join(r.advice.reasons)),
     Column("Owner", lambda r: person(r.engagement.owner)),
 )
+
+
+# An engagement's credits page (engagement_credits, ?export=…): every credit the filters keep.
+CREDIT_COLUMNS = (
+    Column("KPI", lambda c: c.kpi.name),
+    Column("Period from", lambda c: c.period_start),
+    Column("Period to", lambda c: c.period_end),
+    Column("KPI value", lambda c: c.kpi_value),
+    Column("Unit", lambda c: c.kpi.unit),
+    Column("Credit", lambda c: c.amount),
+    Column("Currency", lambda c: c.currency),
+    Column("Not computed because", lambda c: c.get_problem_display() if c.problem else ""),
+    Column("Where it stands", lambda c: c.get_state_display()),
+    Column("Claimed on", lambda c: c.claimed_on),
+    Column("Received on", lambda c: c.received_on),
+    Column("Note", lambda c: c.note),
+)

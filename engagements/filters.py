@@ -12,7 +12,15 @@ from django.contrib.auth import get_user_model
 from django.db.models import F, Q, QuerySet
 
 from engagements.forms.sourcing import person_name
-from engagements.models import Candidate, Engagement, Recommendation, Risk, Selection
+from engagements.models import (
+    Candidate,
+    Engagement,
+    Kpi,
+    Recommendation,
+    Risk,
+    Selection,
+    ServiceCredit,
+)
 from engagements.models.risk import LEVELS, scores_of
 from engagements.selectors.sourcing import shortlistable_vendors
 from outsourcing.lists import LAST_PLAUSIBLE_PAGE, ListFilter
@@ -292,3 +300,32 @@ class RiskFilter(ListFilter):
         if not value:
             return risks
         return risks.filter(residual__gte=settings.RISK_APPETITE_SCORE)  # type: ignore[misc]
+
+
+class CreditFilter(ListFilter):
+    """An engagement's service credits (the credits page and its export), by where they
+    stand and by KPI."""
+
+    FLAGGED = "flagged"
+
+    state = django_filters.ChoiceFilter(
+        label="Where it stands",
+        choices=[*ServiceCredit.State.choices, (FLAGGED, "Not computed (flagged)")],
+        empty_label="Any",
+        method="standing",
+    )
+    kpi = django_filters.ModelChoiceFilter(
+        label="KPI", queryset=Kpi.objects.none(), empty_label="Any KPI"
+    )
+
+    def __init__(self, *args: Any, engagement: Engagement, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        with_credits = ServiceCredit.objects.filter(kpi__engagement=engagement).values("kpi")
+        self.form.fields["kpi"].queryset = engagement.kpis.filter(  # type: ignore[attr-defined]
+            Q(credit_threshold__isnull=False) | Q(pk__in=with_credits)
+        )
+
+    def standing(self, credits: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        if value == self.FLAGGED:
+            return credits.filter(amount__isnull=True)
+        return credits.filter(state=value, amount__isnull=False)

@@ -6,6 +6,7 @@ from .views import (
     assessment,
     communication,
     compliance,
+    credits,
     dashboard,
     engagement,
     evaluation,
@@ -116,6 +117,8 @@ monitoring_patterns = [
     path("kpis/new/", monitoring.kpi_create, name="kpi_create"),
     path("kpis/<int:kpi_pk>/", monitoring.kpi_detail, name="kpi_detail"),
     path("kpis/<int:kpi_pk>/edit/", monitoring.kpi_update, name="kpi_update"),
+    path("credits/", credits.engagement_credits, name="engagement_credits"),
+    path("credits/<int:credit_pk>/", credits.credit_update, name="credit_update"),
     path("measurements/new/", monitoring.measurement_create, name="measurement_create"),
     path("measurements/period/", monitoring.measurement_period, name="measurement_period"),
     path(

@@ -24,6 +24,7 @@ from ..models import (
     Measurement,
     PerformanceReview,
     Scorecard,
+    ServiceCredit,
     StandingBand,
 )
 from ..tasks import recompute_kpis_on_commit
@@ -137,6 +138,44 @@ class KpiRollupAdmin(KpiColumns, ComputedAdmin):
     list_select_related = ["kpi__engagement"]
     search_fields = ["kpi__name", "kpi__engagement__title"]
     date_hierarchy = "period_start"
+
+
+@admin.register(ServiceCredit)
+class ServiceCreditAdmin(KpiColumns, VersionedAdmin, SimpleHistoryAdmin):
+    """Credits the rollup computes; the admin, like the owner, tracks claims and receipts."""
+
+    list_display = [
+        "kpi_name",
+        "engagement",
+        "period_start",
+        "period_end",
+        "kpi_value",
+        "amount",
+        "currency",
+        "problem",
+        "state",
+        "claimed_on",
+        "received_on",
+    ]
+    list_filter = ["state", "problem", "currency"]
+    list_select_related = ["kpi__engagement"]
+    search_fields = ["kpi__name", "kpi__engagement__title", "note"]
+    date_hierarchy = "period_start"
+    readonly_fields = [
+        "kpi",
+        "period_start",
+        "period_end",
+        "kpi_value",
+        "amount",
+        "currency",
+        "problem",
+        "computed_at",
+        "created_at",
+        "updated_at",
+    ]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # computed by the rollup from the KPIs' credit rules
 
 
 @admin.register(Scorecard)

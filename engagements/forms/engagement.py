@@ -63,6 +63,7 @@ class ContractForm(ModelForm):
             "reference",
             "value",
             "currency",
+            "monthly_fee",
             "start_date",
             "end_date",
             "renewal_date",

@@ -49,7 +49,14 @@ def threshold_errors(
 class KpiForm(ModelForm):
     class Meta(ModelForm.Meta):
         model = Kpi
-        fields = ["name", "description", *Kpi.RULE_FIELDS, "allows_negative", "is_active"]
+        fields = [
+            "name",
+            "description",
+            *Kpi.RULE_FIELDS,
+            "allows_negative",
+            *Kpi.CREDIT_FIELDS,
+            "is_active",
+        ]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
         labels = {"is_active": "Active (measured and counted in the scorecard)"}
 
@@ -79,7 +86,37 @@ class KpiForm(ModelForm):
                 direction=direction, target=target, amber=amber, red=red
             ).items():
                 self.add_error(field, message)
+        for field, message in credit_rule_errors(data).items():
+            self.add_error(field, message)
         return data
+
+    @property
+    def credit_rule_changed(self) -> bool:
+        """The credits of past periods are judged again when the rule or what it judges
+        by (direction, period) changed."""
+        return bool({*Kpi.CREDIT_FIELDS, "direction", "period"} & set(self.changed_data))
+
+
+def credit_rule_errors(data: dict[str, Any]) -> dict[str, str]:
+    """Field messages for a credit rule missing a part (the DB rule, in words)."""
+    threshold = data.get("credit_threshold")
+    percent, fixed, cap = (
+        data.get("credit_percent"),
+        data.get("credit_fixed"),
+        data.get("credit_cap"),
+    )
+    errors: dict[str, str] = {}
+    if threshold is None:
+        if any(part is not None for part in (percent, fixed, cap)):
+            errors["credit_threshold"] = (
+                "Say from which value a period earns a credit, or clear the credit fields."
+            )
+        return errors
+    if percent is None and fixed is None:
+        errors["credit_percent"] = "Give the credit as a share of the fee or as a fixed amount."
+    elif percent is not None and fixed is not None:
+        errors["credit_fixed"] = "Give either a share of the fee or a fixed amount, not both."
+    return errors
 
 
 class KpiFromTemplatesForm(Form):

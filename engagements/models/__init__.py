@@ -18,10 +18,12 @@ from .communication import (
     Weekday,
 )
 from .compliance import ComplianceItem, ComplianceRequirement, ComplianceStatus, Evidence
+from .credits import ServiceCredit
 from .engagement import Amendment, Contract, Engagement
 from .jobs import JobRun
 from .monitoring import (
     Aggregation,
+    CreditProblem,
     Direction,
     Kpi,
     KpiRollup,
@@ -65,6 +67,7 @@ __all__ = [
     "ComplianceStatus",
     "Amendment",
     "Contract",
+    "CreditProblem",
     "Criterion",
     "CriterionCategory",
     "CriterionTemplate",
@@ -96,6 +99,7 @@ __all__ = [
     "Score",
     "Scorecard",
     "Selection",
+    "ServiceCredit",
     "SpendEntry",
     "StandingBand",
     "Weekday",

@@ -229,6 +229,12 @@ class Contract(Owned, TimeStampedModel):
     reference = models.CharField(max_length=100, blank=True, validators=[single_line_text])
     value = money_field(help_text="Total contract value.")
     currency = currency_field()
+    monthly_fee = money_field(
+        null=True,
+        blank=True,
+        help_text="What a month of service costs; service credits given as a share of the "
+        "fee are taken from it.",
+    )
     start_date = models.DateField()
     end_date = models.DateField()
     renewal_date = models.DateField(

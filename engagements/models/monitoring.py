@@ -14,7 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from outsourcing.models import Owned, TimeStampedModel, person_field
+from outsourcing.models import Owned, TimeStampedModel, money_field, person_field
 from outsourcing.text import multi_line_text, single_line_text
 from vendors.models import Vendor
 
@@ -145,6 +145,64 @@ def scorecard(items: Iterable[tuple[Decimal, Decimal | None]]) -> ScorecardResul
     return ScorecardResult(score=score, counted=counted, without_data=without)
 
 
+# What a week and a quarter cost in months of fee: a year is 52 weeks or 12 months.
+FEE_MONTHS = {
+    Period.WEEK: Decimal(12) / Decimal(52),
+    Period.MONTH: Decimal(1),
+    Period.QUARTER: Decimal(3),
+}
+CENT = Decimal("0.01")
+
+
+class CreditProblem(models.TextChoices):
+    """Why a breached or unmeasured period's credit could not be computed."""
+
+    NO_DATA = "no_data", "No values for the period: the breach cannot be judged"
+    NO_FEE = "no_fee", "The contract has no monthly fee to take the share of"
+
+
+@dataclass(frozen=True)
+class CreditOutcome:
+    amount: Decimal | None  # None when it could not be computed; `problem` says why
+    problem: str = ""
+
+
+def breaches(value: Decimal, *, direction: str, threshold: Decimal) -> bool:
+    """Worse than the breach threshold (the threshold itself still meets the level)."""
+    return value < threshold if direction == Direction.HIGHER else value > threshold
+
+
+def service_credit(
+    value: Decimal | None,
+    *,
+    direction: str,
+    threshold: Decimal,
+    percent: Decimal | None,
+    fixed: Decimal | None,
+    cap: Decimal | None,
+    period: str,
+    monthly_fee: Decimal | None,
+) -> CreditOutcome | None:
+    """The credit one period earns under a KPI's credit rule; None when it earns none.
+
+    Honest: a period without values earns no credit and is flagged, never counted as
+    met or breached; a share of the fee without a fee on the contract is flagged too.
+    """
+    if value is None:
+        return CreditOutcome(None, CreditProblem.NO_DATA)
+    if not breaches(value, direction=direction, threshold=threshold):
+        return None
+    if fixed is not None:
+        amount = fixed
+    elif monthly_fee is None:
+        return CreditOutcome(None, CreditProblem.NO_FEE)
+    else:
+        amount = monthly_fee * FEE_MONTHS[Period(period)] * (percent or Decimal(0)) / 100
+    if cap is not None:
+        amount = min(amount, cap)
+    return CreditOutcome(amount.quantize(CENT, rounding=ROUND_HALF_UP))
+
+
 def thresholds_constraint(prefix: str) -> models.CheckConstraint:
     """Target, amber and red must line up with the direction (target best, red worst)."""
     return models.CheckConstraint(
@@ -244,6 +302,41 @@ class Kpi(Owned, KpiDefinition):
         KpiTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="kpis"
     )
     is_active = models.BooleanField(default=True)
+    # The contract's service-credit rule for this KPI, if it has one: a period whose value
+    # is worse than the threshold earns a share of the period's fee or a fixed amount, up
+    # to the cap. Agreed per contract, so not copied from templates.
+    credit_threshold = models.DecimalField(
+        "credit when worse than",
+        max_digits=14,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="The service level the contract promises; a period worse than this "
+        "earns a credit. Leave empty for no credit.",
+    )
+    credit_percent = models.DecimalField(
+        "credit, % of the period's fee",
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(100)],
+        help_text="Of the contract's monthly fee, times the months in the period.",
+    )
+    credit_fixed = money_field(
+        verbose_name="credit, fixed amount",
+        null=True,
+        blank=True,
+        help_text="In the contract's currency. Either this or a share of the fee.",
+    )
+    credit_cap = money_field(
+        verbose_name="credit cap per period",
+        null=True,
+        blank=True,
+        help_text="The most one period can earn, in the contract's currency.",
+    )
+
+    CREDIT_FIELDS = ("credit_threshold", "credit_percent", "credit_fixed", "credit_cap")
 
     history = HistoricalRecords()
 
@@ -256,10 +349,50 @@ class Kpi(Owned, KpiDefinition):
             ),
             models.CheckConstraint(condition=Q(weight__gte=0), name="kpi_weight_gte_0"),
             thresholds_constraint("kpi"),
+            # No rule at all, or a threshold with exactly one way of counting the credit.
+            models.CheckConstraint(
+                condition=Q(
+                    credit_threshold__isnull=True,
+                    credit_percent__isnull=True,
+                    credit_fixed__isnull=True,
+                    credit_cap__isnull=True,
+                )
+                | Q(
+                    credit_threshold__isnull=False,
+                    credit_percent__isnull=False,
+                    credit_fixed__isnull=True,
+                )
+                | Q(
+                    credit_threshold__isnull=False,
+                    credit_percent__isnull=True,
+                    credit_fixed__isnull=False,
+                ),
+                name="kpi_credit_rule_complete",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.engagement})"
+
+    @property
+    def has_credit_rule(self) -> bool:
+        return self.credit_threshold is not None
+
+    def credit_for(
+        self, value: Decimal | None, *, monthly_fee: Decimal | None
+    ) -> CreditOutcome | None:
+        """The credit a period with this value earns (see service_credit)."""
+        assert self.credit_threshold is not None
+        return service_credit(
+            value,
+            direction=self.direction,
+            threshold=self.credit_threshold,
+            percent=self.credit_percent,
+            fixed=self.credit_fixed,
+            cap=self.credit_cap,
+            period=self.period,
+            monthly_fee=monthly_fee,
+        )
 
     def value_problem(self, value: Decimal) -> str | None:
         """Why this KPI does not take `value`, if it does not (a form, an import ask it)."""

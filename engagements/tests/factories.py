@@ -56,6 +56,7 @@ from engagements.models import (
     Score,
     Scorecard,
     Selection,
+    ServiceCredit,
     SpendEntry,
     StandingBand,
     Weekday,
@@ -409,6 +410,20 @@ class KpiRollupFactory(ModelFactory[KpiRollup]):
         lambda o: KpiStatus.NO_DATA if o.value is None else o.kpi.status_for(o.value)
     )
     measurement_count = factory.LazyAttribute(lambda o: 0 if o.value is None else 4)
+    computed_at = factory.LazyFunction(timezone.now)
+
+
+class ServiceCreditFactory(ModelFactory[ServiceCredit]):
+    class Meta:
+        model = ServiceCredit
+
+    kpi = factory.SubFactory(
+        KpiFactory, credit_threshold=Decimal("99"), credit_percent=Decimal("5")
+    )
+    period_start = factory.Sequence(_month_start)
+    period_end = factory.LazyAttribute(lambda o: period_bounds(Period.MONTH, o.period_start)[1])
+    kpi_value = Decimal("97.5")
+    amount = Decimal("250.00")
     computed_at = factory.LazyFunction(timezone.now)
 
 

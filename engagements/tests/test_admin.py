@@ -46,6 +46,7 @@ from engagements.models import (
     Score,
     Scorecard,
     Selection,
+    ServiceCredit,
 )
 from engagements.tests import factories as ef
 from engagements.tests.admin_helpers import admin_url, post_action
@@ -94,6 +95,7 @@ ROW_MAKERS: dict[str, Callable[[], Any]] = {
     "engagements.measurement": ef.MeasurementFactory.create,
     "engagements.kpirollup": ef.KpiRollupFactory.create,
     "engagements.scorecard": ef.ScorecardFactory.create,
+    "engagements.servicecredit": ef.ServiceCreditFactory.create,
     "engagements.standingband": ef.StandingBandFactory.create,
     "engagements.spendentry": ef.SpendEntryFactory.create,
     "engagements.performancereview": ef.PerformanceReviewFactory.create,
@@ -346,6 +348,11 @@ def add_scorecards(count: int) -> None:
     Scorecard.objects.bulk_create(ef.ScorecardFactory.build_batch(count, engagement=engagement))
 
 
+def add_credits(count: int) -> None:
+    kpi = ef.KpiFactory.create(credit_threshold=Decimal("99"), credit_fixed=Decimal("100"))
+    ServiceCredit.objects.bulk_create(ef.ServiceCreditFactory.build_batch(count, kpi=kpi))
+
+
 def add_grants(count: int) -> None:
     engagement = ef.EngagementFactory.create()
     DataAccessGrant.objects.bulk_create(
@@ -450,6 +457,7 @@ def add_evidence(count: int) -> None:
         (ComplianceItem, add_compliance_items),
         (KpiRollup, add_kpi_rollups),
         (Scorecard, add_scorecards),
+        (ServiceCredit, add_credits),
         (DataAccessGrant, add_grants),
         (Score, add_scores),
         (Proposal, add_proposals),

@@ -3,6 +3,7 @@ its terms and its contract."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -37,6 +38,7 @@ from engagements.models import (
 from engagements.permissions import can_change, can_read, is_admin, is_manager, require
 from engagements.selectors.history import contract_versions, engagement_history
 from engagements.services.engagement import complete_milestone, give_notice, transfer_engagement
+from engagements.services.monitoring.credits import refresh_engagement_credits
 from engagements.services.sourcing import DEFAULT_TERM
 from engagements.views.common import (
     engagement_or_404,
@@ -135,6 +137,7 @@ def _overview_part_page(
     *,
     anchor: str,
     saved: str,
+    after_save: Callable[[ModelForm[Any]], None] | None = None,
     **context: Any,
 ) -> HttpResponse:
     """A part of the overview edited on a page of its own (the terms, the contract): saved
@@ -142,6 +145,8 @@ def _overview_part_page(
     if request.method == "POST" and form.is_valid():
         if form.instance._state.adding or form.has_changed():
             form.save()
+            if after_save is not None:
+                after_save(form)
             messages.success(request, saved)
         else:
             messages.info(request, "Nothing was changed.")
@@ -205,8 +210,15 @@ def contract_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "engagements/communication/contract_form.html",
         anchor="contract",
         saved="Contract recorded." if adding else "Contract saved.",
+        after_save=_judge_credits_again,
         adding=adding,
     )
+
+
+def _judge_credits_again(form: ModelForm[Any]) -> None:
+    """Credits given as a share of the fee follow the contract's fee and currency."""
+    if {"monthly_fee", "currency"} & set(form.changed_data):
+        refresh_engagement_credits(form.instance.engagement)
 
 
 @login_required

@@ -40,11 +40,13 @@ from engagements.models import (
     Period,
 )
 from engagements.permissions import can_change, require
+from engagements.selectors.credits import credit_totals, credits_of
 from engagements.selectors.history import kpi_history, scorecard_history
 from engagements.services.communication import (
     decide_review,
 )
 from engagements.services.monitoring import imports as monitoring_import
+from engagements.services.monitoring.credits import refresh_kpi_credits
 from engagements.services.monitoring.scorecards import unscored_values
 from engagements.tasks import recompute_kpis_on_commit
 from engagements.views.common import (
@@ -168,6 +170,7 @@ def engagement_kpis(request: HttpRequest, pk: int) -> HttpResponseBase:
         ),
         history=scorecard_history(engagement),
         unscored=unscored_values(engagement),
+        credits=credit_totals(credits_of([engagement.pk])),
         downloads=[("kpis", "KPIs"), ("values", "every value"), ("scorecards", "scorecards")],
     )
 
@@ -229,6 +232,8 @@ def kpi_update(request: HttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
     form = KpiForm(request.POST or None, instance=kpi, engagement=engagement)
     if request.method == "POST" and form.is_valid():
         kpi = form.save()
+        if form.credit_rule_changed:
+            refresh_kpi_credits(kpi)
         if was_active and not kpi.is_active:
             messages.success(
                 request,
@@ -262,6 +267,7 @@ def kpi_detail(request: HttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
         page=page,
         may_edit=can_change(request.user, kpi),
         history=kpi_history(kpi),
+        credits=list(kpi.credits.order_by("-period_start")[:CHART_PERIODS]),
     )
 
 

@@ -36,6 +36,7 @@ from engagements.tests.factories import (
     ProposalFactory,
     RiskFactory,
     SelectionFactory,
+    ServiceCreditFactory,
     SpendEntryFactory,
 )
 from vendors.tests.factories import (
@@ -249,6 +250,8 @@ POLICY: dict[str, Policy] = {
     "engagements:kpi_create": OWNER_FORM,
     "engagements:kpi_detail": READ_ONLY,
     "engagements:kpi_update": OWNER_FORM,
+    "engagements:engagement_credits": READ_ONLY,
+    "engagements:credit_update": OWNER_FORM,
     "engagements:measurement_create": OWNER_FORM,
     "engagements:measurement_period": OWNER_FORM,
     "engagements:measurement_update": OWNER_FORM,
@@ -366,6 +369,7 @@ def build_world(users: dict[str, Any]) -> World:
         "measurement": measurement,
         "risk": RiskFactory(engagement=engagement),
         "spend_entry": SpendEntryFactory(engagement=engagement),
+        "credit": ServiceCreditFactory(kpi=kpi, period_start=BASE_DATE.replace(day=1)),
         "grant": DataAccessGrantFactory(engagement=engagement),
         "compliance_item": compliance_item,
         "evidence": EvidenceFactory(item=compliance_item),
@@ -401,6 +405,7 @@ KWARG_OBJECTS = {
     "grant_pk": "grant",
     "evidence_pk": "evidence",
     "entry_pk": "spend_entry",
+    "credit_pk": "credit",
 }
 ROUTE_KWARG_OBJECTS = {
     ("engagements:action_item_done", "item_pk"): "action_item",

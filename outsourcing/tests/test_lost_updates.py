@@ -76,6 +76,7 @@ EDIT_FORMS: dict[str, EditForm] = {
     "engagements:measurement_update": EditForm(field="note"),
     "engagements:risk_update": EditForm(),
     "engagements:spend_update": EditForm(field="note"),
+    "engagements:credit_update": EditForm(field="note"),
     "engagements:compliance_expiry": EditForm(
         page="engagements:engagement_compliance",
         field="expires_on",

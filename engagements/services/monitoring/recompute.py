@@ -23,15 +23,17 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from engagements.models import Engagement, Kpi
 from engagements.models.monitoring import period_bounds
 from outsourcing import pagecache
 
+from .credits import refresh_credits
 from .rollup import RollupReport, reopened_months, roll_up_periods, scored_month
 from .scorecards import write_scorecards
+from .turns import take_turns
 
 
 def recompute_kpi(
@@ -65,7 +67,7 @@ def _recompute(
         )
         if kpi is None:
             return report
-        _take_turns(kpi.engagement_id)
+        take_turns(kpi.engagement_id)
         changed: dict[datetime.date, set[datetime.date]] = defaultdict(set)
         for day in days:
             start = period_bounds(kpi.period, day)[0]
@@ -89,16 +91,8 @@ def _recompute(
             report.scorecards = write_scorecards(
                 {kpi.engagement_id: months}, computed_at=computed_at
             )
+        if kpi.has_credit_rule:
+            report.credits = refresh_credits(
+                kpi.rollups.filter(period_start__in=changed), today=today, computed_at=computed_at
+            )
     return report
-
-
-def _take_turns(engagement_id: int) -> None:
-    """Lock the engagement's row until the transaction ends. FOR NO KEY UPDATE where the
-    database has it: it does not hold up the scheduled run's inserts, which refer to the
-    row (FOR KEY SHARE). SQLite writes one at a time anyway and ignores the lock."""
-    no_key = connection.features.has_select_for_no_key_update
-    list(
-        Engagement.objects.select_for_update(no_key=no_key)
-        .filter(pk=engagement_id)
-        .values_list("pk", flat=True)
-    )

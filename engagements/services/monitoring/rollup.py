@@ -42,6 +42,7 @@ from dataclasses import asdict, dataclass
 from django.db.models import (
     DateField,
     OuterRef,
+    Q,
     Subquery,
 )
 from django.db.models.functions import Cast, TruncMonth
@@ -51,6 +52,7 @@ from engagements.models import (
     Engagement,
     JobRun,
     Kpi,
+    KpiRollup,
     Measurement,
     Period,
 )
@@ -58,6 +60,7 @@ from engagements.models.monitoring import period_bounds
 from outsourcing import pagecache
 
 from . import upserts
+from .credits import kpis_with_credit_rules, refresh_credits
 from .period_values import DueWrite, RollupWrite, write_due_rollups, write_period_rollups
 from .periods import (
     KPI_BATCH,
@@ -91,6 +94,7 @@ class RollupReport:
     scorecards: int = 0
     standings: int = 0
     reviews_opened: int = 0
+    credits: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -100,7 +104,7 @@ class RollupReport:
             f"Rolled up {self.kpis} KPI(s): {self.rollups} period rollup(s) written, "
             f"{self.rollups_without_data} of them without data; {self.scorecards} "
             f"scorecard(s); {self.standings} vendor standing(s); {self.reviews_opened} "
-            "performance review(s) opened."
+            f"performance review(s) opened; {self.credits} service credit(s) written."
         )
 
 
@@ -150,10 +154,24 @@ def rollup_kpis(
     report.reviews_opened = open_red_streak_reviews(
         engagement_id=engagement_id, today=today
     ) + open_low_scorecard_reviews(engagement_id=engagement_id, today=today)
+    report.credits = _refresh_credits(engagement_id, scope)
     if full_run:
         _finish_job(started, report, previous=watermark)
     pagecache.data_changed()  # the dashboard shows statuses, scorecards and standings
     return report
+
+
+def _refresh_credits(engagement_id: int | None, scope: RunScope) -> int:
+    """Credits for the periods this run wrote and those closed since the last run (the
+    day before the window: a period ending then closed after the last run read it)."""
+    kpi_ids = list(kpis_with_credit_rules(engagement_id).values_list("pk", flat=True))
+    if not kpi_ids:
+        return 0
+    closed_since = scope.window_start - datetime.timedelta(days=1)
+    rollups = KpiRollup.objects.filter(kpi_id__in=kpi_ids).filter(
+        Q(computed_at=scope.computed_at) | Q(period_end__gte=closed_since)
+    )
+    return refresh_credits(rollups, today=scope.today, computed_at=scope.computed_at)
 
 
 # --- the job's bookkeeping ------------------------------------------------------------
