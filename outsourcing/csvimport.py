@@ -1,6 +1,6 @@
 """Reading an uploaded CSV file for an import: checked as a whole before any row is looked at.
 
-Both imports (vendors, KPI measurements) read their file here, so that what a file
+Every import (vendors, KPI measurements, spend) reads its file here, so that what a file
 may be is decided once: at most `MAX_BYTES` and `MAX_ROWS`, UTF-8 with or without
 the byte-order mark Excel writes ("CSV UTF-8"), comma- or semicolon-separated
 (Excel in much of Europe writes semicolons), a header row naming known columns
