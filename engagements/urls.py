@@ -173,6 +173,8 @@ compliance_patterns = [
 spend_patterns = [
     path("spend/", spend.engagement_spend, name="engagement_spend"),
     path("spend/new/", spend.spend_create, name="spend_create"),
+    path("spend/import/", spend.spend_import, name="spend_import"),
+    path("spend/import/template.csv", spend.spend_import_template, name="spend_import_template"),
     path("spend/<int:entry_pk>/", spend.spend_update, name="spend_update"),
     path("spend/<int:entry_pk>/delete/", spend.spend_delete, name="spend_delete"),
 ]

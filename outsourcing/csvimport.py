@@ -1,6 +1,6 @@
 """Reading an uploaded CSV file for an import: checked as a whole before any row is looked at.
 
-Both imports (vendors, KPI measurements) read their file here, so that what a file
+Every import (vendors, KPI measurements, spend) reads its file here, so that what a file
 may be is decided once: at most `MAX_BYTES` and `MAX_ROWS`, UTF-8 with or without
 the byte-order mark Excel writes ("CSV UTF-8"), comma- or semicolon-separated
 (Excel in much of Europe writes semicolons), a header row naming known columns
@@ -12,6 +12,7 @@ business and is reported as `RowError`s with the row's line in the file.
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -32,6 +33,10 @@ MAX_CELL = 100_000
 MAX_ERRORS_SHOWN = 500
 
 SAVE_AS_UTF8 = "Save the file as 'CSV UTF-8' and upload it again."
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+DECIMAL_COMMA = re.compile(r"-?\d+,\d+")
+NEEDS_ISO = "Write the date as YYYY-MM-DD, e.g. 2026-03-31 (in Excel: Format Cells → yyyy-mm-dd)."
+NO_SUCH_DAY = "There is no such day in the calendar."
 WORKBOOK_SIGNATURES = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
 
 
@@ -252,6 +257,30 @@ class CsvUploadForm(Form):
         except CsvFileError as error:
             raise forms.ValidationError(error.messages) from None
         return upload
+
+
+def read_day(text: str) -> datetime.date:
+    """A date cell written YYYY-MM-DD; ValueError, its message for the person who uploaded
+    the file, otherwise. Only that format: 03/04/2026 is the 3rd of April in Europe and the
+    4th of March in the US, and an amount filed under the wrong day is worse than a
+    refused row."""
+    text = text.strip()
+    if not ISO_DAY.fullmatch(text):
+        raise ValueError(NEEDS_ISO)
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(NO_SUCH_DAY) from None
+
+
+def read_number(text: str, table: CsvTable) -> str:
+    """A number cell as a form field reads it: a decimal comma, which Excel writes in a
+    semicolon-separated file, becomes a point (in a comma-separated file it would have
+    split the cell)."""
+    text = text.strip()
+    if table.delimiter == ";" and DECIMAL_COMMA.fullmatch(text):
+        return text.replace(",", ".")
+    return text
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -9,8 +9,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.views.decorators.http import require_http_methods, require_safe
 
+from engagements import imports as spend_imports
 from engagements.exports import SPEND_COLUMNS
-from engagements.forms.spend import SpendEntryForm
+from engagements.forms.spend import SpendEntryForm, SpendUploadForm
 from engagements.models import SpendEntry
 from engagements.permissions import can_change
 from engagements.selectors.spend import spend_entries, spend_summary
@@ -21,7 +22,9 @@ from engagements.views.common import (
     render_tab,
     to_tab,
 )
+from outsourcing.csvimport import csv_download
 from outsourcing.exports import export_format, export_response, queryset_rows
+from outsourcing.models import Currency
 from outsourcing.versions import saves_atomically
 
 
@@ -60,6 +63,46 @@ def spend_create(request: HttpRequest, pk: int) -> HttpResponse:
         form=form,
         entry=None,
         base_currency=settings.DEFAULT_CURRENCY,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def spend_import(request: HttpRequest, pk: int) -> HttpResponse:
+    """Invoices from a CSV file: all rows entered, or none and a report of every error."""
+    engagement = engagement_to_change(request, pk)
+    posted = request.method == "POST"
+    form = SpendUploadForm(request.POST, request.FILES) if posted else SpendUploadForm()
+    report = None
+    if posted and form.is_valid():
+        report = spend_imports.import_spend(
+            engagement=engagement, table=form.table, by=request.user
+        )
+        if report.ok:
+            messages.success(
+                request,
+                f"Imported {report.created} spend entr{'ies' if report.created != 1 else 'y'}.",
+            )
+            return to_tab("engagement_spend", engagement)
+    return render_tab(
+        request,
+        "engagements/spend/spend_import.html",
+        engagement,
+        "spend",
+        form=form,
+        report=report,
+        currencies=Currency.values,
+        max_rows=SpendUploadForm.max_rows,
+    )
+
+
+@login_required
+@require_safe
+def spend_import_template(request: HttpRequest, pk: int) -> HttpResponse:
+    """The import's columns and one example row, to fill in a spreadsheet."""
+    engagement = engagement_to_change(request, pk)
+    return csv_download(
+        f"spend-{engagement.pk}.csv", spend_imports.COLUMNS, spend_imports.template_rows(engagement)
     )
 
 

@@ -264,6 +264,11 @@ POLICY: dict[str, Policy] = {
     # --- step 5: risk and data access ---
     "engagements:engagement_spend": READ_ONLY,
     "engagements:spend_create": OWNER_FORM,
+    "engagements:spend_import": OWNER_FORM,
+    "engagements:spend_import_template": {
+        "GET": owner_and_admin(OK),
+        "POST": everyone_signed_in(NOT_ALLOWED),
+    },
     "engagements:spend_update": OWNER_FORM,
     "engagements:spend_delete": OWNER_FORM,
     "engagements:engagement_risks": READ_ONLY,

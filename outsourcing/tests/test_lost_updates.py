@@ -107,6 +107,7 @@ NOT_EDITS: dict[str, str] = {
             "engagements:measurement_import",
             "engagements:risk_create",
             "engagements:spend_create",
+            "engagements:spend_import",
             "engagements:attachment_create",
             "engagements:compliance_add",
             "engagements:compliance_evidence_upload",

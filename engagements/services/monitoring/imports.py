@@ -6,15 +6,13 @@ holds (14 digits, 4 after the point, `Kpi.value_problem`), a note of at most 300
 characters. The reads are one per table for the whole file, so importing 10 rows
 or 5,000 costs the same number of queries plus the bulk writes.
 
-Dates are YYYY-MM-DD only: 03/04/2026 is the 3rd of April in Europe and the 4th of
-March in the US, and a value filed under the wrong day is worse than a refused row.
-In a semicolon-separated file (Excel in much of Europe) a decimal comma is accepted.
+Dates are YYYY-MM-DD only and a decimal comma is read in a semicolon-separated file, as
+in every import (`read_day`, `read_number` in outsourcing/csvimport.py).
 """
 
 from __future__ import annotations
 
 import datetime
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -25,12 +23,16 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from engagements.models import Engagement, Kpi, Measurement
-from outsourcing.csvimport import CsvRow, CsvTable, ImportResult, RowError, unquote_formula
+from outsourcing.csvimport import (
+    CsvRow,
+    CsvTable,
+    ImportResult,
+    RowError,
+    read_day,
+    read_number,
+    unquote_formula,
+)
 from outsourcing.text import check_typed_text
-
-ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-DECIMAL_COMMA = re.compile(r"-?\d+,\d+")
-NEEDS_ISO = "Write the date as YYYY-MM-DD, e.g. 2026-03-31 (in Excel: Format Cells → yyyy-mm-dd)."
 
 
 @dataclass
@@ -76,13 +78,10 @@ def _day(row: CsvRow, errors: list[RowError]) -> datetime.date | None:
     if not text:
         errors.append(RowError(row.line, "date", "Enter the date the value is for.", raw))
         return None
-    if not ISO_DAY.fullmatch(text):
-        errors.append(RowError(row.line, "date", NEEDS_ISO, raw))
-        return None
     try:
-        day = datetime.date.fromisoformat(text)
-    except ValueError:
-        errors.append(RowError(row.line, "date", "There is no such day in the calendar.", raw))
+        day = read_day(text)
+    except ValueError as error:
+        errors.append(RowError(row.line, "date", str(error), raw))
         return None
     if message := Measurement.day_problem(day):
         errors.append(RowError(row.line, "date", message, raw))
@@ -126,9 +125,7 @@ def check_measurement_rows(
         row_errors: list[RowError] = []
         kpi = _kpi(row, by_name, inactive, row_errors)
         day = _day(row, row_errors)
-        raw_value = row.get("value").strip()
-        if table.delimiter == ";" and DECIMAL_COMMA.fullmatch(raw_value):
-            raw_value = raw_value.replace(",", ".")
+        raw_value = read_number(row.get("value"), table)
         value = _clean(value_field, raw_value, row, "value", row_errors)
         note = _clean(note_field, row.get("note"), row, "note", row_errors)
         if kpi is not None and value is not None and (message := kpi.value_problem(value)):
