@@ -213,6 +213,7 @@ across_patterns = [
             "risks",
             "evidence",
             "actions",
+            "credits",
             "notices",
             "risk_reviews",
             "spend",

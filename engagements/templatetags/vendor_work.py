@@ -14,6 +14,7 @@ from django import template
 from django.db.models import F
 
 from engagements.models import DataAccessGrant, Engagement, Proposal
+from engagements.selectors.credits import credit_totals, credits_of
 from engagements.selectors.monitoring import vendor_performance
 from vendors.models import SubProcessor, Vendor
 
@@ -35,6 +36,7 @@ def vendor_work(vendor: Vendor) -> dict[str, Any]:
         "engagements": engagements,
         "proposals": proposals,
         "performance": vendor_performance(vendor, engagements),
+        "credits": credit_totals(credits_of([e.pk for e in engagements])),
     }
 
 

@@ -409,3 +409,23 @@ def test_the_credits_download_as_a_spreadsheet_with_the_filters_applied(
     assert [row[0] for row in rows[1:]] == ["Uptime", "Uptime"]
     lines = b"".join(flagged.streaming_content).decode().splitlines()
     assert len(lines) == 2 and "No values for the period" in lines[1]
+
+
+def test_the_dashboard_the_contract_and_the_vendor_page_show_what_is_due(
+    credited: Any, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    engagement = credited.engagement
+    client = client_for(manager)
+
+    with time_machine.travel(at(datetime.date(2025, 4, 10), 9), tick=False):
+        dashboard = client.get(reverse("engagements:dashboard")).content.decode()
+        worklist = client.get(reverse("engagements:worklist_credits")).content.decode()
+    overview = client.get(reverse("engagements:engagement_detail", args=[engagement.pk]))
+    vendor = client.get(reverse("vendors:vendor_detail", args=[engagement.vendor_id]))
+
+    assert "Service credits to claim or check" in dashboard
+    assert "250.00 EUR" in dashboard
+    assert "Uptime" in worklist and "No values for the period" in worklist
+    for page in (overview.content.decode(), vendor.content.decode()):
+        assert "Due, not claimed</span> 250.00 EUR" in page
+        assert "Not computed</span> 1 period" in page

@@ -28,6 +28,7 @@ from engagements.selectors.communication import (
     checkins_overdue,
     open_action_items,
 )
+from engagements.selectors.credits import credits_to_act_on
 from engagements.selectors.monitoring import (
     open_reviews,
     red_kpis,
@@ -182,6 +183,18 @@ def panels_context(request: HttpRequest) -> dict[str, Any]:
             )
         ),
         "spend": Panel.of(showing(spend_warnings(watched, today=today), (), "title")),
+        "credits": Panel.of(
+            showing(
+                credits_to_act_on(watched),
+                "kpi__engagement",
+                "period_start",
+                "amount",
+                "currency",
+                "problem",
+                "kpi__name",
+                "kpi__engagement__title",
+            )
+        ),
         "appetite": settings.RISK_APPETITE_SCORE,
         "expiry_days": settings.EVIDENCE_EXPIRY_WINDOW_DAYS,
         "notice_days": settings.NOTICE_DEADLINE_WINDOW_DAYS,
@@ -257,6 +270,13 @@ WORKLISTS = {
         "Spend nearing or over its limit",
         "engagements",
         lambda rows, now, user: spend_warnings(rows, today=timezone.localdate(now)),
+        watched=True,
+    ),
+    "credits": Worklist(
+        "credits.html",
+        "Service credits to claim or check",
+        "credits",
+        lambda rows, now, user: credits_to_act_on(rows).select_related("kpi__engagement__vendor"),
         watched=True,
     ),
     "risk_reviews": Worklist(

@@ -36,6 +36,7 @@ from engagements.models import (
     Milestone,
 )
 from engagements.permissions import can_change, can_read, is_admin, is_manager, require
+from engagements.selectors.credits import credit_totals, credits_of
 from engagements.selectors.history import contract_versions, engagement_history
 from engagements.services.engagement import complete_milestone, give_notice, transfer_engagement
 from engagements.services.monitoring.credits import refresh_engagement_credits
@@ -119,6 +120,7 @@ def engagement_detail(request: HttpRequest, pk: int) -> HttpResponse:
         notice_days_left=days_left,
         notice_days_ago=-days_left if days_left is not None and days_left < 0 else None,
         amendments=list(contract.amendments.select_related("recorded_by")) if contract else [],
+        credits=credit_totals(credits_of([engagement.pk])) if contract else None,
         milestones=[(m, m.is_overdue(today)) for m in engagement.milestones.all()],
         can_edit=can_change(request.user, engagement),
         can_manage_owners=may_manage_co_owners(request.user, engagement),

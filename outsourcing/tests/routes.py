@@ -182,6 +182,7 @@ POLICY: dict[str, Policy] = {
     "engagements:dashboard": READ_ONLY,
     "engagements:worklist_checkins": READ_ONLY,
     "engagements:worklist_kpis": READ_ONLY,
+    "engagements:worklist_credits": READ_ONLY,
     "engagements:worklist_reviews": READ_ONLY,
     "engagements:worklist_risks": READ_ONLY,
     "engagements:worklist_evidence": READ_ONLY,

@@ -113,7 +113,7 @@ def _write_engagement_credits(
         if credit is not None and credit.state not in ServiceCredit.RECOMPUTABLE:
             continue
         outcome = (
-            rollup.kpi.credit_for(rollup.value, monthly_fee=rollup.monthly_fee)
+            rollup.kpi.credit_for(rollup.value, monthly_fee=rollup.monthly_fee)  # type: ignore[attr-defined]
             if rollup.kpi.has_credit_rule
             else None
         )
@@ -126,7 +126,7 @@ def _write_engagement_credits(
             "period_end": rollup.period_end,
             "kpi_value": rollup.value,
             "amount": outcome.amount,
-            "currency": rollup.fee_currency or settings.DEFAULT_CURRENCY,
+            "currency": rollup.fee_currency or settings.DEFAULT_CURRENCY,  # type: ignore[attr-defined]
             "problem": outcome.problem,
         }
         if credit is None:
