@@ -4,7 +4,9 @@ the rollup job replayed, and the reviews and their decisions.
 A `[[kpi]]` names its template and its `values`: one a month at each month's end from
 the month of `from` (as many months as values, or cycling through them up to `until`);
 or, with `every = "Friday"`, one that weekday each week up to `until`, each month's value
-moved by the weekly `wobble`.
+moved by the weekly `wobble`. Its `credit` is the contract's service-credit rule for it
+(threshold, percent or fixed, cap); `[[credit_claim]]` tracks a credit the rollup
+computed as the owner did (the KPI, a day in its period, claimed and received).
 """
 
 from __future__ import annotations
@@ -15,7 +17,16 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from engagements.models import Engagement, Kpi, KpiTemplate, Measurement, PerformanceReview
+from engagements.models import (
+    Engagement,
+    Kpi,
+    KpiTemplate,
+    Measurement,
+    PerformanceReview,
+    Period,
+    ServiceCredit,
+)
+from engagements.models.monitoring import period_bounds
 from engagements.services.communication import decide_review
 from engagements.services.monitoring import rollup_kpis
 
@@ -23,18 +34,22 @@ from .dates import Story, add_months, month_end
 from .helpers import as_told
 
 
-def ensure_kpi(engagement: Engagement, template_name: str) -> Kpi:
+def ensure_kpi(
+    engagement: Engagement, template_name: str, credit: dict[str, str] | None = None
+) -> Kpi:
     existing = Kpi.objects.filter(engagement=engagement, name=template_name).first()
     if existing:
         return existing
     kpi = Kpi.from_template(KpiTemplate.objects.get(name=template_name), engagement=engagement)
+    for part, value in (credit or {}).items():
+        setattr(kpi, f"credit_{part}", Decimal(value))
     kpi.save()
     return kpi
 
 
 def measure_kpis(engagement: Engagement, specs: list[dict[str, Any]], story: Story) -> None:
     for spec in specs:
-        kpi = ensure_kpi(engagement, spec["template"])
+        kpi = ensure_kpi(engagement, spec["template"], spec.get("credit"))
         by = story.person(spec["entered_by"]) if "entered_by" in spec else None
         for day, value in series(spec, story):
             measure(
@@ -130,3 +145,21 @@ def open_reviews(engagement: Engagement, specs: list[dict[str, Any]], story: Sto
         as_told(review, created_at=story.moment(spec["opened"]))
         if "decision" in spec:
             decide(review, spec["decision"], story)
+
+
+def track_credits(engagement: Engagement, specs: list[dict[str, Any]], story: Story) -> None:
+    """Credits claimed (and received) as on the credits page, once the rollup computed them."""
+    for spec in specs:
+        period_start = period_bounds(Period.MONTH, story.day(spec["period"]))[0]
+        credit = ServiceCredit.objects.filter(
+            kpi__engagement=engagement, kpi__name=spec["kpi"], period_start=period_start
+        ).first()
+        if credit is None or credit.state != ServiceCredit.State.DUE:
+            continue
+        credit.state = ServiceCredit.State.CLAIMED
+        credit.claimed_on = story.day(spec["claimed_on"])
+        if "received_on" in spec:
+            credit.state = ServiceCredit.State.RECEIVED
+            credit.received_on = story.day(spec["received_on"])
+        credit.note = story.text(spec.get("note", ""))
+        credit.save()

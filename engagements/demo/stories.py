@@ -17,7 +17,7 @@ from .communication import ensure_actions, ensure_plan, record_checkins
 from .dates import Story
 from .engagement import ensure_contract, ensure_engagement, ensure_milestones
 from .helpers import story_file
-from .monitoring import measure_kpis, open_reviews, replay_rollup_nights
+from .monitoring import measure_kpis, open_reviews, replay_rollup_nights, track_credits
 from .registry import change_tier, walk_status
 from .risk import ensure_compliance, ensure_risks_and_access, offboard
 from .spend import ensure_spend
@@ -43,6 +43,7 @@ def play(name: str, told: Story) -> Engagement:
     if fresh:
         replay_rollup_nights(engagement, spec.get("rollup_night", []), story)
     open_reviews(engagement, spec.get("review", []), story)
+    track_credits(engagement, spec.get("credit_claim", []), story)
 
     ensure_risks_and_access(engagement, spec, story)
     for item in spec.get("compliance", []):
