@@ -18,7 +18,7 @@ from .communication import (
     Weekday,
 )
 from .compliance import ComplianceItem, ComplianceRequirement, ComplianceStatus, Evidence
-from .engagement import Amendment, Contract, Engagement
+from .engagement import Amendment, Contract, Engagement, RenewalAction, RenewalDecision
 from .jobs import JobRun
 from .monitoring import (
     Aggregation,
@@ -92,6 +92,8 @@ __all__ = [
     "RagStatus",
     "Recommendation",
     "ReminderPreference",
+    "RenewalAction",
+    "RenewalDecision",
     "Risk",
     "Score",
     "Scorecard",
