@@ -346,3 +346,24 @@ def test_script_in_the_note_is_shown_as_text(
         text = page.content.decode()
         assert "<script>alert" not in text
         assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in text
+
+
+def test_the_contracts_history_shows_the_decision_and_why_the_term_moved(
+    manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    contract = contract_of(manager)
+    record_renewal_decision(
+        contract=contract,
+        decision="renew",
+        note="Two more years.",
+        by=manager,
+        new_end_date=datetime.date(2028, 12, 31),
+    )
+
+    page = client_for(manager).get(
+        reverse("engagements:contract_history", args=[contract.engagement_id])
+    )
+
+    text = page.content.decode()
+    assert "Renewal decision “Renew”" in text
+    assert "Renewed by decision to 31 Dec 2028" in text
