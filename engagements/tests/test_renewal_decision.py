@@ -11,12 +11,29 @@ from typing import Any
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.test import Client
 from django.urls import reverse
+from hypothesis import given
+from hypothesis import strategies as st
 
-from engagements.models import Contract, Engagement, OffboardingItem, RenewalDecision
+from engagements.models import (
+    Contract,
+    Engagement,
+    OffboardingItem,
+    RenewalAction,
+    RenewalDecision,
+)
 from engagements.services.engagement import renew_contracts
 from engagements.services.renewals import record_renewal_decision
 from engagements.tests.factories import ContractFactory, EngagementFactory
+from outsourcing.tests.hostile import (
+    check_post,
+    form_data,
+    hostile_choice,
+    hostile_date,
+    hostile_text,
+    sign_in,
+)
 from vendors.models import Vendor
 
 pytestmark = pytest.mark.django_db
@@ -367,3 +384,44 @@ def test_the_contracts_history_shows_the_decision_and_why_the_term_moved(
     text = page.content.decode()
     assert "Renewal decision “Renew”" in text
     assert "Renewed by decision to 31 Dec 2028" in text
+
+
+DECISION_VALID = {"decision": "renew", "new_end_date": "2027-12-31", "note": "Another year."}
+DECISION_HOSTILE = {
+    "decision": hostile_choice(RenewalAction.values),
+    "new_end_date": st.one_of(hostile_date(), st.sampled_from(["2025-06-30", "2026-12-31"])),
+    "note": hostile_text(max_size=2100),
+    "offboard": st.sampled_from(["", "on", "off", "0", "<script>"]),
+}
+# A decision may extend the term or give notice (the contract), keep the outcome or start
+# offboarding (the engagement, its checklist).
+DECISION_WRITES = {
+    "engagements_renewaldecision",
+    "engagements_contract",
+    "engagements_engagement",
+    "engagements_offboardingitem",
+}
+
+
+def decision_saved(response: Any, data: dict[str, Any]) -> None:
+    decision = RenewalDecision.objects.get()
+    contract = Contract.objects.get(pk=decision.contract_id)
+    assert decision.decision in RenewalAction.values
+    assert decision.note == str(data["note"]).strip() and 0 < len(decision.note) <= 2000
+    if decision.new_end_date is not None:
+        assert decision.decision == "renew"
+        assert contract.end_date == decision.new_end_date > END
+    if decision.gives_notice:
+        assert contract.notice_given_on == TODAY
+    else:
+        assert not decision.offboarding_started and not contract.notice_given
+
+
+@pytest.mark.hostile
+@given(data=form_data(DECISION_VALID, DECISION_HOSTILE))
+def test_the_decision_form_survives_hostile_input(
+    data: dict[str, Any], manager: Any, client: Client
+) -> None:
+    contract = Contract.objects.filter(engagement__owner=manager).first() or contract_of(manager)
+    sign_in(client, manager)
+    check_post(client, url(contract), data, writes=DECISION_WRITES, then=decision_saved)
