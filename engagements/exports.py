@@ -193,6 +193,8 @@ RENEWAL_COLUMNS = (
     Column("Contract value", lambda r: r.engagement.value_in_base),
     Column("Suggestion", lambda r: r.advice.label),
     Column("Because", lambda r: "; ".join(r.advice.reasons)),
+    Column("Decision", lambda r: r.decision.get_decision_display() if r.decision else ""),
+    Column("Decided by", lambda r: person(r.decision.decided_by) if r.decision else ""),
     Column("Owner", lambda r: person(r.engagement.owner)),
 )
 

@@ -71,6 +71,7 @@ overview_patterns = [
     path("contract/document/", engagement.contract_document, name="contract_document"),
     path("contract/history/", engagement.contract_history, name="contract_history"),
     path("contract/notice/", engagement.contract_notice, name="contract_notice"),
+    path("contract/decision/", renewals.renewal_decision, name="renewal_decision"),
     path("contract/amendments/new/", engagement.amendment_create, name="amendment_create"),
     path(
         "contract/amendments/<int:amendment_pk>/document/",

@@ -1,4 +1,5 @@
-"""Step 2 admin: criteria templates, selections, proposals, evaluation and contracts."""
+"""Step 2 admin: criteria templates, selections, proposals, evaluation, contracts and
+their renewal decisions."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from ..models import (
     ExchangeRate,
     Proposal,
     ProposalAttachment,
+    RenewalDecision,
     Score,
     Selection,
 )
@@ -401,4 +403,43 @@ class AmendmentAdmin(VersionedAdmin, SimpleHistoryAdmin):
 
     @admin.display(description="engagement", ordering="contract__engagement__title")
     def engagement(self, obj: Amendment) -> str:
+        return str(obj.contract.engagement)
+
+
+@admin.register(RenewalDecision)
+class RenewalDecisionAdmin(VersionedAdmin, SimpleHistoryAdmin):
+    fields = (
+        "contract",
+        ("decision", "suggestion"),
+        "suggestion_reasons",
+        "note",
+        ("new_end_date", "offboarding_started"),
+        ("decided_by", "decided_at"),
+        ("created_at", "updated_at"),
+    )
+    list_display = [
+        "contract",
+        "engagement",
+        "decision",
+        "suggestion",
+        "new_end_date",
+        "offboarding_started",
+        "decided_by",
+        "decided_at",
+    ]
+    list_filter = ["decision", "suggestion", "offboarding_started", "decided_at"]
+    list_select_related = ["contract__engagement", "decided_by"]
+    ordering = ["-decided_at", "-pk"]
+    search_fields = [
+        "note",
+        "contract__reference",
+        "contract__engagement__title",
+        "contract__engagement__vendor__legal_name",
+    ]
+    date_hierarchy = "decided_at"
+    autocomplete_fields = ["contract", "decided_by"]
+    readonly_fields = ["created_at", "updated_at"]
+
+    @admin.display(description="engagement", ordering="contract__engagement__title")
+    def engagement(self, obj: RenewalDecision) -> str:
         return str(obj.contract.engagement)

@@ -10,6 +10,7 @@ from engagements.forms.communication import MilestoneForm
 from engagements.forms.engagement import AmendmentForm
 from engagements.models import Amendment, Candidate, Contract, Engagement, Milestone
 from engagements.services.engagement import give_notice, roll_contract
+from engagements.services.renewals import record_renewal_decision
 
 from .dates import Story
 from .helpers import document, ensure_co_owner, submitted
@@ -48,7 +49,7 @@ def ensure_contract(
 ) -> Contract:
     """The contract with the story's terms: the award's own, completed, or a new one; then
     what happened to it: a term rolled on by the job (`rolled_on`, the day it ran),
-    amendments, notice given."""
+    amendments, notice given, the owner's renewal decision."""
     contract = Contract.objects.filter(engagement=engagement).first()
     if contract is not None and not fresh:
         return contract
@@ -74,6 +75,16 @@ def ensure_contract(
             on=story.day(notice["given_on"]),
             reason=story.text(notice["reason"]),
             by=story.person(notice["by"]),
+        )
+        contract.refresh_from_db()
+    if "renewal_decision" in spec:
+        decision = spec["renewal_decision"]
+        record_renewal_decision(
+            contract=contract,
+            decision=decision["decision"],
+            note=story.text(decision["note"]),
+            by=story.person(decision["by"]),
+            today=story.today,
         )
         contract.refresh_from_db()
     return contract

@@ -1,5 +1,5 @@
 """The engagement's own terms and its contract, changed by the owners after the award:
-the terms themselves, amendments, and notice given."""
+the terms themselves, amendments, notice given and the renewal decision."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from pathlib import PurePath
 from typing import Any
 
 from django import forms
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
-from engagements.models import Amendment, Contract, Engagement
+from engagements.models import Amendment, Contract, Engagement, RenewalAction, RenewalDecision
 from engagements.models.engagement import MAX_RENEWAL_TERM_MONTHS
 from engagements.services.sourcing import DATE_RANGE_MESSAGE, plausible_date
 from outsourcing.forms import Form, ModelForm
@@ -22,6 +22,8 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 # Longer than any notice period agreed in practice; it also keeps the notice deadline
 # (the renewal or end date minus the period) inside the calendar.
 MAX_NOTICE_DAYS = 1826
+# A few paragraphs: why, and what was agreed.
+MAX_DECISION_NOTE = 2000
 
 
 class EngagementTermsForm(ModelForm):
@@ -239,3 +241,51 @@ class NoticeForm(Form):
                 params={"start": f"{self.contract.start_date:%-d %b %Y}"},
             )
         return given
+
+
+class RenewalDecisionForm(ModelForm):
+    """The owner's renewal decision, the suggestion chosen to begin with. It carries the
+    contract's version: a decision recorded, or the contract changed, after the page was
+    read refuses the save (every decision moves the contract's version on)."""
+
+    offboard = forms.BooleanField(
+        required=False,
+        label="Start offboarding now",
+        help_text="When replacing the vendor or bringing the work in-house: opens the "
+        "checklist on the Offboarding tab.",
+    )
+
+    class Meta(ModelForm.Meta):
+        model = RenewalDecision
+        fields = ["decision", "new_end_date", "note"]
+        labels = {"decision": "Decision", "new_end_date": "New end date", "note": "Why"}
+        help_texts = {
+            "new_end_date": "When renewing on new dates agreed by hand: the end of the new "
+            "term. A contract that renews by itself needs none; it rolls on.",
+            "note": "Kept with the decision; when it ends the contract, it is also the "
+            "reason for the notice.",
+        }
+        widgets = {
+            "decision": forms.RadioSelect,
+            "new_end_date": DATE_INPUT,
+            "note": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args: Any, contract: Contract, suggestion: str, **kwargs: Any) -> None:
+        self.versioned = contract
+        kwargs.setdefault("initial", {"decision": suggestion})
+        super().__init__(*args, **kwargs)
+        self.contract = contract
+        decision = self.fields["decision"]
+        decision.choices = RenewalAction.choices  # type: ignore[attr-defined]  # no blank
+        note = self.fields["note"]
+        note.required = True
+        note.max_length = MAX_DECISION_NOTE  # type: ignore[attr-defined]
+        note.validators.append(MaxLengthValidator(MAX_DECISION_NOTE))
+        note.error_messages["required"] = "Say why, so the record explains it."
+
+    def clean_new_end_date(self) -> datetime.date | None:
+        end: datetime.date | None = self.cleaned_data.get("new_end_date")
+        if end is not None and not plausible_date(end):
+            raise forms.ValidationError(DATE_RANGE_MESSAGE, code="date_range")
+        return end

@@ -19,7 +19,7 @@ from .communication import (
 )
 from .compliance import ComplianceItem, ComplianceRequirement, ComplianceStatus, Evidence
 from .credits import ServiceCredit
-from .engagement import Amendment, Contract, Engagement
+from .engagement import Amendment, Contract, Engagement, RenewalAction, RenewalDecision
 from .jobs import JobRun
 from .monitoring import (
     Aggregation,
@@ -95,6 +95,8 @@ __all__ = [
     "RagStatus",
     "Recommendation",
     "ReminderPreference",
+    "RenewalAction",
+    "RenewalDecision",
     "Risk",
     "Score",
     "Scorecard",

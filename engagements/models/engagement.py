@@ -15,6 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from outsourcing.models import (
@@ -22,6 +23,7 @@ from outsourcing.models import (
     TimeStampedModel,
     currency_field,
     money_field,
+    person_field,
 )
 from outsourcing.storage import RandomName, private_storage
 from outsourcing.text import multi_line_text, single_line_text
@@ -383,3 +385,63 @@ class Amendment(Owned, TimeStampedModel):
 
     def __str__(self) -> str:
         return self.summary
+
+
+class RenewalAction(models.TextChoices):
+    """What to do as a notice deadline nears: the renewal view's suggestions and the
+    owner's decisions speak the same four words."""
+
+    RENEW = "renew", "Renew"
+    RENEGOTIATE = "renegotiate", "Renegotiate"
+    REPLACE = "replace", "Replace the vendor"
+    IN_HOUSE = "in_house", "Bring in-house"
+
+
+class RenewalDecision(Owned, TimeStampedModel):
+    """The owner's decision on a contract's renewal, beside the suggestion shown then.
+
+    Recorded, never edited: deciding again adds a decision, and the latest one stands.
+    What it did to the contract (a longer term, notice given) is in the contract's history.
+    """
+
+    owner_path = "contract.engagement"
+
+    contract = models.ForeignKey(
+        Contract, on_delete=models.CASCADE, related_name="renewal_decisions"
+    )
+    decision = models.CharField(max_length=20, choices=RenewalAction.choices)
+    # The suggestion and its reasons as the owner saw them, kept as they were: the rules
+    # and the figures they weigh change later.
+    suggestion = models.CharField(max_length=20, choices=RenewalAction.choices, blank=True)
+    suggestion_reasons = models.JSONField(default=list, blank=True)
+    note = models.TextField(blank=True, validators=[multi_line_text])
+    # Renewing by hand: the end date agreed for the new term.
+    new_end_date = models.DateField(null=True, blank=True)
+    offboarding_started = models.BooleanField(default=False)
+    decided_by = person_field()
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-decided_at", "-pk"]
+        get_latest_by = ["decided_at", "pk"]
+        indexes = [
+            # the renewal view's and the contract section's latest decision per contract
+            models.Index(fields=["contract", "-decided_at"], name="renewal_decision_latest_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(new_end_date__isnull=True) | Q(decision="renew"),
+                name="renewal_decision_new_end_only_to_renew",
+                violation_error_message="A new end date goes with renewing only.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()} ({self.contract})"
+
+    @property
+    def gives_notice(self) -> bool:
+        """Replacing the vendor or bringing the work in-house ends the contract."""
+        return self.decision in (RenewalAction.REPLACE, RenewalAction.IN_HOUSE)

@@ -13,6 +13,7 @@ from engagements.models import (
     Engagement,
     Kpi,
     Measurement,
+    RenewalDecision,
     Risk,
     Scorecard,
 )
@@ -27,7 +28,15 @@ def engagement_history(engagement: Engagement) -> History:
             Amendment.history.filter(contract__engagement_id=engagement.pk),
             lambda row: f"Amendment “{row.summary}”",
         ),
+        (
+            RenewalDecision.history.filter(contract__engagement_id=engagement.pk),
+            _decision_label,
+        ),
     )
+
+
+def _decision_label(row: Any) -> str:
+    return f"Renewal decision “{row.get_decision_display()}”"
 
 
 # The contract's term history page shows this many versions, newest first: more than
@@ -37,13 +46,15 @@ CONTRACT_VERSIONS_LIMIT = 200
 
 def contract_versions(contract: Contract) -> History:
     """Every version of the contract's terms, newest first, each with what changed from
-    the one before and why (a roll, notice given), and the amendments recorded."""
+    the one before and why (a roll, notice given), and the amendments and renewal
+    decisions recorded."""
     return recent_history(
         (Contract.history.filter(id=contract.pk), lambda row: "Terms"),
         (
             Amendment.history.filter(contract_id=contract.pk),
             lambda row: f"Amendment “{row.summary}”",
         ),
+        (RenewalDecision.history.filter(contract_id=contract.pk), _decision_label),
         limit=CONTRACT_VERSIONS_LIMIT,
     )
 

@@ -19,7 +19,7 @@ from dateutil.relativedelta import relativedelta
 from django.db.models import Count, F, QuerySet
 from django.utils import timezone
 
-from engagements.models import Engagement, Period, Scorecard
+from engagements.models import Engagement, Period, RenewalAction, RenewalDecision, Scorecard
 from vendors.models import Vendor
 
 from .monitoring import red_kpis
@@ -36,18 +36,8 @@ FALLING = Decimal("10")
 RED_LIMIT = 2
 
 
-class Suggestion:
-    RENEW = "renew"
-    RENEGOTIATE = "renegotiate"
-    REPLACE = "replace"
-    IN_HOUSE = "in_house"
-
-    LABELS = {
-        RENEW: "Renew",
-        RENEGOTIATE: "Renegotiate",
-        REPLACE: "Replace the vendor",
-        IN_HOUSE: "Bring in-house",
-    }
+# The suggestions are the decisions an owner records: one vocabulary, on the model.
+Suggestion = RenewalAction
 
 
 @dataclass(frozen=True)
@@ -57,7 +47,7 @@ class Advice:
 
     @property
     def label(self) -> str:
-        return Suggestion.LABELS[self.action]
+        return Suggestion(self.action).label
 
 
 def suggest_renewal(
@@ -133,6 +123,8 @@ class RenewalRow:
     red_kpis: int
     yearly_run_rate: Decimal | None
     advice: Advice
+    # The owner's latest decision on the contract, if one is recorded.
+    decision: RenewalDecision | None = None
 
     @property
     def burn_of_value(self) -> float | None:
@@ -163,6 +155,7 @@ def renewal_rows(page: Sequence[Any], *, today: datetime.date) -> list[RenewalRo
     ):
         if score is not None:
             scores[engagement_id].append(score)
+    decisions = latest_decisions(ids)
     red = dict(
         red_kpis(ids)
         .order_by()
@@ -191,9 +184,34 @@ def renewal_rows(page: Sequence[Any], *, today: datetime.date) -> list[RenewalRo
                     in_house_yearly=candidate.in_house_yearly_cost if candidate else None,
                     yearly_run_rate=rate,
                 ),
+                decision=decisions.get(engagement.pk),
             )
         )
     return rows
+
+
+def latest_decisions(engagement_ids: Sequence[int]) -> dict[int, RenewalDecision]:
+    """The latest renewal decision on each engagement's contract, by engagement id: one
+    query; a contract holds a handful of decisions at most."""
+    latest: dict[int, RenewalDecision] = {}
+    for decision in (
+        RenewalDecision.objects.filter(contract__engagement_id__in=engagement_ids)
+        .select_related("decided_by", "contract")
+        .order_by("contract_id", "-decided_at", "-pk")
+    ):
+        latest.setdefault(decision.contract.engagement_id, decision)
+    return latest
+
+
+def renewal_row(engagement: Engagement, *, today: datetime.date) -> RenewalRow:
+    """One engagement's row as the renewal view shows it, wherever its deadline falls: the
+    page that records a decision shows the same suggestion and reasons."""
+    annotated = (
+        with_burn(Engagement.objects.filter(pk=engagement.pk), today=today)
+        .select_related("contract", "vendor", "owner", "candidate")
+        .get()
+    )
+    return renewal_rows([annotated], today=today)[0]
 
 
 def _yearly_run_rate(engagement: Any, today: datetime.date) -> Decimal | None:

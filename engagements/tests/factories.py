@@ -52,6 +52,8 @@ from engagements.models import (
     Proposal,
     ProposalAttachment,
     ReminderPreference,
+    RenewalAction,
+    RenewalDecision,
     Risk,
     Score,
     Scorecard,
@@ -269,6 +271,18 @@ class AmendmentFactory(ModelFactory[Amendment]):
         lambda o: o.contract.start_date + datetime.timedelta(days=90)
     )
     summary = factory.Sequence(lambda n: f"Amendment {n}: notice period cut to 60 days")
+
+
+class RenewalDecisionFactory(ModelFactory[RenewalDecision]):
+    class Meta:
+        model = RenewalDecision
+
+    contract = factory.SubFactory(ContractFactory)
+    decision = RenewalAction.RENEGOTIATE
+    suggestion = RenewalAction.RENEGOTIATE
+    suggestion_reasons = factory.LazyFunction(lambda: ["spend is 104% of the contract's value"])
+    note = "Ask for a lower rate before the deadline."
+    decided_by = factory.SubFactory(UserFactory)
 
 
 class MilestoneFactory(ModelFactory[Milestone]):

@@ -85,6 +85,7 @@ ROW_MAKERS: dict[str, Callable[[], Any]] = {
     "engagements.engagement": ef.EngagementFactory.create,
     "engagements.contract": ef.ContractFactory.create,
     "engagements.amendment": ef.AmendmentFactory.create,
+    "engagements.renewaldecision": ef.RenewalDecisionFactory.create,
     "engagements.milestone": ef.MilestoneFactory.create,
     "engagements.communicationplan": ef.CommunicationPlanFactory.create,
     "engagements.escalationlevel": ef.EscalationLevelFactory.create,

@@ -106,10 +106,10 @@ def test_each_row_says_what_to_weigh_and_suggests_with_reasons(
     }
     page = response.content.decode()
     assert "Replace the vendor" in page and "Renegotiate" in page
-    assert "Give notice" in page
+    assert "Record decision" in page
 
 
-def test_viewers_read_it_but_give_no_notice(
+def test_viewers_read_it_but_record_no_decision(
     manager: Any, viewer: Any, client_for: Callable[[Any], Any]
 ) -> None:
     deciding(manager, "Sooner", TODAY + 10 * DAY)
@@ -118,7 +118,7 @@ def test_viewers_read_it_but_give_no_notice(
 
     assert response.status_code == 200
     assert response.context["scope"] == "all"
-    assert "Give notice" not in response.content.decode()
+    assert "Record decision" not in response.content.decode()
 
 
 def test_it_downloads_with_the_suggestions(manager: Any, client_for: Callable[[Any], Any]) -> None:

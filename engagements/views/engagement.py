@@ -121,6 +121,9 @@ def engagement_detail(request: HttpRequest, pk: int) -> HttpResponse:
         notice_days_ago=-days_left if days_left is not None and days_left < 0 else None,
         amendments=list(contract.amendments.select_related("recorded_by")) if contract else [],
         credits=credit_totals(credits_of([engagement.pk])) if contract else None,
+        renewal_decision=(
+            contract.renewal_decisions.select_related("decided_by").first() if contract else None
+        ),
         milestones=[(m, m.is_overdue(today)) for m in engagement.milestones.all()],
         can_edit=can_change(request.user, engagement),
         can_manage_owners=may_manage_co_owners(request.user, engagement),

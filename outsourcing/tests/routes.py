@@ -226,6 +226,7 @@ POLICY: dict[str, Policy] = {
     "engagements:contract_document": DOWNLOAD,
     "engagements:contract_history": READ_ONLY,
     "engagements:contract_notice": OWNER_FORM,
+    "engagements:renewal_decision": OWNER_FORM,
     "engagements:amendment_create": OWNER_FORM,
     "engagements:amendment_document": DOWNLOAD,
     "engagements:engagement_communication": READ_ONLY,

@@ -69,6 +69,10 @@ EDIT_FORMS: dict[str, EditForm] = {
     "engagements:criteria": EditForm(field="criteria-0-name", also={"criteria-0-weight": "100"}),
     "engagements:engagement_terms": EditForm(),
     "engagements:contract_edit": EditForm(),
+    # Every decision moves the contract's version on: two owners deciding at once.
+    "engagements:renewal_decision": EditForm(
+        field="note", also={"decision": "renegotiate"}, shows="engagements:engagement_detail"
+    ),
     "engagements:communication_plan_edit": EditForm(),
     "engagements:checkin_record": EditForm(field="progress_summary", answer_choices=True),
     "engagements:milestone_update": EditForm(),
