@@ -191,6 +191,10 @@ RENEWAL_COLUMNS = (
     Column("KPIs in red", lambda r: r.red_kpis),
     Column("Spent", lambda r: r.engagement.spent),
     Column("Contract value", lambda r: r.engagement.value_in_base),
+    Column(
+        "Open credits",
+        lambda r: "; ".join(f"{amount:.2f} {currency}" for currency, amount in r.open_credits),
+    ),
     Column("Suggestion", lambda r: r.advice.label),
     Column("Because", lambda r: "; ".join(r.advice.reasons)),
     Column("Decision", lambda r: r.decision.get_decision_display() if r.decision else ""),

@@ -11,11 +11,12 @@ from decimal import Decimal
 from django.db.models import Count, QuerySet, Sum
 
 from engagements.models import ServiceCredit
+from engagements.models.credits import ServiceCreditQuerySet
 
 from .scope import Engagements
 
 
-def credits_of(engagements: Engagements) -> QuerySet[ServiceCredit]:
+def credits_of(engagements: Engagements) -> ServiceCreditQuerySet:
     """Every credit of these engagements, newest period first."""
     return ServiceCredit.objects.filter(kpi__engagement__in=engagements).order_by(
         "-period_start", "kpi__name", "pk"

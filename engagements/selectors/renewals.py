@@ -16,12 +16,20 @@ from decimal import Decimal
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
-from engagements.models import Engagement, Period, RenewalAction, RenewalDecision, Scorecard
+from engagements.models import (
+    Engagement,
+    Period,
+    RenewalAction,
+    RenewalDecision,
+    Scorecard,
+    ServiceCredit,
+)
 from vendors.models import Vendor
 
+from .credits import credits_of
 from .monitoring import red_kpis
 from .scope import Engagements, in_scope
 from .spend import with_burn
@@ -34,6 +42,10 @@ TREND_MONTHS = 3
 FALLING = Decimal("10")
 # Red KPIs from which the work is judged failing.
 RED_LIMIT = 2
+# Periods in the last year whose service levels were missed badly enough to earn a
+# service credit, from which the terms want renegotiating.
+CREDIT_PERIODS = 3
+CREDIT_MONTHS = 12
 
 
 # The suggestions are the decisions an owner records: one vocabulary, on the model.
@@ -58,14 +70,16 @@ def suggest_renewal(
     score_change: Decimal | None,
     in_house_yearly: Decimal | None,
     yearly_run_rate: Decimal | None,
+    credited_periods: int = 0,
 ) -> Advice:
     """The rules, strongest first; every rule that holds adds its reason.
 
     - standing poor, or RED_LIMIT or more KPIs in red → replace the vendor;
     - the in-house estimate (from the candidate's assessment) below what the work now
       costs a year → bring it in-house;
-    - spend at or over the contract's value, or the score falling by FALLING points or
-      more over TREND_MONTHS months → renegotiate;
+    - spend at or over the contract's value, the score falling by FALLING points or
+      more over TREND_MONTHS months, or service credits earned in CREDIT_PERIODS or more
+      periods of the last CREDIT_MONTHS months → renegotiate;
     - otherwise → renew.
     """
     replace, in_house, renegotiate = [], [], []
@@ -83,6 +97,11 @@ def suggest_renewal(
     if score_change is not None and score_change <= -FALLING:
         renegotiate.append(
             f"the scorecard fell {-score_change:.1f} points over {TREND_MONTHS} months"
+        )
+    if credited_periods >= CREDIT_PERIODS:
+        renegotiate.append(
+            f"service levels missed in {credited_periods} periods of the last "
+            f"{CREDIT_MONTHS} months (service credits earned)"
         )
     for action, reasons in (
         (Suggestion.REPLACE, replace),
@@ -125,6 +144,8 @@ class RenewalRow:
     advice: Advice
     # The owner's latest decision on the contract, if one is recorded.
     decision: RenewalDecision | None = None
+    # Service credits due or claimed, not received yet: (currency, amount) pairs.
+    open_credits: tuple[tuple[str, Decimal], ...] = ()
 
     @property
     def burn_of_value(self) -> float | None:
@@ -156,6 +177,7 @@ def renewal_rows(page: Sequence[Any], *, today: datetime.date) -> list[RenewalRo
         if score is not None:
             scores[engagement_id].append(score)
     decisions = latest_decisions(ids)
+    open_credits, credited = _credits_by_engagement(ids, today=today)
     red = dict(
         red_kpis(ids)
         .order_by()
@@ -183,11 +205,40 @@ def renewal_rows(page: Sequence[Any], *, today: datetime.date) -> list[RenewalRo
                     score_change=change,
                     in_house_yearly=candidate.in_house_yearly_cost if candidate else None,
                     yearly_run_rate=rate,
+                    credited_periods=credited.get(engagement.pk, 0),
                 ),
                 decision=decisions.get(engagement.pk),
+                open_credits=tuple(open_credits.get(engagement.pk, ())),
             )
         )
     return rows
+
+
+def _credits_by_engagement(
+    ids: Sequence[int], *, today: datetime.date
+) -> tuple[dict[int, list[tuple[str, Decimal]]], dict[int, int]]:
+    """Per engagement: its open credits by currency, and the periods of the last
+    CREDIT_MONTHS months that earned a credit. One grouped query for the page."""
+    since = today.replace(day=1) - relativedelta(months=CREDIT_MONTHS)
+    open_states = [ServiceCredit.State.DUE, ServiceCredit.State.CLAIMED]
+    rows = (
+        credits_of(ids)
+        .computed()
+        .order_by()
+        .values("kpi__engagement_id", "currency")
+        .annotate(
+            open_amount=Sum("amount", filter=Q(state__in=open_states)),
+            recent=Count("period_start", filter=Q(period_start__gte=since), distinct=True),
+        )
+    )
+    open_credits: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)
+    credited: dict[int, int] = defaultdict(int)
+    for row in rows:
+        engagement_id = row["kpi__engagement_id"]
+        if row["open_amount"]:
+            open_credits[engagement_id].append((row["currency"], row["open_amount"]))
+        credited[engagement_id] += row["recent"]
+    return open_credits, credited
 
 
 def latest_decisions(engagement_ids: Sequence[int]) -> dict[int, RenewalDecision]:

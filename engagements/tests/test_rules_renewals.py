@@ -42,6 +42,12 @@ CALM: dict[str, Any] = {
         ),
         ({"in_house_yearly": Decimal("90000")}, Suggestion.RENEW, "standing, KPIs and spend"),
         ({"burn_of_value": None, "score_change": None}, Suggestion.RENEW, "standing, KPIs"),
+        (
+            {"credited_periods": 3},
+            Suggestion.RENEGOTIATE,
+            "service levels missed in 3 periods of the last 12 months (service credits earned)",
+        ),
+        ({"credited_periods": 2}, Suggestion.RENEW, "standing, KPIs and spend"),
     ],
 )
 def test_each_rule_suggests_its_action_with_its_reason(

@@ -19,6 +19,7 @@ from engagements.tests.factories import (
     KpiFactory,
     KpiRollupFactory,
     ScorecardFactory,
+    ServiceCreditFactory,
     SpendEntryFactory,
 )
 from outsourcing.tests.downloads import xlsx_rows
@@ -128,7 +129,7 @@ def test_it_downloads_with_the_suggestions(manager: Any, client_for: Callable[[A
 
     assert rows[0][:2] == ["Notice deadline", "Engagement"]
     assert rows[1][1] == "Sooner"
-    assert rows[1][9:11] == ["Renew", "standing, KPIs and spend give no reason to change"]
+    assert rows[1][10:12] == ["Renew", "standing, KPIs and spend give no reason to change"]
 
 
 def test_it_costs_the_same_queries_for_2_contracts_as_for_12(
@@ -151,3 +152,27 @@ def test_it_costs_the_same_queries_for_2_contracts_as_for_12(
         SpendEntryFactory(engagement=work)
 
     assert queries() == with_2
+
+
+def test_open_credits_show_beside_the_contract_and_three_credited_months_say_renegotiate(
+    manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    work = deciding(manager, "Credited", TODAY + 10 * DAY)
+    kpi = KpiFactory(engagement=work, credit_threshold=Decimal("99"), credit_fixed=Decimal("500"))
+    for month, state in ((5, "due"), (6, "claimed"), (7, "received")):
+        ServiceCreditFactory(
+            kpi=kpi,
+            period_start=datetime.date(2026, month, 1),
+            amount=Decimal("500.00"),
+            state=state,
+            claimed_on=None if state == "due" else datetime.date(2026, 8, 1),
+            received_on=datetime.date(2026, 8, 20) if state == "received" else None,
+        )
+
+    html = client_for(manager).get(URL).content.decode()
+    rows = xlsx_rows(client_for(manager).get(URL, {"export": "xlsx"}))
+
+    assert "500.00 EUR credits open" not in html  # due and claimed add up
+    assert "1,000.00 EUR credits open" in html
+    assert "Service levels missed in 3 periods of the last 12 months" in html
+    assert rows[1][9] == "1000.00 EUR"
