@@ -106,6 +106,33 @@ def test_a_missing_rate_is_shown_as_missing_and_left_out_never_counted_as_zero(
     assert gbp.conversion == "GBP rate missing on 28 Feb 2026"
 
 
+def test_a_line_and_the_total_round_half_a_cent_alike_up(manager: Any) -> None:
+    engagement = a_year_of_work(manager)
+    ExchangeRateFactory(currency="GBP", rate=Decimal("1.15000375"), valid_from=JAN)
+    month(engagement, 1, "12000.00", currency="GBP")  # 13,800.045 EUR
+
+    summary = spend_summary(engagement)
+
+    ((_, line),) = summary.lines
+    assert line.in_base == summary.spent == Decimal("13800.05")
+
+
+def test_a_missing_rate_names_its_day_as_the_rates_are_named(manager: Any) -> None:
+    engagement = a_year_of_work(manager)
+    SpendEntryFactory(
+        engagement=engagement,
+        spent_on=datetime.date(2026, 2, 5),
+        period_start=datetime.date(2026, 1, 1),
+        period_end=datetime.date(2026, 1, 31),
+        amount=Decimal("100.00"),
+        currency="GBP",
+    )
+
+    ((_, line),) = spend_summary(engagement).lines
+
+    assert line.conversion == "GBP rate missing on 5 Feb 2026"  # "j M Y", not "05 Feb"
+
+
 def test_burn_warns_from_80_percent_and_says_over_at_100(manager: Any) -> None:
     engagement = a_year_of_work(manager, budget="120000.00", value="100000.00")
     for number in range(1, 7):  # six months of 14,000: 84,000
