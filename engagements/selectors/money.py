@@ -77,10 +77,6 @@ class Converted:
     on: datetime.date  # the day whose rate converts it
 
     @property
-    def rate_missing(self) -> bool:
-        return self.in_base is None
-
-    @property
     def conversion(self) -> str:
         """Which rate converted it, or that it is missing; "" for the base currency."""
         if self.currency == settings.DEFAULT_CURRENCY:
