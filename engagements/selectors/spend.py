@@ -10,7 +10,7 @@ missing, never as zero: the amount stays out of the totals and the page says so.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -45,8 +45,9 @@ def with_burn(engagements: Engagements, *, today: datetime.date) -> QuerySet[Eng
     """These engagements with their spend and limits in the base currency, in one query:
     `spent` (entries whose rate is known, at each invoice's day), `unconverted` (entries
     left out for a missing rate), `budget_in_base` and `value_in_base` (today's rate;
-    NULL when not set or no rate), and `burn` (the larger share of the two, NULL when
-    neither is known). The spend tab, the dashboard and the digest all read it."""
+    NULL when not set or no rate), `budget_share` and `value_share` (spent ÷ each, NULL
+    when it is not known) and `burn` (the larger share, 0 when neither is known). The
+    spend tab, the dashboard and the digest all read it."""
     entries = SpendEntry.objects.filter(engagement=OuterRef("pk")).order_by()
     converted_entries = entries.annotate(
         in_base=in_base("amount", "currency", OuterRef("spent_on"))
@@ -72,12 +73,13 @@ def with_burn(engagements: Engagements, *, today: datetime.date) -> QuerySet[Eng
             budget_in_base=in_base("budget", "currency", Value(today)),
             value_in_base=Subquery(contract_value, output_field=MONEY),
         )
+        .annotate(budget_share=_share("budget_in_base"), value_share=_share("value_in_base"))
         # The larger share; 0 when neither limit is known (Greatest ignores NULLs on
         # PostgreSQL only, so they are made 0 first, for SQLite's sake).
         .annotate(
             burn=Greatest(
-                Coalesce(_share("budget_in_base"), Value(0.0)),
-                Coalesce(_share("value_in_base"), Value(0.0)),
+                Coalesce("budget_share", Value(0.0)),
+                Coalesce("value_share", Value(0.0)),
                 output_field=FloatField(),
             )
         )
@@ -114,18 +116,14 @@ def spend_entries(engagement: Engagement) -> QuerySet[SpendEntry]:
 
 @dataclass(frozen=True)
 class Burn:
-    """Spend against one limit (the budget, or the contract's value), in the base currency."""
+    """Spend against one limit (the budget, or the contract's value), in the base currency:
+    with_burn's figures, so the tab says what the dashboard and the digest say."""
 
     label: str
     limit: Converted
     spent: Decimal
     forecast: Decimal | None
-
-    @property
-    def share(self) -> Decimal | None:
-        if self.limit.in_base is None or not self.limit.in_base:
-            return None
-        return self.spent / self.limit.in_base
+    share: float | None  # spent ÷ the limit; None when the limit is not known
 
     @property
     def forecast_share(self) -> Decimal | None:
@@ -135,7 +133,8 @@ class Burn:
 
     @property
     def percent(self) -> int | None:
-        return None if self.share is None else int(self.share * 100)
+        """Rounded to the nearest, as the dashboard's badge and the digest show it."""
+        return None if self.share is None else round(self.share * 100)
 
     @property
     def level(self) -> str:
@@ -198,9 +197,21 @@ def spend_summary(engagement: Engagement, *, today: datetime.date | None = None)
         elif summary.term_end is not None:
             summary.forecast = summary.spent
     if engagement.budget is not None:
-        budget = convert_on(engagement.budget, engagement.currency, today)
-        summary.burns.append(Burn("budget", budget, summary.spent, summary.forecast))
+        budget = _limit(engagement.budget, engagement.currency, totals.budget_in_base, today)
+        summary.burns.append(
+            Burn("budget", budget, summary.spent, summary.forecast, totals.budget_share)
+        )
     if contract is not None and contract.value:
-        value = convert_on(contract.value, contract.currency, today)
-        summary.burns.append(Burn("contract value", value, summary.spent, summary.forecast))
+        value = _limit(contract.value, contract.currency, totals.value_in_base, today)
+        summary.burns.append(
+            Burn("contract value", value, summary.spent, summary.forecast, totals.value_share)
+        )
     return summary
+
+
+def _limit(
+    amount: Decimal, currency: str, in_base: Decimal | None, today: datetime.date
+) -> Converted:
+    """A limit in the base currency as with_burn converted it, with the rate it used (the
+    same latest rate on or before today) named beside it."""
+    return replace(convert_on(amount, currency, today), in_base=in_base)
