@@ -8,43 +8,43 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import DateField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import DateField, OuterRef, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.dateformat import format as format_date
 
-from engagements.models import Criterion, ExchangeRate, Proposal, Score, Selection
-from engagements.models.sourcing import CENT, Ranked, YearlyEquivalent
+from engagements.models import Criterion, Proposal, Score, Selection
+from engagements.models.sourcing import Ranked, YearlyEquivalent
 from vendors.models import Vendor, VendorQuerySet
+
+from .money import Converted, convert_on, converted, with_rate
 
 # --- prices compared like with like ------------------------------------------------
 
 
 @dataclass(frozen=True)
-class RateUsed:
-    currency: str
-    rate: Decimal  # one unit of `currency` in the base currency
-    valid_from: datetime.date
-
-    def __str__(self) -> str:
-        rate = self.rate.normalize()
-        when = format_date(self.valid_from, "j M Y")
-        return f"1 {self.currency} = {rate:f} {settings.DEFAULT_CURRENCY}, rate of {when}"
-
-
-@dataclass(frozen=True)
 class YearlyPrice:
-    """A proposal's yearly equivalent in its own currency and in the base currency.
+    """A proposal's yearly equivalent in its own currency (`yearly`) and that amount in
+    the base currency (`price`).
 
     `in_base` is None when the yearly equivalent cannot be worked out or no exchange
     rate is kept for the currency on the day: shown as "missing", never as zero.
     """
 
     yearly: YearlyEquivalent
-    currency: str
-    in_base: Decimal | None
-    rate: RateUsed | None
-    on: datetime.date  # the day whose rate converts it: received, else today
+    price: Converted  # on the day received, else today
+
+    @property
+    def currency(self) -> str:
+        return self.price.currency
+
+    @property
+    def in_base(self) -> Decimal | None:
+        return self.price.in_base
+
+    @property
+    def conversion(self) -> str:
+        """Which rate converted it, or why it could not be converted; "" for the base."""
+        return self.price.conversion
 
     @property
     def base_currency(self) -> str:
@@ -56,21 +56,7 @@ class YearlyPrice:
 
     @property
     def rate_missing(self) -> bool:
-        return (
-            self.yearly.amount is not None
-            and self.currency != settings.DEFAULT_CURRENCY
-            and self.rate is None
-        )
-
-    @property
-    def conversion(self) -> str:
-        """Which rate converted it, or why it could not be converted; "" for the base."""
-        if self.currency == settings.DEFAULT_CURRENCY:
-            return ""
-        if self.rate is None:
-            when = format_date(self.on, "j M Y")
-            return f"{self.currency} rate missing on {when}"
-        return str(self.rate)
+        return self.yearly.amount is not None and self.in_base is None
 
 
 def shortlistable_vendors(selection: Selection) -> VendorQuerySet:
@@ -84,14 +70,8 @@ def with_exchange_rates(
     """Proposals with the latest rate of their currency on or before the day they were
     received (today when not yet), in the same query; read by yearly_price()."""
     today = today or timezone.localdate()
-    latest = ExchangeRate.objects.filter(
-        currency=OuterRef("currency"),
-        valid_from__lte=Coalesce(OuterRef("received_on"), Value(today, output_field=DateField())),
-    ).order_by("-valid_from")
-    return proposals.select_related("selection__candidate").annotate(
-        rate_value=Subquery(latest.values("rate")[:1]),
-        rate_valid_from=Subquery(latest.values("valid_from")[:1]),
-    )
+    day = Coalesce(OuterRef("received_on"), Value(today, output_field=DateField()))
+    return with_rate(proposals.select_related("selection__candidate"), day=day)
 
 
 def yearly_price(proposal: Proposal, *, today: datetime.date | None = None) -> YearlyPrice:
@@ -99,25 +79,13 @@ def yearly_price(proposal: Proposal, *, today: datetime.date | None = None) -> Y
     for the proposal pages, the results and the award."""
     today = today or timezone.localdate()
     on = proposal.received_on or today
-    if not hasattr(proposal, "rate_value"):
-        latest = (
-            ExchangeRate.objects.filter(currency=proposal.currency, valid_from__lte=on)
-            .order_by("-valid_from")
-            .values_list("rate", "valid_from")
-            .first()
-        )
-        proposal.rate_value, proposal.rate_valid_from = latest or (None, None)  # type: ignore[attr-defined]
     yearly = proposal.yearly_equivalent()
-    rate = None
-    if proposal.currency != settings.DEFAULT_CURRENCY and proposal.rate_value is not None:  # type: ignore[attr-defined]
-        rate = RateUsed(proposal.currency, proposal.rate_value, proposal.rate_valid_from)  # type: ignore[attr-defined]
-    in_base: Decimal | None = None
-    if yearly.amount is not None:
-        if proposal.currency == settings.DEFAULT_CURRENCY:
-            in_base = yearly.amount
-        elif rate is not None:
-            in_base = (yearly.amount * rate.rate).quantize(CENT)
-    return YearlyPrice(yearly=yearly, currency=proposal.currency, in_base=in_base, rate=rate, on=on)
+    if hasattr(proposal, "rate_value"):  # with_exchange_rates
+        rate, valid_from = proposal.rate_value, proposal.rate_valid_from  # type: ignore[attr-defined]
+        price = converted(yearly.amount, proposal.currency, on, rate, valid_from)
+    else:
+        price = convert_on(yearly.amount, proposal.currency, on)
+    return YearlyPrice(yearly=yearly, price=price)
 
 
 def price_ranks(prices: Iterable[tuple[int, YearlyPrice]]) -> dict[int, int]:

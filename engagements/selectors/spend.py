@@ -10,17 +10,14 @@ missing, never as zero: the amount stays out of the totals and the page says so.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db.models import (
     Case,
     Count,
-    DecimalField,
     Exists,
-    ExpressionWrapper,
     F,
     FloatField,
     OuterRef,
@@ -31,48 +28,29 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Greatest, Round
+from django.db.models.functions import Cast, Coalesce, Greatest
 from django.utils import timezone
 
-from engagements.models import Contract, Engagement, ExchangeRate, SpendEntry
+from engagements.models import Contract, Engagement, SpendEntry
 from engagements.models.sourcing import CENT
 
+from .money import MONEY, Converted, convert_on, converted, in_base, with_rate
 from .scope import Engagements
-from .sourcing import RateUsed
 
 # Burn at or beyond this share of a limit warns; at 1 it is over.
 NEAR = Decimal("0.8")
-
-
-def _latest_rate(currency: str | OuterRef, day: datetime.date | OuterRef) -> QuerySet[ExchangeRate]:
-    return ExchangeRate.objects.filter(currency=currency, valid_from__lte=day).order_by(
-        "-valid_from"
-    )
-
-
-MONEY = DecimalField(max_digits=20, decimal_places=2)
-
-
-def _in_base(amount: str, currency: str, day: Any) -> Case:
-    """SQL: `amount` (a column) in the base currency at the rate of `currency` on `day`,
-    rounded to the cent as `converted` rounds it; NULL when no rate is kept."""
-    rate = Subquery(_latest_rate(OuterRef(currency), day).values("rate")[:1])
-    return Case(
-        When(**{currency: settings.DEFAULT_CURRENCY}, then=F(amount)),
-        default=Round(ExpressionWrapper(F(amount) * rate, output_field=MONEY), 2),
-        output_field=MONEY,
-    )
 
 
 def with_burn(engagements: Engagements, *, today: datetime.date) -> QuerySet[Engagement]:
     """These engagements with their spend and limits in the base currency, in one query:
     `spent` (entries whose rate is known, at each invoice's day), `unconverted` (entries
     left out for a missing rate), `budget_in_base` and `value_in_base` (today's rate;
-    NULL when not set or no rate), and `burn` (the larger share of the two, NULL when
-    neither is known). The spend tab, the dashboard and the digest all read it."""
+    NULL when not set or no rate), `budget_share` and `value_share` (spent ÷ each, NULL
+    when it is not known) and `burn` (the larger share, 0 when neither is known). The
+    spend tab, the dashboard and the digest all read it."""
     entries = SpendEntry.objects.filter(engagement=OuterRef("pk")).order_by()
     converted_entries = entries.annotate(
-        in_base=_in_base("amount", "currency", OuterRef("spent_on"))
+        in_base=in_base("amount", "currency", OuterRef("spent_on"))
     )
     spent = converted_entries.values("engagement").annotate(total=Sum("in_base")).values("total")
     missing = (
@@ -82,7 +60,7 @@ def with_burn(engagements: Engagements, *, today: datetime.date) -> QuerySet[Eng
         .values("n")
     )
     contract = Contract.objects.filter(engagement=OuterRef("pk"))
-    contract_value = contract.annotate(in_base=_in_base("value", "currency", Value(today))).values(
+    contract_value = contract.annotate(in_base=in_base("value", "currency", Value(today))).values(
         "in_base"
     )[:1]
     return (
@@ -92,15 +70,16 @@ def with_burn(engagements: Engagements, *, today: datetime.date) -> QuerySet[Eng
                 Subquery(spent, output_field=MONEY), Value(Decimal("0")), output_field=MONEY
             ),
             unconverted=Coalesce(Subquery(missing), Value(0)),
-            budget_in_base=_in_base("budget", "currency", Value(today)),
+            budget_in_base=in_base("budget", "currency", Value(today)),
             value_in_base=Subquery(contract_value, output_field=MONEY),
         )
+        .annotate(budget_share=_share("budget_in_base"), value_share=_share("value_in_base"))
         # The larger share; 0 when neither limit is known (Greatest ignores NULLs on
         # PostgreSQL only, so they are made 0 first, for SQLite's sake).
         .annotate(
             burn=Greatest(
-                Coalesce(_share("budget_in_base"), Value(0.0)),
-                Coalesce(_share("value_in_base"), Value(0.0)),
+                Coalesce("budget_share", Value(0.0)),
+                Coalesce("value_share", Value(0.0)),
                 output_field=FloatField(),
             )
         )
@@ -131,81 +110,20 @@ def spend_warnings(engagements: Engagements, *, today: datetime.date) -> QuerySe
 def spend_entries(engagement: Engagement) -> QuerySet[SpendEntry]:
     """The engagement's spend, newest first, each with the rate of its currency on its day
     (rate_value, rate_valid_from) in the same query."""
-    latest = _latest_rate(OuterRef("currency"), OuterRef("spent_on"))
-    return (
-        SpendEntry.objects.filter(engagement=engagement)
-        .select_related("entered_by")
-        .annotate(
-            rate_value=Subquery(latest.values("rate")[:1]),
-            rate_valid_from=Subquery(latest.values("valid_from")[:1]),
-        )
-        .order_by("-spent_on", "-pk")
-    )
-
-
-@dataclass(frozen=True)
-class Converted:
-    """An amount in its own currency and in the base currency, with the rate used."""
-
-    amount: Decimal
-    currency: str
-    in_base: Decimal | None  # None: no rate kept for the currency on the day
-    rate: RateUsed | None  # None for the base currency, or when missing
-    on: datetime.date
-
-    @property
-    def rate_missing(self) -> bool:
-        return self.in_base is None
-
-    @property
-    def conversion(self) -> str:
-        """Which rate converted it, or that it is missing; "" for the base currency."""
-        if self.currency == settings.DEFAULT_CURRENCY:
-            return ""
-        if self.rate is None:
-            return f"{self.currency} rate missing on {self.on:%d %b %Y}"
-        return str(self.rate)
-
-
-def converted(
-    amount: Decimal,
-    currency: str,
-    on: datetime.date,
-    rate: tuple[Decimal, datetime.date] | None,
-) -> Converted:
-    if currency == settings.DEFAULT_CURRENCY:
-        return Converted(amount, currency, amount, None, on)
-    if rate is None or rate[0] is None:
-        return Converted(amount, currency, None, None, on)
-    used = RateUsed(currency, rate[0], rate[1])
-    # Half up, as SQL's ROUND does in with_burn: the tab and the totals agree to the cent.
-    in_base = (amount * used.rate).quantize(CENT, rounding=ROUND_HALF_UP)
-    return Converted(amount, currency, in_base, used, on)
-
-
-def convert_on(amount: Decimal, currency: str, on: datetime.date) -> Converted:
-    """One amount converted at the latest rate on or before `on` (one query, none for
-    the base currency)."""
-    rate = None
-    if currency != settings.DEFAULT_CURRENCY:
-        rate = _latest_rate(currency, on).values_list("rate", "valid_from").first()
-    return converted(amount, currency, on, rate)
+    entries = SpendEntry.objects.filter(engagement=engagement).select_related("entered_by")
+    return with_rate(entries, day=OuterRef("spent_on")).order_by("-spent_on", "-pk")
 
 
 @dataclass(frozen=True)
 class Burn:
-    """Spend against one limit (the budget, or the contract's value), in the base currency."""
+    """Spend against one limit (the budget, or the contract's value), in the base currency:
+    with_burn's figures, so the tab says what the dashboard and the digest say."""
 
     label: str
     limit: Converted
     spent: Decimal
     forecast: Decimal | None
-
-    @property
-    def share(self) -> Decimal | None:
-        if self.limit.in_base is None or not self.limit.in_base:
-            return None
-        return self.spent / self.limit.in_base
+    share: float | None  # spent ÷ the limit; None when the limit is not known
 
     @property
     def forecast_share(self) -> Decimal | None:
@@ -215,7 +133,8 @@ class Burn:
 
     @property
     def percent(self) -> int | None:
-        return None if self.share is None else int(self.share * 100)
+        """Rounded to the nearest, as the dashboard's badge and the digest show it."""
+        return None if self.share is None else round(self.share * 100)
 
     @property
     def level(self) -> str:
@@ -256,8 +175,13 @@ def spend_summary(engagement: Engagement, *, today: datetime.date | None = None)
     first: datetime.date | None = None
     last: datetime.date | None = None
     for entry in spend_entries(engagement):
-        rate = (entry.rate_value, entry.rate_valid_from)  # type: ignore[attr-defined]
-        line = converted(entry.amount, entry.currency, entry.spent_on, rate)
+        line = converted(
+            entry.amount,
+            entry.currency,
+            entry.spent_on,
+            entry.rate_value,  # type: ignore[attr-defined]
+            entry.rate_valid_from,  # type: ignore[attr-defined]
+        )
         summary.lines.append((entry, line))
         if line.in_base is not None:  # the periods a known amount pays for: the run rate
             first = min(first or entry.period_start, entry.period_start)
@@ -273,9 +197,21 @@ def spend_summary(engagement: Engagement, *, today: datetime.date | None = None)
         elif summary.term_end is not None:
             summary.forecast = summary.spent
     if engagement.budget is not None:
-        budget = convert_on(engagement.budget, engagement.currency, today)
-        summary.burns.append(Burn("budget", budget, summary.spent, summary.forecast))
+        budget = _limit(engagement.budget, engagement.currency, totals.budget_in_base, today)
+        summary.burns.append(
+            Burn("budget", budget, summary.spent, summary.forecast, totals.budget_share)
+        )
     if contract is not None and contract.value:
-        value = convert_on(contract.value, contract.currency, today)
-        summary.burns.append(Burn("contract value", value, summary.spent, summary.forecast))
+        value = _limit(contract.value, contract.currency, totals.value_in_base, today)
+        summary.burns.append(
+            Burn("contract value", value, summary.spent, summary.forecast, totals.value_share)
+        )
     return summary
+
+
+def _limit(
+    amount: Decimal, currency: str, in_base: Decimal | None, today: datetime.date
+) -> Converted:
+    """A limit in the base currency as with_burn converted it, with the rate it used (the
+    same latest rate on or before today) named beside it."""
+    return replace(convert_on(amount, currency, today), in_base=in_base)

@@ -201,6 +201,20 @@ def test_without_a_rate_the_converted_price_is_missing_never_zero(selection: Sel
     assert price.conversion == "USD rate missing on 15 Nov 2026"
 
 
+def test_a_converted_price_is_rounded_to_the_cent_half_up_as_spend_is(
+    selection: Selection,
+) -> None:
+    ExchangeRateFactory(
+        currency="GBP", rate=Decimal("1.15000375"), valid_from=datetime.date(2026, 11, 1)
+    )
+    pounds = proposal(
+        selection, "Pound Ltd", pricing_model="retainer", price=Decimal("1000"), currency="GBP"
+    )
+
+    # 12,000 GBP a year at 1.15000375: 13,800.045, half a cent, rounded up (not to even).
+    assert yearly_price(pounds).in_base == Decimal("13800.05")
+
+
 def test_the_base_currency_needs_no_rate(selection: Selection) -> None:
     euros = proposal(selection, "Euro SA", pricing_model="retainer", price=Decimal("4500"))
     price = yearly_price(euros)

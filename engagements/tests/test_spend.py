@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from engagements.models import SpendEntry
-from engagements.selectors.spend import spend_summary
+from engagements.selectors.spend import spend_summary, spend_warnings
 from engagements.tests.factories import (
     ContractFactory,
     EngagementFactory,
@@ -106,6 +107,33 @@ def test_a_missing_rate_is_shown_as_missing_and_left_out_never_counted_as_zero(
     assert gbp.conversion == "GBP rate missing on 28 Feb 2026"
 
 
+def test_a_line_and_the_total_round_half_a_cent_alike_up(manager: Any) -> None:
+    engagement = a_year_of_work(manager)
+    ExchangeRateFactory(currency="GBP", rate=Decimal("1.15000375"), valid_from=JAN)
+    month(engagement, 1, "12000.00", currency="GBP")  # 13,800.045 EUR
+
+    summary = spend_summary(engagement)
+
+    ((_, line),) = summary.lines
+    assert line.in_base == summary.spent == Decimal("13800.05")
+
+
+def test_a_missing_rate_names_its_day_as_the_rates_are_named(manager: Any) -> None:
+    engagement = a_year_of_work(manager)
+    SpendEntryFactory(
+        engagement=engagement,
+        spent_on=datetime.date(2026, 2, 5),
+        period_start=datetime.date(2026, 1, 1),
+        period_end=datetime.date(2026, 1, 31),
+        amount=Decimal("100.00"),
+        currency="GBP",
+    )
+
+    ((_, line),) = spend_summary(engagement).lines
+
+    assert line.conversion == "GBP rate missing on 5 Feb 2026"  # "j M Y", not "05 Feb"
+
+
 def test_burn_warns_from_80_percent_and_says_over_at_100(manager: Any) -> None:
     engagement = a_year_of_work(manager, budget="120000.00", value="100000.00")
     for number in range(1, 7):  # six months of 14,000: 84,000
@@ -124,6 +152,40 @@ def test_burn_warns_from_80_percent_and_says_over_at_100(manager: Any) -> None:
     month(engagement, 7, "20000.00")
     warning = spend_summary(engagement).warning
     assert warning is not None and warning.level == "over"  # 104,000 of 100,000
+
+
+def test_the_tab_and_the_dashboard_give_the_same_limits_and_burn(manager: Any) -> None:
+    ExchangeRateFactory(currency="USD", rate=Decimal("0.90"), valid_from=JAN)
+    in_euros = a_year_of_work(manager, budget="120000.00", value="100000.00")
+    month(in_euros, 1, "84600.00")  # 84.6% of the value
+    in_dollars = a_year_of_work(manager, budget="200000.00", value="100000.00")
+    in_dollars.contract.currency = "USD"  # 90,000.00 EUR
+    in_dollars.contract.save(update_fields=["currency"])
+    month(in_dollars, 1, "81540.00")  # 90.6% of the value
+    no_rate = a_year_of_work(manager, budget="50000.00", value="100000.00")
+    no_rate.currency = "GBP"  # no GBP rate kept: the budget's share is unknown
+    no_rate.save(update_fields=["currency"])
+    month(no_rate, 1, "99600.00")  # 99.6% of the value
+    engagements = [in_euros, in_dollars, no_rate]
+
+    dashboard: dict[int, Any] = {
+        row.pk: row for row in spend_warnings([e.pk for e in engagements], today=TODAY)
+    }
+
+    percents = []
+    for engagement in engagements:
+        tab, row = spend_summary(engagement), dashboard[engagement.pk]
+        budget, value = tab.burns
+        assert (budget.limit.in_base, value.limit.in_base) == (
+            row.budget_in_base,
+            row.value_in_base,
+        )
+        badge = render_to_string("engagements/spend/_burn_badge.html", {"burn": row.burn})
+        assert tab.warning is not None
+        assert f">{tab.warning.percent}%<" in badge
+        percents.append(tab.warning.percent)
+    assert percents == [85, 91, 100]
+    assert no_rate.pk in dashboard and spend_summary(no_rate).burns[0].level == "unknown"
 
 
 def test_without_spend_there_is_no_forecast_and_no_warning(manager: Any) -> None:
