@@ -27,6 +27,7 @@ from ..models import (
     ServiceCredit,
     StandingBand,
 )
+from ..services.monitoring.credits import refresh_kpi_credits
 from ..tasks import recompute_kpis_on_commit
 
 KPI_COLUMNS = list(Kpi.RULE_FIELDS)
@@ -62,6 +63,11 @@ class KpiAdmin(SimpleHistoryAdmin, JoinedAdmin):
     search_fields = ["name", "engagement__title", "engagement__vendor__legal_name"]
     autocomplete_fields = ["engagement"]
     readonly_fields = ["created_at", "updated_at"]
+
+    def save_model(self, request: HttpRequest, obj: Kpi, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and set(Kpi.CREDIT_JUDGED_BY) & set(form.changed_data):
+            refresh_kpi_credits(obj)
 
 
 class KpiColumns:

@@ -34,6 +34,7 @@ from ..models import (
     Score,
     Selection,
 )
+from ..services.monitoring.credits import refresh_engagement_credits
 
 # PRODUCT.md's renewal view looks 120 days ahead; the notice-deadline filter does the same.
 RENEWAL_HORIZON_DAYS = 120
@@ -312,7 +313,7 @@ class NoticeDeadlineFilter(admin.SimpleListFilter):
 
 CONTRACT_FIELDS: tuple[str | tuple[str, ...], ...] = (
     "reference",
-    ("value", "currency"),
+    ("value", "currency", "monthly_fee"),
     ("start_date", "end_date"),
     ("renewal_date", "notice_period_days", "notice_deadline"),
     ("auto_renews", "renewal_term_months"),
@@ -377,6 +378,11 @@ class ContractAdmin(VersionedAdmin, SimpleHistoryAdmin):
     @admin.display(description="vendor", ordering="engagement__vendor__legal_name")
     def vendor(self, obj: Contract) -> str:
         return str(obj.engagement.vendor)
+
+    def save_model(self, request: HttpRequest, obj: Contract, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and {"monthly_fee", "currency"} & set(form.changed_data):
+            refresh_engagement_credits(obj.engagement)  # shares of the fee follow it
 
 
 @admin.register(Amendment)

@@ -92,9 +92,7 @@ class KpiForm(ModelForm):
 
     @property
     def credit_rule_changed(self) -> bool:
-        """The credits of past periods are judged again when the rule or what it judges
-        by (direction, period) changed."""
-        return bool({*Kpi.CREDIT_FIELDS, "direction", "period"} & set(self.changed_data))
+        return bool(set(Kpi.CREDIT_JUDGED_BY) & set(self.changed_data))
 
 
 def credit_rule_errors(data: dict[str, Any]) -> dict[str, str]:

@@ -337,6 +337,8 @@ class Kpi(Owned, KpiDefinition):
     )
 
     CREDIT_FIELDS = ("credit_threshold", "credit_percent", "credit_fixed", "credit_cap")
+    # A change to any of these judges the closed periods' credits again.
+    CREDIT_JUDGED_BY = (*CREDIT_FIELDS, "direction", "period")
 
     history = HistoricalRecords()
 

@@ -35,6 +35,7 @@ from engagements.models import (
     Evaluator,
     Evidence,
     JobRun,
+    Kpi,
     KpiRollup,
     Measurement,
     Milestone,
@@ -864,3 +865,39 @@ def test_score_and_sub_processor_admins_show_their_history(admin_client: Client)
         assert page.status_code == 200
         record = row.history.get()  # type: ignore[attr-defined]
         assert f"/history/{record.history_id}/" in page.content.decode()
+
+
+# --- Edits in the admin judge service credits again ----------------------------------
+
+
+def test_a_fee_or_rule_changed_in_the_admin_judges_the_credits_again(
+    admin_client: Client,
+) -> None:
+    from engagements.services.monitoring import rollup_kpis
+
+    contract = ef.ContractFactory.create(monthly_fee=Decimal("3000.00"), currency="EUR")
+    kpi = ef.KpiFactory.create(
+        engagement=contract.engagement,
+        credit_threshold=Decimal("99.5"),
+        credit_percent=Decimal("10"),
+    )
+    ef.MeasurementFactory.create(kpi=kpi, measured_on=datetime.date(2025, 1, 20), value=98)
+    with time_machine.travel(datetime.datetime(2025, 2, 3, 3, tzinfo=datetime.UTC), tick=False):
+        rollup_kpis()
+    assert ServiceCredit.objects.get(period_start=datetime.date(2025, 1, 1)).amount == Decimal(
+        "300.00"
+    )
+
+    url = admin_url(Contract, "change", contract.pk)
+    data = form_data(admin_client.get(url))
+    assert admin_client.post(url, {**data, "monthly_fee": "2000.00"}).status_code == 302
+    assert ServiceCredit.objects.get(period_start=datetime.date(2025, 1, 1)).amount == Decimal(
+        "200.00"
+    )
+
+    url = admin_url(Kpi, "change", kpi.pk)
+    data = form_data(admin_client.get(url))
+    assert admin_client.post(url, {**data, "credit_percent": "25"}).status_code == 302
+    assert ServiceCredit.objects.get(period_start=datetime.date(2025, 1, 1)).amount == Decimal(
+        "500.00"
+    )
