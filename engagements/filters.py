@@ -327,5 +327,5 @@ class CreditFilter(ListFilter):
 
     def standing(self, credits: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         if value == self.FLAGGED:
-            return credits.filter(amount__isnull=True)
-        return credits.filter(state=value, amount__isnull=False)
+            return credits.flagged().filter(state=ServiceCredit.State.DUE)  # type: ignore[attr-defined,no-any-return]
+        return credits.computed().filter(state=value)  # type: ignore[attr-defined,no-any-return]

@@ -381,7 +381,7 @@ class ContractAdmin(VersionedAdmin, SimpleHistoryAdmin):
 
     def save_model(self, request: HttpRequest, obj: Contract, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        if change and {"monthly_fee", "currency"} & set(form.changed_data):
+        if not change or {"monthly_fee", "currency"} & set(form.changed_data):
             refresh_engagement_credits(obj.engagement)  # shares of the fee follow it
 
 

@@ -47,12 +47,12 @@ class CreditForm(ModelForm):
         claimed, received = data.get("claimed_on"), data.get("received_on")
         if state is None:
             return data
-        if state != State.DUE and self.instance.amount is None:
+        if state in (State.CLAIMED, State.RECEIVED) and self.instance.amount is None:
             self.add_error(
                 "state",
                 "This period's credit could not be computed "
                 f"({self.instance.get_problem_display().lower()}), so there is nothing to "
-                "claim. Enter the missing values or the contract's fee first.",
+                "claim. Enter the missing values or the contract's fee first, or waive it.",
             )
             return data
         if state == State.DUE:

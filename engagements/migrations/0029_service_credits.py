@@ -155,7 +155,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='servicecredit',
-            constraint=models.CheckConstraint(condition=models.Q(('state', 'due'), ('amount__isnull', False), _connector='OR'), name='credit_acted_on_has_amount'),
+            constraint=models.CheckConstraint(condition=models.Q(('state__in', ['due', 'waived']), ('amount__isnull', False), _connector='OR'), name='credit_claimed_has_amount'),
         ),
         migrations.AddConstraint(
             model_name='servicecredit',

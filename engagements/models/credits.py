@@ -4,8 +4,6 @@ KPI with a credit rule; the owner then tracks it as claimed and received."""
 
 from __future__ import annotations
 
-import datetime
-
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
@@ -24,10 +22,6 @@ class ServiceCreditQuerySet(models.QuerySet["ServiceCredit"]):
     def flagged(self) -> ServiceCreditQuerySet:
         """Periods whose credit could not be computed (no data, no fee): to look into."""
         return self.filter(amount__isnull=True)
-
-    def due(self) -> ServiceCreditQuerySet:
-        """Computed and not claimed yet: money the vendor owes that nobody has asked for."""
-        return self.computed().filter(state=ServiceCredit.State.DUE)
 
     def open(self) -> ServiceCreditQuerySet:
         """Due or claimed: computed credits not yet received (nor waived)."""
@@ -81,10 +75,11 @@ class ServiceCredit(Owned, TimeStampedModel):
                 | Q(amount__isnull=False, problem=""),
                 name="credit_amount_or_problem",
             ),
-            # Only a computed credit can be claimed or received.
+            # Only a computed credit can be claimed or received; one that could not be
+            # computed can be waived (a period the vendor never reported, say).
             models.CheckConstraint(
-                condition=Q(state="due") | Q(amount__isnull=False),
-                name="credit_acted_on_has_amount",
+                condition=Q(state__in=["due", "waived"]) | Q(amount__isnull=False),
+                name="credit_claimed_has_amount",
             ),
             models.CheckConstraint(
                 condition=~Q(state__in=["claimed", "received"]) | Q(claimed_on__isnull=False),
@@ -108,10 +103,3 @@ class ServiceCredit(Owned, TimeStampedModel):
         if self.amount is None:
             return "not computed"
         return f"{self.amount:,.2f} {self.currency}"
-
-    @property
-    def is_flagged(self) -> bool:
-        return self.amount is None
-
-    def closed_by(self, today: datetime.date) -> bool:
-        return self.period_end < today

@@ -418,6 +418,9 @@ class RenewalDecision(Owned, TimeStampedModel):
     # Renewing by hand: the end date agreed for the new term.
     new_end_date = models.DateField(null=True, blank=True)
     offboarding_started = models.BooleanField(default=False)
+    # The renewal (or end) date the decision was taken for: once the term rolls on, or is
+    # extended, the next one asks for a decision of its own.
+    renews_on = models.DateField(null=True, blank=True, editable=False)
     decided_by = person_field()
     decided_at = models.DateTimeField(default=timezone.now)
 
@@ -438,10 +441,16 @@ class RenewalDecision(Owned, TimeStampedModel):
             ),
         ]
 
+    # The decisions that end the contract (notice given), and how the engagement ends.
+    OUTCOMES: dict[str, str] = {
+        RenewalAction.REPLACE: Engagement.Status.COMPLETED,
+        RenewalAction.IN_HOUSE: Engagement.Status.IN_HOUSE,
+    }
+
     def __str__(self) -> str:
         return f"{self.get_decision_display()} ({self.contract})"
 
     @property
     def gives_notice(self) -> bool:
         """Replacing the vendor or bringing the work in-house ends the contract."""
-        return self.decision in (RenewalAction.REPLACE, RenewalAction.IN_HOUSE)
+        return self.decision in self.OUTCOMES

@@ -26,9 +26,9 @@ def credits_of(engagements: Engagements) -> ServiceCreditQuerySet:
 def credits_to_act_on(engagements: Engagements) -> QuerySet[ServiceCredit]:
     """Credits nobody has acted on: computed ones to claim, and flagged periods whose
     credit could not be computed (no values, no fee) to look into. Oldest first."""
-    return ServiceCredit.objects.filter(
-        kpi__engagement__in=engagements, state=ServiceCredit.State.DUE
-    ).order_by("period_start", "pk")
+    return (
+        credits_of(engagements).filter(state=ServiceCredit.State.DUE).order_by("period_start", "pk")
+    )
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class CreditTotal:
 @dataclass(frozen=True)
 class CreditTotals:
     totals: list[CreditTotal]
-    flagged: int  # periods whose credit could not be computed
+    flagged: int  # periods whose credit could not be computed, not waived
 
     def __bool__(self) -> bool:
         return bool(self.totals) or self.flagged > 0
@@ -71,7 +71,8 @@ def credit_totals(credits: QuerySet[ServiceCredit]) -> CreditTotals:
     flagged = 0
     for row in rows:
         if row["problem"]:
-            flagged += row["periods"]
+            if row["state"] == ServiceCredit.State.DUE:
+                flagged += row["periods"]
             continue
         totals.append(
             CreditTotal(

@@ -16,16 +16,17 @@ from decimal import Decimal
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, QuerySet, Sum
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from engagements.models import (
+    CreditProblem,
     Engagement,
     Period,
     RenewalAction,
     RenewalDecision,
     Scorecard,
-    ServiceCredit,
 )
 from vendors.models import Vendor
 
@@ -42,9 +43,9 @@ TREND_MONTHS = 3
 FALLING = Decimal("10")
 # Red KPIs from which the work is judged failing.
 RED_LIMIT = 2
-# Periods in the last year whose service levels were missed badly enough to earn a
+# Months of the last year in which a service level was missed badly enough to earn a
 # service credit, from which the terms want renegotiating.
-CREDIT_PERIODS = 3
+CREDIT_MONTHS_MISSED = 3
 CREDIT_MONTHS = 12
 
 
@@ -70,7 +71,7 @@ def suggest_renewal(
     score_change: Decimal | None,
     in_house_yearly: Decimal | None,
     yearly_run_rate: Decimal | None,
-    credited_periods: int = 0,
+    missed_months: int = 0,
 ) -> Advice:
     """The rules, strongest first; every rule that holds adds its reason.
 
@@ -78,8 +79,8 @@ def suggest_renewal(
     - the in-house estimate (from the candidate's assessment) below what the work now
       costs a year → bring it in-house;
     - spend at or over the contract's value, the score falling by FALLING points or
-      more over TREND_MONTHS months, or service credits earned in CREDIT_PERIODS or more
-      periods of the last CREDIT_MONTHS months → renegotiate;
+      more over TREND_MONTHS months, or service credits earned in CREDIT_MONTHS_MISSED or
+      more months of the last CREDIT_MONTHS → renegotiate;
     - otherwise → renew.
     """
     replace, in_house, renegotiate = [], [], []
@@ -98,10 +99,10 @@ def suggest_renewal(
         renegotiate.append(
             f"the scorecard fell {-score_change:.1f} points over {TREND_MONTHS} months"
         )
-    if credited_periods >= CREDIT_PERIODS:
+    if missed_months >= CREDIT_MONTHS_MISSED:
         renegotiate.append(
-            f"service levels missed in {credited_periods} periods of the last "
-            f"{CREDIT_MONTHS} months (service credits earned)"
+            f"service levels missed in {missed_months} of the last {CREDIT_MONTHS} months "
+            "(service credits earned)"
         )
     for action, reasons in (
         (Suggestion.REPLACE, replace),
@@ -177,7 +178,7 @@ def renewal_rows(page: Sequence[Any], *, today: datetime.date) -> list[RenewalRo
         if score is not None:
             scores[engagement_id].append(score)
     decisions = latest_decisions(ids)
-    open_credits, credited = _credits_by_engagement(ids, today=today)
+    open_credits, missed = _credits_by_engagement(ids, today=today)
     red = dict(
         red_kpis(ids)
         .order_by()
@@ -205,7 +206,7 @@ def renewal_rows(page: Sequence[Any], *, today: datetime.date) -> list[RenewalRo
                     score_change=change,
                     in_house_yearly=candidate.in_house_yearly_cost if candidate else None,
                     yearly_run_rate=rate,
-                    credited_periods=credited.get(engagement.pk, 0),
+                    missed_months=missed.get(engagement.pk, 0),
                 ),
                 decision=decisions.get(engagement.pk),
                 open_credits=tuple(open_credits.get(engagement.pk, ())),
@@ -217,28 +218,28 @@ def renewal_rows(page: Sequence[Any], *, today: datetime.date) -> list[RenewalRo
 def _credits_by_engagement(
     ids: Sequence[int], *, today: datetime.date
 ) -> tuple[dict[int, list[tuple[str, Decimal]]], dict[int, int]]:
-    """Per engagement: its open credits by currency, and the periods of the last
-    CREDIT_MONTHS months that earned a credit. One grouped query for the page."""
+    """Per engagement: its open credits by currency, and the months of the last
+    CREDIT_MONTHS in which a service level was missed (a credit earned, whether claimed,
+    waived or not priced for want of a fee; a period without values is no miss). Two
+    grouped queries for the page."""
     since = today.replace(day=1) - relativedelta(months=CREDIT_MONTHS)
-    open_states = [ServiceCredit.State.DUE, ServiceCredit.State.CLAIMED]
-    rows = (
-        credits_of(ids)
-        .computed()
-        .order_by()
-        .values("kpi__engagement_id", "currency")
-        .annotate(
-            open_amount=Sum("amount", filter=Q(state__in=open_states)),
-            recent=Count("period_start", filter=Q(period_start__gte=since), distinct=True),
-        )
-    )
+    credits = credits_of(ids).order_by()
     open_credits: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)
-    credited: dict[int, int] = defaultdict(int)
-    for row in rows:
-        engagement_id = row["kpi__engagement_id"]
-        if row["open_amount"]:
-            open_credits[engagement_id].append((row["currency"], row["open_amount"]))
-        credited[engagement_id] += row["recent"]
-    return open_credits, credited
+    for engagement_id, currency, amount in (
+        credits.open()
+        .values("kpi__engagement_id", "currency")
+        .annotate(amount=Sum("amount"))
+        .values_list("kpi__engagement_id", "currency", "amount")
+    ):
+        open_credits[engagement_id].append((currency, amount))
+    missed = dict(
+        credits.exclude(problem=CreditProblem.NO_DATA)
+        .filter(period_start__gte=since)
+        .values("kpi__engagement_id")
+        .annotate(months=Count(TruncMonth("period_start"), distinct=True))
+        .values_list("kpi__engagement_id", "months")
+    )
+    return open_credits, missed
 
 
 def latest_decisions(engagement_ids: Sequence[int]) -> dict[int, RenewalDecision]:
@@ -246,7 +247,11 @@ def latest_decisions(engagement_ids: Sequence[int]) -> dict[int, RenewalDecision
     query; a contract holds a handful of decisions at most."""
     latest: dict[int, RenewalDecision] = {}
     for decision in (
-        RenewalDecision.objects.filter(contract__engagement_id__in=engagement_ids)
+        RenewalDecision.objects.filter(
+            contract__engagement_id__in=engagement_ids,
+            # taken for the term now running: one taken before a roll asked of another
+            renews_on=Coalesce("contract__renewal_date", "contract__end_date"),
+        )
         .select_related("decided_by", "contract")
         .order_by("contract_id", "-decided_at", "-pk")
     ):

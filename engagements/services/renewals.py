@@ -26,10 +26,7 @@ from engagements.services.offboarding import start_offboarding
 from outsourcing import pagecache
 
 # How the engagement ends when the decision leads to offboarding.
-OUTCOME_OF: dict[str, str] = {
-    RenewalAction.REPLACE: Engagement.Status.COMPLETED,
-    RenewalAction.IN_HOUSE: Engagement.Status.IN_HOUSE,
-}
+OUTCOME_OF = RenewalDecision.OUTCOMES
 
 
 @transaction.atomic
@@ -92,6 +89,7 @@ def record_renewal_decision(
         note=note,
         new_end_date=new_end_date,
         offboarding_started=offboard,
+        renews_on=locked.renews_on,
         decided_by=by,
     )
     moved = False

@@ -62,7 +62,8 @@ def test_a_manager_reaches_every_page_by_its_links_and_every_download_opens(
     client.force_login(User.objects.get(username="manager"))
     queue, seen = deque(["/dashboard/"]), {"/dashboard/"}
     visits: Counter[str] = Counter()
-    broken, downloads = [], {}
+    broken: list[tuple[str, int]] = []
+    downloads: dict[str, str] = {}
     while queue:
         url = queue.popleft()
         route = route_of(url) or url

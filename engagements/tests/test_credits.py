@@ -15,6 +15,7 @@ from django.urls import reverse
 from engagements.models import CreditProblem, Direction, Measurement, Period, ServiceCredit
 from engagements.models.monitoring import service_credit
 from engagements.services.monitoring import recompute_kpi, rollup_kpis
+from engagements.services.monitoring.credits import refresh_kpi_credits
 from engagements.tests.factories import ContractFactory, EngagementFactory, KpiFactory
 from outsourcing.tests.downloads import xlsx_rows
 
@@ -429,3 +430,68 @@ def test_the_dashboard_the_contract_and_the_vendor_page_show_what_is_due(
     for page in (overview.content.decode(), vendor.content.decode()):
         assert "Due, not claimed</span> 250.00 EUR" in page
         assert "Not computed</span> 1 period" in page
+
+
+def test_a_run_that_failed_after_its_rollups_leaves_their_credits_to_the_next_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from engagements.services.monitoring import rollup as rollup_job
+
+    kpi = uptime_with_credits(credit_cap=None)
+    measure(kpi, datetime.date(2025, 1, 20), "99.4")
+    run_at(FEB)
+    measure(kpi, datetime.date(2025, 1, 21), "97.4", saved=datetime.date(2025, 2, 10))
+
+    def crash(*args: Any, **kwargs: Any) -> int:
+        raise RuntimeError("worker lost")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(rollup_job, "_refresh_credits", crash)
+        with pytest.raises(RuntimeError):
+            run_at(datetime.date(2025, 2, 11))
+    assert credits(kpi)[0][1] == D("99.4000")  # the rollup was rewritten, its credit not
+
+    run_at(datetime.date(2025, 2, 12))
+
+    assert credits(kpi) == [(JAN, D("98.4000"), D("300.00"), "EUR", "", "due")]
+
+
+def test_a_new_period_drops_the_due_credits_of_the_old_periods_and_prices_the_new_one():
+    kpi = uptime_with_credits(credit_cap=None)
+    measure(kpi, datetime.date(2025, 1, 20), "99.0")
+    run_at(FEB)
+    assert credits(kpi)[0][:3] == (JAN, D("99.0000"), D("300.00"))
+
+    kpi.period = Period.QUARTER
+    kpi.save()
+    with time_machine.travel(at(datetime.date(2025, 2, 5), 9), tick=False):
+        refresh_kpi_credits(kpi)
+    assert credits(kpi) == []  # January is no quarter
+
+    run_at(datetime.date(2025, 4, 2), since=JAN)
+
+    assert credits(kpi) == [(JAN, D("99.0000"), D("900.00"), "EUR", "", "due")]
+
+
+def test_a_period_without_values_can_be_waived_and_leaves_the_worklist(
+    credited: Any, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    flagged = ServiceCredit.objects.get(period_start=MAR)
+    url = reverse("engagements:credit_update", args=[credited.engagement.pk, flagged.pk])
+    client = client_for(manager)
+
+    with time_machine.travel(at(datetime.date(2025, 4, 10), 9), tick=False):
+        version = client.get(url).context["form"]["version"].value()
+        claimed = client.post(
+            url, {"state": "claimed", "claimed_on": "2025-04-08", "version": version}
+        )
+        waived = client.post(
+            url, {"state": "waived", "note": "Monitoring was down all March.", "version": version}
+        )
+        worklist = client.get(reverse("engagements:worklist_credits")).content.decode()
+
+    assert "could not be computed" in " ".join(claimed.context["form"].errors["state"])
+    assert waived.status_code == 302
+    flagged.refresh_from_db()
+    assert (flagged.state, flagged.amount) == ("waived", None)
+    assert "No values for the period" not in worklist

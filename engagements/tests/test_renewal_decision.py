@@ -274,7 +274,9 @@ def test_only_those_who_may_change_the_engagement_decide(
     posted_ = client.post(url(contract), {"decision": "replace", "note": "Mine now."})
     assert posted_.status_code == 403
     assert not RenewalDecision.objects.exists()
-    assert "Record decision" not in client.get("/renewals/").content.decode()
+    everyone = client.get("/renewals/?scope=all").content.decode()
+    assert contract.engagement.title in everyone  # the row is there, without the action
+    assert "Record decision" not in everyone
 
 
 def test_anonymous_people_are_sent_to_sign_in(client_for: Callable[[Any], Any]) -> None:
@@ -425,3 +427,19 @@ def test_the_decision_form_survives_hostile_input(
     contract = Contract.objects.filter(engagement__owner=manager).first() or contract_of(manager)
     sign_in(client, manager)
     check_post(client, url(contract), data, writes=DECISION_WRITES, then=decision_saved)
+
+
+def test_a_decision_stands_for_its_term_only_the_next_asks_again(
+    manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    contract = contract_of(
+        manager, title="Rolling", auto_renews=True, renewal_term_months=12, notice_period_days=60
+    )
+    record_renewal_decision(contract=contract, decision="renew", note="Let it roll.", by=manager)
+    before = client_for(manager).get("/renewals/?days=730").content.decode()
+
+    renew_contracts(today=END + datetime.timedelta(days=1))
+    after = client_for(manager).get("/renewals/?days=730").content.decode()
+
+    assert "Decided:" in before
+    assert "Rolling" in after and "Decided:" not in after  # the new term's deadline asks

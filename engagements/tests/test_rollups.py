@@ -622,7 +622,7 @@ def test_the_command_rolls_up_and_reports_what_it_wrote():
     output = call()
 
     assert output.startswith("Rolled up 1 KPI(s): 2 period rollup(s) written, 1 of them")
-    assert "2 scorecard(s); 1 vendor standing(s); 0 performance review(s) opened." in output
+    assert "2 scorecard(s); 1 vendor standing(s); 0 performance review(s) opened;" in output
     assert rollup(kpi, JAN).value == D("96")
 
 

@@ -43,11 +43,11 @@ CALM: dict[str, Any] = {
         ({"in_house_yearly": Decimal("90000")}, Suggestion.RENEW, "standing, KPIs and spend"),
         ({"burn_of_value": None, "score_change": None}, Suggestion.RENEW, "standing, KPIs"),
         (
-            {"credited_periods": 3},
+            {"missed_months": 3},
             Suggestion.RENEGOTIATE,
-            "service levels missed in 3 periods of the last 12 months (service credits earned)",
+            "service levels missed in 3 of the last 12 months (service credits earned)",
         ),
-        ({"credited_periods": 2}, Suggestion.RENEW, "standing, KPIs and spend"),
+        ({"missed_months": 2}, Suggestion.RENEW, "standing, KPIs and spend"),
     ],
 )
 def test_each_rule_suggests_its_action_with_its_reason(

@@ -174,5 +174,29 @@ def test_open_credits_show_beside_the_contract_and_three_credited_months_say_ren
 
     assert "500.00 EUR credits open" not in html  # due and claimed add up
     assert "1,000.00 EUR credits open" in html
-    assert "Service levels missed in 3 periods of the last 12 months" in html
+    assert "Service levels missed in 3 of the last 12 months" in html
     assert rows[1][9] == "1000.00 EUR"
+
+
+def test_weeks_missed_in_one_month_count_as_one_month(
+    manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    work = deciding(manager, "Weekly", TODAY + 10 * DAY)
+    kpi = KpiFactory(
+        engagement=work,
+        period="week",
+        credit_threshold=Decimal("99"),
+        credit_fixed=Decimal("100"),
+    )
+    for monday in (3, 10, 17):
+        ServiceCreditFactory(
+            kpi=kpi,
+            period_start=datetime.date(2026, 8, monday),
+            period_end=datetime.date(2026, 8, monday + 6),
+            amount=Decimal("100.00"),
+        )
+
+    html = client_for(manager).get(URL).content.decode()
+
+    assert "300.00 EUR credits open" in html
+    assert "Service levels missed" not in html

@@ -17,8 +17,6 @@ twice; running again writes nothing new.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
-from itertools import groupby
 
 from django.conf import settings
 from django.db import transaction
@@ -26,6 +24,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from engagements.models import Engagement, Kpi, KpiRollup, ServiceCredit
+from engagements.models.monitoring import period_bounds
 
 from .turns import take_turns
 
@@ -47,31 +46,37 @@ def refresh_credits(
 ) -> int:
     """Judge these rollups' closed periods by their KPI's credit rule and write the
     credits they earn; returns how many credits were written or removed."""
-    closed = (
-        rollups.filter(period_end__lt=today)
-        .select_related("kpi")
-        .annotate(
-            engagement_id=F("kpi__engagement_id"),
-            monthly_fee=F("kpi__engagement__contract__monthly_fee"),
-            fee_currency=F("kpi__engagement__contract__currency"),
+    closed = rollups.filter(period_end__lt=today)
+    engagement_ids = set(closed.order_by().values_list("kpi__engagement_id", flat=True))
+    return sum(
+        _write_engagement_credits(
+            engagement_id, closed.filter(kpi__engagement_id=engagement_id), computed_at
         )
-        .order_by("kpi__engagement_id", "kpi_id", "period_start")
+        for engagement_id in sorted(engagement_ids)
     )
-    changed = 0
-    for engagement_id, group in groupby(closed, key=lambda rollup: rollup.engagement_id):
-        changed += _write_engagement_credits(engagement_id, list(group), computed_at)
-    return changed
 
 
 def refresh_kpi_credits(kpi: Kpi, *, now: datetime.datetime | None = None) -> int:
-    """After an edit of the KPI's rule: every closed period judged again by the new rule,
-    and the due credits of a rule taken away removed."""
+    """After an edit of the KPI's rule, direction or period: every closed period judged
+    again as the KPI now stands, and the due credits of a rule taken away, or of periods
+    it no longer has, removed."""
     computed_at = now or timezone.now()
-    if not kpi.has_credit_rule:
-        return _remove_due_credits(ServiceCredit.objects.filter(kpi=kpi))
-    return refresh_credits(
-        kpi.rollups.all(), today=timezone.localdate(computed_at), computed_at=computed_at
-    )
+    with timezone.override(settings.TIME_ZONE), transaction.atomic():
+        take_turns(kpi.engagement_id)
+        kpi = Kpi.objects.get(pk=kpi.pk)
+        removed = 0
+        for credit in ServiceCredit.objects.select_for_update().filter(
+            kpi=kpi, state__in=ServiceCredit.RECOMPUTABLE
+        ):
+            if not (
+                kpi.has_credit_rule and _a_period_of(kpi, credit.period_start, credit.period_end)
+            ):
+                credit.delete()  # one by one, so each leaves its history row
+                removed += 1
+        if not kpi.has_credit_rule:
+            return removed
+        today = timezone.localdate(computed_at)
+        return removed + refresh_credits(kpi.rollups.all(), today=today, computed_at=computed_at)
 
 
 def refresh_engagement_credits(
@@ -82,41 +87,49 @@ def refresh_engagement_credits(
     rollups = KpiRollup.objects.filter(
         kpi__in=kpis_with_credit_rules().filter(engagement=engagement)
     )
-    return refresh_credits(rollups, today=timezone.localdate(computed_at), computed_at=computed_at)
+    with timezone.override(settings.TIME_ZONE):
+        today = timezone.localdate(computed_at)
+    return refresh_credits(rollups, today=today, computed_at=computed_at)
 
 
-def _remove_due_credits(credits: QuerySet[ServiceCredit]) -> int:
-    removed = 0
-    with transaction.atomic():
-        for credit in credits.filter(state__in=ServiceCredit.RECOMPUTABLE):
-            credit.delete()  # one by one, so each leaves its history row
-            removed += 1
-    return removed
+def _a_period_of(kpi: Kpi, start: datetime.date, end: datetime.date) -> bool:
+    """Whether start–end is one of the KPI's periods as it now counts them (a rollup or
+    credit of the period it had before a change is not)."""
+    return period_bounds(kpi.period, start) == (start, end)
 
 
 @transaction.atomic
 def _write_engagement_credits(
-    engagement_id: int, rollups: Iterable[KpiRollup], computed_at: datetime.datetime
+    engagement_id: int, rollups: QuerySet[KpiRollup], computed_at: datetime.datetime
 ) -> int:
+    # Read under the engagement's lock: the values, the rule and the fee as they stand
+    # once a recompute or an edit running beside this has committed.
     take_turns(engagement_id)
-    rollups = list(rollups)
+    rows = list(
+        rollups.select_related("kpi__engagement")
+        .annotate(
+            monthly_fee=F("kpi__engagement__contract__monthly_fee"),
+            fee_currency=F("kpi__engagement__contract__currency"),
+        )
+        .order_by("kpi_id", "period_start")
+    )
     existing = {
         (credit.kpi_id, credit.period_start): credit
-        for credit in ServiceCredit.objects.filter(
-            kpi_id__in={rollup.kpi_id for rollup in rollups},
-            period_start__in={rollup.period_start for rollup in rollups},
+        for credit in ServiceCredit.objects.select_for_update().filter(
+            kpi_id__in={rollup.kpi_id for rollup in rows},
+            period_start__in={rollup.period_start for rollup in rows},
         )
     }
     changed = 0
-    for rollup in rollups:
+    for rollup in rows:
+        kpi = rollup.kpi
         credit = existing.get((rollup.kpi_id, rollup.period_start))
         if credit is not None and credit.state not in ServiceCredit.RECOMPUTABLE:
             continue
-        outcome = (
-            rollup.kpi.credit_for(rollup.value, monthly_fee=rollup.monthly_fee)  # type: ignore[attr-defined]
-            if rollup.kpi.has_credit_rule
-            else None
-        )
+        outcome = None
+        if kpi.has_credit_rule and _a_period_of(kpi, rollup.period_start, rollup.period_end):
+            fee = rollup.monthly_fee  # type: ignore[attr-defined]
+            outcome = kpi.credit_for(rollup.value, monthly_fee=fee)
         if outcome is None:
             if credit is not None:
                 credit.delete()
@@ -126,7 +139,8 @@ def _write_engagement_credits(
             "period_end": rollup.period_end,
             "kpi_value": rollup.value,
             "amount": outcome.amount,
-            "currency": rollup.fee_currency or settings.DEFAULT_CURRENCY,  # type: ignore[attr-defined]
+            # A fixed credit without a contract yet: in the engagement's currency.
+            "currency": rollup.fee_currency or kpi.engagement.currency,  # type: ignore[attr-defined]
             "problem": outcome.problem,
         }
         if credit is None:

@@ -162,15 +162,19 @@ def rollup_kpis(
 
 
 def _refresh_credits(engagement_id: int | None, scope: RunScope) -> int:
-    """Credits for the periods this run wrote and those closed since the last run (the
-    day before the window: a period ending then closed after the last run read it)."""
+    """Credits for the periods whose rollups were written since the last successful run
+    (this run's, and those of a run that failed before it got here) and those closed
+    since then (from the day before the window: a period ending that day closed after
+    the last run read it)."""
     kpi_ids = list(kpis_with_credit_rules(engagement_id).values_list("pk", flat=True))
     if not kpi_ids:
         return 0
-    closed_since = scope.window_start - datetime.timedelta(days=1)
-    rollups = KpiRollup.objects.filter(kpi_id__in=kpi_ids).filter(
-        Q(computed_at=scope.computed_at) | Q(period_end__gte=closed_since)
-    )
+    rollups = KpiRollup.objects.filter(kpi_id__in=kpi_ids)
+    if scope.changed_since is not None:
+        closed_since = scope.window_start - datetime.timedelta(days=1)
+        rollups = rollups.filter(
+            Q(computed_at__gte=scope.changed_since) | Q(period_end__gte=closed_since)
+        )
     return refresh_credits(rollups, today=scope.today, computed_at=scope.computed_at)
 
 
