@@ -21,6 +21,7 @@ from engagements.models import (
     Selection,
     ServiceCredit,
 )
+from engagements.models.monitoring import HAS_CREDIT_RULE
 from engagements.models.risk import LEVELS, scores_of
 from engagements.selectors.sourcing import shortlistable_vendors
 from outsourcing.lists import LAST_PLAUSIBLE_PAGE, ListFilter
@@ -322,7 +323,7 @@ class CreditFilter(ListFilter):
         super().__init__(*args, **kwargs)
         with_credits = ServiceCredit.objects.filter(kpi__engagement=engagement).values("kpi")
         self.form.fields["kpi"].queryset = engagement.kpis.filter(  # type: ignore[attr-defined]
-            Q(credit_threshold__isnull=False) | Q(pk__in=with_credits)
+            HAS_CREDIT_RULE | Q(pk__in=with_credits)
         )
 
     def standing(self, credits: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:

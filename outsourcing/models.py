@@ -46,6 +46,10 @@ def currency_field(**kwargs: Any) -> models.CharField:
     )
 
 
+# Money is kept and rounded to the cent.
+CENT = Decimal("0.01")
+
+
 def money_field(**kwargs: Any) -> models.DecimalField:
     kwargs.setdefault("validators", [MinValueValidator(Decimal("0"))])
     return models.DecimalField(max_digits=14, decimal_places=2, **kwargs)

@@ -14,7 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from outsourcing.models import Owned, TimeStampedModel, money_field, person_field
+from outsourcing.models import CENT, Owned, TimeStampedModel, money_field, person_field
 from outsourcing.text import multi_line_text, single_line_text
 from vendors.models import Vendor
 
@@ -151,7 +151,10 @@ FEE_MONTHS = {
     Period.MONTH: Decimal(1),
     Period.QUARTER: Decimal(3),
 }
-CENT = Decimal("0.01")
+
+
+# KPIs that carry a service-credit rule.
+HAS_CREDIT_RULE = Q(credit_threshold__isnull=False)
 
 
 class CreditProblem(models.TextChoices):

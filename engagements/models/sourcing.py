@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
-from outsourcing.models import Owned, TimeStampedModel, currency_field, money_field
+from outsourcing.models import CENT, Owned, TimeStampedModel, currency_field, money_field
 from outsourcing.storage import RandomName, private_storage
 from outsourcing.text import multi_line_text, single_line_text
 from vendors.models import Vendor
@@ -369,9 +369,6 @@ class YearlyEquivalent:
 
     amount: Decimal | None
     basis: str
-
-
-CENT = Decimal("0.01")
 
 
 def term_in_years(start: datetime.date, end: datetime.date) -> Decimal:

@@ -30,7 +30,7 @@ from django.db.models.functions import Round
 from django.utils.dateformat import format as format_date
 
 from engagements.models import ExchangeRate
-from engagements.models.sourcing import CENT
+from outsourcing.models import CENT
 
 MONEY = DecimalField(max_digits=20, decimal_places=2)
 

@@ -32,7 +32,7 @@ from django.db.models.functions import Cast, Coalesce, Greatest
 from django.utils import timezone
 
 from engagements.models import Contract, Engagement, SpendEntry
-from engagements.models.sourcing import CENT
+from outsourcing.models import CENT
 
 from .money import MONEY, Converted, convert_on, converted, in_base, with_rate
 from .scope import Engagements

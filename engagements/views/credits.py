@@ -13,6 +13,7 @@ from engagements.exports import CREDIT_COLUMNS
 from engagements.filters import CreditFilter
 from engagements.forms.credits import CreditForm
 from engagements.models import ServiceCredit
+from engagements.models.monitoring import HAS_CREDIT_RULE
 from engagements.permissions import can_change
 from engagements.selectors.credits import credit_totals, credits_of
 from engagements.views.common import (
@@ -43,7 +44,7 @@ def engagement_credits(request: HttpRequest, pk: int) -> HttpResponseBase:
         filters=filters,
         page=page_of(request, filters.qs),
         totals=credit_totals(credits),
-        rule_kpis=engagement.kpis.filter(credit_threshold__isnull=False).order_by("name"),
+        rule_kpis=engagement.kpis.filter(HAS_CREDIT_RULE).order_by("name"),
         may_edit=can_change(request.user, engagement),
     )
 

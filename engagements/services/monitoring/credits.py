@@ -24,7 +24,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from engagements.models import Engagement, Kpi, KpiRollup, ServiceCredit
-from engagements.models.monitoring import period_bounds
+from engagements.models.monitoring import HAS_CREDIT_RULE, period_bounds
 
 from .turns import take_turns
 
@@ -34,7 +34,7 @@ RECOMPUTED_FIELDS = ("period_end", "kpi_value", "amount", "currency", "problem")
 def kpis_with_credit_rules(engagement_id: int | None = None) -> QuerySet[Kpi]:
     """Active KPIs of live engagements that carry a credit rule: the rollup's credits."""
     kpis = Kpi.objects.filter(
-        credit_threshold__isnull=False,
+        HAS_CREDIT_RULE,
         is_active=True,
         engagement__status__in=Engagement.LIVE_STATUSES,
     )
