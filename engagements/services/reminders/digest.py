@@ -76,7 +76,7 @@ def digest_drafts_for(users: list[Any], now: datetime.datetime) -> Iterator[Draf
     for (today, day), people in groups.items():
         sections = digest_sections(people, today, day, now)
         for person in people:
-            shown = [s for s in sections[person.user.pk] if s.count]
+            shown = sections[person.user.pk]
             count = sum(s.count for s in shown)
             if not count:
                 continue  # nothing to act on: no email

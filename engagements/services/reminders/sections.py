@@ -165,18 +165,21 @@ def parts(
     return by_key
 
 
-def merged(section: DigestSection, chosen: Iterable[Part | None]) -> None:
-    """Fill the person's section from the parts that are theirs, in the section's order."""
+def merged(heading: str, more_url: str, chosen: Iterable[Part | None]) -> DigestSection | None:
+    """The person's section from the parts that are theirs, in the section's order;
+    None when none of them holds anything (most people's sections)."""
     found = [part for part in chosen if part is not None]
-    if not found:  # most people's sections: nothing to merge
-        return
+    if not found:
+        return None
+    section = DigestSection(heading, more_url=more_url)
     if len(found) == 1:
         section.count = found[0].count
         section.lines = [line for _, line in found[0].lines[:LINES_PER_SECTION]]
-        return
+        return section
     section.count = sum([part.count for part in found])
     ranked = heapq.merge(*(part.lines for part in found), key=lambda ranked: ranked[0])
     section.lines = [line for _, line in itertools.islice(ranked, LINES_PER_SECTION)]
+    return section
 
 
 def by_period(values: dict[str, Any], output_field: Field[Any, Any]) -> Case:
@@ -193,7 +196,8 @@ def last_closed_period(period: str, today: datetime.date) -> tuple[datetime.date
 def digest_sections(
     people: list[DigestPerson], today: datetime.date, day: datetime.date, now: datetime.datetime
 ) -> dict[int, list[DigestSection]]:
-    """Each person's digest sections; a fixed number of queries for all of them.
+    """Each person's digest sections that hold something, in the digest's order; a
+    fixed number of queries for all of them.
 
     The people share their local date and their digest's day (so its last day), and
     `now`; each has their own engagements and week end (the end of their local day).
@@ -223,27 +227,41 @@ def digest_sections(
     }
     sections: dict[int, list[DigestSection]] = {}
     for person in people:
-        mine = {
-            key: DigestSection(h, more_url=more_urls[key]) for key, (h, _, _) in SECTIONS.items()
-        }
         owned = sorted(person.engagement_ids)
-        for key, found in by_engagement.items():
-            chosen = [found.get(engagement_id) for engagement_id in owned]
-            if key in by_owner:
-                chosen.append(by_owner[key].get(person.user.pk))
-            merged(mine[key], chosen)
-        merged(mine["action_items"], [by_owner["action_items"].get(person.user.pk)])
-        # Check-ins within a week are few (the cadence is weekly at most): all are read,
-        # and each person's week end, which differs by time zone, chooses.
-        coming = [
-            line
-            for scheduled_for, _, line in heapq.merge(*(upcoming.get(e, ()) for e in owned))
-            if scheduled_for < person.week_end
-        ]
-        mine["upcoming_checkins"].count = len(coming)
-        mine["upcoming_checkins"].lines = coming[:LINES_PER_SECTION]
-        sections[person.user.pk] = list(mine.values())
+        mine: list[DigestSection] = []
+        for key, (heading, _, _) in SECTIONS.items():
+            if key == "upcoming_checkins":
+                section = coming_checkins(heading, more_urls[key], upcoming, owned, person)
+            else:
+                chosen = [by_engagement[key].get(e) for e in owned] if key in by_engagement else []
+                if key in by_owner:
+                    chosen.append(by_owner[key].get(person.user.pk))
+                section = merged(heading, more_urls[key], chosen)
+            if section is not None:
+                mine.append(section)
+        sections[person.user.pk] = mine
     return sections
+
+
+def coming_checkins(
+    heading: str,
+    more_url: str,
+    upcoming: dict[int, list[tuple[datetime.datetime, int, DigestLine]]],
+    owned: list[int],
+    person: DigestPerson,
+) -> DigestSection | None:
+    """Check-ins within a week are few (the cadence is weekly at most): all are read,
+    and each person's week end, which differs by time zone, chooses."""
+    coming = [
+        line
+        for scheduled_for, _, line in heapq.merge(*(upcoming.get(e, ()) for e in owned))
+        if scheduled_for < person.week_end
+    ]
+    if not coming:
+        return None
+    return DigestSection(
+        heading, lines=coming[:LINES_PER_SECTION], count=len(coming), more_url=more_url
+    )
 
 
 # --- One query a section ----------------------------------------------------------
