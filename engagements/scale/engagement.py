@@ -61,6 +61,9 @@ def make_engagements(world: World) -> None:
     engagements: list[dict[str, Any]] = []
     co_owners: list[dict[str, int]] = []
     contracts: list[dict[str, Any]] = []
+    # Every vendor doing work takes one engagement (in a shuffled order) before any
+    # takes a second, so the vendors with live work fill a page at every size.
+    firsts = rng.sample(world.working_vendor_ids, k=len(world.working_vendor_ids))
     for number, status in enumerate(statuses(world.shape.engagements, rng), start=1):
         start, end = work_dates(status, world, rng)
         owner = rng.choice(managers)
@@ -78,7 +81,7 @@ def make_engagements(world: World) -> None:
         yearly = Decimal(rng.randrange(20_000, 900_000, 1_000))
         planned = PlannedEngagement(
             id=number,
-            vendor_id=rng.choice(world.working_vendor_ids),
+            vendor_id=firsts.pop() if firsts else rng.choice(world.working_vendor_ids),
             owner_id=owner,
             co_owner_ids=co,
             status=status,

@@ -12,6 +12,9 @@ from vendors.models import Contact, DataClassification, ServiceCategory, Vendor,
 from .bulk import insert
 from .world import World
 
+# A page of rows (settings.PAGE_SIZE) and a few more.
+WORKING_VENDORS_AT_LEAST = 30
+
 NAME_FIRST = (
     "Blue Bright Clear Coral Delta Eagle Ember Granite Harbor Iris Juniper Kestrel Lumen "
     "Maple Nimbus Orchid Pioneer Quartz Summit Willow"
@@ -58,7 +61,11 @@ def vendor_names(count: int, rng: random.Random) -> list[str]:
 def make_vendors(world: World) -> None:
     rng = world.random("vendors")
     count = world.shape.vendors
-    working = min(count, max(1, round(world.shape.engagements * 0.7)))
+    # Vendors doing work: 70% of the engagements' number, and at least enough for every
+    # engagement to have its own up to a page and a bit (the vendor list and the
+    # compliance matrix show a full page at the small size too).
+    least = min(world.shape.engagements, WORKING_VENDORS_AT_LEAST)
+    working = min(count, max(1, least, round(world.shape.engagements * 0.7)))
     services = list(ServiceCategory.objects.order_by("pk").values_list("pk", flat=True))
     managers = world.managers
     created = world.now - datetime.timedelta(days=365 * world.shape.years + 20)

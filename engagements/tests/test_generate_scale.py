@@ -12,6 +12,7 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from engagements.forms.compliance import MatrixFilterForm
 from engagements.models import (
     Cadence,
     CheckIn,
@@ -24,6 +25,7 @@ from engagements.models import (
     Risk,
 )
 from engagements.scale import SIZES, USERNAME_PREFIX, WRITTEN, bulk
+from engagements.views.compliance import matrix_vendors
 from outsourcing.roles import MANAGER
 from vendors.models import Vendor
 from vendors.tests.factories import VendorFactory
@@ -217,6 +219,27 @@ def test_large_is_small_about_thirty_times_over_with_a_page_of_everything_at_bot
     assert small.engagements > 25 and small.vendors > 25  # a full page of each list
     assert large.kpis_per_engagement == small.kpis_per_engagement
     assert large.years == small.years
+
+
+def test_the_small_sizes_vendors_with_live_work_fill_a_page_of_the_compliance_matrix(
+    frozen, settings
+):
+    # The benchmark compares a page at both sizes: at the small size the matrix once
+    # showed 15 vendors against the large size's 25.
+    small = SIZES["small"]
+    call_command(
+        "generate_scale",
+        f"--people={small.people}",
+        f"--vendors={small.vendors}",
+        f"--engagements={small.engagements}",
+        "--kpis-per-engagement=1",
+        "--years=1",
+        "--no-rollup",
+        stdout=StringIO(),
+    )
+
+    in_matrix = matrix_vendors(MatrixFilterForm({}), timezone.localdate())
+    assert in_matrix.count() >= settings.PAGE_SIZE
 
 
 def test_rows_that_name_other_fields_than_the_first_are_refused():
