@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import math
 import zoneinfo
 from decimal import Decimal
 
@@ -21,6 +22,14 @@ def format_day(day: datetime.date) -> str:
 def format_moment(moment: datetime.datetime, time_zone: str) -> str:
     local = moment.astimezone(zoneinfo.ZoneInfo(time_zone))
     return f"{format_day(local.date())}, {local:%H:%M} ({time_zone})"
+
+
+def whole_percent(share: float | Decimal) -> int:
+    """A share (0.85) as the whole percent shown beside a limit (85), rounded down so that
+    it never shows a mark not yet reached: 99.6% of a budget is 99%, not 100% beside
+    "nearing"; 100% or more only once the limit is reached."""
+    percent = math.floor(round(share * 100, 6))  # 0.29 * 100 is 28.999…: rounded first
+    return min(percent, 99) if share < 1 else max(percent, 100)
 
 
 def in_days(days: int) -> str:

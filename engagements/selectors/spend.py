@@ -32,6 +32,7 @@ from django.db.models.functions import Cast, Coalesce, Greatest
 from django.utils import timezone
 
 from engagements.models import Contract, Engagement, SpendEntry
+from outsourcing.formatting import whole_percent
 from outsourcing.models import CENT
 
 from .money import MONEY, Converted, convert_on, converted, in_base, with_rate
@@ -133,8 +134,8 @@ class Burn:
 
     @property
     def percent(self) -> int | None:
-        """Rounded to the nearest, as the dashboard's badge and the digest show it."""
-        return None if self.share is None else round(self.share * 100)
+        """As the dashboard's badge and the digest show it (whole_percent)."""
+        return None if self.share is None else whole_percent(self.share)
 
     @property
     def level(self) -> str:

@@ -21,6 +21,7 @@ from engagements.tests.factories import (
     ExchangeRateFactory,
     SpendEntryFactory,
 )
+from outsourcing.formatting import whole_percent
 from outsourcing.tests.downloads import xlsx_rows
 
 pytestmark = pytest.mark.django_db
@@ -184,7 +185,8 @@ def test_the_tab_and_the_dashboard_give_the_same_limits_and_burn(manager: Any) -
         assert tab.warning is not None
         assert f">{tab.warning.percent}%<" in badge
         percents.append(tab.warning.percent)
-    assert percents == [85, 91, 100]
+    # Rounded down: 99.6% of the value, still short of it, is not "100%" beside "nearing".
+    assert percents == [84, 90, 99]
     assert no_rate.pk in dashboard and spend_summary(no_rate).burns[0].level == "unknown"
 
 
@@ -348,3 +350,22 @@ def test_the_spend_downloads_with_the_rate_each_entry_used(
     ]
     assert rows[1][3:6] == [1000, "USD", 0.9]
     assert rows[1][7] == "=CMD()"
+
+
+@pytest.mark.parametrize(
+    ("share", "shown"),
+    [
+        (0.0, 0),
+        (0.29, 29),  # 0.29 * 100 is 28.999… in floating point
+        (0.7999, 79),  # not yet the 80% the warning starts at
+        (0.8, 80),
+        (0.846, 84),
+        (0.996, 99),  # nearing: never "100%" before the limit is reached
+        (0.99999999999, 99),
+        (1.0, 100),
+        (1.0449, 104),
+        (Decimal("0.995"), 99),
+    ],
+)
+def test_a_share_of_a_limit_shows_as_the_whole_percent_reached(share: Any, shown: int) -> None:
+    assert whole_percent(share) == shown

@@ -55,7 +55,7 @@ from engagements.selectors.communication import open_action_items
 from engagements.selectors.monitoring import open_reviews
 from engagements.selectors.risk import evidence_expiring, notice_deadlines
 from engagements.selectors.spend import spend_warnings
-from outsourcing.formatting import format_day, format_moment, in_days
+from outsourcing.formatting import format_day, format_moment, in_days, whole_percent
 
 from .links import absolute_url, item_urls, many_ids
 
@@ -534,7 +534,7 @@ def spend(engagement_ids: set[int], today: datetime.date) -> dict[int, Part]:
 
     def line(row: dict[str, Any]) -> Ranked:
         state = "over" if row["burn"] >= 1 else "nearing"
-        detail = f"{round(row['burn'] * 100)}% spent: {state} its budget or contract value"
+        detail = f"{whole_percent(row['burn'])}% spent: {state} its budget or contract value"
         return (row["title"], row["pk"]), DigestLine(row["title"], detail, urls(row["pk"]))
 
     rows = spend_warnings(engagement_ids, today=today)
