@@ -115,6 +115,11 @@ JOIN owns ON owns.engagement_id = e.id
 WHERE e.budget > 0 AND (
     SELECT sum(s.amount) FROM engagements_spendentry s WHERE s.engagement_id = e.id
 ) >= 0.8 * e.budget
+UNION ALL
+SELECT 'credit', owns.user_id, c.id FROM engagements_servicecredit c
+JOIN engagements_kpi k ON k.id = c.kpi_id
+JOIN owns ON owns.engagement_id = k.engagement_id
+WHERE c.state = 'due'
 """
 
 

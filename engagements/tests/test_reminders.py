@@ -31,6 +31,7 @@ from engagements.models import (
     OutboundEmail,
     PerformanceReview,
     ReminderPreference,
+    ServiceCredit,
     Weekday,
 )
 from engagements.services.reminders import queue_reminders, send_outbox
@@ -252,6 +253,16 @@ def a_full_week(owner: Any, co_owner: Any, vendor_name: str | None = None) -> di
     )  # notice deadline 31 Dec 2026
     # 80,000 of the 85,000 budget and contract value: 94%.
     ef.SpendEntryFactory(engagement=engagement, amount=Decimal("80000.00"))
+    # November missed the promised level: a credit to claim. October's is claimed already.
+    items["credit"] = ef.ServiceCreditFactory(
+        kpi=red, period_start=datetime.date(2026, 11, 1), amount=Decimal("1250.00")
+    )
+    ef.ServiceCreditFactory(
+        kpi=red,
+        period_start=datetime.date(2026, 10, 1),
+        state=ServiceCredit.State.CLAIMED,
+        claimed_on=datetime.date(2026, 11, 5),
+    )
     # KPIs created "now" look new; these have been around all along.
     Kpi.objects.filter(engagement=engagement).update(created_at=at(2026, 1, 5))
     return items
@@ -268,7 +279,7 @@ def test_the_digest_lists_every_kind_of_item_for_owner_and_co_owner() -> None:
     by_user = {e.recipient.username: e for e in emails("digest")}
     assert set(by_user) == {"owner", "co-owner"}
     digest = by_user["owner"]
-    assert digest.subject == "10 things to act on this week"
+    assert digest.subject == "11 things to act on this week"
     text, html = digest.bodies()  # rendered as they will be sent
     for expected in [
         "Overdue check-ins (1)",
@@ -294,6 +305,8 @@ def test_the_digest_lists_every_kind_of_item_for_owner_and_co_owner() -> None:
         "Thu 31 Dec 2026 (in 24 days)",
         "Spend nearing or over its budget or contract value (1)",
         "94% spent: nearing its budget or contract value",
+        "Service credits to claim or check (1)",
+        "Nov 2026: 1,250.00 EUR to claim",
     ]:
         assert expected in text, expected
     assert "Later risk" not in text
@@ -308,11 +321,13 @@ def test_the_digest_lists_every_kind_of_item_for_owner_and_co_owner() -> None:
     assert f'href="{checkin_link}"' in html
     assert f"{SITE}/engagements/{items['risk'].engagement_id}/risks/#risk-register" in text
     assert f"{SITE}/engagements/{items['risk'].engagement_id}/spend/" in text
+    assert f"{SITE}/engagements/{items['risk'].engagement_id}/credits/" in text
+    assert "Oct 2026" not in text  # claimed: nothing left to do
     assert f"{SITE}/account/reminders/" in text
     assert f'href="{SITE}/account/reminders/"' in html
     # The co-owner sees the engagement's items, but not the owner's action item.
     co_digest = by_user["co-owner"]
-    assert co_digest.subject == "9 things to act on this week"
+    assert co_digest.subject == "10 things to act on this week"
     co_text, _ = co_digest.bodies()
     assert "Send the call scripts" not in co_text
     assert "First-contact resolution" in co_text

@@ -56,6 +56,7 @@ SECTION_OF = {
     "contract": ("engagements:engagement_detail", "contract"),
     "engagement": ("engagements:engagement_detail", "overview"),
     "spendentry": ("engagements:engagement_spend", ""),
+    "servicecredit": ("engagements:engagement_credits", ""),
 }
 
 

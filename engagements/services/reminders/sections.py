@@ -41,6 +41,7 @@ from django.utils import timezone
 
 from engagements.models import (
     CheckIn,
+    CreditProblem,
     Engagement,
     Kpi,
     KpiRollup,
@@ -52,6 +53,7 @@ from engagements.models import (
 )
 from engagements.models.monitoring import period_bounds
 from engagements.selectors.communication import open_action_items
+from engagements.selectors.credits import credits_to_act_on
 from engagements.selectors.monitoring import open_reviews
 from engagements.selectors.risk import evidence_expiring, notice_deadlines
 from engagements.selectors.spend import spend_warnings
@@ -121,6 +123,7 @@ SECTIONS = {
     "evidence": ("Evidence expiring or expired", "worklist_evidence", ""),
     "notice_deadlines": ("Notice deadlines", "dashboard", ""),
     "spend": ("Spend nearing or over its budget or contract value", "worklist_spend", ""),
+    "credits": ("Service credits to claim or check", "worklist_credits", ""),
 }
 
 
@@ -214,6 +217,7 @@ def digest_sections(
         "evidence": evidence(engagement_ids, today),
         "notice_deadlines": notices(engagement_ids, today),
         "spend": spend(engagement_ids, today),
+        "credits": credits(engagement_ids),
     }
     by_owner = {
         "action_items": action_items(user_ids, last_day, today),
@@ -540,3 +544,32 @@ def spend(engagement_ids: set[int], today: datetime.date) -> dict[int, Part]:
     rows = spend_warnings(engagement_ids, today=today)
     ranked = first_lines(rows, "pk", ("title",), ("title", "burn"))
     return parts(ranked, "pk", line)
+
+
+def credits(engagement_ids: set[int]) -> dict[int, Part]:
+    """Service credits nobody has claimed yet, and periods whose credit could not be
+    computed, oldest first (as the credits worklist lists them)."""
+    urls = item_urls("servicecredit")
+
+    def line(row: dict[str, Any]) -> Ranked:
+        month = f"{row['period_start']:%b %Y}"
+        if row["amount"] is None:
+            detail = f"{month}: not computed. {CreditProblem(row['problem']).label}"
+        else:
+            detail = f"{month}: {row['amount']:,.2f} {row['currency']} to claim"
+        title = f"{row['kpi__name']} ({row['kpi__engagement__title']})"
+        url = urls(row["kpi__engagement_id"])
+        return (row["period_start"], row["pk"]), DigestLine(title, detail, url)
+
+    fields = (
+        "pk",
+        "period_start",
+        "amount",
+        "currency",
+        "problem",
+        "kpi__name",
+        "kpi__engagement__title",
+    )
+    rows = credits_to_act_on(engagement_ids)
+    ranked = first_lines(rows, "kpi__engagement_id", ("period_start", "pk"), fields)
+    return parts(ranked, "kpi__engagement_id", line)
