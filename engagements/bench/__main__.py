@@ -89,21 +89,31 @@ def drop_database(server: str, name: str) -> None:
 OTHER_SHAPE = "already holds an organisation generated with"
 
 
-def prepare(server: str, size: str) -> None:
-    name = f"{DATABASE_PREFIX}{size}"
+def prepare(server: str, size: str, *, database: str = "", rollup: bool = True) -> None:
+    """Fill `outsourcing_bench_<database>` (by default the size's name) with the
+    organisation of that size, unless it holds it already; one made by an earlier
+    generator or for an earlier shape is made afresh."""
+    database = database or size
+    name = f"{DATABASE_PREFIX}{database}"
     started = time.perf_counter()
     print(f"== {name}: {'created' if create_database(server, name) else 'exists'}", flush=True)
-    env = child_env(server, size)
+    env = child_env(server, database)
     manage = [sys.executable, "manage.py"]
-    # With its KPI rollup at both sizes, so the pages show scorecards at both.
-    generate = [*manage, "generate_scale", "--size", size, "--rollup"]
+    # P1 asks for the KPI rollup at both sizes, so the pages show scorecards at both.
+    generate = [
+        *manage,
+        "generate_scale",
+        "--size",
+        size,
+        "--rollup" if rollup else "--no-rollup",
+    ]
     run([*manage, "migrate", "--noinput"], env, quiet=True)
     done = subprocess.run(  # a fixed command line, no shell
         generate, env=env, cwd=BASE_DIR, capture_output=True, text=True, check=False
     )
     if done.returncode != 0 and OTHER_SHAPE in done.stdout + done.stderr:
-        # The benchmark's own database, made for an earlier shape of this size: anew.
-        print(f"   it holds an earlier shape of {size}; made afresh", flush=True)
+        # The benchmark's own database, made by an earlier generator or shape: anew.
+        print("   it holds an earlier organisation; made afresh", flush=True)
         drop_database(server, name)
         create_database(server, name)
         run([*manage, "migrate", "--noinput"], env, quiet=True)

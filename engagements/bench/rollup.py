@@ -32,7 +32,7 @@ from engagements.bench.__main__ import (
     DATABASE_PREFIX,
     DEFAULT_SERVER,
     child_env,
-    create_database,
+    prepare,
     run,
     server_problem,
 )
@@ -162,14 +162,7 @@ def measure() -> dict[str, Any]:
 
 def prepare_base(server: str) -> None:
     """Generate the private large organisation once, without rollups."""
-    name = f"{DATABASE_PREFIX}{BASE}"
-    started = time.perf_counter()
-    print(f"== {name}: {'created' if create_database(server, name) else 'exists'}", flush=True)
-    env = child_env(server, BASE)
-    manage = [sys.executable, "manage.py"]
-    run([*manage, "migrate", "--noinput"], env, quiet=True)
-    run([*manage, "generate_scale", "--size", "large", "--no-rollup"], env, quiet=True)
-    print(f"   ready in {time.perf_counter() - started:.1f} s", flush=True)
+    prepare(server, "large", database=BASE, rollup=False)
 
 
 def drop_copy(server: str) -> None:
