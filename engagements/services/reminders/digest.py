@@ -42,6 +42,8 @@ def digest_drafts(now: datetime.datetime) -> Iterator[Draft]:
             return
         last_pk = batch[-1].pk
         yield from digest_drafts_for(batch, now)
+        if len(batch) < PEOPLE_PER_BATCH:
+            return  # the last batch: asking for another would find nobody
 
 
 def digest_drafts_for(users: list[Any], now: datetime.datetime) -> Iterator[Draft]:
