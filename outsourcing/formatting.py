@@ -28,7 +28,8 @@ def whole_percent(share: float | Decimal) -> int:
     """A share (0.85) as the whole percent shown beside a limit (85), rounded down so that
     it never shows a mark not yet reached: 99.6% of a budget is 99%, not 100% beside
     "nearing"; 100% or more only once the limit is reached."""
-    percent = math.floor(round(float(share) * 100, 6))  # 0.29 * 100 is 28.999…: rounded first
+    # As written, not as stored in binary: the float 0.29 times 100 is 28.999…
+    percent = math.floor(Decimal(str(share)) * 100)
     return min(percent, 99) if share < 1 else max(percent, 100)
 
 

@@ -4,6 +4,8 @@ KPI with a credit rule; the owner then tracks it as claimed and received."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
@@ -100,6 +102,11 @@ class ServiceCredit(Owned, TimeStampedModel):
 
     @property
     def shown_amount(self) -> str:
-        if self.amount is None:
-            return "not computed"
-        return f"{self.amount:,.2f} {self.currency}"
+        return amount_text(self.amount, self.currency)
+
+
+def amount_text(amount: Decimal | None, currency: str) -> str:
+    """A credit's amount as the pages and the digest show it."""
+    if amount is None:
+        return "not computed"
+    return f"{amount:,.2f} {currency}"

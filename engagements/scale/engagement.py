@@ -62,7 +62,8 @@ def make_engagements(world: World) -> None:
     co_owners: list[dict[str, int]] = []
     contracts: list[dict[str, Any]] = []
     # Every vendor doing work takes one engagement (in a shuffled order) before any
-    # takes a second, so the vendors with live work fill a page at every size.
+    # takes a second: with 30 engagements or more, the vendors with live work fill a
+    # page (the small size's 30 give 28 such vendors).
     firsts = rng.sample(world.working_vendor_ids, k=len(world.working_vendor_ids))
     for number, status in enumerate(statuses(world.shape.engagements, rng), start=1):
         start, end = work_dates(status, world, rng)

@@ -12,7 +12,8 @@ from vendors.models import Contact, DataClassification, ServiceCategory, Vendor,
 from .bulk import insert
 from .world import World
 
-# A page of rows (settings.PAGE_SIZE) and a few more.
+# A page of rows (settings.PAGE_SIZE, 25) and a few more: some engagements are over
+# (completed) and drop out of the lists of live work.
 WORKING_VENDORS_AT_LEAST = 30
 
 NAME_FIRST = (

@@ -139,12 +139,17 @@ class Burn:
 
     @property
     def level(self) -> str:
-        """ "over" at 100% or more, "near" from 80%, else "ok" ("unknown" without a limit)."""
-        if self.share is None:
-            return "unknown"
-        if self.share >= 1:
-            return "over"
-        return "near" if self.share >= NEAR else "ok"
+        return burn_level(self.share)
+
+
+def burn_level(share: float | None) -> str:
+    """ "over" at 100% of a limit or more, "near" from 80%, else "ok" ("unknown" without
+    a limit): the tab, the dashboard's badge and the digest all say it by this."""
+    if share is None:
+        return "unknown"
+    if share >= 1:
+        return "over"
+    return "near" if share >= NEAR else "ok"
 
 
 @dataclass

@@ -362,6 +362,7 @@ def test_the_spend_downloads_with_the_rate_each_entry_used(
         (0.846, 84),
         (0.996, 99),  # nearing: never "100%" before the limit is reached
         (0.99999999999, 99),
+        (0.7999999990000001, 79),  # 7,999,999.99 of 10,000,000: no warning yet
         (1.0, 100),
         (1.0449, 104),
         (Decimal("0.995"), 99),
@@ -369,3 +370,12 @@ def test_the_spend_downloads_with_the_rate_each_entry_used(
 )
 def test_a_share_of_a_limit_shows_as_the_whole_percent_reached(share: Any, shown: int) -> None:
     assert whole_percent(share) == shown
+
+
+def test_the_badge_shows_the_percent_and_says_over_only_at_the_limit() -> None:
+    def badge(burn: float) -> str:
+        return render_to_string("engagements/spend/_burn_badge.html", {"burn": burn})
+
+    assert ">99%<" in badge(0.996) and "Nearing" in badge(0.996)
+    assert "text-bg-warning" in badge(0.996)
+    assert ">100%<" in badge(1.0) and "Over" in badge(1.0) and "text-bg-danger" in badge(1.0)

@@ -11,7 +11,6 @@ from django import template
 from django.utils.safestring import SafeString
 
 from outsourcing import badges, status
-from outsourcing.formatting import whole_percent as whole_percent_of
 
 register = template.Library()
 
@@ -34,9 +33,3 @@ def tone(value: object, palette: str) -> status.Tone:
 @register.filter
 def swatch(tone: status.Tone) -> SafeString:
     return status.swatch(tone)
-
-
-@register.filter
-def whole_percent(share: float) -> int:
-    """{{ burn|whole_percent }}: a share of a limit as the whole percent shown beside it."""
-    return whole_percent_of(share)

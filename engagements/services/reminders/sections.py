@@ -51,12 +51,13 @@ from engagements.models import (
     Period,
     Risk,
 )
+from engagements.models.credits import amount_text
 from engagements.models.monitoring import period_bounds
 from engagements.selectors.communication import open_action_items
 from engagements.selectors.credits import credits_to_act_on
 from engagements.selectors.monitoring import open_reviews
 from engagements.selectors.risk import evidence_expiring, notice_deadlines
-from engagements.selectors.spend import spend_warnings
+from engagements.selectors.spend import burn_level, spend_warnings
 from outsourcing.formatting import format_day, format_moment, in_days, whole_percent
 
 from .links import absolute_url, item_urls, many_ids
@@ -537,7 +538,7 @@ def spend(engagement_ids: set[int], today: datetime.date) -> dict[int, Part]:
     urls = item_urls("spendentry")
 
     def line(row: dict[str, Any]) -> Ranked:
-        state = "over" if row["burn"] >= 1 else "nearing"
+        state = "over" if burn_level(row["burn"]) == "over" else "nearing"
         detail = f"{whole_percent(row['burn'])}% spent: {state} its budget or contract value"
         return (row["title"], row["pk"]), DigestLine(row["title"], detail, urls(row["pk"]))
 
@@ -552,11 +553,11 @@ def credits(engagement_ids: set[int]) -> dict[int, Part]:
     urls = item_urls("servicecredit")
 
     def line(row: dict[str, Any]) -> Ranked:
-        month = f"{row['period_start']:%b %Y}"
+        amount = f"{row['period_start']:%b %Y}: {amount_text(row['amount'], row['currency'])}"
         if row["amount"] is None:
-            detail = f"{month}: not computed. {CreditProblem(row['problem']).label}"
+            detail = f"{amount}. {CreditProblem(row['problem']).label}"
         else:
-            detail = f"{month}: {row['amount']:,.2f} {row['currency']} to claim"
+            detail = f"{amount} to claim"
         title = f"{row['kpi__name']} ({row['kpi__engagement__title']})"
         url = urls(row["kpi__engagement_id"])
         return (row["period_start"], row["pk"]), DigestLine(title, detail, url)
