@@ -121,11 +121,12 @@ def test_queueing_costs_the_same_queries_for_few_items_as_for_many() -> None:
     assert many == few
 
 
+@pytest.mark.parametrize("count", [4, 5])  # batches of 2: two full, or two and a short one
 def test_a_person_in_a_later_batch_still_gets_their_digest(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, count: int
 ) -> None:
     monkeypatch.setattr(digest, "PEOPLE_PER_BATCH", 2)
-    people = [a_manager(f"person-{n}") for n in range(5)]
+    people = [a_manager(f"person-{n}") for n in range(count)]
     for person in people:
         overdue_checkins(person, 1)
 
