@@ -23,6 +23,17 @@ def credits_of(engagements: Engagements) -> ServiceCreditQuerySet:
     )
 
 
+# The columns a line about a credit to act on shows (the dashboard's panel, the digest).
+CREDIT_LINE_FIELDS = (
+    "period_start",
+    "amount",
+    "currency",
+    "problem",
+    "kpi__name",
+    "kpi__engagement__title",
+)
+
+
 def credits_to_act_on(engagements: Engagements) -> QuerySet[ServiceCredit]:
     """Credits nobody has acted on: computed ones to claim, and flagged periods whose
     credit could not be computed (no values, no fee) to look into. Oldest first."""

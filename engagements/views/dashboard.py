@@ -28,7 +28,7 @@ from engagements.selectors.communication import (
     checkins_overdue,
     open_action_items,
 )
-from engagements.selectors.credits import credits_to_act_on
+from engagements.selectors.credits import CREDIT_LINE_FIELDS, credits_to_act_on
 from engagements.selectors.monitoring import (
     open_reviews,
     red_kpis,
@@ -184,16 +184,7 @@ def panels_context(request: HttpRequest) -> dict[str, Any]:
         ),
         "spend": Panel.of(showing(spend_warnings(watched, today=today), (), "title")),
         "credits": Panel.of(
-            showing(
-                credits_to_act_on(watched),
-                "kpi__engagement",
-                "period_start",
-                "amount",
-                "currency",
-                "problem",
-                "kpi__name",
-                "kpi__engagement__title",
-            )
+            showing(credits_to_act_on(watched), "kpi__engagement", *CREDIT_LINE_FIELDS)
         ),
         "appetite": settings.RISK_APPETITE_SCORE,
         "expiry_days": settings.EVIDENCE_EXPIRY_WINDOW_DAYS,

@@ -54,7 +54,7 @@ from engagements.models import (
 from engagements.models.credits import amount_text
 from engagements.models.monitoring import period_bounds
 from engagements.selectors.communication import open_action_items
-from engagements.selectors.credits import credits_to_act_on
+from engagements.selectors.credits import CREDIT_LINE_FIELDS, credits_to_act_on
 from engagements.selectors.monitoring import open_reviews
 from engagements.selectors.risk import evidence_expiring, notice_deadlines
 from engagements.selectors.spend import burn_level, spend_warnings
@@ -562,15 +562,7 @@ def credits(engagement_ids: set[int]) -> dict[int, Part]:
         url = urls(row["kpi__engagement_id"])
         return (row["period_start"], row["pk"]), DigestLine(title, detail, url)
 
-    fields = (
-        "pk",
-        "period_start",
-        "amount",
-        "currency",
-        "problem",
-        "kpi__name",
-        "kpi__engagement__title",
-    )
     rows = credits_to_act_on(engagement_ids)
-    ranked = first_lines(rows, "kpi__engagement_id", ("period_start", "pk"), fields)
+    order = ("period_start", "pk")
+    ranked = first_lines(rows, "kpi__engagement_id", order, ("pk", *CREDIT_LINE_FIELDS))
     return parts(ranked, "kpi__engagement_id", line)
