@@ -16,7 +16,12 @@ LAST_PLAUSIBLE_PAGE = 1_000_000
 
 
 def page_of(
-    request: HttpRequest, rows: QuerySet[Any], size: int | None = None, *, narrow: bool = False
+    request: HttpRequest,
+    rows: QuerySet[Any],
+    size: int | None = None,
+    *,
+    narrow: bool = False,
+    count: int | None = None,
 ) -> Page:
     """The page the request asks for (?page=); a bad or too-high number shows a real page.
 
@@ -25,19 +30,26 @@ def page_of(
     skip reading rows when there are none. A page past the end, or DISTINCT rows (counted
     before DISTINCT by a window), go the usual way: a count, then the rows.
 
+    `count`: the number of rows, where the page already knows it (the risk overview sums
+    its heat map): the rows are then read without counting them again.
+
     `narrow`: for rows whose joins are wide and many (the risk overview sorts thousands of
     risks joined to engagement, vendor and owner), sort and count only the ids, then read
     the page's rows whole: two queries, each cheap, instead of one that carries every
     joined column of every row through the sort.
     """
     if narrow and not rows.query.distinct and not rows.query.combinator:
-        page = page_of(request, rows.select_related(None).only("pk"), size)
+        page = page_of(request, rows.select_related(None).only("pk"), size, count=count)
         ids = [row.pk for row in page.object_list]
         by_id = {row.pk: row for row in rows.order_by().filter(pk__in=ids)}
         page.object_list = [by_id[pk] for pk in ids if pk in by_id]
         return page
     paginator = Paginator(rows, size or settings.PAGE_SIZE)
     asked = request.GET.get("page")
+    if count is not None:
+        # Paginator.count is a cached property: set, it is never asked of the database.
+        paginator.count = count  # type: ignore[misc]
+        return paginator.get_page(asked)
     try:
         number = int(asked or 1)
     except ValueError:
@@ -50,7 +62,6 @@ def page_of(
     )
     if not found and number > 1:
         return paginator.get_page(asked)
-    # Paginator.count is a cached property: set, it is never asked of the database.
     paginator.count = found[0].page_total_rows if found else 0  # type: ignore[misc]
     return Page(found, number, paginator)
 

@@ -335,7 +335,14 @@ def risk_overview(request: HttpRequest) -> HttpResponse:
         for row in risks.order_by().values(likelihood_field, impact_field).annotate(n=Count("pk"))
     }
     context = _heat_map_context(request, counts, chart_id="risk-overview-map", anchor="risk-list")
-    page = page_of(request, _register(_in_cell(risks, request)), narrow=True)
+    selected = _selected_cell(request)
+    page = page_of(
+        request,
+        _register(_in_cell(risks, request)),
+        narrow=True,
+        # The heat map has counted the register already: all of it, or the chosen cell.
+        count=sum(counts.values()) if selected is None else counts.get(selected, 0),
+    )
     today = timezone.localdate()
     return render(
         request,

@@ -55,3 +55,25 @@ def test_an_empty_list_costs_one_query_in_the_narrow_way() -> None:
         page = page_of(request, people(), size=12, narrow=True)
     assert list(page) == [] and page.paginator.count == 0
     assert len(queries) == 1  # no ids: nothing more to read
+
+
+@pytest.mark.usefixtures("thirty_people")
+@pytest.mark.parametrize("narrow", [False, True])
+def test_a_known_count_is_not_asked_again(narrow: bool) -> None:
+    request = RequestFactory().get("/", {"page": "3"})
+    usual = page_of(request, people(), size=12)
+    with CaptureQueriesContext(connection) as queries:
+        page = page_of(request, people(), size=12, narrow=narrow, count=30)
+        names = [p.username for p in page]
+    assert names == [p.username for p in usual]
+    assert (page.number, page.paginator.num_pages) == (3, 3)
+    assert len(queries) == (2 if narrow else 1)
+    assert not any("OVER ()" in query["sql"] for query in queries)
+
+
+def test_a_known_count_of_nothing_reads_nothing() -> None:
+    request = RequestFactory().get("/", {"page": "4"})
+    with CaptureQueriesContext(connection) as queries:
+        page = page_of(request, people(), size=12, narrow=True, count=0)
+    assert list(page) == [] and page.number == 1
+    assert len(queries) == 0
