@@ -134,17 +134,37 @@ def digest_moment(today: datetime.date) -> datetime.datetime:
 
 @contextmanager
 def rolled_back() -> Iterator[None]:
-    """Everyone's Monday digest due, for the block only: the transaction is rolled back."""
+    """Everyone's Monday digest due, for the block only: the transaction is rolled back.
+    Outside any transaction (VACUUM cannot run in one)."""
     from django.db import transaction
 
     from engagements.models import ReminderPreference
 
+    vacuum_written_tables()  # each run starts from the same tidy tables
     with transaction.atomic():
         ReminderPreference.objects.update(digest_enabled=True, digest_weekday=0)
         try:
             yield
         finally:
             transaction.set_rollback(True)
+
+
+def vacuum_written_tables() -> None:
+    """Vacuum what `rolled_back` runs write: every run leaves 10,000 dead preference
+    versions and a thousand dead outbox rows (with their unique-key entries) behind,
+    which autovacuum would clear in production but which pile up here, run after run
+    (this server runs without autovacuum), and slow each run more than the one before:
+    the outbox's inserts took 50 ms a batch with 16 MB of them, 35 ms after a VACUUM."""
+    from django.db import connection
+
+    from engagements.models import OutboundEmail, ReminderPreference
+
+    tables = ", ".join(
+        connection.ops.quote_name(model._meta.db_table)
+        for model in (OutboundEmail, ReminderPreference)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM (ANALYZE) {tables}")
 
 
 @contextmanager
