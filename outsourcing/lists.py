@@ -33,8 +33,8 @@ def page_of(
     `count`: the number of rows, where the page already knows it (the risk overview sums
     its heat map): the rows are then read without counting them again.
 
-    `narrow`: for rows whose joins are wide and many (the risk overview sorts thousands of
-    risks joined to engagement, vendor and owner), sort and count only the ids, then read
+    `narrow`: for rows whose joins are wide and many (the engagement list sorts a thousand
+    engagements joined to vendor and owner), sort and count only the ids, then read
     the page's rows whole: two queries, each cheap, instead of one that carries every
     joined column of every row through the sort.
     """

@@ -135,6 +135,14 @@ class Risk(Owned, TimeStampedModel):
             # dashboard and digest: risks due for review, by owner
             models.Index(fields=["owner", "next_review_on"], name="risk_owner_review_idx"),
             models.Index(fields=["status"], name="risk_status_idx"),
+            # risk overview and the dashboard's risks above appetite: open risks worst
+            # first, read in this order and sorted only within a score (the register's
+            # first page reads a few dozen risks, not every open one)
+            models.Index(
+                RESIDUAL_SCORE.desc(),
+                condition=~Q(status="closed"),
+                name="risk_open_residual_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

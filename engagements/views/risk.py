@@ -336,11 +336,12 @@ def risk_overview(request: HttpRequest) -> HttpResponse:
     }
     context = _heat_map_context(request, counts, chart_id="risk-overview-map", anchor="risk-list")
     selected = _selected_cell(request)
+    # The heat map has counted the register already (all of it, or the chosen cell), so
+    # the page is read without a count over every open risk: worst first by the residual
+    # index (risk_open_residual_idx), sorted only within the scores the page reaches.
     page = page_of(
         request,
         _register(_in_cell(risks, request)),
-        narrow=True,
-        # The heat map has counted the register already: all of it, or the chosen cell.
         count=sum(counts.values()) if selected is None else counts.get(selected, 0),
     )
     today = timezone.localdate()
