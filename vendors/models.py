@@ -8,7 +8,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -184,6 +185,8 @@ class Vendor(Owned, TimeStampedModel):
             # vendor registry filters and the dashboard's standings panel
             models.Index(fields=["status"], name="vendor_status_idx"),
             models.Index(fields=["standing"], name="vendor_standing_idx"),
+            # compliance matrix: its rows (vendors) in name order, read a page at a time
+            models.Index(Lower("legal_name"), F("id"), name="vendor_name_order_idx"),
         ]
         constraints = [
             models.CheckConstraint(
