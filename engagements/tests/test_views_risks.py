@@ -160,6 +160,21 @@ def test_adding_a_risk_saves_it_with_its_next_review_from_the_residual_score(
     assert "Risk “Tickets exported to a personal laptop” added" in page.content.decode()
 
 
+def test_a_risk_recorded_already_closed_is_added_with_no_review_due(
+    world: World, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    client = client_for(manager)
+    data = {**risk_data(owner=manager.pk), "status": Risk.Status.CLOSED, "next_review_on": ""}
+
+    response = client.post(url_of("risk_create", world), data)
+
+    risk = Risk.objects.get(title="Tickets exported to a personal laptop")
+    assert (risk.status, risk.next_review_on) == (Risk.Status.CLOSED, None)
+    page = client.get(response["Location"]).content.decode()
+    added = "Risk “Tickets exported to a personal laptop” added (high, closed, no review due)"
+    assert added in page
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [

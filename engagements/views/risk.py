@@ -178,10 +178,13 @@ def risk_create(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         form.instance.engagement = engagement
         risk = form.save()
-        messages.success(
-            request,
-            f"Risk “{risk}” added ({risk.level}, next review {risk.next_review_on:%-d %b %Y}).",
+        # Recorded already closed (a risk that has passed): no review is due.
+        review = (
+            "closed, no review due"
+            if risk.next_review_on is None
+            else f"next review {risk.next_review_on:%-d %b %Y}"
         )
+        messages.success(request, f"Risk “{risk}” added ({risk.level}, {review}).")
         return _risks_tab(engagement)
     return _render_risk_form(request, engagement, form, None)
 
