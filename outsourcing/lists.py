@@ -30,8 +30,10 @@ def page_of(
     skip reading rows when there are none. A page past the end, or DISTINCT rows (counted
     before DISTINCT by a window), go the usual way: a count, then the rows.
 
-    `count`: the number of rows, where the page already knows it (the risk overview sums
-    its heat map): the rows are then read without counting them again.
+    `count`: the number of rows, where the caller knows it (the risk overview sums its
+    heat map) or counts it apart (the compliance matrix, so that its page is read in
+    index order and stops after a page): the rows are then read without a window
+    count, and an empty list reads none.
 
     `narrow`: for rows whose joins are wide and many (the engagement list sorts a thousand
     engagements joined to vendor and owner), sort and count only the ids, then read

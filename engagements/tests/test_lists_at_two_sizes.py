@@ -133,7 +133,7 @@ def test_every_list_page_runs_the_same_queries_for_one_quiet_engagement_as_for_m
 ) -> None:
     engagement = EngagementFactory(owner=manager)  # nothing due, nothing at risk
     # One small risk: an empty register skips reading the page's rows (the risk
-    # overview sorts ids first, then reads the page: outsourcing.lists.page_of(narrow)).
+    # overview knows from its heat map that there are none: outsourcing.lists.page_of).
     RiskFactory(engagement=engagement, owner=manager)
     CandidateFactory(owner=manager)
     urls = {

@@ -387,6 +387,7 @@ def test_the_overview_and_its_export_apply_the_filters(
     export = client.get(reverse("engagements:risk_export"), query)
 
     assert {row["risk"].title for row in page.context["rows"]} == titles
+    assert page.context["page"].paginator.count == len(titles)
     rows = csv_rows(export)
     assert {row[2] for row in rows[1:]} == titles
 

@@ -181,7 +181,7 @@ def risk_create(request: HttpRequest, pk: int) -> HttpResponse:
         # Recorded already closed (a risk that has passed): no review is due.
         review = (
             "closed, no review due"
-            if risk.next_review_on is None
+            if risk.status == Risk.Status.CLOSED or risk.next_review_on is None
             else f"next review {risk.next_review_on:%-d %b %Y}"
         )
         messages.success(request, f"Risk “{risk}” added ({risk.level}, {review}).")
@@ -338,14 +338,15 @@ def risk_overview(request: HttpRequest) -> HttpResponse:
         for row in risks.order_by().values(likelihood_field, impact_field).annotate(n=Count("pk"))
     }
     context = _heat_map_context(request, counts, chart_id="risk-overview-map", anchor="risk-list")
-    selected = _selected_cell(request)
+    total = sum(counts.values())
+    selected = context["selected"]
     # The heat map has counted the register already (all of it, or the chosen cell), so
     # the page is read without a count over every open risk: worst first by the residual
     # index (risk_open_residual_idx), sorted only within the scores the page reaches.
     page = page_of(
         request,
         _register(_in_cell(risks, request)),
-        count=sum(counts.values()) if selected is None else counts.get(selected, 0),
+        count=total if selected is None else counts.get(selected, 0),
     )
     today = timezone.localdate()
     return render(
@@ -363,7 +364,7 @@ def risk_overview(request: HttpRequest) -> HttpResponse:
                 }
                 for r in page
             ],
-            "total": sum(counts.values()),
+            "total": total,
             "appetite": settings.RISK_APPETITE_SCORE,
         },
     )
