@@ -220,8 +220,8 @@ def main() -> None:
         "--parts", nargs="+", choices=PARTS, default=list(PARTS), help="which figures (all)"
     )
     parser.add_argument("--warmup", type=int, default=3, help="P1: untimed requests a page")
-    parser.add_argument("--requests", type=int, default=15, help="P1: timed requests a page")
-    parser.add_argument("--rounds", type=int, default=3, help="P1: turns between the sizes")
+    parser.add_argument("--requests", type=int, default=45, help="P1: timed requests a page")
+    parser.add_argument("--rounds", type=int, default=9, help="P1: turns between the sizes")
     parser.add_argument("--seconds", type=float, default=6.0, help="P2: seconds a page a round")
     options = parser.parse_args()
     server = options.server.rstrip("/")

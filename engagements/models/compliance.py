@@ -59,13 +59,19 @@ def compliance_status(
 
 
 class ComplianceItemQuerySet(models.QuerySet["ComplianceItem"]):
-    def with_status(self, today: datetime.date) -> ComplianceItemQuerySet:
+    def with_status(
+        self, today: datetime.date, *, evidence: models.QuerySet[Evidence] | None = None
+    ) -> ComplianceItemQuerySet:
         """Each item's `status` on `today` by the rules of `compliance_status`, worked out
-        in SQL: lists of items filter, count and page by status without loading them."""
+        in SQL: lists of items filter, count and page by status without loading them.
+
+        `evidence`: the evidence these items can have, where they are a known few (the
+        compliance matrix's page: its engagements' evidence, not all there is)."""
         # "Has evidence" as one uncorrelated IN (a single hashed pass over the evidence),
         # not a correlated EXISTS: counting every item's status with EXISTS is costed so
         # high that PostgreSQL compiles it (JIT), which alone takes longer than the query.
-        has_evidence = Q(pk__in=Evidence.objects.values("item_id"))
+        candidates = Evidence.objects.all() if evidence is None else evidence
+        has_evidence = Q(pk__in=candidates.values("item_id"))
         return self.annotate(
             status=Case(
                 When(~has_evidence, then=Value(ComplianceStatus.MISSING.value)),

@@ -254,10 +254,15 @@ class VendorRow:
             cell.status, cell.engagement_pk = status, engagement_pk
 
 
-def matrix_items(filters: MatrixFilterForm, today: datetime.date) -> QuerySet[ComplianceItem]:
+def matrix_items(
+    filters: MatrixFilterForm,
+    today: datetime.date,
+    *,
+    evidence: QuerySet[Evidence] | None = None,
+) -> QuerySet[ComplianceItem]:
     """The items the filters ask for, each with its `status` today (only the status asked
-    for, if any), in the matrix's order."""
-    items = filters.items(ComplianceItem.objects.with_status(today))
+    for, if any), in the matrix's order; `evidence` as `with_status` takes it."""
+    items = filters.items(ComplianceItem.objects.with_status(today, evidence=evidence))
     if filters.value("status"):
         items = items.filter(status=filters.value("status"))  # type: ignore[misc]
     return items.order_by(
@@ -289,11 +294,14 @@ def matrix_rows(
 ) -> list[VendorRow]:
     """One row for each vendor on the page, its cells from the items of those vendors only."""
     rows = {vendor.pk: VendorRow(vendor=vendor) for vendor in vendors}
+    on_page = Engagement.objects.filter(vendor__in=list(rows)).values("pk")
+    # "Has evidence" from the page's engagements' evidence only, not all of it.
+    evidence = Evidence.objects.filter(item__engagement_id__in=on_page)
     items = (
-        matrix_items(filters, today)  # type: ignore[misc]
+        matrix_items(filters, today, evidence=evidence)  # type: ignore[misc]
         # By the page's engagement ids: the items' engagement index finds their few
         # hundred items, where joining on the vendor read every item there is.
-        .filter(engagement_id__in=Engagement.objects.filter(vendor__in=list(rows)).values("pk"))
+        .filter(engagement_id__in=on_page)
         # A cell's link goes to the first engagement (by title) in its worst status.
         .order_by("engagement__title", "engagement_id")
         .values_list("engagement__vendor_id", "requirement_id", "engagement_id", "status")
