@@ -25,6 +25,7 @@ from engagements.models.monitoring import HAS_CREDIT_RULE
 from engagements.models.risk import LEVELS, scores_of
 from engagements.selectors.sourcing import shortlistable_vendors
 from outsourcing.lists import LAST_PLAUSIBLE_PAGE, ListFilter
+from outsourcing.text import is_whole_number
 from outsourcing.typeahead import TypeAhead
 from vendors.models import BusinessFunction, Vendor
 
@@ -213,7 +214,7 @@ class ShortlistFilter(ListFilter):
         their valid values only, so the address stays short (Django refuses to redirect
         to one longer than 2,048 characters)."""
         page = str(self.data.get("page", "")) if self.data is not None else ""
-        if not (page.isascii() and page.isdigit() and int(page) <= LAST_PLAUSIBLE_PAGE):
+        if not (is_whole_number(page) and int(page) <= LAST_PLAUSIBLE_PAGE):
             page = ""
         kept = {"q": self.searched, "vendors": self.ALL if self.shows_all else "", "page": page}
         query = urlencode({name: value for name, value in kept.items() if value})

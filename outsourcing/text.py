@@ -117,3 +117,10 @@ class TextCheckedForm(forms.BaseForm):
         for field in self.fields.values():
             check_typed_text(field)
         super().full_clean()
+
+
+def is_whole_number(value: Any) -> bool:
+    """Whether `value` is written as a whole number in ASCII digits ("12"), as an id in an
+    address or a button is: "²" and "١" pass str.isdigit() but int() refuses them."""
+    text = str(value)
+    return text.isascii() and text.isdigit()

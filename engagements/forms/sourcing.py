@@ -21,6 +21,7 @@ from engagements.models import (
 from engagements.selectors.sourcing import shortlistable_vendors
 from engagements.services.sourcing import DATE_RANGE_MESSAGE, plausible_date
 from outsourcing.forms import FiniteDecimalField, Form, ModelForm, TickedRows
+from outsourcing.text import is_whole_number
 from outsourcing.typeahead import person_name as person_name  # named here by many modules
 from outsourcing.uploads import content_type_for, validate_document
 from vendors.models import Vendor
@@ -345,7 +346,7 @@ class AwardForm(Form):
         )
 
     def _proposal(self, pk: Any) -> Proposal | None:
-        if pk in (None, "") or not str(pk).isdigit():
+        if pk is None or not is_whole_number(pk):  # ?proposal= is typed into an address
             return None
         queryset = self.fields["proposal"].queryset  # type: ignore[attr-defined]
         return queryset.filter(pk=int(pk)).first()  # type: ignore[no-any-return]

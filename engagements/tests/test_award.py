@@ -245,6 +245,18 @@ def test_a_second_award_through_the_page_is_refused(
     assert "it cannot be awarded again" in response.content.decode()
 
 
+@pytest.mark.parametrize("asked", ["²", "١", "x", "", "99999999999999999999"])
+def test_an_award_page_asked_for_no_real_proposal_starts_without_figures(
+    asked: str, selection: Selection, manager: Any, client_for: Callable[[Any], Any]
+) -> None:
+    proposal_for(selection)
+
+    response = client_for(manager).get(award_url(selection), {"proposal": asked})
+
+    assert response.status_code == 200
+    assert response.context["form"].initial.get("prefilled_for") is None
+
+
 def test_a_manager_sees_why_a_poor_vendor_is_blocked_and_gets_no_override_field(
     selection: Selection, manager: Any, client_for: Callable[[Any], Any]
 ) -> None:

@@ -30,6 +30,7 @@ from outsourcing.tests.hostile import (
     hostile_text,
     sign_in,
 )
+from outsourcing.text import is_whole_number
 
 pytestmark = pytest.mark.hostile
 
@@ -198,7 +199,7 @@ def test_kpi_from_templates_survives_hostile_template_ids(
 
     def saved(response: Any, data: dict[str, Any]) -> None:
         added = Kpi.objects.filter(engagement=world.engagement, template__isnull=False)
-        chosen = {int(value) for value in ids if value.strip().isdigit()}
+        chosen = {int(value) for value in ids if is_whole_number(value.strip())}
         assert added and {k.template_id for k in added} <= chosen
         for kpi in added:
             assert kpi.template is not None

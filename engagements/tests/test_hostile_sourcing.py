@@ -51,6 +51,7 @@ from outsourcing.tests.hostile import (
     hostile_upload,
     sign_in,
 )
+from outsourcing.text import is_whole_number
 from vendors.models import Vendor
 from vendors.tests.factories import VendorFactory
 
@@ -105,7 +106,7 @@ def _garbled_remove_is_not_found(client: Any, url: str, data: dict[str, Any]) ->
     """A remove button whose value is no id at all is a 404 that changes nothing
     (test_views_sourcing.test_a_garbled_remove_button_is_not_found); True when handled."""
     value = str(data.get("remove", "0"))
-    if value.isascii() and value.isdigit():
+    if is_whole_number(value):
         return False
     with transaction.atomic():
         before = database_state()
@@ -250,7 +251,8 @@ def test_shortlist_survives_hostile_vendor_ids_and_removals(
     # The ids Hypothesis picks among are small; point them at this world's rows.
     offset = min(v.pk for v in Vendor.objects.all()) - 1
     vendors = [
-        str(int(v) + offset) if v.isdigit() and len(v) == 1 else v for v in data.get("vendors", [])
+        str(int(v) + offset) if is_whole_number(v) and len(v) == 1 else v
+        for v in data.get("vendors", [])
     ]
     if "vendors" in data:
         data = {"vendors": vendors}

@@ -50,6 +50,7 @@ from engagements.services.sourcing import (
 from engagements.views.common import selection_or_404, selection_to_change, signed_in, to_selection
 from outsourcing.exports import export_format, export_response, queryset_rows
 from outsourcing.lists import page_of
+from outsourcing.text import is_whole_number
 from outsourcing.uploads import private_download
 from outsourcing.versions import RowVersion, saves_atomically
 from vendors.models import Vendor
@@ -75,8 +76,7 @@ def _posted_row(request: HttpRequest, name: str, rows: QuerySet[RowT]) -> RowT |
     """The row a button posted the id of (e.g. remove=12); None when that row is not among
     `rows` (a double click or another tab removed it first). Not an id at all is a 404."""
     value = request.POST.get(name, "")
-    # isascii: "²" and "١" pass isdigit() but int() refuses them.
-    if not (value.isascii() and value.isdigit()):
+    if not is_whole_number(value):
         raise Http404
     return rows.filter(pk=int(value)).first()
 
