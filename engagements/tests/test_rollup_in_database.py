@@ -10,7 +10,7 @@ import time_machine
 from django.db import connection, transaction
 
 from engagements.models import Direction, KpiRollup, Measurement, Period, Scorecard
-from engagements.services.monitoring import rollup_kpis, upserts
+from engagements.services.monitoring import rollup_kpis, scorecards, upserts
 from engagements.tests.factories import EngagementFactory, KpiFactory
 
 pytestmark = [
@@ -141,3 +141,35 @@ def test_the_database_and_python_come_to_the_same_rollups_scorecards_and_reports
     assert by_database[1][0]["rollups"] == by_database[1][0]["scorecards"] == 0
     for database, python in zip(by_database, by_python, strict=True):
         assert database == python
+
+
+# Ties at the last place and just either side of them, odd and even, both signs, and
+# numbers with more places than a division to 30 places leaves.
+ROUNDED = [
+    ("0.125", 2),
+    ("0.135", 2),
+    ("-0.125", 2),
+    ("-0.135", 2),
+    ("0.12500000000000000000000000001", 2),
+    ("0.12499999999999999999999999999", 2),
+    ("2.5", 0),
+    ("3.5", 0),
+    ("0.00000000000000000000500000000", 20),
+    ("0.00000000000000000001500000000", 20),
+    ("0.33333333333333333333333333333", 20),
+    ("0.66666666666666666666666666666666", 20),
+    ("96.00025", 4),
+    ("96.00035", 4),
+    ("1", 3),
+    ("0", 20),
+]
+
+
+@pytest.mark.parametrize(("number", "places"), ROUNDED)
+def test_the_databases_rounding_is_decimals_half_to_even(number, places):
+    expected = D(number).quantize(D(1).scaleb(-places), rounding="ROUND_HALF_EVEN")
+    with connection.cursor() as cursor:
+        rounding = scorecards._half_even("n", places)
+        cursor.execute(f"SELECT {rounding} FROM (SELECT %s::numeric AS n) given", [number])
+        (rounded,) = cursor.fetchone()
+    assert rounded == expected

@@ -66,18 +66,34 @@ def _statement() -> str:
     """The statement for targets sent as one JSON parameter."""
     return f"""
 WITH target AS ({json_rows(TARGET_COLUMNS, "%(targets)s")}),
-{_computing_ctes()}
+{_computing_ctes(few_periods=True)}
 {_upsert()}
 """  # nosec B608
 
 
-def _computing_ctes() -> str:
+def _computing_ctes(*, few_periods: bool) -> str:
     """CTEs from `target` (kpi_id, period_start, period_end, previous_start) to
-    `compared`: each target's figures, value and the value of the period before."""
+    `compared`: each target's figures, value and the value of the period before.
+
+    The period before is the target before it when that is the same KPI's previous
+    period, else the stored one. `few_periods` (each KPI has a few targets: a recompute
+    after a save, a scheduled run after the first): each KPI's first target looks its
+    stored one up by key, as joining them let the planner, which cannot count a JSON
+    list's KPIs or each KPI's periods, hash every stored rollup (316,000 at large) to
+    find a few thousand. Else (a first run: every period) they are joined, as a look-up
+    planned while the table was empty scans the rows the statement adds, each time.
+    """
     quote = connection.ops.quote_name
     measurement = quote(Measurement._meta.db_table)
     kpi = quote(Kpi._meta.db_table)
     rollup = quote(KpiRollup._meta.db_table)
+    if few_periods:
+        stored = f"""(SELECT s.value FROM {rollup} s
+        WHERE s.kpi_id = c.kpi_id AND s.period_start = c.previous_start)"""  # nosec B608
+        join = ""
+    else:
+        stored = "r.value"
+        join = f"LEFT JOIN {rollup} r ON r.kpi_id = c.kpi_id AND r.period_start = c.previous_start"
     # Names from model metadata and constant SQL; every value is a parameter.
     return f"""
 figures AS (
@@ -101,12 +117,11 @@ computed AS (
     JOIN {kpi} k ON k.id = f.kpi_id
 ),
 compared AS (
-    -- The period before: computed just now when it is a target too, else as stored.
     SELECT c.*,
            CASE WHEN LAG(c.period_start) OVER by_kpi = c.previous_start
-                THEN LAG(c.value) OVER by_kpi ELSE r.value END AS previous
+                THEN LAG(c.value) OVER by_kpi ELSE {stored} END AS previous
     FROM computed c
-    LEFT JOIN {rollup} r ON r.kpi_id = c.kpi_id AND r.period_start = c.previous_start
+    {join}
     WINDOW by_kpi AS (PARTITION BY c.kpi_id ORDER BY c.period_start)
 )
 """  # nosec B608
@@ -281,7 +296,7 @@ target AS MATERIALIZED (
           UNION SELECT kpi_id, period_start FROM changed_pair) p
     JOIN kpi k ON k.id = p.kpi_id
 ),
-{_computing_ctes()},
+{_computing_ctes(few_periods=changed_since_given)},
 written AS ({_upsert()}),
 due_month AS (
     -- The current month; the months of the window that periods redone for it count

@@ -137,10 +137,13 @@ def _upsert_scorecards(
 
 def _half_even(number: str, places: int) -> str:
     """SQL rounding `number` to `places` as Decimal.quantize does (half to even), where
-    ROUND goes half away from zero."""
-    scaled = f"({number}) * {10**places}"
+    ROUND goes half away from zero. A tie leaves exactly half a unit of the last place
+    when truncated; only then is the last digit's parity asked (MOD divides: slow on
+    numbers of 30 places, and it ran for every rollup)."""
+    half_unit = f"0.{'0' * places}5"
     return (
-        f"CASE WHEN ABS(MOD({scaled}, 1)) = 0.5 AND MOD(TRUNC({scaled}), 2) = 0 "
+        f"CASE WHEN ABS(({number}) - TRUNC({number}, {places})) = {half_unit} "
+        f"AND MOD(TRUNC(({number}) * {10**places}), 2) = 0 "
         f"THEN TRUNC({number}, {places}) ELSE ROUND({number}, {places}) END"
     )
 
@@ -183,7 +186,7 @@ def _scorecard_source() -> str:
             f"WHEN {value} <= red_threshold THEN %(amber)s ELSE %(red)s END END"
         )
 
-    weekly_mean = _half_even("AVG(value)", 4)
+    weekly_mean = _half_even("mean", 4)
     # Names from model metadata and constant SQL; every value is a parameter.
     return f"""
 WITH due AS (
@@ -197,29 +200,41 @@ kpi AS (
     FROM {kpi} k
     WHERE k.is_active AND k.engagement_id IN (SELECT engagement_id FROM due)
 ),
-bucketed AS (
-    -- Each rollup with its attainment, in the bucket it counts in.
+bucketed AS MATERIALIZED (
+    -- Each rollup with its attainment, in the bucket it counts in. Materialized: the
+    -- attainment (a division to 30 places) is then computed once a rollup, where
+    -- rounding it, inlined, computed it three times.
     SELECT r.kpi_id, k.period, r.value, r.status,
            CASE k.period WHEN %(week)s THEN date_trunc('month', r.period_start)::date
                 ELSE r.period_start END AS bucket,
-           {_half_even(attainment("r.value"), ATTAINMENT_PLACES)} AS share
+           {attainment("r.value")} AS attainment
     FROM {rollup} r
     JOIN kpi k ON k.id = r.kpi_id
     WHERE r.period_start BETWEEN %(first)s AND %(last)s
+      -- Weeks and months from the first due month on; quarters from its quarter on.
+      AND (k.period = %(quarter)s OR r.period_start >= %(first_month)s)
       -- weeks_starting_in: a week's rollup starts on a Monday
       AND (k.period <> %(week)s OR EXTRACT(ISODOW FROM r.period_start) = 1)
 ),
 figures AS (
     -- A KPI's figures for a bucket: the one rollup of a month or a quarter; the weeks'
-    -- mean value and mean attainment.
-    SELECT kpi_id, bucket, period, COUNT(value) AS with_data,
-           CASE WHEN COUNT(value) = 0 THEN NULL WHEN period = %(week)s THEN {weekly_mean}
-                ELSE MAX(value) END AS value,
-           MAX(status) FILTER (WHERE value IS NOT NULL) AS stored_status,
-           {_half_even(f"SUM(share) * {EXACT} / NULLIF(COUNT(share), 0)", ATTAINMENT_PLACES)}
-               AS share
-    FROM bucketed
-    GROUP BY kpi_id, bucket, period
+    -- mean value and mean attainment. Rounded outside the grouping, which computes
+    -- each mean once.
+    SELECT kpi_id, bucket, period, with_data,
+           CASE WHEN with_data = 0 THEN NULL WHEN period = %(week)s THEN {weekly_mean}
+                ELSE one_value END AS value,
+           stored_status,
+           {_half_even("mean_share", ATTAINMENT_PLACES)} AS share
+    FROM (
+        SELECT kpi_id, bucket, period, COUNT(value) AS with_data, AVG(value) AS mean,
+               MAX(value) AS one_value,
+               MAX(status) FILTER (WHERE value IS NOT NULL) AS stored_status,
+               SUM(share) * {EXACT} / NULLIF(COUNT(share), 0) AS mean_share
+        FROM (
+            SELECT *, {_half_even("attainment", ATTAINMENT_PLACES)} AS share FROM bucketed
+        ) shares
+        GROUP BY kpi_id, bucket, period
+    ) grouped
 ),
 part AS (
     -- Each active KPI of a due month with the figures of the bucket it brings.
@@ -262,6 +277,7 @@ def _upsert_scorecards_in_sql(
     """PostgreSQL: compute the scorecards in the database and upsert them in one
     statement (issue 15, P3: computing 30,000 in Python was a third of a full run)."""
     due = [(pk, month.isoformat()) for pk, due in months.items() for month in sorted(due)]
+    first_month = min(min(d) for d in months.values())
     with without_jit():
         return upsert_changed_from(
             Scorecard,
@@ -271,7 +287,8 @@ def _upsert_scorecards_in_sql(
             params={
                 "due": json_param([("engagement_id", "bigint"), ("month", "date")], due),
                 # The rollups' span: from the first month's quarter to the last month's end.
-                "first": period_bounds(Period.QUARTER, min(min(d) for d in months.values()))[0],
+                "first": period_bounds(Period.QUARTER, first_month)[0],
+                "first_month": first_month,
                 "last": month_end(max(max(d) for d in months.values())),
                 "higher": Direction.HIGHER,
                 **{period.name.lower(): period.value for period in Period},
