@@ -66,28 +66,29 @@ def _statement() -> str:
     """The statement for targets sent as one JSON parameter."""
     return f"""
 WITH target AS ({json_rows(TARGET_COLUMNS, "%(targets)s")}),
-{_computing_ctes(few_periods=True)}
+{_computing_ctes(rollups_stored=True)}
 {_upsert()}
 """  # nosec B608
 
 
-def _computing_ctes(*, few_periods: bool) -> str:
+def _computing_ctes(*, rollups_stored: bool) -> str:
     """CTEs from `target` (kpi_id, period_start, period_end, previous_start) to
     `compared`: each target's figures, value and the value of the period before.
 
     The period before is the target before it when that is the same KPI's previous
-    period, else the stored one. `few_periods` (each KPI has a few targets: a recompute
-    after a save, a scheduled run after the first): each KPI's first target looks its
-    stored one up by key, as joining them let the planner, which cannot count a JSON
-    list's KPIs or each KPI's periods, hash every stored rollup (316,000 at large) to
-    find a few thousand. Else (a first run: every period) they are joined, as a look-up
-    planned while the table was empty scans the rows the statement adds, each time.
+    period, else the stored one. `rollups_stored` (a scheduled run after the first, or a
+    recompute after a save, for a few periods): a target whose period before is not a
+    target looks the stored one up by key, as joining them let the planner, which
+    cannot count a JSON list's KPIs or each KPI's periods, hash every stored rollup
+    (316,000 at large) to find a few thousand. Else (the first run) they are joined: a
+    look-up planned with the statistics of an empty table scans, each time, every row
+    the run's earlier batches have added.
     """
     quote = connection.ops.quote_name
     measurement = quote(Measurement._meta.db_table)
     kpi = quote(Kpi._meta.db_table)
     rollup = quote(KpiRollup._meta.db_table)
-    if few_periods:
+    if rollups_stored:
         stored = f"""(SELECT s.value FROM {rollup} s
         WHERE s.kpi_id = c.kpi_id AND s.period_start = c.previous_start)"""  # nosec B608
         join = ""
@@ -296,7 +297,7 @@ target AS MATERIALIZED (
           UNION SELECT kpi_id, period_start FROM changed_pair) p
     JOIN kpi k ON k.id = p.kpi_id
 ),
-{_computing_ctes(few_periods=changed_since_given)},
+{_computing_ctes(rollups_stored=changed_since_given)},
 written AS ({_upsert()}),
 due_month AS (
     -- The current month; the months of the window that periods redone for it count

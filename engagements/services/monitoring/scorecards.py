@@ -229,7 +229,7 @@ figures AS (
         SELECT kpi_id, bucket, period, COUNT(value) AS with_data, AVG(value) AS mean,
                MAX(value) AS one_value,
                MAX(status) FILTER (WHERE value IS NOT NULL) AS stored_status,
-               SUM(share) * {EXACT} / NULLIF(COUNT(share), 0) AS mean_share
+               SUM(share) * {EXACT} / NULLIF(COUNT(attainment), 0) AS mean_share
         FROM (
             SELECT *, {_half_even("attainment", ATTAINMENT_PLACES)} AS share FROM bucketed
         ) shares
