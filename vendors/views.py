@@ -78,14 +78,13 @@ def vendor_list(request: HttpRequest) -> HttpResponseBase:
     if file_format := export_format(request):
         rows = queryset_rows(filters.qs.select_related("owner"))
         return export_response(file_format, "vendors", VENDOR_COLUMNS, rows)
+    # Counted apart: the page is then read in the order's index (by name, the default)
+    # and stops after a page, where a window count read and counted every vendor.
+    page = page_of(request, filters.qs, count=filters.qs.count())
     return render(
         request,
         "vendors/vendor_list.html",
-        {
-            "filters": filters,
-            "page": page_of(request, filters.qs),
-            "may_create": can_create(request.user),
-        },
+        {"filters": filters, "page": page, "may_create": can_create(request.user)},
     )
 
 
