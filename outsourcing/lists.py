@@ -31,9 +31,9 @@ def page_of(
     before DISTINCT by a window), go the usual way: a count, then the rows.
 
     `count`: the number of rows, where the caller knows it (the risk overview sums its
-    heat map) or counts it apart (the compliance matrix, so that its page is read in
-    index order and stops after a page): the rows are then read without a window
-    count, and an empty list reads none.
+    heat map) or counts it apart (the compliance matrix and the vendor list, so that the
+    page is read in index order and stops after a page): the rows are then read without
+    a window count, and an empty list reads none.
 
     `narrow`: for rows whose joins are wide and many (the engagement list sorts a thousand
     engagements joined to vendor and owner), sort and count only the ids, then read
