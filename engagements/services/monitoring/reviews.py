@@ -166,11 +166,17 @@ def open_low_scorecard_reviews(*, engagement_id: int | None, today: datetime.dat
         .order_by("-period_start")
         .values("pk")[:1]
     )
+    # The latest cards' ids first, then those cards by primary key: asked as one query,
+    # PostgreSQL read every scorecard there is (their breakdowns too) to keep a few.
+    latest = [
+        card
+        for card in live.annotate(card=Subquery(latest_closed)).values_list("card", flat=True)
+        if card is not None
+    ]
     low = list(
-        Scorecard.objects.filter(
-            pk__in=live.annotate(card=Subquery(latest_closed)).values("card"),
-            score__lt=settings.REVIEW_BELOW_SCORECARD,
-        ).order_by("engagement_id")
+        Scorecard.objects.filter(pk__in=latest, score__lt=settings.REVIEW_BELOW_SCORECARD)
+        .only("engagement_id", "period_start", "score", "kpis_without_data")
+        .order_by("engagement_id")
     )
     opened = 0
     for offset in range(0, len(low), ENGAGEMENT_BATCH):
