@@ -64,6 +64,7 @@ from .credits import kpis_with_credit_rules, refresh_credits
 from .period_values import DueWrite, RollupWrite, write_due_rollups, write_period_rollups
 from .periods import (
     KPI_BATCH,
+    KPI_BATCH_IN_DATABASE,
     first_scorecard_month,
     period_start_of,
     periods_between,
@@ -213,13 +214,14 @@ def _finish_job(
 
 def _kpi_batches(engagement_id: int | None) -> Iterator[list[int]]:
     """The ids of the active KPIs of live engagements, KPI_BATCH at a time (keyset
-    pages by id)."""
+    pages by id); KPI_BATCH_IN_DATABASE where the database finds the due periods."""
+    size = KPI_BATCH_IN_DATABASE if upserts.computed_in_database() else KPI_BATCH
     kpis = Kpi.objects.filter(is_active=True, engagement__status__in=Engagement.LIVE_STATUSES)
     if engagement_id is not None:
         kpis = kpis.filter(engagement_id=engagement_id)
     ids = kpis.order_by("pk").values_list("pk", flat=True)
     after = 0
-    while batch := list(ids.filter(pk__gt=after)[:KPI_BATCH]):
+    while batch := list(ids.filter(pk__gt=after)[:size]):
         yield batch
         after = batch[-1]
 
