@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import gc
 import zoneinfo
 from typing import Any
 
@@ -240,3 +241,22 @@ def test_links_built_from_the_placeholder_are_the_reversed_urls() -> None:
         expected = f"{SITE}{path}#{section}" if section else f"{SITE}{path}"
 
         assert item_url(model_name, 42) == expected
+
+
+def test_drafting_pauses_the_cycle_collector_and_leaves_it_as_it_found_it():
+    states: list[bool] = []
+    with digest.collector_paused():
+        states.append(gc.isenabled())
+    states.append(gc.isenabled())
+    gc.disable()
+    try:
+        with digest.collector_paused():
+            pass
+        states.append(gc.isenabled())
+    finally:
+        gc.enable()
+    with pytest.raises(RuntimeError), digest.collector_paused():
+        raise RuntimeError("a batch failed")
+    states.append(gc.isenabled())
+
+    assert states == [False, True, False, True]
