@@ -243,7 +243,27 @@ def test_links_built_from_the_placeholder_are_the_reversed_urls() -> None:
         assert item_url(model_name, 42) == expected
 
 
-def test_drafting_pauses_the_cycle_collector_and_leaves_it_as_it_found_it():
+def test_a_batch_is_drafted_with_the_cycle_collector_paused_and_inserted_with_it_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(digest, "PEOPLE_PER_BATCH", 2)
+    for n in range(3):
+        overdue_checkins(a_manager(f"person-{n}"), 1)
+    drafting: list[bool] = []
+    sections = digest.digest_sections
+
+    def recorded(*args: Any) -> Any:
+        drafting.append(gc.isenabled())
+        return sections(*args)
+
+    monkeypatch.setattr(digest, "digest_sections", recorded)
+    inserting = [gc.isenabled() for _ in digest_drafts(NOW)]
+
+    assert drafting == [False, False]  # two batches
+    assert inserting == [True, True, True]
+
+
+def test_the_paused_collector_is_left_as_it_was_found_even_after_an_error() -> None:
     states: list[bool] = []
     with digest.collector_paused():
         states.append(gc.isenabled())

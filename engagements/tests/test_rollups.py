@@ -305,7 +305,7 @@ def test_a_crash_halfway_keeps_the_watermark_and_the_next_run_finishes(monkeypat
     for kpi in (first, second):
         measure(kpi, datetime.date(2025, 1, 10), "98")
     monkeypatch.setattr(rollup_job, "KPI_BATCH", 1)
-    monkeypatch.setattr(rollup_job, "KPI_BATCH_IN_DATABASE", 1)
+    monkeypatch.setattr(rollup_job, "INCREMENTAL_KPI_BATCH", 1)
     upsert = rollup_job.upsert_rollups
     batches: list[list[KpiRollup]] = []
 

@@ -29,12 +29,14 @@ FOUR_PLACES = Decimal("0.0001")
 ATTAINMENT_PLACES = 20
 # KPIs and engagements a run reads per query: memory grows with these, not with the data.
 KPI_BATCH = 2000
-# Where the database finds and computes a batch's due periods (rollup.py), Python holds
-# only the batch's ids and the months it returns: a run after the first then takes one
-# statement for 10,000 KPIs where it took five, each of which read every value saved
-# since the last run (issue 15, P3: 0.68 → 0.62 s at large; the first run took as long).
-KPI_BATCH_IN_DATABASE = 10_000
 ENGAGEMENT_BATCH = 100
+# A run after the first, where the database finds and computes a batch's due periods
+# (rollup.py): Python holds only the batch's ids and the months it returns, and each
+# statement read every value saved since the last run, so 2,000 KPIs a statement read
+# them five times at large (issue 15, P3: the incremental run 0.68 → 0.62 s). The first
+# run, and a backfill, keep KPI_BATCH: their statements are long, and a crash or a
+# recompute waiting on their rows then loses or waits for a fifth as much.
+INCREMENTAL_KPI_BATCH = 10_000
 
 # --- periods --------------------------------------------------------------------------
 

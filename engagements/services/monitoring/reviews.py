@@ -159,22 +159,22 @@ def open_low_scorecard_reviews(*, engagement_id: int | None, today: datetime.dat
     live = Engagement.objects.filter(status__in=Engagement.LIVE_STATUSES)
     if engagement_id is not None:
         live = live.filter(pk=engagement_id)
-    latest_closed = (
-        Scorecard.objects.filter(
-            engagement=OuterRef("pk"), period=Period.MONTH, period_end__lt=today
-        )
-        .order_by("-period_start")
-        .values("pk")[:1]
-    )
-    # The latest cards' ids first, then those cards by primary key: asked as one query,
+    latest_closed = Scorecard.objects.filter(
+        engagement=OuterRef("pk"), period=Period.MONTH, period_end__lt=today
+    ).order_by("-period_start")
+    # The low cards' ids first, then those cards by primary key: asked as one query,
     # PostgreSQL read every scorecard there is (their breakdowns too) to keep a few.
-    latest = [
-        card
-        for card in live.annotate(card=Subquery(latest_closed)).values_list("card", flat=True)
-        if card is not None
-    ]
+    low_ids = (
+        live.annotate(
+            card_id=Subquery(latest_closed.values("pk")[:1]),
+            card_score=Subquery(latest_closed.values("score")[:1]),
+        )
+        .filter(card_score__lt=settings.REVIEW_BELOW_SCORECARD)
+        .order_by()
+        .values_list("card_id", flat=True)
+    )
     low = list(
-        Scorecard.objects.filter(pk__in=latest, score__lt=settings.REVIEW_BELOW_SCORECARD)
+        Scorecard.objects.filter(pk__in=list(low_ids))
         .only("engagement_id", "period_start", "score", "kpis_without_data")
         .order_by("engagement_id")
     )

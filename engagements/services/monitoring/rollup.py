@@ -63,8 +63,8 @@ from . import upserts
 from .credits import kpis_with_credit_rules, refresh_credits
 from .period_values import DueWrite, RollupWrite, write_due_rollups, write_period_rollups
 from .periods import (
+    INCREMENTAL_KPI_BATCH,
     KPI_BATCH,
-    KPI_BATCH_IN_DATABASE,
     first_scorecard_month,
     period_start_of,
     periods_between,
@@ -145,7 +145,10 @@ def rollup_kpis(
     )
     report = RollupReport()
     months: dict[int, set[datetime.date]] = defaultdict(set)
-    for kpi_ids in _kpi_batches(engagement_id):
+    batch = KPI_BATCH
+    if upserts.computed_in_database() and changed_since is not None and since is None:
+        batch = INCREMENTAL_KPI_BATCH
+    for kpi_ids in _kpi_batches(engagement_id, batch):
         report.kpis += len(kpi_ids)
         touched = roll_up_batch(kpi_ids, scope=scope, report=report)
         for engagement, month in touched:
@@ -212,10 +215,9 @@ def _finish_job(
 # --- KPI rollups ----------------------------------------------------------------------
 
 
-def _kpi_batches(engagement_id: int | None) -> Iterator[list[int]]:
-    """The ids of the active KPIs of live engagements, KPI_BATCH at a time (keyset
-    pages by id); KPI_BATCH_IN_DATABASE where the database finds the due periods."""
-    size = KPI_BATCH_IN_DATABASE if upserts.computed_in_database() else KPI_BATCH
+def _kpi_batches(engagement_id: int | None, size: int) -> Iterator[list[int]]:
+    """The ids of the active KPIs of live engagements, `size` at a time (keyset pages
+    by id)."""
     kpis = Kpi.objects.filter(is_active=True, engagement__status__in=Engagement.LIVE_STATUSES)
     if engagement_id is not None:
         kpis = kpis.filter(engagement_id=engagement_id)

@@ -65,14 +65,16 @@ def digest_drafts(now: datetime.datetime) -> Iterator[Draft]:
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
-    """Python's cycle collector off for the block, as it was after.
+    """Pause Python's cycle collector for the block; restore its previous state after.
 
     Drafting a batch makes tens of thousands of small objects (rows, lines, sections)
     that live until the batch is drafted, and so looked long-lived to the collector:
     it walked every object of the process once or twice a run, 0.1 s each time, a
     fifth of queueing everyone's digest (issue 15, P4). Reference counting frees them
-    as before; the few cycles (a person and their preferences) wait for the collector's
-    next pass, and a batch is bounded by PEOPLE_PER_BATCH."""
+    as before; the few cycles wait for the collector's next pass once it is back on,
+    and a batch is bounded by PEOPLE_PER_BATCH. The pause is the whole process's (a
+    Celery worker process or a management command: no other thread's work to hold).
+    """
     enabled = gc.isenabled()
     gc.disable()
     try:
