@@ -59,6 +59,7 @@ MANAGER_SHARE = 0.7
 def people(count: int) -> dict[str, Any]:
     """Managers and viewers with what each may work on, and a session each."""
     import datetime
+    import zoneinfo
 
     from django.conf import settings
     from django.contrib.auth import get_user_model
@@ -66,6 +67,7 @@ def people(count: int) -> dict[str, Any]:
     from django.utils import timezone
 
     from engagements.models import CheckIn, Engagement, Kpi, Measurement
+    from engagements.selectors.notifications import time_zone_of
     from outsourcing.roles import VIEWER
     from vendors.models import Vendor
 
@@ -122,13 +124,17 @@ def people(count: int) -> dict[str, Any]:
             for day in recent
             if (kpi, day) not in taken
         ]
+        # "Held on" is a day in the manager's own zone, which their forms read it in: a
+        # UTC date is tomorrow for Chicago in the hours after midnight UTC (the form
+        # then refuses it as a day still to come).
+        owner_today = timezone.localdate(now, zoneinfo.ZoneInfo(time_zone_of(users.get(pk=owner))))
         managers.append(
             {
                 "session": session(owner),
                 "engagements": engagements,
                 "checkins": checkins,
                 "free_days": rng.sample(free, min(20, len(free))),
-                "today": today.isoformat(),
+                "today": owner_today.isoformat(),
             }
         )
     vendors = list(Vendor.objects.order_by("pk").values_list("pk", flat=True)[:200])
