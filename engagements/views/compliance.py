@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django.db.models.functions import Lower
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
@@ -270,14 +271,24 @@ def matrix_items(
     )
 
 
-def matrix_vendors(filters: MatrixFilterForm, today: datetime.date) -> QuerySet[Vendor]:
-    """The matrix's rows: vendors with an engagement in scope, or with an item in the
-    status asked for. Vendors with nothing on file yet still get a row (all "—")."""
+def matrix_vendor_ids(filters: MatrixFilterForm, today: datetime.date) -> QuerySet[Any]:
+    """The ids of the matrix's vendors: those with an engagement in scope, or with an item
+    in the status asked for (repeated, one per engagement or item)."""
     if filters.value("status"):
-        in_matrix = Exists(matrix_items(filters, today).filter(engagement__vendor=OuterRef("pk")))
-    else:
-        in_matrix = Exists(filters.engagements(Engagement.objects.filter(vendor=OuterRef("pk"))))
-    return Vendor.objects.filter(in_matrix).order_by(Lower("legal_name"), "pk")
+        return matrix_items(filters, today).order_by().values("engagement__vendor_id")
+    return filters.engagements(Engagement.objects.all()).order_by().values("vendor_id")
+
+
+def matrix_vendors(filters: MatrixFilterForm, today: datetime.date) -> QuerySet[Vendor]:
+    """The matrix's rows. Vendors with nothing on file yet still get a row (all "—")."""
+    in_matrix = matrix_vendor_ids(filters, today)
+    return Vendor.objects.filter(pk__in=in_matrix).order_by(Lower("legal_name"), "pk")
+
+
+def matrix_vendor_count(filters: MatrixFilterForm, today: datetime.date) -> int:
+    """How many rows the matrix has, counted from the engagements (or items) alone:
+    asking each vendor whether it has one read every vendor there is."""
+    return matrix_vendor_ids(filters, today).distinct().count()
 
 
 def matrix_counts(filters: MatrixFilterForm, today: datetime.date) -> dict[str, int]:
@@ -333,7 +344,7 @@ def compliance_matrix(request: HttpRequest) -> HttpResponse:
     vendors = matrix_vendors(filters, today)
     # Counted apart: the page itself is then read in name order (vendor_name_order_idx),
     # a page's worth of vendors, instead of sorting every vendor in the matrix to count.
-    page = page_of(request, vendors, count=vendors.count())
+    page = page_of(request, vendors, count=matrix_vendor_count(filters, today))
     counts = matrix_counts(filters, today)
     rows = matrix_rows(filters, today, list(page))
     return render(
