@@ -172,15 +172,17 @@ class CheckInAdmin(EngagementPartAdmin):
         "overdue",
         "recorded_by",
     ]
+    # As the measurements' list: dates by range, not date_hierarchy; one count a page.
     list_filter = [
         OverdueFilter,
+        ("scheduled_for", admin.DateFieldListFilter),
         "status",
         "cancelled",
         ("held_on", admin.EmptyFieldListFilter),
     ]
+    show_full_result_count = False
     list_select_related = ["engagement", "recorded_by"]
     search_fields = ["engagement__title", "progress_summary", "blockers", "decisions"]
-    date_hierarchy = "scheduled_for"
     autocomplete_fields = ["engagement", "recorded_by"]
     inlines = [ActionItemInline]
 
@@ -200,10 +202,12 @@ class ActionItemAdmin(VersionedAdmin):
         "done_on",
         "overdue",
     ]
+    # As the check-ins' list: dates by range, one count a page, in action_due_idx's order.
     list_filter = [("done_on", admin.EmptyFieldListFilter), "due_date"]
+    show_full_result_count = False
+    ordering = ["due_date", "id"]
     list_select_related = ["checkin__engagement", "owner"]
     search_fields = ["description", "owner_name", "checkin__engagement__title"]
-    date_hierarchy = "due_date"
     autocomplete_fields = ["owner"]
     raw_id_fields = ["checkin"]
     readonly_fields = ["created_at", "updated_at"]

@@ -320,6 +320,8 @@ class ActionItem(Owned, TimeStampedModel):
         indexes = [
             # dashboard and digest: open action items by owner and due date
             models.Index(fields=["owner", "due_date"], name="action_owner_due_idx"),
+            # admin action item list: its page in the list's order (due_date, pk)
+            models.Index(fields=["due_date", "id"], name="action_due_idx"),
             # communication and offboarding tabs: an engagement's open action items, read
             # through its check-ins without scanning every open item of every engagement
             models.Index(

@@ -495,6 +495,55 @@ def test_a_changelist_costs_the_same_queries_for_5_rows_as_for_60(
     assert many == few
 
 
+def index_orders(model: type[Model]) -> list[list[str]]:
+    """The column lists of the model's btree indexes that can serve an unfiltered list:
+    its primary key, its indexes and unique constraints without a condition."""
+    opts = model._meta
+    orders = [[opts.pk.column]]
+    for index in opts.indexes:
+        if index.condition is None and index.fields:
+            orders.append([opts.get_field(name.lstrip("-")).column for name in index.fields])
+    for constraint in opts.total_unique_constraints:
+        orders.append([opts.get_field(name).column for name in constraint.fields])
+    return orders
+
+
+# The tables that grow with the data: a large organisation has a million measurements.
+GROWING = [Measurement, KpiRollup, Scorecard, CheckIn, ActionItem]
+
+
+@pytest.mark.parametrize("model", GROWING, ids=lambda model: model.__name__)
+def test_a_growing_tables_admin_list_pages_in_an_index_order_and_counts_once(
+    admin_client: Client, model: type[Model]
+) -> None:
+    """A page of a big table found by reading an index in its order (either way), not
+    by sorting every row; counted once; dates filtered by range, not by date_hierarchy,
+    whose year links are read from every row (0.8 s a page on a million measurements)."""
+    url = admin_url(model, "changelist")
+    admin_client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        response = admin_client.get(url)
+    assert response.status_code == 200
+
+    # The admin repeats its own ordering after the model's; the database reads it once.
+    ordering = list(dict.fromkeys(response.context["cl"].queryset.query.order_by))
+    assert all(isinstance(term, str) for term in ordering), ordering
+    opts = model._meta
+    columns = [
+        opts.pk.column if term.lstrip("-") == "pk" else opts.get_field(term.lstrip("-")).column
+        for term in ordering
+    ]
+    # Read forwards or backwards, an index gives its order, or its leading columns'
+    # order with ties (a few rows at most) sorted as they come.
+    one_way = len({term.startswith("-") for term in ordering}) == 1
+    assert one_way and any(order[0] == columns[0] for order in index_orders(model)), (
+        f"{model.__name__}'s admin lists by {ordering}: no index reads in that order"
+    )
+    counts = [query["sql"] for query in captured if "COUNT(" in query["sql"]]
+    assert len(counts) == 1, counts
+    assert not admin.site._registry[model].date_hierarchy
+
+
 # --- Actions ------------------------------------------------------------------
 
 
