@@ -264,7 +264,7 @@ class PerformanceReviewAdmin(VersionedAdmin):
     list_select_related = ["engagement", "kpi", "decided_by"]
     search_fields = ["engagement__title", "summary", "decision_notes"]
     date_hierarchy = "created_at"
-    autocomplete_fields = ["engagement", "decided_by"]
+    autocomplete_fields = ["engagement", "decided_by", "plan_owner"]
     raw_id_fields = ["kpi", "scorecard"]
     readonly_fields = ["created_at", "updated_at"]
 

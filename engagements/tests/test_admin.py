@@ -14,6 +14,11 @@ import time_machine
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
+from django.contrib.admin.widgets import (
+    AutocompleteSelect,
+    AutocompleteSelectMultiple,
+    ForeignKeyRawIdWidget,
+)
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection, models
@@ -506,6 +511,62 @@ def index_orders(model: type[Model]) -> list[list[str]]:
     for constraint in opts.total_unique_constraints:
         orders.append([opts.get_field(name).column for name in constraint.fields])
     return orders
+
+
+# Kept by the admin or fixed by the code: a few dozen rows at any organisation, so a
+# plain select of them all is the quickest choice.
+CATALOGS = {
+    "auth.group",
+    "auth.permission",
+    "engagements.assessmentfactor",
+    "engagements.compliancerequirement",
+    "engagements.criteriontemplate",
+    "engagements.kpitemplate",
+    "vendors.servicecategory",
+    "vendors.tag",
+}
+
+
+# Choices a form narrows itself to a handful: the proposal's own selection's evaluators
+# and criteria (ScoreInline.get_formset).
+NARROWED = {"engagements.Score.evaluator", "engagements.Score.criterion"}
+
+
+def test_no_admin_form_lists_every_person_vendor_or_engagement_in_a_select(
+    admin_user: Any,
+) -> None:
+    """People, vendors, engagements, KPIs… are picked by type-ahead or by id: a large
+    organisation's 10,000 people as options made one review's page 0.5 MB and 0.75 s.
+    Read-only admins show no form; an inline's link to its parent is not a choice."""
+    request = superuser_request(admin_user)
+    forms_: list[tuple[type[Model], Any, str]] = []
+    for model in registered_models():
+        model_admin = admin.site._registry[model]
+        if model_admin.has_add_permission(request) or model_admin.has_change_permission(request):
+            forms_.append((model, model_admin.get_form(request), ""))
+        for inline in model_admin.get_inline_instances(request):
+            if inline.has_add_permission(request, None) or inline.has_change_permission(request):
+                formset = inline.get_formset(request)
+                forms_.append((inline.model, formset.form, formset.fk.name))
+    plain_selects = []
+    for form_model, form, parent in forms_:
+        for name, form_field in form.base_fields.items():
+            label = f"{form_model._meta.label}.{name}"
+            choices_of = getattr(form_field, "queryset", None)
+            if (
+                choices_of is None
+                or name == parent
+                or label in NARROWED
+                or choices_of.model._meta.label_lower in CATALOGS
+            ):
+                continue
+            widget = getattr(form_field.widget, "widget", form_field.widget)  # unwrap
+            if not isinstance(
+                widget, AutocompleteSelect | AutocompleteSelectMultiple | ForeignKeyRawIdWidget
+            ):
+                plain_selects.append(label)
+
+    assert plain_selects == [], "\n".join(plain_selects)
 
 
 # The tables that grow with the data: a large organisation has a million measurements.
