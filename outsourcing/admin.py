@@ -3,6 +3,8 @@ joined querysets and read-only history."""
 
 from __future__ import annotations
 
+import datetime
+import re
 from collections.abc import Mapping
 from pathlib import PurePath
 from typing import Any, cast
@@ -10,12 +12,13 @@ from typing import Any, cast
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.models import CHANGE, LogEntry
-from django.contrib.admin.options import InlineModelAdmin
+from django.contrib.admin.options import IncorrectLookupParameters, InlineModelAdmin
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
@@ -192,3 +195,51 @@ class HistoryInline(ReadOnly, admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = False
+
+
+def month_filter(field: str, *, back: int = 24, ahead: int = 0) -> type[admin.SimpleListFilter]:
+    """A list filter by calendar month of a date or date-time field: this month, the
+    `back` months before it and the `ahead` after it.
+
+    For the lists of tables that grow with the data, in place of date_hierarchy, whose
+    links come from reading the year of every row (0.15 s a page on a million
+    measurements): these choices are a fixed list, and choosing one filters a range
+    that the field's index can answer. "YYYY-MM" in the query string; another value
+    is refused as any bad filter is (the admin's "?e=1").
+    """
+
+    class MonthFilter(admin.SimpleListFilter):
+        title = "month"
+        parameter_name = f"{field}__month_of"
+
+        def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+            today = timezone.localdate()
+            months = [shifted(today, step) for step in range(ahead, -back - 1, -1)]
+            return [(f"{m:%Y-%m}", f"{m:%B %Y}") for m in months]
+
+        def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+            value = self.value()
+            if not value:
+                return queryset
+            if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value) or value < "0001-01":
+                raise IncorrectLookupParameters(f"Not a month: {value!r}")
+            start = datetime.date(int(value[:4]), int(value[5:]), 1)
+            if start.year == datetime.MAXYEAR and start.month == 12:
+                bounds = {f"{field}__gte": start}
+            else:
+                bounds = {f"{field}__gte": start, f"{field}__lt": shifted(start, 1)}
+            model_field = queryset.model._meta.get_field(field)
+            if isinstance(model_field, models.DateTimeField):  # local midnights, aware
+                bounds = {
+                    key: timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+                    for key, day in bounds.items()
+                }
+            return queryset.filter(**bounds)
+
+    return MonthFilter
+
+
+def shifted(day: datetime.date, months: int) -> datetime.date:
+    """The first day of the month `months` after (or before) `day`'s."""
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    return datetime.date(year, month + 1, 1)

@@ -12,7 +12,13 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from outsourcing.admin import JoinedAdmin, VersionedAdmin, VersionedInline, log_bulk_change
+from outsourcing.admin import (
+    JoinedAdmin,
+    VersionedAdmin,
+    VersionedInline,
+    log_bulk_change,
+    month_filter,
+)
 
 from ..models import (
     ActionItem,
@@ -172,10 +178,12 @@ class CheckInAdmin(EngagementPartAdmin):
         "overdue",
         "recorded_by",
     ]
-    # As the measurements' list: dates by range, not date_hierarchy; one count a page.
+    # As the measurements' list: dates by range and by month, not date_hierarchy; one
+    # count a page.
     list_filter = [
         OverdueFilter,
         ("scheduled_for", admin.DateFieldListFilter),
+        month_filter("scheduled_for", ahead=3),
         "status",
         "cancelled",
         ("held_on", admin.EmptyFieldListFilter),
@@ -202,8 +210,13 @@ class ActionItemAdmin(VersionedAdmin):
         "done_on",
         "overdue",
     ]
-    # As the check-ins' list: dates by range, one count a page, in action_due_idx's order.
-    list_filter = [("done_on", admin.EmptyFieldListFilter), "due_date"]
+    # As the check-ins' list: dates by range and by month, one count a page, in
+    # action_due_idx's order.
+    list_filter = [
+        ("done_on", admin.EmptyFieldListFilter),
+        "due_date",
+        month_filter("due_date", ahead=3),
+    ]
     show_full_result_count = False
     ordering = ["due_date", "id"]
     list_select_related = ["checkin__engagement", "owner"]

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from outsourcing.admin import JoinedAdmin, VersionedAdmin
+from outsourcing.admin import JoinedAdmin, VersionedAdmin, month_filter
 
 from ..models import (
     JobRun,
@@ -85,9 +85,14 @@ class KpiColumns:
 @admin.register(Measurement)
 class MeasurementAdmin(KpiColumns, VersionedAdmin, SimpleHistoryAdmin):
     list_display = ["kpi_name", "engagement", "measured_on", "value", "source", "entered_by"]
-    # A million rows at a large organisation: its date filter offers ranges, where
-    # date_hierarchy lists the years of every row (0.1 s a page), and a page counts once.
-    list_filter = [("measured_on", admin.DateFieldListFilter), "source", "kpi__period"]
+    # A million rows at a large organisation: dates by range and by month
+    # (outsourcing.admin.month_filter, not date_hierarchy), and a page counts once.
+    list_filter = [
+        ("measured_on", admin.DateFieldListFilter),
+        month_filter("measured_on"),
+        "source",
+        "kpi__period",
+    ]
     show_full_result_count = False
     list_select_related = ["kpi__engagement", "entered_by"]
     search_fields = ["kpi__name", "kpi__engagement__title", "note"]
@@ -142,9 +147,9 @@ class KpiRollupAdmin(KpiColumns, ComputedAdmin):
         "measurement_count",
         "computed_at",
     ]
-    # Hundreds of thousands of rows: as the measurements' list (dates by range, one count),
-    # in the order of the (kpi, period_start) unique index, read backwards.
-    list_filter = [("period_start", admin.DateFieldListFilter), "status", "trend", "kpi__period"]
+    # Hundreds of thousands of rows: as the measurements' list (periods by month, one
+    # count), in the order of the (kpi, period_start) unique index, read backwards.
+    list_filter = [month_filter("period_start"), "status", "trend", "kpi__period"]
     show_full_result_count = False
     ordering = ["-kpi_id", "-period_start"]
     list_select_related = ["kpi__engagement"]
@@ -211,10 +216,10 @@ class ScorecardAdmin(SimpleHistoryAdmin, ComputedAdmin):
         "kpis_without_data",
         "computed_at",
     ]
-    # One a month an engagement: as the rollups' list (dates by range, one count), in
+    # One a month an engagement: as the rollups' list (periods by month, one count), in
     # the one-per-period unique index's order, read backwards, so that a page is not
     # found by sorting every scorecard, breakdowns and all.
-    list_filter = [("period_start", admin.DateFieldListFilter), "period", "engagement__status"]
+    list_filter = [month_filter("period_start"), "period", "engagement__status"]
     show_full_result_count = False
     ordering = ["-engagement_id", "-period", "-period_start"]
     list_select_related = ["engagement__vendor"]
