@@ -75,6 +75,9 @@ class ComplianceItemAdmin(SimpleHistoryAdmin, JoinedAdmin):
         "accepted_by",
     ]
     list_filter = [ComplianceStatusFilter, "requirement", "expires_on"]
+    # Each engagement's items together, in the one-item-per-requirement unique index's
+    # order: a page without sorting every item by its requirement's order (a join).
+    ordering = ["engagement_id", "requirement_id"]
     list_select_related = ["requirement", "engagement__vendor", "accepted_by"]
     search_fields = [
         "requirement__name",
@@ -141,6 +144,7 @@ class EvidenceAdmin(admin.ModelAdmin):
     form = UploadForm
     fields = ["item", "file", "note", *UploadInline.readonly_fields]
     list_display = ["original_name", "item", "size", "note", "uploaded_by", "uploaded_at"]
+    ordering = ["-id"]  # newest first, by the primary key instead of sorting every upload
     list_select_related = ["item__requirement", "item__engagement", "uploaded_by"]
     search_fields = [
         "original_name",
