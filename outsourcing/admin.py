@@ -221,7 +221,8 @@ def month_filter(field: str, *, back: int = 24, ahead: int = 0) -> type[admin.Si
             value = self.value()
             if not value:
                 return queryset
-            if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value) or value < "0001-01":
+            # Four-digit years from 0001 (a date has no year 0), months 01 to 12.
+            if not re.fullmatch(r"(?!0000)\d{4}-(0[1-9]|1[0-2])", value):
                 raise IncorrectLookupParameters(f"Not a month: {value!r}")
             start = datetime.date(int(value[:4]), int(value[5:]), 1)
             if start.year == datetime.MAXYEAR and start.month == 12:
